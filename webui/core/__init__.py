@@ -1,0 +1,1 @@
+"""Flask-free core: config store, profiles, crypto, providers, routing, desktop integration."""

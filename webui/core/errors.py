@@ -1,0 +1,155 @@
+"""The one error taxonomy: every failure the web layer turns into a JSON or HTML answer."""
+
+
+class WebUIError(Exception):
+    """Base: a short user-facing message, a machine code and the HTTP status to answer with."""
+
+    status = 500
+    code = "internal_error"
+
+    def __init__(self, message, **details):
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+    def to_dict(self):
+        """The JSON error body: {"error": code, "message": ..., **details}."""
+        body = {"error": self.code, "message": self.message}
+        body.update(self.details)
+        return body
+
+
+class ValidationFailed(WebUIError):
+    """Input that breaks a rule; `fields` maps field name to message."""
+
+    status = 400
+    code = "validation_failed"
+
+    def __init__(self, fields, message="Validation failed"):
+        super().__init__(message, fields=dict(fields))
+        self.fields = dict(fields)
+
+
+class BadRequest(WebUIError):
+    """Malformed request (bad JSON, wrong types at the top level)."""
+
+    status = 400
+    code = "bad_request"
+
+
+class NotFound(WebUIError):
+    """An unknown id; the message names it."""
+
+    status = 404
+    code = "not_found"
+
+
+class Conflict(WebUIError):
+    """A write that names a stale revision, or a state change that is not allowed now."""
+
+    status = 409
+    code = "conflict"
+
+
+class ConfigCorrupt(WebUIError):
+    """config.json cannot be read or parsed; never overwritten by a default."""
+
+    status = 500
+    code = "config_corrupt"
+
+
+class DesktopError(WebUIError):
+    """The desktop app cannot be driven by this profile or restart failed."""
+
+    status = 400
+    code = "desktop_error"
+
+
+class MissingCredential(WebUIError):
+    """A profile has no key (or its env var is unset); says what to do."""
+
+    status = 400
+    code = "missing_credential"
+
+
+class ProviderError(WebUIError):
+    """A provider call failed; never carries the key. Subclasses say why."""
+
+    status = 502
+    code = "provider_error"
+    retryable = False
+
+    def __init__(self, message, provider=None, upstream_status=None, **details):
+        if provider:
+            details["provider"] = provider
+        if upstream_status is not None:
+            details["upstream_status"] = upstream_status
+        super().__init__(message, **details)
+        self.provider = provider
+        self.upstream_status = upstream_status
+
+
+class AuthFailed(ProviderError):
+    """401/403 (or Gemini's 400 API_KEY_INVALID): the key was refused."""
+
+    code = "provider_auth_failed"
+
+
+class ModelNotFound(ProviderError):
+    """The provider does not know the model."""
+
+    code = "model_not_found"
+
+
+class RateLimited(ProviderError):
+    """429; `retry_after` seconds when the provider said so."""
+
+    code = "rate_limited"
+    retryable = True
+
+    def __init__(self, message, retry_after=None, **kw):
+        super().__init__(message, **kw)
+        self.retry_after = retry_after
+        if retry_after is not None:
+            self.details["retry_after"] = retry_after
+
+
+class Overloaded(ProviderError):
+    """Anthropic 529 / Gemini 503 overloaded."""
+
+    code = "provider_overloaded"
+    retryable = True
+
+
+class ProviderServerError(ProviderError):
+    """5xx from the provider."""
+
+    code = "provider_server_error"
+    retryable = True
+
+
+class ProviderTimeout(ProviderError):
+    """Connect or read timeout."""
+
+    status = 504
+    code = "provider_timeout"
+    retryable = True
+
+
+class Unreachable(ProviderError):
+    """Connection refused / DNS / reset before an answer."""
+
+    code = "provider_unreachable"
+    retryable = True
+
+
+class MalformedResponse(ProviderError):
+    """The provider answered something we cannot parse."""
+
+    code = "provider_malformed_response"
+
+
+class ProviderRequestError(ProviderError):
+    """Other 4xx: the provider rejected the request (message from its body)."""
+
+    code = "provider_bad_request"
