@@ -1,0 +1,1 @@
+"""Pytest fixtures for the fake provider servers (filled by the providers work)."""
