@@ -153,3 +153,10 @@ class ProviderRequestError(ProviderError):
     """Other 4xx: the provider rejected the request (message from its body)."""
 
     code = "provider_bad_request"
+
+
+class SecretUnreadable(WebUIError):
+    """A stored secret the current key cannot decrypt: it needs re-entry."""
+
+    status = 409
+    code = "needs_reentry"

@@ -1,0 +1,136 @@
+"""The provider catalog: ONE declarative table that drives validation, forms and /api/llm/providers."""
+
+# Tuning parameters every profile has, with their type and the default a new profile gets.
+PARAMS = {
+    "temperature": {"type": "number", "label": "Temperature"},
+    "top_p": {"type": "number", "label": "Top P"},
+    "presence_penalty": {"type": "number", "label": "Presence penalty"},
+    "frequency_penalty": {"type": "number", "label": "Frequency penalty"},
+    "max_tokens": {"type": "integer", "label": "Max tokens", "min": 1, "max": 2_000_000},
+    "context_window": {"type": "integer", "label": "Context window", "min": 1, "max": 10_000_000},
+}
+
+_OPENAI_LIMITS = {
+    "temperature": (0, 2),
+    "top_p": (0, 1),
+    "presence_penalty": (-2, 2),
+    "frequency_penalty": (-2, 2),
+}
+
+_API_KEY = {"name": "api_key", "label": "API key", "secret": True}
+
+PROVIDERS = {
+    "open_ai": {
+        "label": "OpenAI",
+        "requires": ["model", "api_key"],
+        "credential_fields": [_API_KEY],
+        "env_var": "OPENAI_API_KEY",
+        "default_base_url": "https://api.openai.com/v1",
+        "limits": _OPENAI_LIMITS,
+        "unsupported": [],
+        "defaults": {"model": "gpt-4o-mini", "temperature": 0.7, "presence_penalty": 0},
+        "desktop": True,
+    },
+    "open_router": {
+        "label": "OpenRouter",
+        "requires": ["model", "api_key"],
+        "credential_fields": [_API_KEY],
+        "env_var": "OPENROUTER_API_KEY",
+        "default_base_url": "https://openrouter.ai/api/v1",
+        "limits": _OPENAI_LIMITS,
+        "unsupported": [],
+        "defaults": {"model": "openai/gpt-4o-mini", "temperature": 0.7, "presence_penalty": 0},
+        "desktop": True,
+    },
+    "anthropic": {
+        "label": "Anthropic",
+        "requires": ["model", "api_key"],
+        "credential_fields": [_API_KEY],
+        "env_var": "ANTHROPIC_API_KEY",
+        "default_base_url": "https://api.anthropic.com",
+        "limits": {"temperature": (0, 1), "top_p": (0, 1)},
+        "unsupported": ["presence_penalty", "frequency_penalty"],
+        "defaults": {"model": "claude-3-5-haiku-latest", "temperature": 0.7, "max_tokens": 1024},
+        "desktop": True,
+    },
+    "gemini": {
+        "label": "Google Gemini",
+        "requires": ["model", "api_key"],
+        "credential_fields": [_API_KEY],
+        "env_var": "GEMINI_API_KEY",
+        "default_base_url": "https://generativelanguage.googleapis.com",
+        "limits": _OPENAI_LIMITS,
+        "unsupported": [],
+        "defaults": {"model": "gemini-2.5-flash", "temperature": 0.7},
+        "desktop": False,
+    },
+    "ollama": {
+        "label": "Ollama",
+        "requires": ["model", "url"],
+        "credential_fields": [
+            {"name": "url", "label": "Server URL", "secret": False, "default": "http://localhost:11434"},
+            {"name": "token", "label": "Bearer token (optional)", "secret": True},
+        ],
+        "env_var": None,
+        "default_base_url": "http://localhost:11434",
+        "limits": _OPENAI_LIMITS,
+        "unsupported": [],
+        "defaults": {"model": "llama3.1:latest", "temperature": 0.7},
+        "desktop": True,
+    },
+    "custom": {
+        "label": "OpenAI-compatible (LM Studio, llama.cpp, vLLM, Azure)",
+        "requires": ["model", "base_url"],
+        "credential_fields": [dict(_API_KEY, label="API key (optional)")],
+        "env_var": None,
+        "default_base_url": "http://localhost:1234/v1",
+        "limits": _OPENAI_LIMITS,
+        "unsupported": [],
+        "defaults": {"model": "", "temperature": 0.7},
+        "desktop": True,
+    },
+}
+
+ALIASES = {
+    "openai": "open_ai",
+    "openrouter": "open_router",
+    "oai_compatible": "open_ai",
+    "local_openai": "custom",
+    "google": "gemini",
+}
+
+SECRET_FIELDS = ("api_key", "token")
+
+
+def canonical_provider(name):
+    """Canonical provider id for a name or alias, or None when unknown."""
+    if not isinstance(name, str):
+        return None
+    key = name.strip().lower()
+    key = ALIASES.get(key, key)
+    return key if key in PROVIDERS else None
+
+
+def public_catalog():
+    """The catalog as JSON-ready data for /api/llm/providers and the editor."""
+    out = []
+    for pid, spec in PROVIDERS.items():
+        params = {}
+        for name, meta in PARAMS.items():
+            supported = name not in spec["unsupported"]
+            entry = dict(meta, supported=supported)
+            if name in spec["limits"]:
+                entry["min"], entry["max"] = spec["limits"][name]
+            params[name] = entry
+        out.append({
+            "id": pid,
+            "label": spec["label"],
+            "requires": spec["requires"],
+            "credential_fields": spec["credential_fields"],
+            "env_var": spec["env_var"],
+            "default_base_url": spec["default_base_url"],
+            "defaults": spec["defaults"],
+            "params": params,
+            "can_drive_desktop": spec["desktop"],
+        })
+    return out

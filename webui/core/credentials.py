@@ -1,0 +1,149 @@
+"""Provider credentials: stored once per provider (secrets encrypted), masked views, call resolution."""
+
+import os
+
+from .catalog import PROVIDERS, SECRET_FIELDS, canonical_provider
+from .errors import MissingCredential, NotFound, SecretUnreadable, ValidationFailed
+from .profiles import ID_RE, URL_RE
+from .vault import is_secret_obj
+
+
+def credentials_of(settings):
+    """The provider_credentials dict inside settings (created when missing)."""
+    creds = settings.get("provider_credentials")
+    if not isinstance(creds, dict):
+        creds = settings["provider_credentials"] = {}
+    return creds
+
+
+def credential_id_of(profile):
+    """Which credential a profile uses: credential_id, else its provider name."""
+    return profile.get("credential_id") or profile.get("provider")
+
+
+def has_field(settings, profile, field):
+    """True when the profile's credential holds `field` (a secret counts even if it needs re-entry)."""
+    cred = credentials_of(settings).get(credential_id_of(profile))
+    if not isinstance(cred, dict):
+        return False
+    value = cred.get(field)
+    return is_secret_obj(value) if field in SECRET_FIELDS else bool(value)
+
+
+def check_payload(credential_id, payload):
+    """Field errors for a credential update."""
+    errors = {}
+    if not isinstance(credential_id, str) or not ID_RE.match(credential_id):
+        errors["credential_id"] = "must be 1-64 letters, digits, '.', '_' or '-'"
+    if not isinstance(payload, dict):
+        return {"credential": "must be a JSON object"}
+    for field in SECRET_FIELDS:
+        if field in payload and payload[field] is not None and not isinstance(payload[field], str):
+            errors[field] = "must be a string"
+        elif isinstance(payload.get(field), str) and len(payload[field]) > 4096:
+            errors[field] = "is too long"
+    url = payload.get("url")
+    if url not in (None, "") and (not isinstance(url, str) or not URL_RE.match(url.strip())):
+        errors["url"] = "must be an http:// or https:// URL"
+    models = payload.get("models")
+    if models is not None and (not isinstance(models, list) or not all(isinstance(m, str) for m in models)):
+        errors["models"] = "must be a list of model names"
+    if "provider" in payload and canonical_provider(payload["provider"]) is None:
+        errors["provider"] = "unknown provider"
+    return errors
+
+
+def apply(settings, credential_id, payload, vault):
+    """Set fields of one credential: a non-empty secret replaces, an absent one is kept, null removes."""
+    errors = check_payload(credential_id, payload)
+    if errors:
+        raise ValidationFailed(errors)
+    cred = credentials_of(settings).setdefault(credential_id, {})
+    for field, value in payload.items():
+        if field in SECRET_FIELDS:
+            if value is None:
+                cred.pop(field, None)
+            elif value.strip():
+                cred[field] = vault.encrypt(value.strip())
+        elif field == "url":
+            cred["url"] = value.strip().rstrip("/") if value else None
+        elif field == "provider":
+            cred["provider"] = canonical_provider(value)
+        else:
+            cred[field] = value
+    return cred
+
+
+def remove(settings, credential_id):
+    """Delete a credential; NotFound when there is none."""
+    creds = credentials_of(settings)
+    if credential_id not in creds:
+        raise NotFound(f"No credential with id '{credential_id}'", id=credential_id)
+    del creds[credential_id]
+
+
+def masked_view(settings, vault):
+    """Every credential with secrets masked ({"set", "hint"}, needs_reentry when unreadable)."""
+    out = {}
+    for cid, cred in credentials_of(settings).items():
+        if not isinstance(cred, dict):
+            continue
+        view = {}
+        for field, value in cred.items():
+            view[field] = vault.masked(value) if field in SECRET_FIELDS or is_secret_obj(value) else value
+        out[cid] = view
+    return out
+
+
+def plaintext(settings, credential_id, field, vault):
+    """A decrypted secret of a credential, or None when not set (SecretUnreadable propagates)."""
+    cred = credentials_of(settings).get(credential_id)
+    if not isinstance(cred, dict) or cred.get(field) is None:
+        return None
+    return vault.decrypt(cred[field])
+
+
+def resolve_key(settings, profile, vault, environ=None):
+    """The profile's API key: api_key_ref (env var, read now), else its credential; None if unset."""
+    ref = profile.get("api_key_ref")
+    if ref:
+        env = os.environ if environ is None else environ
+        value = env.get(ref)
+        if not value:
+            label = PROVIDERS.get(profile.get("provider"), {}).get("label", "the provider")
+            raise MissingCredential(
+                f"Environment variable {ref} is not set; profile '{profile.get('name')}' reads its "
+                f"{label} API key from it.",
+                variable=ref,
+            )
+        return value
+    try:
+        return plaintext(settings, credential_id_of(profile), "api_key", vault)
+    except SecretUnreadable:
+        raise SecretUnreadable(
+            f"The stored API key for '{credential_id_of(profile)}' cannot be decrypted with the current key; "
+            "enter it again under API & Models.",
+            credential_id=credential_id_of(profile),
+        ) from None
+
+
+def resolve_call(settings, profile, vault, environ=None):
+    """Everything an adapter needs for one request (see providers.base.Call)."""
+    from ..providers.base import Call  # the core owns resolution; adapters never see the vault
+
+    cred = credentials_of(settings).get(credential_id_of(profile)) or {}
+    api_key = resolve_key(settings, profile, vault, environ)
+    base_url = profile.get("base_url")
+    token = None
+    if profile.get("provider") == "ollama":
+        base_url = base_url or cred.get("url") or settings.get("ollama_url")
+        token = plaintext(settings, credential_id_of(profile), "token", vault)
+    hint = vault_hint(api_key)
+    return Call(profile=profile, api_key=api_key, base_url=base_url, token=token, key_hint=hint)
+
+
+def vault_hint(secret):
+    """The masked hint of a plaintext secret (safe to log)."""
+    from .vault import mask
+
+    return mask(secret)["hint"] or ""

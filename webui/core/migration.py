@@ -1,0 +1,170 @@
+"""Migration: legacy single-provider Triplo configs and role/game configs into profiles."""
+
+import json
+import re
+
+from . import credentials, profiles
+from .catalog import PROVIDERS, canonical_provider
+from .errors import ValidationFailed
+from .roles import normalize_roles, roles_of
+
+# (provider, legacy key field): the flat fields a single-provider Triplo config keeps its keys in.
+LEGACY_KEYS = (("open_ai", "openai_key"), ("open_router", "openrouter_key"), ("anthropic", "anthropic_key"))
+
+
+def is_legacy(settings):
+    """A config written before profiles existed."""
+    return not isinstance(settings.get("llm_profiles"), list)
+
+
+def migrate_legacy(settings, vault):
+    """Read a legacy config as profiles + encrypted credentials, in place; legacy fields stay as they are."""
+    if not is_legacy(settings):
+        return False
+    made = []
+    creds = credentials.credentials_of(settings)
+    model = settings.get("openai_model") or PROVIDERS["open_ai"]["defaults"]["model"]
+    for provider, field in LEGACY_KEYS:
+        key = settings.get(field)
+        if not (isinstance(key, str) and key.strip()):
+            continue
+        creds.setdefault(provider, {})["api_key"] = vault.encrypt(key.strip())
+        made.append(_legacy_profile(settings, provider, model))
+    if settings.get("enable_ollama") is True:
+        models = [m for m in settings.get("ollama_models") or [] if isinstance(m, str)]
+        creds.setdefault("ollama", {}).update(url=settings.get("ollama_url") or "http://localhost:11434", models=models)
+        ollama = _legacy_profile(settings, "ollama", models[0] if models else PROVIDERS["ollama"]["defaults"]["model"])
+        made.append(ollama)
+    settings["llm_profiles"] = made
+    wanted = canonical_provider(settings.get("ai_source"))
+    ids = [p["id"] for p in made]
+    settings["active_llm_profile"] = wanted if wanted in ids else (ids[0] if ids else None)
+    settings.setdefault("multi_provider_enabled", len(made) >= 2)
+    roles_of(settings)
+    return True
+
+
+def _legacy_profile(settings, provider, model):
+    profile = profiles.defaults_for(provider)
+    spec = PROVIDERS[provider]
+    profile.update(id=provider, name=spec["label"], model=model)
+    temperature = settings.get("temperature")
+    if isinstance(temperature, (int, float)) and not isinstance(temperature, bool):
+        low, high = spec["limits"]["temperature"]
+        profile["temperature"] = min(max(temperature, low), high)  # the legacy field keeps the original
+    penalty = settings.get("presence_penalty")
+    if "presence_penalty" not in spec["unsupported"] and isinstance(penalty, (int, float)):
+        profile["presence_penalty"] = penalty
+    return profile
+
+
+def parse_document(text, what="file"):
+    """A YAML or JSON document that must be a mapping."""
+    import yaml
+
+    try:
+        doc = json.loads(text)
+    except (json.JSONDecodeError, TypeError):
+        try:
+            doc = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" at line {mark.line + 1}" if mark else ""
+            raise ValidationFailed({what: f"is neither valid JSON nor valid YAML{where}"}) from None
+    if not isinstance(doc, (dict, list)):
+        raise ValidationFailed({what: "must hold a mapping (or a list of profiles)"})
+    return doc
+
+
+def slug(text):
+    """An id made from a name."""
+    value = re.sub(r"[^A-Za-z0-9_.-]+", "-", str(text)).strip("-.")[:64]
+    return value or profiles.new_id()
+
+
+def import_profiles(settings, items, vault, field="llm_profiles"):
+    """Upsert profiles given in either field naming; all or nothing. Returns the imported ids."""
+    if isinstance(items, dict):  # YAML often keys profiles by id
+        items = [dict(v or {}, id=v.get("id", k) if isinstance(v, dict) else k) for k, v in items.items()]
+    if not isinstance(items, list):
+        raise ValidationFailed({field: "must be a list of profiles"})
+    errors, staged = {}, []
+    for i, raw in enumerate(items):
+        if not isinstance(raw, dict):
+            errors[f"{field}[{i}]"] = "must be an object"
+            continue
+        raw = dict(raw)
+        raw.setdefault("id", slug(raw.get("name") or profiles.new_id()))
+        raw.setdefault("name", str(raw["id"]))
+        existing = next((p for p in profiles.profiles_of(settings) if p.get("id") == raw["id"]), None)
+        profile, secrets, errs = profiles.normalize(raw, base=existing)
+        errors.update({f"{field}[{i}].{k}": v for k, v in errs.items()})
+        staged.append((existing, profile, secrets, i))
+    if errors:
+        raise ValidationFailed(errors)
+    for existing, profile, secrets, _ in staged:
+        if secrets:
+            credentials.apply(settings, credentials.credential_id_of(profile), secrets, vault)
+        if existing is not None:
+            existing.clear()
+            existing.update(profile)
+        else:
+            profiles.profiles_of(settings).append(profile)
+    for _, profile, _, i in staged:
+        errs = profiles.validate(profile, settings, lambda p, f: credentials.has_field(settings, p, f))
+        errors.update({f"{field}[{i}].{k}": v for k, v in errs.items()})
+    if errors:
+        raise ValidationFailed(errors)
+    return [p["id"] for _, p, _, _ in staged]
+
+
+def import_game_config(settings, doc, vault):
+    """Import a role/game config (llm_config, llm_profiles, characters) into settings; nothing unmapped is lost."""
+    if isinstance(doc, list):
+        doc = {"llm_profiles": doc}
+    doc = dict(doc)
+    llm_config = doc.pop("llm_config", None) or {}
+    if not isinstance(llm_config, dict):
+        raise ValidationFailed({"llm_config": "must be a mapping"})
+    items = doc.pop("llm_profiles", None) or []
+    legacy = not items and bool(llm_config)
+    if legacy:
+        items = [_default_profile(llm_config)]
+    ids = import_profiles(settings, items, vault)
+    summary = {"profiles": ids, "roles": [], "active_llm_profile": settings.get("active_llm_profile")}
+    characters = doc.pop("characters", None)
+    if characters is not None:
+        known = {p["id"] for p in profiles.profiles_of(settings)}
+        imported = normalize_roles(characters, known, field="characters")
+        by_id = {r.get("id"): r for r in roles_of(settings)}
+        by_id.update((r["id"], r) for r in imported)
+        settings["llm_roles"] = list(by_id.values())
+        summary["roles"] = [r["id"] for r in imported]
+    default_id = llm_config.get("default_profile_id") or ("default" if legacy else None)
+    if default_id:
+        profiles.find(settings, default_id)  # NotFound names a default that is not among the profiles
+        settings["active_llm_profile"] = default_id
+    elif not settings.get("active_llm_profile") and ids:
+        settings["active_llm_profile"] = ids[0]
+    summary["active_llm_profile"] = settings.get("active_llm_profile")
+    mapped = ("default_profile_id",) + (("default_model", "model", "temperature", "provider", "provider_type",
+                                          "max_tokens", "api_key_ref", "base_url", "top_p") if legacy else ())
+    extra = {k: v for k, v in llm_config.items() if k not in mapped}
+    if extra or doc:  # keep what we do not map, where the user can find it again
+        kept = settings.setdefault("game_config", {})
+        if extra:
+            kept.setdefault("llm_config", {}).update(extra)
+        kept.update(doc)
+    if len(profiles.profiles_of(settings)) >= 2:
+        settings.setdefault("multi_provider_enabled", True)
+    return summary
+
+
+def _default_profile(llm_config):
+    provider = llm_config.get("provider") or llm_config.get("provider_type") or "open_ai"
+    profile = {"id": "default", "name": "Default", "provider": provider,
+               "model": llm_config.get("default_model") or llm_config.get("model")}
+    for key in ("temperature", "max_tokens", "api_key_ref", "base_url", "top_p"):
+        if key in llm_config:
+            profile[key] = llm_config[key]
+    return profile

@@ -1,0 +1,160 @@
+"""ConfigService: every configuration use case, shared by the pages, the JSON API and the CLI."""
+
+import copy
+import hashlib
+import json
+import os
+import threading
+
+from . import credentials, migration, profiles
+from .catalog import PROVIDERS
+from .errors import DesktopError, ValidationFailed
+from .paths import config_dir as default_config_dir
+from .store import ConfigStore
+from .vault import Vault, is_secret_obj, mask
+
+# settings keys only the web UI uses; the desktop app never needs a restart when only these change.
+WEBUI_KEYS = ("llm_profiles", "active_llm_profile", "multi_provider_enabled", "provider_credentials",
+              "llm_roles", "game_config")
+LEGACY_SECRET_FIELDS = {"openai_key": "open_ai", "openrouter_key": "open_router", "anthropic_key": "anthropic"}
+OTHER_SECRET_FIELDS = ("license_key", "llm_key")
+
+
+class ConfigService:
+    """The configuration plan: profiles, credentials, activation, over one ConfigStore and Vault."""
+
+    def __init__(self, config_dir=None, environ=None, desktop=None):
+        self.environ = os.environ if environ is None else environ
+        self.config_dir = config_dir or default_config_dir(self.environ)
+        self.store = ConfigStore(self.config_dir)
+        self.vault = Vault.from_env(self.config_dir, self.environ)
+        self.desktop = desktop
+        self._view_cache = (None, None)
+        self._view_lock = threading.Lock()
+
+    # ---- reading -------------------------------------------------------------------------
+    def snapshot(self):
+        """(data, revision) with a legacy config shown as profiles at once (in memory only)."""
+        snap = self.store.read()
+        data = snap.data
+        if migration.is_legacy(data["settings"]):
+            with self._view_lock:
+                cached_rev, cached = self._view_cache
+                if cached_rev == snap.revision and cached is not None:
+                    return cached, snap.revision
+            data = copy.deepcopy(data)
+            migration.migrate_legacy(data["settings"], self.vault)
+            with self._view_lock:
+                self._view_cache = (snap.revision, data)
+        return data, snap.revision
+
+    def settings(self):
+        """The current settings (read-only) and revision."""
+        data, revision = self.snapshot()
+        return data["settings"], revision
+
+    def has_credential(self, settings):
+        """The has_credential callback profiles.validate needs."""
+        return lambda profile, field: credentials.has_field(settings, profile, field)
+
+    def active_profile(self, settings):
+        """The active profile dict, or None."""
+        active = settings.get("active_llm_profile")
+        return next((p for p in profiles.profiles_of(settings) if p.get("id") == active), None)
+
+    def profile_view(self, settings, profile):
+        """A profile as the API shows it: plus its credential's masked state and active flag."""
+        view = dict(profile)
+        view["active"] = profile.get("id") == settings.get("active_llm_profile")
+        cred = credentials.credentials_of(settings).get(credentials.credential_id_of(profile)) or {}
+        view["credential"] = {k: (self.vault.masked(v) if is_secret_obj(v) else v) for k, v in cred.items()}
+        return view
+
+    def config_view(self):
+        """The whole config with every secret masked, plus active_profile and revision."""
+        data, revision = self.snapshot()
+        out = copy.deepcopy(data)
+        settings = out["settings"]
+        for field in (*LEGACY_SECRET_FIELDS, *OTHER_SECRET_FIELDS):
+            if isinstance(settings.get(field), str):
+                settings[field] = mask(settings[field])
+        settings["provider_credentials"] = credentials.masked_view(settings, self.vault)
+        active = self.active_profile(data["settings"])
+        out["active_profile"] = self.profile_view(data["settings"], active) if active else None
+        out["revision"] = revision
+        return out
+
+    # ---- writing -------------------------------------------------------------------------
+    def mutate(self, change, revision=None, restart=True):
+        """Apply change(settings) under the store lock, re-project the active profile, restart if needed.
+
+        Returns (result of change, desktop outcome or None, new revision).
+        """
+        outcome = {}
+
+        def run(data):
+            settings = data.setdefault("settings", {})
+            migration.migrate_legacy(settings, self.vault)
+            before = _desktop_digest(data)
+            result = change(settings)
+            self._check_active(settings)
+            self._project(settings)
+            outcome["changed"] = _desktop_digest(data) != before
+            return result
+
+        snap, result = self.store.update(run, expected_revision=revision)
+        desktop = None
+        if outcome.get("changed") and restart:
+            desktop = self.restart()
+        return result, desktop, snap.revision
+
+    def restart(self):
+        """Restart the desktop app; the truthful outcome (restarted / failed / skipped)."""
+        if self.desktop is None:
+            return {"result": "skipped", "pid": None, "message": "No desktop app supervisor is configured."}
+        return self.desktop.restart()
+
+    def _check_active(self, settings):
+        """Saving validates the active profile: an invalid one is never written."""
+        active = self.active_profile(settings)
+        if settings.get("active_llm_profile") and active is None:
+            raise ValidationFailed({"active_llm_profile": f"unknown profile id '{settings['active_llm_profile']}'"})
+        if active is not None:
+            errors = profiles.validate(active, settings, self.has_credential(settings))
+            if errors:
+                raise ValidationFailed(errors, message=f"The active profile '{active.get('name')}' is invalid")
+
+    def _project(self, settings):
+        """Write the active profile onto the desktop app's legacy fields (SPEC §4)."""
+        from . import desktop
+
+        active = self.active_profile(settings)
+        if active is None or not PROVIDERS[active["provider"]]["desktop"]:
+            return
+        key = credentials.resolve_key(settings, active, self.vault, self.environ) if active["provider"] != "ollama" else None
+        openai_key = None
+        if settings.get("voice"):
+            openai_key = credentials.plaintext(settings, "open_ai", "api_key", self.vault) if \
+                credentials.has_field(settings, {"provider": "open_ai"}, "api_key") else None
+        projected = dict(active)
+        if active["provider"] == "ollama":
+            cred = credentials.credentials_of(settings).get(credentials.credential_id_of(active)) or {}
+            projected["base_url"] = active.get("base_url") or cred.get("url")
+            projected.setdefault("models", cred.get("models") or [])
+        desktop.project(settings, projected, key, openai_key)
+
+
+def _desktop_digest(data):
+    """A hash of what the desktop app reads (everything but the web UI's own keys)."""
+    visible = dict(data)
+    visible["settings"] = {k: v for k, v in data.get("settings", {}).items() if k not in WEBUI_KEYS}
+    return hashlib.sha256(json.dumps(visible, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def require_desktop_capable(profile):
+    """Gemini cannot drive the desktop app: a clear error, nothing changed."""
+    if not PROVIDERS[profile["provider"]]["desktop"]:
+        raise DesktopError(
+            f"{PROVIDERS[profile['provider']]['label']} profiles cannot drive the Triplo desktop app; "
+            "the profile stays usable for roles and chat."
+        )
