@@ -1,3 +1,3 @@
 """Shared test set-up: plugins with fixtures live next to what they serve."""
 
-pytest_plugins = ["tests.fakes.fixtures"]
+pytest_plugins = ["tests.fakes.fixtures", "tests.app_fixtures"]

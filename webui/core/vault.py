@@ -65,6 +65,13 @@ class Vault:
             return cls(_fernet(env["WEBUI_SECRET_KEY"], "WEBUI_SECRET_KEY"), previous)
         return cls(_fernet(load_or_create_key_file(config_dir), os.path.join(config_dir, paths.KEY_FILE)), previous)
 
+    def derive(self, label):
+        """A stable secret for another purpose (e.g. signing cookies), derived from the current key."""
+        import hashlib
+        import hmac
+
+        return hmac.new(self._current._signing_key, label.encode(), hashlib.sha256).digest()
+
     def encrypt(self, plain):
         """Plain text to the stored form {"enc": token}."""
         return {"enc": self._current.encrypt(plain.encode("utf-8")).decode("ascii")}

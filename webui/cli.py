@@ -1,0 +1,96 @@
+"""Command line: serve, seed, rotate-key, set-password, create-token (SPEC §8)."""
+
+import argparse
+import getpass
+import os
+import sys
+
+from .core.paths import config_dir
+
+
+def _serve(args):
+    """Run under gunicorn (threads, so streamed replies never block other requests); --dev uses Flask's server."""
+    host = args.host or os.environ.get("WEBUI_HOST", "127.0.0.1")
+    port = int(args.port or os.environ.get("WEBUI_PORT", "8080"))
+    if args.dev:
+        from . import create_app
+
+        create_app().run(host=host, port=port, debug=False, threaded=True)
+        return 0
+    from .web.server import run_gunicorn
+
+    return run_gunicorn(host, port, threads=args.threads)
+
+
+def _seed(args):
+    from .core.seed import seed
+
+    return seed(config_dir(), os.environ, force=args.force, out=sys.stdout)
+
+
+def _rotate_key(args):
+    from .core.keyrotation import rotate_key
+
+    return rotate_key(config_dir(), os.environ, out=sys.stdout)
+
+
+def _set_password(args):
+    from .core.auth import AuthStore
+
+    password = os.environ.get("WEBUI_NEW_PASSWORD") or getpass.getpass("New web UI password: ")
+    if not os.environ.get("WEBUI_NEW_PASSWORD") and sys.stdin.isatty():
+        if getpass.getpass("Repeat it: ") != password:
+            print("The two passwords differ; nothing changed.", file=sys.stderr)
+            return 1
+    from .core.errors import WebUIError
+
+    try:
+        AuthStore(config_dir()).set_password(password, username=args.username)
+    except WebUIError as exc:
+        print(f"Password not changed: {exc.message} {exc.details.get('fields', '')}", file=sys.stderr)
+        return 1
+    print("Password changed.")
+    return 0
+
+
+def _create_token(args):
+    from .core.auth import AuthStore
+    from .core.errors import WebUIError
+
+    try:
+        record, plaintext = AuthStore(config_dir()).create_token(args.name)
+    except WebUIError as exc:
+        print(f"Token not created: {exc.message} {exc.details.get('fields', '')}", file=sys.stderr)
+        return 1
+    print(f"API token '{record['name']}' created. It is shown only once:")
+    print(plaintext)
+    return 0
+
+
+def build_parser():
+    """The argparse tree."""
+    parser = argparse.ArgumentParser(prog="python -m webui", description="Triplo Web UI")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the web UI (gunicorn; --dev for Flask's server)")
+    serve.add_argument("--host")
+    serve.add_argument("--port")
+    serve.add_argument("--threads", type=int, default=int(os.environ.get("WEBUI_THREADS", "16")))
+    serve.add_argument("--dev", action="store_true", help="Flask's development server (not for production)")
+    serve.set_defaults(func=_serve)
+    seed = sub.add_parser("seed", help="build config.json from the environment on first run")
+    seed.add_argument("--force", action="store_true", help="rebuild even if config.json exists (backs it up first)")
+    seed.set_defaults(func=_seed)
+    sub.add_parser("rotate-key", help="re-encrypt every stored secret with a new key").set_defaults(func=_rotate_key)
+    pw = sub.add_parser("set-password", help="change the web UI password (WEBUI_NEW_PASSWORD or prompt)")
+    pw.add_argument("--username")
+    pw.set_defaults(func=_set_password)
+    tok = sub.add_parser("create-token", help="create an API token (shown once)")
+    tok.add_argument("name")
+    tok.set_defaults(func=_create_token)
+    return parser
+
+
+def main(argv=None):
+    """Entry point for python -m webui and the triplo-webui script."""
+    args = build_parser().parse_args(argv)
+    return args.func(args) or 0

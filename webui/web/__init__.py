@@ -1,0 +1,1 @@
+"""The thin web layer: parses requests, calls the core, renders pages or JSON."""

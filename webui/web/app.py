@@ -1,0 +1,107 @@
+"""Application factory: settings from the environment, core services, blueprints, handlers."""
+
+import logging
+import os
+from datetime import timedelta
+from types import SimpleNamespace
+
+from flask import Flask, jsonify
+
+from ..core.paths import config_dir as default_config_dir
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+log = logging.getLogger("webui")
+
+
+def _services(config_dir, environ):
+    """Build the core services once per app."""
+    from ..core.auth import AuthStore, LoginThrottle
+    from ..core.desktop import DesktopController
+    from ..core.service import ConfigService
+
+    desktop = DesktopController.from_env(environ)
+    return SimpleNamespace(
+        config=ConfigService(config_dir, environ, desktop=desktop),
+        auth=AuthStore(config_dir),
+        throttle=LoginThrottle(),
+        desktop=desktop,
+        environ=environ,
+        config_dir=config_dir,
+    )
+
+
+def create_app(test_config=None):
+    """Create the Flask app; test_config may set CONFIG_DIR and ENVIRON (nothing runs at import)."""
+    test_config = dict(test_config or {})
+    environ = test_config.pop("ENVIRON", None) or os.environ
+    config_dir = test_config.pop("CONFIG_DIR", None) or default_config_dir(environ)
+    app = Flask("webui", template_folder=os.path.join(ROOT, "templates"), static_folder=os.path.join(ROOT, "static"))
+    app.config.update(
+        MAX_CONTENT_LENGTH=1024 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_NAME="triplo_session",
+        PERMANENT_SESSION_LIFETIME=timedelta(days=7),
+        JSON_SORT_KEYS=False,
+    )
+    app.config.update(test_config)
+    logging.basicConfig(level=environ.get("WEBUI_LOG_LEVEL", "INFO").upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    from ..core.fileio import ensure_private_dir
+
+    ensure_private_dir(config_dir)
+    svc = _services(config_dir, environ)
+    app.extensions["triplo"] = svc
+    app.secret_key = svc.config.vault.derive("flask-session-cookie")
+    generated = svc.auth.ensure_initialized(environ)
+    if generated:
+        # Printed exactly once, on the first run, so the owner can log in; only its hash is stored.
+        log.warning("No WEBUI_PASSWORD was set: generated a password for user '%s': %s  "
+                    "(change it with 'python -m webui set-password')", svc.auth.username(), generated)
+
+    _register(app)
+    return app
+
+
+def _register(app):
+    """Blueprints, error handlers, auth and security headers."""
+    from . import security
+    from .auth_views import bp as auth_bp
+    from .errors import register_error_handlers
+
+    app.session_interface = security.SessionInterface()
+    app.before_request(security.authenticate)
+    app.after_request(security.security_headers)
+    app.jinja_env.globals["csrf_token"] = security.csrf_token
+    register_error_handlers(app)
+    app.register_blueprint(auth_bp)
+
+    from flask import Blueprint
+
+    health = Blueprint("health", __name__)
+
+    @health.route("/healthz")
+    def healthz():
+        """Cheap liveness probe for the container HEALTHCHECK (no auth, no disk)."""
+        return jsonify(ok=True)
+
+    app.register_blueprint(health)
+    for module in ("pages", "api_config", "api_v1", "openai_face"):
+        _register_optional(app, module)
+
+
+def _register_optional(app, module):
+    """Each surface lives in its own module exposing `bp` (and optionally `register(app)`)."""
+    import importlib
+
+    try:
+        mod = importlib.import_module(f"webui.web.{module}")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"webui.web.{module}":
+            raise
+        return
+    if hasattr(mod, "register"):
+        mod.register(app)
+    else:
+        app.register_blueprint(mod.bp)

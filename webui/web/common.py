@@ -1,0 +1,66 @@
+"""Request helpers shared by every blueprint: services, JSON bodies, revisions, answers."""
+
+import json
+
+from flask import current_app, jsonify, request
+
+from ..core.errors import BadRequest, WebUIError
+
+API_PREFIXES = ("/api/", "/v1/", "/sessions/")
+
+
+class UnsupportedMediaType(WebUIError):
+    """A JSON endpoint got another content type."""
+
+    status = 415
+    code = "unsupported_media_type"
+
+
+def services():
+    """The app's core services (config, auth, throttle, sessions, desktop)."""
+    return current_app.extensions["triplo"]
+
+
+def is_api_request():
+    """JSON answers for API paths and for clients that ask for JSON."""
+    if request.path.startswith(API_PREFIXES):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def json_body(kind=dict, required=True):
+    """The parsed JSON body: 415 for another content type, 400 for malformed JSON or the wrong top-level type."""
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        if required:
+            raise BadRequest("The request body is empty; send a JSON document.")
+        return kind()
+    if not request.is_json:
+        raise UnsupportedMediaType("Send the body as JSON with 'Content-Type: application/json'.")
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadRequest(f"The body is not valid JSON: {exc}") from None
+    if not isinstance(data, kind):
+        raise BadRequest(f"The body must be a JSON {'object' if kind is dict else 'array'}.")
+    return data
+
+
+def expected_revision(body=None):
+    """The revision a write is based on: If-Match header, else a 'revision' field; None means unconditional."""
+    header = request.headers.get("If-Match")
+    if header:
+        return header.strip().strip('"').removeprefix("W/").strip('"')
+    if isinstance(body, dict) and isinstance(body.get("revision"), str):
+        return body["revision"]
+    return None
+
+
+def answer(data, status=200, revision=None):
+    """A JSON response, with the config revision as ETag when known."""
+    response = jsonify(data)
+    response.status_code = status
+    if revision:
+        response.headers["ETag"] = f'"{revision}"'
+    return response

@@ -1,0 +1,52 @@
+"""One error handler for the whole app: one JSON shape, or an HTML page for people."""
+
+import logging
+
+from flask import render_template
+from werkzeug.exceptions import HTTPException
+
+from ..core.errors import WebUIError
+from .common import answer, is_api_request
+
+log = logging.getLogger("webui.errors")
+
+
+def _render(status, body, headers=None):
+    if is_api_request():
+        response = answer(body, status)
+    else:
+        response = render_template("error.html", status=status, error=body), status
+        from flask import make_response
+
+        response = make_response(response)
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def register_error_handlers(app):
+    """WebUIError, HTTP errors and unexpected exceptions all answer {"error", "message", …}."""
+
+    @app.errorhandler(WebUIError)
+    def _webui_error(exc):
+        headers = {}
+        if exc.details.get("retry_after") is not None:
+            headers["Retry-After"] = str(int(exc.details["retry_after"]))
+        return _render(exc.status, exc.to_dict(), headers)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc):
+        code = (exc.name or "error").lower().replace(" ", "_")
+        message = {
+            413: "The request body is too large (limit 1 MiB).",
+            404: "Not found.",
+            405: "This method is not allowed here.",
+        }.get(exc.code, exc.description or exc.name)
+        headers = dict(exc.get_headers()) if exc.code == 405 else {}
+        headers.pop("Content-Type", None)
+        return _render(exc.code or 500, {"error": code, "message": message}, headers)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc):
+        log.exception("Unexpected error")  # details in the server log only, never in the answer
+        return _render(500, {"error": "internal_error", "message": "Something went wrong on the server. The details are in its log."})

@@ -1,0 +1,112 @@
+"""Who is asking (session cookie, Basic, Bearer), CSRF on cookie state changes, security headers."""
+
+import base64
+import binascii
+import hmac
+import secrets
+
+from flask import g, redirect, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface
+
+from ..core.errors import WebUIError
+from .common import is_api_request, services
+
+PUBLIC_ENDPOINTS = {"auth.login", "static", "health.healthz"}
+STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; "
+       "form-action 'self'; frame-ancestors 'none'")
+
+
+class Unauthorized(WebUIError):
+    """No or bad credentials."""
+
+    status = 401
+    code = "unauthorized"
+
+
+class CsrfFailed(WebUIError):
+    """A cookie-authenticated state change without the CSRF token."""
+
+    status = 403
+    code = "csrf_failed"
+
+
+class TooManyAttempts(WebUIError):
+    """Login throttling."""
+
+    status = 429
+    code = "too_many_attempts"
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Secure cookies whenever the request itself came over https."""
+
+    def get_cookie_secure(self, app):
+        return bool(request and request.is_secure) or super().get_cookie_secure(app)
+
+
+def csrf_token():
+    """This session's CSRF token (made on first use)."""
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(32)
+    return session["csrf"]
+
+
+def _basic_user():
+    auth = services()
+    try:
+        decoded = base64.b64decode(request.headers["Authorization"].split(None, 1)[1]).decode("utf-8")
+        username, password = decoded.split(":", 1)
+    except (IndexError, ValueError, binascii.Error, UnicodeDecodeError):
+        raise Unauthorized("Malformed Basic credentials.") from None
+    client = request.remote_addr or "unknown"
+    allowed, retry_after, message = auth.throttle.check(client)
+    if not allowed:
+        raise TooManyAttempts(message, retry_after=retry_after)
+    if not auth.auth.verify_password(username, password):
+        auth.throttle.failure(client)
+        raise Unauthorized("Wrong username or password.")
+    auth.throttle.success(client)
+    return username
+
+
+def authenticate():
+    """before_request: set g.user and g.auth_method, or answer 401 / redirect to the login page."""
+    g.user, g.auth_method = None, None
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    header = request.headers.get("Authorization", "")
+    scheme = header.split(None, 1)[0].lower() if header else ""
+    if scheme == "bearer":
+        token = header.split(None, 1)[1].strip() if " " in header.strip() else ""
+        record = services().auth.verify_token(token) if token else None
+        if record is None:
+            raise Unauthorized("Invalid or revoked API token.")
+        g.user, g.auth_method = f"token:{record['name']}", "bearer"
+        return None
+    if scheme == "basic":
+        g.user, g.auth_method = _basic_user(), "basic"
+        return None
+    if session.get("user") and session.get("pw") == services().auth.password_fingerprint():
+        g.user, g.auth_method = session["user"], "session"
+        if request.method in STATE_CHANGING:
+            sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token", "")
+            if not sent or not hmac.compare_digest(sent, session.get("csrf", "")):
+                raise CsrfFailed("Missing or wrong CSRF token; reload the page and try again.")
+        return None
+    session.pop("user", None)
+    if is_api_request():
+        raise Unauthorized("Log in, or send HTTP Basic credentials or 'Authorization: Bearer <token>'.")
+    return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
+
+
+def security_headers(response):
+    """after_request: CSP without inline script, no framing, no sniffing, no referrer leaks, no caching."""
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if request.endpoint != "static":
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
