@@ -1,0 +1,323 @@
+"""sessions.db (SQLite, WAL): chat sessions, messages with alternatives, per-session character overrides."""
+
+import contextlib
+import json
+import os
+import sqlite3
+import threading
+import uuid
+from datetime import datetime, timezone
+
+from .errors import ConfigCorrupt, NotFound, ValidationFailed
+
+SCHEMA_VERSION = 1
+MAX_TITLE = 200
+
+SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS sessions (
+    id TEXT PRIMARY KEY,
+    title TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+)""",
+    """CREATE TABLE IF NOT EXISTS messages (
+    id TEXT PRIMARY KEY,
+    session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    alt_index INTEGER NOT NULL,
+    is_current INTEGER NOT NULL,
+    role_id TEXT,
+    is_ai INTEGER NOT NULL,
+    content TEXT NOT NULL,
+    metadata TEXT,
+    created_at TEXT NOT NULL,
+    UNIQUE (session_id, position, alt_index)
+)""",
+    # At most one current message per turn (also serves history() and last_ai_message()).
+    """CREATE UNIQUE INDEX IF NOT EXISTS messages_current ON messages (session_id, position) WHERE is_current = 1""",
+    """CREATE INDEX IF NOT EXISTS sessions_updated ON sessions (updated_at)""",
+    """CREATE TABLE IF NOT EXISTS character_overrides (
+    session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    character_id TEXT NOT NULL,
+    profile_id TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (session_id, character_id)
+)""",
+)
+
+_COLUMNS = "id, session_id, position, alt_index, is_current, role_id, is_ai, content, metadata, created_at"
+
+
+def _now():
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _message(row):
+    """A message row as the dict every caller sees."""
+    return {"id": row["id"], "session_id": row["session_id"], "position": row["position"],
+            "role_id": row["role_id"], "is_ai": bool(row["is_ai"]), "content": row["content"],
+            "metadata": json.loads(row["metadata"]) if row["metadata"] is not None else {},
+            "created_at": row["created_at"], "alt_index": row["alt_index"],
+            "current_alt_index": row["alt_index"]}
+
+
+def _metadata_json(metadata):
+    if metadata is None:
+        return None
+    try:
+        return json.dumps(metadata, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError):
+        raise ValidationFailed({"metadata": "Must be JSON-serializable."}) from None
+
+
+class SessionStore:
+    """Thread-safe store: one connection per thread (parallel reads in WAL), writes serialized by a lock."""
+
+    def __init__(self, db_path):
+        self.db_path = str(db_path)
+        self._local = threading.local()
+        # SQLite allows one writer; queueing on a Python lock is cheaper than its sleep-and-retry busy handler.
+        self._write_lock = threading.Lock()
+        self._all = []
+        self._all_lock = threading.Lock()
+        # Create the file ourselves so it is 0600 from the start; SQLite gives -wal/-shm the same mode.
+        os.close(os.open(self.db_path, os.O_RDWR | os.O_CREAT, 0o600))
+        os.chmod(self.db_path, 0o600)
+        conn = self._conn()
+        conn.execute("PRAGMA journal_mode=WAL")
+        with self._write() as db:
+            for statement in SCHEMA:
+                db.execute(statement)
+            row = db.execute("SELECT version FROM schema_version").fetchone()
+            if row is None:
+                db.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
+            elif row[0] > SCHEMA_VERSION:
+                raise ConfigCorrupt(f"sessions.db has schema version {row[0]}; this web UI knows {SCHEMA_VERSION}.")
+
+    # ---- connections and transactions --------------------------------------------------------
+
+    def _conn(self):
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            # Autocommit mode: transactions are opened explicitly below, never implicitly.
+            conn = sqlite3.connect(self.db_path, timeout=10, isolation_level=None, check_same_thread=False)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA busy_timeout=10000")
+            self._local.conn = conn
+            with self._all_lock:
+                self._all.append(conn)
+        return conn
+
+    @contextlib.contextmanager
+    def _write(self):
+        """One IMMEDIATE transaction: all of it is stored or none of it."""
+        conn = self._conn()
+        with self._write_lock:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield _Tx(conn)
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def close(self):
+        """Close every connection this store opened (tests, shutdown)."""
+        with self._all_lock:
+            conns, self._all = self._all, []
+        for conn in conns:
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
+        self._local = threading.local()
+
+    def journal_mode(self):
+        """'wal' once set up (for status pages and tests)."""
+        return self._conn().execute("PRAGMA journal_mode").fetchone()[0]
+
+    # ---- sessions ----------------------------------------------------------------------------
+
+    def create_session(self, title=None):
+        """A new empty session: {session_id, title, created_at, updated_at}."""
+        if title is not None and (not isinstance(title, str) or len(title) > MAX_TITLE):
+            raise ValidationFailed({"title": f"Use text of at most {MAX_TITLE} characters."})
+        session_id, now = uuid.uuid4().hex, _now()
+        with self._write() as db:
+            db.execute("INSERT INTO sessions (id, title, created_at, updated_at) VALUES (?, ?, ?, ?)",
+                       (session_id, title, now, now))
+        return {"session_id": session_id, "title": title, "created_at": now, "updated_at": now}
+
+    def _session_row(self, conn, session_id):
+        row = conn.execute("SELECT id, title, created_at, updated_at FROM sessions WHERE id = ?",
+                           (session_id,)).fetchone() if isinstance(session_id, str) else None
+        if row is None:
+            raise NotFound(f"No session with id '{session_id}'.", session_id=str(session_id))
+        return row
+
+    def get_session(self, session_id):
+        """The session with its current message per turn, in order; alternatives listed when a turn has several."""
+        conn = self._conn()
+        conn.execute("BEGIN")  # one snapshot for both reads
+        try:
+            row = self._session_row(conn, session_id)
+            rows = conn.execute(f"SELECT {_COLUMNS} FROM messages WHERE session_id = ? ORDER BY position, alt_index",
+                                (session_id,)).fetchall()
+        finally:
+            conn.execute("COMMIT")
+        turns = {}
+        for r in rows:
+            turns.setdefault(r["position"], []).append(r)
+        messages = []
+        for position in sorted(turns):
+            group = turns[position]
+            current = next((r for r in group if r["is_current"]), group[-1])
+            message = _message(current)
+            if len(group) > 1:
+                message["alternatives"] = [
+                    {"id": r["id"], "alt_index": r["alt_index"], "content": r["content"],
+                     "metadata": json.loads(r["metadata"]) if r["metadata"] is not None else {},
+                     "created_at": r["created_at"], "is_current": r is current} for r in group]
+            messages.append(message)
+        return {"session_id": row["id"], "title": row["title"], "created_at": row["created_at"],
+                "updated_at": row["updated_at"], "messages": messages}
+
+    def list_sessions(self, limit=50):
+        """Most recently active first: [{session_id, title, created_at, updated_at, message_count}]."""
+        limit = max(1, min(int(limit), 1000))
+        rows = self._conn().execute(
+            "SELECT s.id, s.title, s.created_at, s.updated_at, "
+            "(SELECT COUNT(*) FROM messages m WHERE m.session_id = s.id AND m.is_current = 1) AS n "
+            "FROM sessions s ORDER BY s.updated_at DESC, s.id LIMIT ?", (limit,)).fetchall()
+        return [{"session_id": r["id"], "title": r["title"], "created_at": r["created_at"],
+                 "updated_at": r["updated_at"], "message_count": r["n"]} for r in rows]
+
+    def delete_session(self, session_id):
+        """Remove a session with its messages and overrides."""
+        with self._write() as db:
+            self._session_row(db.conn, session_id)
+            db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
+
+    # ---- messages ----------------------------------------------------------------------------
+
+    def add_message(self, session_id, role_id, content, is_ai, metadata=None):
+        """Append a turn; returns the stored message."""
+        if not isinstance(content, str):
+            raise ValidationFailed({"content": "Must be text."})
+        meta, message_id, now = _metadata_json(metadata), uuid.uuid4().hex, _now()
+        with self._write() as db:
+            self._session_row(db.conn, session_id)
+            position = db.execute("SELECT COALESCE(MAX(position) + 1, 0) FROM messages WHERE session_id = ?",
+                                  (session_id,)).fetchone()[0]
+            db.execute(f"INSERT INTO messages ({_COLUMNS}) VALUES (?, ?, ?, 0, 1, ?, ?, ?, ?, ?)",
+                       (message_id, session_id, position, role_id, int(bool(is_ai)), content, meta, now))
+            db.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (now, session_id))
+            return self._get_message(db.conn, message_id)
+
+    def _get_message(self, conn, message_id):
+        row = conn.execute(f"SELECT {_COLUMNS} FROM messages WHERE id = ?", (message_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"No message with id '{message_id}'.", message_id=str(message_id))
+        return _message(row)
+
+    def get_message(self, message_id):
+        """One message (current or not) by id."""
+        return self._get_message(self._conn(), message_id)
+
+    def history(self, session_id):
+        """The current message of every turn, in order (what a prompt is built from)."""
+        conn = self._conn()
+        self._session_row(conn, session_id)
+        rows = conn.execute(f"SELECT {_COLUMNS} FROM messages WHERE session_id = ? AND is_current = 1 "
+                            "ORDER BY position", (session_id,)).fetchall()
+        return [_message(r) for r in rows]
+
+    def last_ai_message(self, session_id, role_id=None):
+        """The current message of the latest AI turn (of that role when given), or None."""
+        conn = self._conn()
+        self._session_row(conn, session_id)
+        sql = f"SELECT {_COLUMNS} FROM messages WHERE session_id = ? AND is_current = 1 AND is_ai = 1"
+        args = [session_id]
+        if role_id is not None:
+            sql += " AND role_id = ?"
+            args.append(role_id)
+        row = conn.execute(sql + " ORDER BY position DESC LIMIT 1", args).fetchone()
+        return _message(row) if row else None
+
+    def add_alternative(self, message_id, content, metadata=None):
+        """A redraw: a new reply for the same turn becomes current; the earlier ones stay as alternatives."""
+        if not isinstance(content, str):
+            raise ValidationFailed({"content": "Must be text."})
+        meta, new_id, now = _metadata_json(metadata), uuid.uuid4().hex, _now()
+        with self._write() as db:
+            old = self._get_message(db.conn, message_id)
+            sid, position = old["session_id"], old["position"]
+            alt = db.execute("SELECT MAX(alt_index) + 1 FROM messages WHERE session_id = ? AND position = ?",
+                             (sid, position)).fetchone()[0]
+            db.execute("UPDATE messages SET is_current = 0 WHERE session_id = ? AND position = ?", (sid, position))
+            db.execute(f"INSERT INTO messages ({_COLUMNS}) VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?)",
+                       (new_id, sid, position, alt, old["role_id"], int(old["is_ai"]), content, meta, now))
+            db.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (now, sid))
+            return self._get_message(db.conn, new_id)
+
+    def select_alternative(self, session_id, position, alt_index):
+        """Make alternative `alt_index` of turn `position` the current one; returns it."""
+        try:
+            position, alt_index = int(position), int(alt_index)
+        except (TypeError, ValueError):
+            raise NotFound(f"Session '{session_id}' has no alternative {alt_index!r} at position {position!r}.") from None
+        with self._write() as db:
+            self._session_row(db.conn, session_id)
+            row = db.execute("SELECT id FROM messages WHERE session_id = ? AND position = ? AND alt_index = ?",
+                             (session_id, position, alt_index)).fetchone()
+            if row is None:
+                raise NotFound(f"Session '{session_id}' has no alternative {alt_index} at position {position}.")
+            db.execute("UPDATE messages SET is_current = 0 WHERE session_id = ? AND position = ?",
+                       (session_id, position))
+            db.execute("UPDATE messages SET is_current = 1 WHERE id = ?", (row["id"],))
+            db.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (_now(), session_id))
+            return self._get_message(db.conn, row["id"])
+
+    # ---- character overrides -----------------------------------------------------------------
+
+    def get_overrides(self, session_id):
+        """{character_id: profile_id} for the session."""
+        conn = self._conn()
+        self._session_row(conn, session_id)
+        rows = conn.execute("SELECT character_id, profile_id FROM character_overrides WHERE session_id = ? "
+                            "ORDER BY character_id", (session_id,)).fetchall()
+        return {r["character_id"]: r["profile_id"] for r in rows}
+
+    def set_override(self, session_id, character_id, profile_id):
+        """Route `character_id` to `profile_id` in this session (replaces an earlier override)."""
+        errors = {k: "Must be a non-empty string." for k, v in (("character_id", character_id),
+                                                                 ("profile_id", profile_id))
+                  if not isinstance(v, str) or not v}
+        if errors:
+            raise ValidationFailed(errors)
+        with self._write() as db:
+            self._session_row(db.conn, session_id)
+            db.execute("INSERT INTO character_overrides (session_id, character_id, profile_id, updated_at) "
+                       "VALUES (?, ?, ?, ?) ON CONFLICT (session_id, character_id) DO UPDATE SET "
+                       "profile_id = excluded.profile_id, updated_at = excluded.updated_at",
+                       (session_id, character_id, profile_id, _now()))
+
+    def delete_override(self, session_id, character_id):
+        """Back to the role's own profile; NotFound when there was no override."""
+        with self._write() as db:
+            self._session_row(db.conn, session_id)
+            gone = db.execute("DELETE FROM character_overrides WHERE session_id = ? AND character_id = ?",
+                              (session_id, character_id)).rowcount
+            if not gone:
+                raise NotFound(f"Session '{session_id}' has no profile override for character '{character_id}'.")
+
+
+class _Tx:
+    """The connection inside a write transaction (keeps call sites short)."""
+
+    def __init__(self, conn):
+        self.conn = conn
+
+    def execute(self, sql, args=()):
+        return self.conn.execute(sql, args)
