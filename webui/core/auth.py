@@ -276,29 +276,33 @@ class AuthStore:
                 found = token
         if found is None:
             return None
-        self._touch(found)
-        return _public(found)
+        record = _public(found)
+        record["last_used_at"] = self._touch(found) or record.get("last_used_at")
+        return record
 
     def _touch(self, token):
-        """Record last_used_at at most once a minute per token: no file write per request."""
+        """Record last_used_at at most once a minute per token (no file write per request); the new stamp or None."""
         now = self._clock()
         with self._mem:
             last = self._touched.get(token["id"], _epoch(token.get("last_used_at")))
             if now - last < TOUCH_SECONDS:
-                return
+                return None
             self._touched[token["id"]] = now
+        stamp = _now_iso(now)
 
         def change(data):
             for t in (data or {}).get("tokens", []):
                 if t.get("id") == token["id"]:
-                    t["last_used_at"] = _now_iso(now)
+                    t["last_used_at"] = stamp
                     return data, None
             return None, None  # revoked meanwhile: nothing to write
 
         try:
             self._update(change)
-        except OSError as exc:  # bookkeeping must never fail a request
-            log.warning("Could not record API token use: %s", exc.strerror)
+        except (OSError, ConfigCorrupt) as exc:  # bookkeeping must never fail a request
+            log.warning("Could not record API token use: %s", getattr(exc, "strerror", None) or type(exc).__name__)
+            return None
+        return stamp
 
 
 def set_password(config_dir, password, username=None):
