@@ -189,7 +189,7 @@ class SessionStore:
         rows = self._conn().execute(
             "SELECT s.id, s.title, s.created_at, s.updated_at, "
             "(SELECT COUNT(*) FROM messages m WHERE m.session_id = s.id AND m.is_current = 1) AS n "
-            "FROM sessions s ORDER BY s.updated_at DESC, s.id LIMIT ?", (limit,)).fetchall()
+            "FROM sessions s ORDER BY s.updated_at DESC, s.rowid DESC LIMIT ?", (limit,)).fetchall()
         return [{"session_id": r["id"], "title": r["title"], "created_at": r["created_at"],
                  "updated_at": r["updated_at"], "message_count": r["n"]} for r in rows]
 
