@@ -40,8 +40,8 @@ class UnixTransport(xmlrpc.client.Transport):
         self.timeout = timeout
 
     def make_connection(self, host):
-        # get_host also sets _extra_headers (the Authorization header when the URI carries user:pass).
-        chost, self._extra_headers, _ = self.get_host(host)
+        # get_host_info gives _extra_headers (the Authorization header when the URI carries user:pass).
+        chost, self._extra_headers, _ = self.get_host_info(host)
         self._connection = (chost, _UnixHTTPConnection(self.socket_path, self.timeout))
         return self._connection[1]
 
