@@ -149,6 +149,13 @@ class MalformedResponse(ProviderError):
     code = "provider_malformed_response"
 
 
+class StreamInterrupted(ProviderError):
+    """The provider closed or broke a stream before it finished."""
+
+    code = "provider_stream_interrupted"
+    retryable = True
+
+
 class ProviderRequestError(ProviderError):
     """Other 4xx: the provider rejected the request (message from its body)."""
 

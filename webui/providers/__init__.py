@@ -1,0 +1,18 @@
+"""Provider adapters: ADAPTERS maps each canonical provider id to its (stateless, shared) adapter."""
+
+from ..core.errors import NotFound
+from .anthropic import AnthropicAdapter
+from .gemini import GeminiAdapter
+from .ollama import OllamaAdapter
+from .openai_compat import CustomAdapter, OpenAIAdapter, OpenRouterAdapter
+
+ADAPTERS = {a.id: a for a in (OpenAIAdapter(), OpenRouterAdapter(), AnthropicAdapter(), GeminiAdapter(),
+                               OllamaAdapter(), CustomAdapter())}
+
+
+def get_adapter(provider_id):
+    """The adapter for a canonical provider id (aliases are resolved by core.catalog); NotFound otherwise."""
+    try:
+        return ADAPTERS[provider_id]
+    except (KeyError, TypeError):
+        raise NotFound(f"Unknown provider '{provider_id}'", provider=provider_id) from None

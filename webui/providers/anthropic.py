@@ -1,0 +1,104 @@
+"""Anthropic Messages API: x-api-key auth, top-level system prompt, named SSE events, cursor model list."""
+
+from ..core.errors import MalformedResponse
+from . import sse, transport
+from .base import ProviderAdapter, finish_body, merge_turns, split_system, usage
+
+API_VERSION = "2023-06-01"
+DEFAULT_MAX_TOKENS = 1024  # Anthropic requires max_tokens
+MAX_PAGES = 50  # a cursor that never ends must not hang the model dropdown
+
+# Anthropic has no JSON-mode flag; a system hint is the portable way to ask for JSON.
+JSON_HINT = "Respond with a single valid JSON object and nothing else."
+
+
+class AnthropicAdapter(ProviderAdapter):
+    """api.anthropic.com (base URL without /v1). Presence/frequency penalties do not exist and are not sent."""
+
+    id = "anthropic"
+    label = "Anthropic"
+    default_base_url = "https://api.anthropic.com"
+    env_var = "ANTHROPIC_API_KEY"
+
+    def base_url(self, base_url):
+        url = super().base_url(base_url)
+        return url[:-3] if url.endswith("/v1") else url  # accept the SDK-style URL with /v1 too
+
+    def headers(self, api_key):
+        return {"x-api-key": api_key, "anthropic-version": API_VERSION}
+
+    def request(self, call, messages, stream):
+        key = self.key_of(call)
+        p = call.profile
+        system, turns = split_system(messages)
+        if (p.get("options") or {}).get("json_mode"):
+            system = f"{system}\n\n{JSON_HINT}" if system else JSON_HINT
+        body = {
+            "model": p.get("model"),
+            "max_tokens": p.get("max_tokens") or DEFAULT_MAX_TOKENS,
+            "system": system,
+            "messages": merge_turns(turns),
+            "temperature": p.get("temperature"),
+            "top_p": p.get("top_p"),
+            "stream": True if stream else None,
+        }
+        return f"{self.base_url(call.base_url)}/v1/messages", finish_body(body, p), self.headers(key)
+
+    def parse_reply(self, data, call):
+        if not isinstance(data, dict) or not isinstance(data.get("content"), list):
+            raise MalformedResponse("Anthropic sent a reply without content", provider=self.label)
+        text = "".join(b.get("text") or "" for b in data["content"] if isinstance(b, dict) and b.get("type") == "text")
+        used = data.get("usage") or {}
+        return text, usage(used.get("input_tokens"), used.get("output_tokens")), data.get("stop_reason"), \
+            data.get("model")
+
+    def parse_stream(self, resp, call, state, secrets):
+        model = call.profile.get("model")
+        for event in sse.iter_sse(self.lines(resp, secrets)):
+            data = transport.parse_json(event.data, label=self.label, what="stream event")
+            if not isinstance(data, dict):
+                raise MalformedResponse("Anthropic sent a stream event that is not an object", provider=self.label)
+            # The event name and data.type agree; fall back to data.type for proxies that drop `event:`.
+            kind = data.get("type") or event.event
+            if kind == "error" or event.event == "error":
+                raise self.payload_error(data.get("error") or data, secrets, model)
+            if kind == "message_start":
+                message = data.get("message") or {}
+                state.model = message.get("model") or state.model
+                state.prompt_tokens = (message.get("usage") or {}).get("input_tokens")
+                state.completion_tokens = (message.get("usage") or {}).get("output_tokens")
+            elif kind == "content_block_delta":
+                delta = data.get("delta") or {}
+                if delta.get("type") == "text_delta" and delta.get("text"):
+                    yield delta["text"]
+            elif kind == "message_delta":
+                state.finish_reason = (data.get("delta") or {}).get("stop_reason") or state.finish_reason
+                used = data.get("usage") or {}
+                # output_tokens here is cumulative; input_tokens may be repeated (or absent).
+                state.completion_tokens = used.get("output_tokens", state.completion_tokens)
+                if used.get("input_tokens") is not None:
+                    state.prompt_tokens = used["input_tokens"]
+            elif kind == "message_stop":
+                state.done = True
+                return
+
+    def list_models(self, api_key, base_url, token=None):
+        if not api_key:
+            raise self.missing_key()
+        url = f"{self.base_url(base_url)}/v1/models"
+        ids, after = [], None
+        for _ in range(MAX_PAGES):
+            params = {"limit": 1000, **({"after_id": after} if after else {})}
+            data = self.get_json(url, secrets=self.secrets(api_key), headers=self.headers(api_key), params=params)
+            if not isinstance(data, dict) or not isinstance(data.get("data"), list):
+                raise MalformedResponse("Anthropic sent a model list without data", provider=self.label)
+            ids += [m["id"] for m in data["data"] if isinstance(m, dict) and isinstance(m.get("id"), str)]
+            last = data.get("last_id") or (ids[-1] if ids else None)
+            if not data.get("has_more") or not last or last == after:
+                break
+            after = last
+        return list(dict.fromkeys(ids))
+
+    def check(self, call):
+        # Listing models needs a valid key and costs nothing.
+        self.list_models(self.key_of(call), call.base_url)

@@ -1,0 +1,255 @@
+"""Call, ChatResult, StreamEnd and the ProviderAdapter base every provider builds on."""
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+from ..core.errors import MissingCredential, WebUIError
+from . import sse, transport
+from .redact import scrub
+
+log = logging.getLogger("webui.providers")
+
+# OpenAI's finish_reason vocabulary is the common one; other providers' reasons are mapped onto it.
+FINISH_REASONS = {
+    "end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length", "tool_use": "tool_calls",
+    "STOP": "stop", "MAX_TOKENS": "length", "SAFETY": "content_filter", "RECITATION": "content_filter",
+    "BLOCKLIST": "content_filter", "PROHIBITED_CONTENT": "content_filter", "SPII": "content_filter",
+}
+
+TEST_PROMPT = [{"role": "user", "content": "ping"}]
+
+
+@dataclass
+class Call:
+    """Everything one request needs, resolved by core.credentials.resolve_call (adapters never see the vault)."""
+
+    profile: dict
+    api_key: str | None
+    base_url: str | None
+    token: str | None = None
+    key_hint: str = ""
+
+
+@dataclass
+class ChatResult:
+    """A complete reply; usage counts are None when the provider did not report them."""
+
+    text: str
+    usage: dict = field(default_factory=lambda: {"prompt_tokens": None, "completion_tokens": None})
+    finish_reason: str | None = None
+    model: str | None = None
+    latency_ms: int = 0
+
+
+@dataclass
+class StreamEnd:
+    """The last item of a stream: what a ChatResult says, with the joined text."""
+
+    usage: dict = field(default_factory=lambda: {"prompt_tokens": None, "completion_tokens": None})
+    finish_reason: str | None = None
+    model: str | None = None
+    latency_ms: int = 0
+    text: str = ""
+
+
+class StreamState:
+    """What a stream parser learns besides text: usage, finish reason, model, whether it ended properly."""
+
+    def __init__(self, model=None):
+        self.prompt_tokens = None
+        self.completion_tokens = None
+        self.finish_reason = None
+        self.model = model
+        self.done = False
+
+
+def usage(prompt, completion):
+    """The usage dict with ints (or None when unknown)."""
+    as_int = lambda v: int(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None  # noqa: E731
+    return {"prompt_tokens": as_int(prompt), "completion_tokens": as_int(completion)}
+
+
+def finish_reason(value):
+    """A provider's stop reason in OpenAI's words (unknown ones lower-cased, None stays None)."""
+    if not value:
+        return None
+    return FINISH_REASONS.get(value, str(value).lower())
+
+
+def drop_none(value):
+    """The value with None-valued dict entries removed at every level (None in extra_params un-sends a field)."""
+    if isinstance(value, dict):
+        return {k: drop_none(v) for k, v in value.items() if v is not None}
+    return value
+
+
+def deep_merge(base, extra):
+    """base updated by extra; nested dicts merge (so extra_params can add one option without replacing all)."""
+    out = dict(base)
+    for key, value in (extra or {}).items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def finish_body(body, profile):
+    """Merge the profile's extra_params last, then drop None-valued fields."""
+    extra = profile.get("extra_params")
+    return drop_none(deep_merge(body, extra if isinstance(extra, dict) else {}))
+
+
+def split_system(messages):
+    """(system text or None, the other messages): for providers that take the system prompt apart."""
+    system = [str(m.get("content") or "") for m in messages if m.get("role") == "system"]
+    rest = [m for m in messages if m.get("role") != "system"]
+    return ("\n\n".join(system) if system else None), rest
+
+
+def merge_turns(messages):
+    """Consecutive messages of the same role joined into one (Anthropic and Gemini want alternating turns)."""
+    out = []
+    for m in messages:
+        role, content = m.get("role"), str(m.get("content") or "")
+        if out and out[-1]["role"] == role:
+            out[-1]["content"] += "\n\n" + content
+        else:
+            out.append({"role": role, "content": content})
+    return out
+
+
+def ms_since(started):
+    """Whole milliseconds since a time.monotonic() stamp."""
+    return int((time.monotonic() - started) * 1000)
+
+
+class ProviderAdapter:
+    """One provider's wire format. Subclasses build requests and parse replies; the base does HTTP."""
+
+    id = ""
+    label = ""
+    default_base_url = ""
+    env_var = None
+    key_required = True
+
+    def __init__(self):
+        self._pool = transport.SessionPool()
+
+    # --- credentials -------------------------------------------------------------------------------
+
+    def missing_key(self):
+        """The MissingCredential that says what to do."""
+        how = "add it under API & Models"
+        if self.env_var:
+            how += f" or set {self.env_var} and name it in the profile's api_key_ref"
+        return MissingCredential(f"No API key for {self.label}: {how}", provider=self.id, variable=self.env_var)
+
+    def key_of(self, call):
+        """The call's API key; MissingCredential when this provider needs one and there is none."""
+        if self.key_required and not call.api_key:
+            raise self.missing_key()
+        return call.api_key or None
+
+    @staticmethod
+    def secrets(api_key=None, token=None):
+        """Values to scrub from every message and log line."""
+        return tuple(s for s in (api_key, token) if s)
+
+    def base_url(self, base_url):
+        """The effective base URL without a trailing slash."""
+        return (base_url or self.default_base_url).rstrip("/")
+
+    # --- HTTP ---------------------------------------------------------------------------------------
+
+    def send(self, method, url, *, secrets=(), headers=None, json_body=None, params=None, stream=False, model=None):
+        """One exchange through the pooled session with timeouts, retries and error mapping."""
+        return transport.send(self._pool.get(), method, url, label=self.label, secrets=secrets, headers=headers,
+                              json_body=json_body, params=params, stream=stream, model=model)
+
+    def get_json(self, url, *, secrets=(), headers=None, params=None):
+        """GET and parse JSON."""
+        resp = self.send("GET", url, secrets=secrets, headers=headers, params=params)
+        return transport.parse_json(resp.content, label=self.label)
+
+    def lines(self, resp, secrets):
+        """Decoded lines of a streamed body as they arrive."""
+        return sse.iter_lines(sse.iter_chunks(resp, self.label, secrets))
+
+    def payload_error(self, err, secrets, model=None):
+        """A ProviderError for an error object inside a stream or a 200 body."""
+        return transport.error_from_payload(err, label=self.label, secrets=secrets, model=model)
+
+    # --- the adapter interface ------------------------------------------------------------------------
+
+    def request(self, call, messages, stream):
+        """(url, json body, headers) for a chat call; subclasses implement."""
+        raise NotImplementedError
+
+    def parse_reply(self, data, call):
+        """(text, usage, finish_reason, model) from a non-streamed reply; subclasses implement."""
+        raise NotImplementedError
+
+    def parse_stream(self, resp, call, state, secrets):
+        """Yield text deltas from a streamed reply, filling `state`; subclasses implement."""
+        raise NotImplementedError
+
+    def list_models(self, api_key, base_url, token=None):
+        """Model ids available at the provider; subclasses implement."""
+        raise NotImplementedError
+
+    def chat(self, call, messages):
+        """One complete reply."""
+        url, body, headers = self.request(call, messages, stream=False)
+        secrets = self.secrets(call.api_key, call.token)
+        model = call.profile.get("model")
+        started = time.monotonic()
+        resp = self.send("POST", url, secrets=secrets, headers=headers, json_body=body, model=model)
+        data = transport.parse_json(resp.content, label=self.label)
+        if isinstance(data, dict) and data.get("error"):
+            raise self.payload_error(data["error"], secrets, model)
+        text, used, reason, reported = self.parse_reply(data, call)
+        return ChatResult(text=text, usage=used, finish_reason=finish_reason(reason),
+                          model=reported or model, latency_ms=ms_since(started))
+
+    def stream(self, call, messages):
+        """Text deltas as they arrive, then exactly one StreamEnd."""
+        url, body, headers = self.request(call, messages, stream=True)
+        secrets = self.secrets(call.api_key, call.token)
+        started = time.monotonic()
+        resp = self.send("POST", url, secrets=secrets, headers=headers, json_body=body, stream=True,
+                         model=call.profile.get("model"))
+        state = StreamState(call.profile.get("model"))
+        parts = []
+        with resp:
+            for delta in self.parse_stream(resp, call, state, secrets):
+                if delta:
+                    parts.append(delta)
+                    yield delta
+        if not state.done:
+            raise transport.stream_error(EOFError("stream ended early"), self.label, secrets)
+        yield StreamEnd(usage=usage(state.prompt_tokens, state.completion_tokens),
+                        finish_reason=finish_reason(state.finish_reason), model=state.model,
+                        latency_ms=ms_since(started), text="".join(parts))
+
+    def check(self, call):
+        """The cheapest real call proving the credential works; default: a 1-token completion."""
+        profile = dict(call.profile, max_tokens=1, options=dict(call.profile.get("options") or {}, json_mode=False))
+        self.chat(Call(profile, call.api_key, call.base_url, call.token, call.key_hint), TEST_PROMPT)
+
+    def test(self, call):
+        """{"ok", "latency_ms", "model", "error"}; never raises, the error is a user-facing message."""
+        started = time.monotonic()
+        model = (call.profile or {}).get("model")
+        try:
+            self.check(call)
+            return {"ok": True, "latency_ms": ms_since(started), "model": model, "error": None}
+        except WebUIError as exc:
+            error = exc.message
+        except Exception as exc:  # test() must answer, whatever broke
+            log.warning(scrub(f"{self.label} connection test failed unexpectedly: {exc!r}",
+                              self.secrets(call.api_key, call.token)))
+            error = f"Unexpected error while testing {self.label} ({type(exc).__name__})"
+        return {"ok": False, "latency_ms": ms_since(started), "model": model,
+                "error": scrub(error, self.secrets(call.api_key, call.token))}

@@ -1,0 +1,128 @@
+"""Google Gemini (Generative Language API, v1beta): x-goog-api-key header, camelCase body, SSE to EOF."""
+
+from urllib.parse import quote
+
+from ..core.errors import MalformedResponse, ProviderRequestError
+from . import sse, transport
+from .base import ProviderAdapter, finish_body, merge_turns, split_system, usage
+
+API_VERSION = "v1beta"
+MAX_PAGES = 50
+PAGE_SIZE = 1000
+
+
+def _tokens(meta):
+    """(prompt, completion) from usageMetadata; thinking tokens count as completion (they are billed so)."""
+    meta = meta or {}
+    out = meta.get("candidatesTokenCount")
+    if meta.get("thoughtsTokenCount") is not None:
+        out = (out or 0) + meta["thoughtsTokenCount"]
+    return meta.get("promptTokenCount"), out
+
+
+class GeminiAdapter(ProviderAdapter):
+    """generativelanguage.googleapis.com; the key goes in a header, never in ?key= (it would reach logs)."""
+
+    id = "gemini"
+    label = "Google Gemini"
+    default_base_url = "https://generativelanguage.googleapis.com"
+    env_var = "GEMINI_API_KEY"
+
+    def base_url(self, base_url):
+        url = super().base_url(base_url)
+        return url if url.endswith(("/v1beta", "/v1")) else f"{url}/{API_VERSION}"
+
+    def headers(self, api_key):
+        return {"x-goog-api-key": api_key}
+
+    @staticmethod
+    def model_path(model):
+        """models/{id} with any user-typed models/ prefix removed."""
+        model = str(model or "")
+        return "models/" + quote(model[7:] if model.startswith("models/") else model, safe="-._~:")
+
+    def request(self, call, messages, stream):
+        key = self.key_of(call)
+        p = call.profile
+        system, turns = split_system(messages)
+        contents = [{"role": "model" if m["role"] == "assistant" else "user", "parts": [{"text": m["content"]}]}
+                    for m in merge_turns(turns)]
+        config = {
+            "temperature": p.get("temperature"),
+            "topP": p.get("top_p"),
+            "presencePenalty": p.get("presence_penalty"),
+            "frequencyPenalty": p.get("frequency_penalty"),
+            "maxOutputTokens": p.get("max_tokens"),
+        }
+        if (p.get("options") or {}).get("json_mode"):
+            config["responseMimeType"] = "application/json"
+        body = {
+            "contents": contents,
+            "systemInstruction": {"parts": [{"text": system}]} if system else None,
+            "generationConfig": {k: v for k, v in config.items() if v is not None} or None,
+        }
+        action = "streamGenerateContent?alt=sse" if stream else "generateContent"
+        url = f"{self.base_url(call.base_url)}/{self.model_path(p.get('model'))}:{action}"
+        return url, finish_body(body, p), self.headers(key)
+
+    def _candidate(self, data):
+        """(text, finishReason) of the first candidate; a blocked prompt is an error the user can act on."""
+        if not isinstance(data, dict):
+            raise MalformedResponse("Google Gemini sent a reply that is not an object", provider=self.label)
+        candidates = data.get("candidates")
+        if not candidates:
+            block = (data.get("promptFeedback") or {}).get("blockReason")
+            if block:
+                raise ProviderRequestError(f"Google Gemini blocked the prompt ({block})", provider=self.label)
+            return "", None
+        first = candidates[0] if isinstance(candidates[0], dict) else {}
+        parts = (first.get("content") or {}).get("parts") or []
+        # Thought summaries are not part of the answer.
+        text = "".join(p.get("text") or "" for p in parts if isinstance(p, dict) and not p.get("thought"))
+        return text, first.get("finishReason")
+
+    def parse_reply(self, data, call):
+        if not isinstance(data, dict) or ("candidates" not in data and "promptFeedback" not in data):
+            raise MalformedResponse("Google Gemini sent a reply without candidates", provider=self.label)
+        text, reason = self._candidate(data)
+        return text, usage(*_tokens(data.get("usageMetadata"))), reason, data.get("modelVersion")
+
+    def parse_stream(self, resp, call, state, secrets):
+        for event in sse.iter_sse(self.lines(resp, secrets)):
+            data = transport.parse_json(event.data, label=self.label, what="stream event")
+            if isinstance(data, dict) and data.get("error"):
+                raise self.payload_error(data["error"], secrets, call.profile.get("model"))
+            text, reason = self._candidate(data)
+            if text:
+                yield text
+            state.finish_reason = reason or state.finish_reason
+            state.model = data.get("modelVersion") or state.model
+            if data.get("usageMetadata"):
+                state.prompt_tokens, state.completion_tokens = _tokens(data["usageMetadata"])
+        # No terminator: the stream ends at EOF, and it is complete when a finishReason came.
+        state.done = state.finish_reason is not None
+
+    def list_models(self, api_key, base_url, token=None):
+        if not api_key:
+            raise self.missing_key()
+        url = f"{self.base_url(base_url)}/models"
+        ids, page = [], None
+        for _ in range(MAX_PAGES):
+            params = {"pageSize": PAGE_SIZE, **({"pageToken": page} if page else {})}
+            data = self.get_json(url, secrets=self.secrets(api_key), headers=self.headers(api_key), params=params)
+            if not isinstance(data, dict):
+                raise MalformedResponse("Google Gemini sent a model list that is not an object", provider=self.label)
+            for m in data.get("models") or []:
+                methods = m.get("supportedGenerationMethods") if isinstance(m, dict) else None
+                # Only models that can chat belong in the dropdown (not embedders).
+                if isinstance(m, dict) and isinstance(m.get("name"), str) and (
+                        methods is None or "generateContent" in methods):
+                    ids.append(m["name"].removeprefix("models/"))
+            next_page = data.get("nextPageToken")
+            if not next_page or next_page == page:
+                break
+            page = next_page
+        return list(dict.fromkeys(ids))
+
+    def check(self, call):
+        self.list_models(self.key_of(call), call.base_url)

@@ -1,0 +1,58 @@
+"""Model lists cached for 5 minutes per provider + base URL + credential digest (never the key itself)."""
+
+import hashlib
+import threading
+import time
+
+TTL = 300.0
+MAX_ENTRIES = 256
+
+
+class ModelsCache:
+    """A small thread-safe TTL cache; errors are never cached."""
+
+    def __init__(self, ttl=TTL, clock=time.monotonic, max_entries=MAX_ENTRIES):
+        self.ttl = ttl
+        self.clock = clock
+        self.max_entries = max_entries
+        self._lock = threading.Lock()
+        self._entries = {}
+
+    @staticmethod
+    def key(provider_id, base_url, api_key=None, token=None):
+        """The cache key: the credential only as a sha256 digest."""
+        secret = f"{api_key or ''}\0{token or ''}".encode()
+        return (provider_id, (base_url or "").rstrip("/"), hashlib.sha256(secret).hexdigest())
+
+    def get(self, adapter, api_key, base_url, token=None, refresh=False):
+        """adapter.list_models(...) through the cache; refresh=True always asks the provider."""
+        key = self.key(adapter.id, adapter.base_url(base_url), api_key, token)
+        now = self.clock()
+        if not refresh:
+            with self._lock:
+                hit = self._entries.get(key)
+                if hit and now - hit[0] < self.ttl:
+                    return list(hit[1])
+        # The HTTP call runs outside the lock so one slow provider does not block the others.
+        models = list(adapter.list_models(api_key, base_url, token))
+        with self._lock:
+            self._entries[key] = (self.clock(), models)
+            if len(self._entries) > self.max_entries:
+                oldest = min(self._entries, key=lambda k: self._entries[k][0])
+                del self._entries[oldest]
+        return list(models)
+
+    def clear(self):
+        """Forget everything (e.g. after a credential changes)."""
+        with self._lock:
+            self._entries.clear()
+
+
+CACHE = ModelsCache()
+
+
+def list_models(provider_id, api_key, base_url, token=None, refresh=False):
+    """Cached model ids for a provider (see ModelsCache.get)."""
+    from . import get_adapter
+
+    return CACHE.get(get_adapter(provider_id), api_key, base_url, token, refresh=refresh)

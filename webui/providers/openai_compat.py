@@ -1,0 +1,237 @@
+"""The OpenAI Chat Completions wire format: OpenAI, OpenRouter and any compatible server, Azure included."""
+
+import os
+from urllib.parse import parse_qs, quote, urlsplit
+
+from ..core.errors import MalformedResponse
+from . import sse, transport
+from .base import ProviderAdapter, finish_body, usage
+
+AZURE_API_VERSION = "2024-10-21"  # the GA data-plane version
+AZURE_HOST_SUFFIXES = (".openai.azure.com", ".cognitiveservices.azure.com")
+
+
+class OpenAICompatAdapter(ProviderAdapter):
+    """Chat Completions with Bearer auth; subclasses set the max-tokens field name and extra headers."""
+
+    max_tokens_field = "max_tokens"
+    stream_usage = True  # ask for the final usage chunk (stream_options.include_usage)
+
+    def headers(self, api_key):
+        """Auth plus any provider-specific headers."""
+        return {"Authorization": f"Bearer {api_key}"} if api_key else {}
+
+    def chat_url(self, call):
+        """(url, query params) of the chat endpoint."""
+        return f"{self.base_url(call.base_url)}/chat/completions", None
+
+    def body(self, call, messages, stream):
+        """The JSON body: the profile's parameters, then extra_params; None-valued fields are left out."""
+        p = call.profile
+        body = {
+            "model": p.get("model"),
+            "messages": [{"role": m.get("role"), "content": m.get("content")} for m in messages],
+            "temperature": p.get("temperature"),
+            "top_p": p.get("top_p"),
+            "presence_penalty": p.get("presence_penalty"),
+            "frequency_penalty": p.get("frequency_penalty"),
+            self.max_tokens_field: p.get("max_tokens"),
+        }
+        if (p.get("options") or {}).get("json_mode"):
+            body["response_format"] = {"type": "json_object"}
+        if stream:
+            body["stream"] = True
+            if self.stream_usage:
+                body["stream_options"] = {"include_usage": True}
+        return finish_body(body, p)
+
+    def request(self, call, messages, stream):
+        key = self.key_of(call)
+        url, params = self.chat_url(call)
+        if params:
+            url += "?" + "&".join(f"{k}={quote(str(v), safe='')}" for k, v in params.items())
+        return url, self.body(call, messages, stream), self.headers(key)
+
+    def parse_reply(self, data, call):
+        choices = data.get("choices") if isinstance(data, dict) else None
+        if not choices or not isinstance(choices[0], dict):
+            raise MalformedResponse(f"{self.label} sent a reply without choices", provider=self.label)
+        choice = choices[0]
+        used = data.get("usage") or {}
+        text = _text_of((choice.get("message") or {}).get("content"))
+        return text, usage(used.get("prompt_tokens"), used.get("completion_tokens")), \
+            choice.get("finish_reason"), data.get("model")
+
+    def parse_stream(self, resp, call, state, secrets):
+        for event in sse.iter_sse(self.lines(resp, secrets)):
+            if event.data.strip() == "[DONE]":
+                state.done = True
+                return
+            chunk = transport.parse_json(event.data, label=self.label, what="stream event")
+            if not isinstance(chunk, dict):
+                raise MalformedResponse(f"{self.label} sent a stream event that is not an object", provider=self.label)
+            if chunk.get("error") or event.event == "error":
+                raise self.payload_error(chunk.get("error") or chunk, secrets, call.profile.get("model"))
+            state.model = chunk.get("model") or state.model
+            if isinstance(chunk.get("usage"), dict):
+                state.prompt_tokens = chunk["usage"].get("prompt_tokens")
+                state.completion_tokens = chunk["usage"].get("completion_tokens")
+            # Azure's first chunk and the usage chunk have choices: [] - nothing to index.
+            for choice in chunk.get("choices") or []:
+                if not isinstance(choice, dict) or choice.get("index", 0) != 0:
+                    continue
+                text = _text_of((choice.get("delta") or {}).get("content"))
+                if text:
+                    yield text
+                if choice.get("finish_reason"):
+                    state.finish_reason = choice["finish_reason"]
+        # Some compatible servers end without [DONE]; a finish_reason shows the reply completed.
+        state.done = state.finish_reason is not None
+
+    def models_url(self, base_url):
+        """(url, query params) of the model list."""
+        return f"{self.base_url(base_url)}/models", None
+
+    def list_models(self, api_key, base_url, token=None):
+        if self.key_required and not api_key:
+            raise self.missing_key()
+        url, params = self.models_url(base_url)
+        data = self.get_json(url, secrets=self.secrets(api_key), headers=self.headers(api_key), params=params)
+        items = data.get("data") if isinstance(data, dict) else data
+        if not isinstance(items, list):
+            raise MalformedResponse(f"{self.label} sent a model list without data", provider=self.label)
+        return _unique(item.get("id") if isinstance(item, dict) else item for item in items)
+
+
+class OpenAIAdapter(OpenAICompatAdapter):
+    """api.openai.com: max_completion_tokens; listing models proves the key."""
+
+    id = "open_ai"
+    label = "OpenAI"
+    default_base_url = "https://api.openai.com/v1"
+    env_var = "OPENAI_API_KEY"
+    max_tokens_field = "max_completion_tokens"
+
+    def check(self, call):
+        self.list_models(self.key_of(call), call.base_url)
+
+
+class OpenRouterAdapter(OpenAICompatAdapter):
+    """openrouter.ai: max_tokens, attribution headers; the model list is public so test() completes 1 token."""
+
+    id = "open_router"
+    label = "OpenRouter"
+    default_base_url = "https://openrouter.ai/api/v1"
+    env_var = "OPENROUTER_API_KEY"
+
+    def headers(self, api_key):
+        title = os.environ.get("WEBUI_OPENROUTER_TITLE", "Triplo Web UI")
+        return dict(super().headers(api_key), **{
+            "HTTP-Referer": os.environ.get("WEBUI_OPENROUTER_REFERER", "https://triplo.ai"),
+            "X-OpenRouter-Title": title,
+            "X-Title": title,  # the older name, still read by OpenRouter
+        })
+
+    def list_models(self, api_key, base_url, token=None):
+        url, _ = self.models_url(base_url)
+        data = self.get_json(url, headers=self.headers(None))  # no key: the list is public
+        items = data.get("data") if isinstance(data, dict) else None
+        if not isinstance(items, list):
+            raise MalformedResponse("OpenRouter sent a model list without data", provider=self.label)
+        return _unique(item.get("id") for item in items if isinstance(item, dict))
+
+
+class CustomAdapter(OpenAICompatAdapter):
+    """Any OpenAI-compatible server (LM Studio, llama.cpp, vLLM, Ollama /v1) and Azure OpenAI deployments.
+
+    The base URL is used as given, except a bare origin (no path) gets `/v1`. The key is optional.
+    A profile is Azure (deployment URL, `api-key` header, `?api-version=`) when its base URL's host ends
+    with .openai.azure.com or .cognitiveservices.azure.com, or the URL contains /openai/deployments/, or
+    its options say `"azure": true` or give an `api_version` (that last rule also makes loopback fakes
+    testable). Azure's endpoint is the URL up to `/openai`; the deployment is the profile's model; the
+    api-version is options.api_version, else the URL's own `api-version`, else 2024-10-21. Azure's
+    `/openai/v1` URLs are the new plain OpenAI-compatible API and are NOT treated as deployments.
+    """
+
+    id = "custom"
+    label = "OpenAI-compatible server"
+    default_base_url = "http://localhost:1234/v1"
+    key_required = False
+    # Some older local servers reject unknown fields, so plain servers are not asked for a usage chunk.
+    stream_usage = False
+
+    def base_url(self, base_url):
+        url = super().base_url(base_url)
+        return url + "/v1" if urlsplit(url).path in ("", "/") else url
+
+    def chat_url(self, call):
+        if not is_azure(call.base_url, call.profile):
+            return super().chat_url(call)
+        deployment = quote(str(call.profile.get("model") or ""), safe="")
+        return f"{azure_endpoint(call.base_url)}/openai/deployments/{deployment}/chat/completions", {
+            "api-version": azure_api_version(call.base_url, call.profile)}
+
+    def request(self, call, messages, stream):
+        url, body, headers = super().request(call, messages, stream)
+        if is_azure(call.base_url, call.profile):
+            headers = {"api-key": call.api_key} if call.api_key else {}
+            if stream:
+                body.setdefault("stream_options", {"include_usage": True})
+        return url, body, headers
+
+    def models_url(self, base_url):
+        if is_azure(base_url, {}):
+            return f"{azure_endpoint(base_url)}/openai/models", {"api-version": azure_api_version(base_url, {})}
+        return super().models_url(base_url)
+
+    def list_models(self, api_key, base_url, token=None):
+        if is_azure(base_url, {}):
+            url, params = self.models_url(base_url)
+            headers = {"api-key": api_key} if api_key else {}
+            data = self.get_json(url, secrets=self.secrets(api_key), headers=headers, params=params)
+            return _unique(m.get("id") for m in (data.get("data") or []) if isinstance(m, dict))
+        return super().list_models(api_key, base_url, token)
+
+
+def is_azure(base_url, profile):
+    """True when the profile targets an Azure OpenAI deployment (see CustomAdapter)."""
+    opts = (profile or {}).get("options") or {}
+    if opts.get("azure") or opts.get("api_version"):
+        return True
+    parts = urlsplit(base_url or "")
+    if "/openai/v1" in parts.path:
+        return False
+    return (parts.hostname or "").endswith(AZURE_HOST_SUFFIXES) or "/openai/deployments/" in parts.path
+
+
+def azure_endpoint(base_url):
+    """scheme://host[/prefix] before any /openai path."""
+    parts = urlsplit(base_url or "")
+    path = parts.path.split("/openai", 1)[0].rstrip("/")
+    return f"{parts.scheme}://{parts.netloc}{path}"
+
+
+def azure_api_version(base_url, profile):
+    """options.api_version, else the URL's api-version, else the GA default."""
+    opts = (profile or {}).get("options") or {}
+    from_url = parse_qs(urlsplit(base_url or "").query).get("api-version")
+    return str(opts.get("api_version") or (from_url[0] if from_url else AZURE_API_VERSION))
+
+
+def _text_of(content):
+    """Message content as text: a string, or the text parts of a content list."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(p.get("text") or "" for p in content if isinstance(p, dict))
+    return ""
+
+
+def _unique(ids):
+    """Non-empty string ids, first occurrence kept, provider order."""
+    seen, out = set(), []
+    for i in ids:
+        if isinstance(i, str) and i and i not in seen:
+            seen.add(i)
+            out.append(i)
+    return out

@@ -1,0 +1,79 @@
+"""Incremental stream framing: raw body chunks -> lines -> Server-Sent Events or NDJSON objects."""
+
+from collections import namedtuple
+
+import requests
+import urllib3
+
+from .transport import parse_json, stream_error
+
+CHUNK = 4096  # upper bound per read; reads return as soon as any bytes arrive
+
+Event = namedtuple("Event", "event data id")
+
+
+def iter_chunks(resp, label="provider", secrets=()):
+    """Body bytes as they arrive (never waits to fill a buffer); read failures become ProviderErrors."""
+    raw = resp.raw
+    try:
+        if getattr(raw, "chunked", False) or not hasattr(raw, "read1"):
+            # Chunked bodies: urllib3 yields each HTTP chunk as soon as it is complete.
+            yield from resp.iter_content(chunk_size=CHUNK)
+        else:
+            # Close-delimited or sized bodies: read1 returns what is there instead of blocking for CHUNK bytes.
+            while True:
+                data = raw.read1(CHUNK, decode_content=True)
+                if not data:
+                    break
+                yield data
+    except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+        raise stream_error(exc, label, secrets) from None
+
+
+def iter_lines(chunks):
+    """Text lines without terminators; CRLF, LF and lone CR all end a line, even split across chunks."""
+    pending = b""
+    for chunk in chunks:
+        data = pending + chunk
+        # A trailing CR may be the first half of CRLF: keep it until the next chunk decides.
+        tail = b"\r" if data.endswith(b"\r") else b""
+        if tail:
+            data = data[:-1]
+        *lines, rest = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
+        for line in lines:
+            yield line.decode("utf-8", "replace")
+        pending = rest + tail
+    if pending:
+        yield pending.rstrip(b"\r").decode("utf-8", "replace")
+
+
+def iter_sse(lines):
+    """Events per the SSE spec: comments skipped, `event:` names, multi-line `data:` joined with newlines."""
+    name, data, last_id = None, [], None
+    for line in lines:
+        if not line:
+            if data:
+                yield Event(name or "message", "\n".join(data), last_id)
+            name, data = None, []
+            continue
+        if line.startswith(":"):
+            continue  # keep-alive comments such as ": OPENROUTER PROCESSING"
+        field, _, value = line.partition(":")
+        if value.startswith(" "):
+            value = value[1:]
+        if field == "data":
+            data.append(value)
+        elif field == "event":
+            name = value
+        elif field == "id":
+            last_id = value
+    if data:
+        # Lenient: a last event without its blank line still counts (the body ended cleanly).
+        yield Event(name or "message", "\n".join(data), last_id)
+
+
+def iter_ndjson(lines, label="provider"):
+    """One JSON value per non-empty line (Ollama streams)."""
+    for line in lines:
+        if line.strip():
+            yield parse_json(line, label=label, what="stream line")

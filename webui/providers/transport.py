@@ -1,0 +1,253 @@
+"""HTTP for adapters: pooled sessions, a timeout on every call, bounded retries, status -> error mapping."""
+
+import email.utils
+import json
+import logging
+import os
+import random
+import threading
+import time
+from urllib.parse import urlsplit
+
+import requests
+import urllib3
+
+from ..core import errors as E
+from .redact import redact_headers, redact_url, scrub
+
+log = logging.getLogger("webui.providers")
+
+MAX_MESSAGE = 300  # provider messages are quoted to the user; keep them short
+MAX_ERROR_BODY = 64 * 1024
+
+# Anthropic names its errors instead of repeating the status in the body; used for mid-stream errors.
+_TYPE_STATUS = {
+    "invalid_request_error": 400, "authentication_error": 401, "billing_error": 402,
+    "permission_error": 403, "not_found_error": 404, "request_too_large": 413,
+    "rate_limit_error": 429, "api_error": 500, "timeout_error": 504, "overloaded_error": 529,
+}
+
+
+def _env_number(name, default, cast=float):
+    """A numeric setting from the environment; a bad value falls back to the default."""
+    try:
+        value = cast(os.environ.get(name, default))
+    except (TypeError, ValueError):
+        return default
+    return value if value >= 0 else default
+
+
+def timeouts():
+    """(connect, read) seconds: WEBUI_PROVIDER_CONNECT_TIMEOUT (5) and WEBUI_PROVIDER_READ_TIMEOUT (60)."""
+    return (_env_number("WEBUI_PROVIDER_CONNECT_TIMEOUT", 5.0), _env_number("WEBUI_PROVIDER_READ_TIMEOUT", 60.0))
+
+
+def retry_policy():
+    """(max retries, total budget s, first backoff s) from WEBUI_PROVIDER_MAX_RETRIES/_RETRY_BUDGET/_BACKOFF."""
+    return (
+        _env_number("WEBUI_PROVIDER_MAX_RETRIES", 2, int),
+        _env_number("WEBUI_PROVIDER_RETRY_BUDGET", 20.0),
+        _env_number("WEBUI_PROVIDER_BACKOFF", 0.5),
+    )
+
+
+class SessionPool:
+    """One requests.Session per adapter and process (re-made after a fork, e.g. gunicorn workers)."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._session = None
+        self._pid = None
+
+    def get(self):
+        """The pooled session of this process."""
+        with self._lock:
+            if self._session is None or self._pid != os.getpid():
+                session = requests.Session()
+                adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=32, max_retries=0)
+                session.mount("http://", adapter)
+                session.mount("https://", adapter)
+                self._session, self._pid = session, os.getpid()
+            return self._session
+
+
+def where(url):
+    """scheme://host:port of a URL (no credentials, no path) for messages."""
+    parts = urlsplit(url)
+    host = parts.hostname or "?"
+    return f"{parts.scheme}://{host}" + (f":{parts.port}" if parts.port else "")
+
+
+def parse_retry_after(headers):
+    """Seconds to wait from retry-after-ms / Retry-After (seconds or HTTP date), or None."""
+    ms = headers.get("retry-after-ms")
+    if ms:
+        try:
+            return max(0.0, float(ms) / 1000)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def extract_message(body):
+    """The provider's own error text from any known body shape (nested, flat, Ollama string, detail)."""
+    if isinstance(body, (bytes, str)):
+        text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+        try:
+            body = json.loads(text)
+        except ValueError:
+            text = text.strip()
+            # HTML error pages say nothing useful and would flood the message.
+            return None if not text or text.lstrip().startswith("<") else text[:MAX_MESSAGE]
+    if isinstance(body, list) and body:
+        body = body[0]  # Gemini's array-form errors
+    if not isinstance(body, dict):
+        return None
+    err = body.get("error", body)
+    if isinstance(err, str):
+        return err[:MAX_MESSAGE]
+    if isinstance(err, dict):
+        for field in ("message", "detail", "error"):
+            if isinstance(err.get(field), str) and err[field]:
+                return err[field][:MAX_MESSAGE]
+    if isinstance(body.get("detail"), str):
+        return body["detail"][:MAX_MESSAGE]
+    return None
+
+
+def _is_key_invalid(status, body_text, message):
+    """Gemini answers a bad key with 400 INVALID_ARGUMENT / API_KEY_INVALID instead of 401."""
+    return status == 400 and ("API_KEY_INVALID" in (body_text or "") or "api key not valid" in (message or "").lower())
+
+
+def build_error(status, message, *, label, secrets=(), model=None, retry_after=None, known_body=True, body_text=""):
+    """The ProviderError subclass for an HTTP status (or an in-stream error mapped onto one)."""
+    said = f": {message}" if message else ""
+    kw = {"provider": label, "upstream_status": status}
+
+    def make(cls, text, **extra):
+        return cls(scrub(text, secrets), **kw, **extra)
+
+    if status in (401, 403) or _is_key_invalid(status, body_text, message):
+        return make(E.AuthFailed, f"{label} rejected the credentials (HTTP {status}){said}. Check the API key.")
+    if status == 404:
+        if model and known_body:
+            return make(E.ModelNotFound, f"{label} does not know the model '{model}' (HTTP 404){said}")
+        return make(E.ProviderRequestError, f"{label} answered 404 Not Found{said}. Check the base URL.")
+    if status == 429:
+        wait = f" Retry after {retry_after:.0f} s." if retry_after is not None else ""
+        return make(E.RateLimited, f"{label} rate limit reached (HTTP 429){said}.{wait}", retry_after=retry_after)
+    if status == 529 or (status == 503 and "overload" in (message or "").lower()):
+        return make(E.Overloaded, f"{label} is overloaded (HTTP {status}){said}. Try again shortly.")
+    if status == 408:
+        return make(E.ProviderTimeout, f"{label} timed out handling the request (HTTP 408){said}")
+    if status is not None and status >= 500:
+        return make(E.ProviderServerError, f"{label} server error (HTTP {status}){said}")
+    if status is None:
+        return make(E.ProviderError, f"{label} reported an error{said}")
+    return make(E.ProviderRequestError, f"{label} rejected the request (HTTP {status}){said}")
+
+
+def error_from_payload(err, *, label, secrets=(), model=None):
+    """A ProviderError for an error object sent inside a 200 stream (OpenRouter, Anthropic, Gemini, Ollama)."""
+    status = None
+    if isinstance(err, dict):
+        code = err.get("code")
+        status = code if isinstance(code, int) and 400 <= code < 600 else _TYPE_STATUS.get(err.get("type"))
+    return build_error(status, extract_message({"error": err}), label=label, secrets=secrets, model=model)
+
+
+def parse_json(text, *, label, what="response"):
+    """JSON from a provider, or MalformedResponse."""
+    try:
+        return json.loads(text)
+    except (ValueError, TypeError):
+        raise E.MalformedResponse(f"{label} sent a {what} that is not valid JSON", provider=label) from None
+
+
+def _log_request(method, url, headers, secrets):
+    if log.isEnabledFor(logging.DEBUG):
+        log.debug(scrub(f"{method} {redact_url(url)} headers={redact_headers(headers)}", secrets))
+
+
+def _transport_error(exc, url, label, secrets):
+    """Turn a requests exception (raised before any answer) into our taxonomy; never chained (may hold URLs)."""
+    connect, read = timeouts()
+    place = where(url)
+    log.debug(scrub(f"{label} request failed: {type(exc).__name__}: {exc}", secrets))
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return E.ProviderTimeout(f"Could not connect to {label} at {place} within {connect:g} s", provider=label)
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return E.ProviderTimeout(f"{label} at {place} did not answer within {read:g} s", provider=label)
+    if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
+                        requests.exceptions.InvalidSchema)):
+        return E.ProviderRequestError(f"The base URL for {label} is not a valid http(s) URL", provider=label)
+    if isinstance(exc, requests.exceptions.SSLError):
+        return E.Unreachable(f"TLS handshake with {label} at {place} failed", provider=label)
+    return E.Unreachable(f"Cannot reach {label} at {place} (connection failed)", provider=label)
+
+
+def stream_error(exc, label, secrets=()):
+    """Turn a failure while reading a streamed body into ProviderTimeout or StreamInterrupted."""
+    log.debug(scrub(f"{label} stream broke: {type(exc).__name__}: {exc}", secrets))
+    timed_out = isinstance(exc, (urllib3.exceptions.ReadTimeoutError, requests.exceptions.ReadTimeout)) or (
+        exc.args and isinstance(exc.args[0], urllib3.exceptions.ReadTimeoutError))
+    if timed_out:
+        return E.ProviderTimeout(f"{label} stopped sending for {timeouts()[1]:g} s mid-stream", provider=label)
+    return E.StreamInterrupted(f"{label} closed the connection before the reply finished", provider=label)
+
+
+def send(session, method, url, *, label, secrets=(), headers=None, json_body=None, params=None,
+         stream=False, model=None):
+    """One HTTP exchange with retries for 429/5xx/529; returns a <400 response or raises a ProviderError."""
+    max_retries, budget, backoff = retry_policy()
+    deadline = time.monotonic() + budget
+    for attempt in range(max_retries + 1):
+        _log_request(method, url, headers or {}, secrets)
+        started = time.monotonic()
+        try:
+            resp = session.request(method, url, headers=headers, json=json_body, params=params,
+                                   stream=stream, timeout=timeouts())
+        except requests.exceptions.RequestException as exc:
+            raise _transport_error(exc, url, label, secrets) from None
+        log.debug("%s answered %s in %d ms", label, resp.status_code, (time.monotonic() - started) * 1000)
+        if resp.status_code < 400:
+            return resp
+        err = _error_of(resp, stream, label=label, secrets=secrets, model=model)
+        retryable = resp.status_code == 429 or resp.status_code >= 500
+        if not retryable or attempt == max_retries:
+            raise err
+        retry_after = parse_retry_after(resp.headers)
+        delay = retry_after if retry_after is not None else backoff * (2 ** attempt) * (1 + random.random() / 10)
+        if delay > deadline - time.monotonic():
+            raise err  # waiting would overrun the budget: fail now, RateLimited still says when to retry
+        log.info("%s answered %s; retry %d/%d in %.1f s", label, resp.status_code, attempt + 1, max_retries, delay)
+        time.sleep(delay)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _error_of(resp, streamed, *, label, secrets, model):
+    """Read a (small) error body and map it; the connection goes back to the pool."""
+    try:
+        body = resp.raw.read(MAX_ERROR_BODY, decode_content=True) if streamed else resp.content
+    except Exception:  # a broken error body still deserves the status-based error
+        body = b""
+    finally:
+        resp.close()
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body or "")
+    message = extract_message(text)
+    known = message is not None and text.lstrip().startswith(("{", "["))
+    log.debug(scrub(f"{label} error body: {text[:500]}", secrets))
+    return build_error(resp.status_code, message, label=label, secrets=secrets, model=model,
+                       retry_after=parse_retry_after(resp.headers), known_body=known, body_text=text)
