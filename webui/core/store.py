@@ -36,8 +36,29 @@ def load_template():
 
 
 def dump(data):
-    """Serialize the config the way it is written to disk."""
-    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    """Serialize the config the way it is written to disk: the top levels indented, then one line per entry."""
+    return (_pretty(data, PRETTY_DEPTH) + "\n").encode("utf-8")
+
+
+# json.dumps(indent=...) always runs the pure-Python encoder (5x slower: 7 ms of a 15 ms save at 500
+# profiles, see bench/README.md). Indenting only the outer levels keeps the file readable (one profile
+# or credential per line) while the C encoder does the bulk of the work.
+PRETTY_DEPTH = 3
+_encode = json.JSONEncoder(ensure_ascii=False).encode  # reused: json.dumps builds an encoder per call
+
+
+def _pretty(value, depth, level=0):
+    """JSON like indent=2 down to `depth` levels; deeper values compact on one line."""
+    if level >= depth or not value or not isinstance(value, (dict, list)):
+        return _encode(value)
+    pad, inner = "  " * level, "  " * (level + 1)
+    if isinstance(value, list):
+        items = [inner + _pretty(item, depth, level + 1) for item in value]
+        return "[\n" + ",\n".join(items) + "\n" + pad + "]"
+    if not all(isinstance(key, str) for key in value):  # json.dumps coerces odd keys; let it
+        return _encode(value)
+    items = [f"{inner}{_encode(key)}: {_pretty(item, depth, level + 1)}" for key, item in value.items()]
+    return "{\n" + ",\n".join(items) + "\n" + pad + "}"
 
 
 class ConfigStore:
@@ -92,7 +113,20 @@ class ConfigStore:
                     self._backup()
                 atomic_write_bytes(self.path, new_raw, 0o600)
             snap = Snapshot(data, revision_of(new_raw))
+            self._remember(snap)
             return snap, result
+
+    def _remember(self, snap):
+        """Prime the read cache with what was just written (still under the lock, so the stat is ours).
+
+        Saves re-parsing the file on the read that follows every save (1.3 ms at 500 profiles).
+        """
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            return
+        with self._cache_lock:
+            self._cache = ((st.st_ino, st.st_mtime_ns, st.st_size), snap)
 
     def write(self, data, expected_revision=None):
         """Replace the whole config (validated by the caller); returns the new Snapshot."""
