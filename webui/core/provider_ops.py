@@ -1,0 +1,80 @@
+"""Provider calls of the configuration plan: model lists (cached) and connection tests, for saved or unsaved values."""
+
+from . import credentials, profiles
+from .catalog import PROVIDERS, canonical_provider
+from .errors import MissingCredential, SecretUnreadable, ValidationFailed
+from .profiles import ID_RE, URL_RE
+
+FORM_FIELDS = ("provider", "base_url", "api_key", "url", "token", "credential_id")
+
+
+def _cache():
+    from ..providers import models_cache  # the core owns resolution; the providers package owns HTTP
+
+    return models_cache
+
+
+def profile_models(svc, profile_id, refresh=False):
+    """Model ids for a saved profile, through the 5-minute cache."""
+    settings, _ = svc.settings()
+    profile = profiles.find(settings, profile_id)
+    call = credentials.resolve_call(settings, profile, svc.vault, svc.environ)
+    return _cache().list_models(profile["provider"], call.api_key, call.base_url, call.token, refresh=refresh)
+
+
+def check_form(form):
+    """(canonical provider, field errors) for unsaved form values."""
+    errors = {}
+    provider = canonical_provider(form.get("provider"))
+    if provider is None:
+        errors["provider"] = f"must be one of {', '.join(PROVIDERS)}"
+    for field in FORM_FIELDS[1:]:
+        if form.get(field) is not None and not isinstance(form[field], str):
+            errors[field] = "must be a string"
+    for field in ("base_url", "url"):
+        value = form.get(field)
+        if isinstance(value, str) and value.strip() and not URL_RE.match(value.strip()):
+            errors[field] = "must be an http:// or https:// URL"
+    cred = form.get("credential_id")
+    if isinstance(cred, str) and cred and not ID_RE.match(cred):
+        errors["credential_id"] = "must be 1-64 letters, digits, '.', '_' or '-'"
+    return provider, errors
+
+
+def form_models(svc, form, refresh=False):
+    """Model ids for unsaved form values; an absent api_key/token/url falls back to the stored credential."""
+    provider, errors = check_form(form)
+    if errors:
+        raise ValidationFailed(errors)
+    settings, _ = svc.settings()
+    cred_id = (form.get("credential_id") or "").strip() or provider
+    stored = credentials.credentials_of(settings).get(cred_id) or {}
+    given = lambda name: (form.get(name) or "").strip() or None  # noqa: E731 (empty input means "not given")
+    api_key = given("api_key") or _stored_secret(settings, cred_id, "api_key", svc.vault)
+    base_url = given("base_url")
+    token = None
+    if provider == "ollama":
+        base_url = base_url or given("url") or stored.get("url") or settings.get("ollama_url")
+        token = given("token") or _stored_secret(settings, cred_id, "token", svc.vault)
+    return _cache().list_models(provider, api_key, base_url, token, refresh=refresh)
+
+
+def _stored_secret(settings, cred_id, field, vault):
+    try:
+        return credentials.plaintext(settings, cred_id, field, vault)
+    except SecretUnreadable:
+        raise SecretUnreadable(f"The stored {field} for '{cred_id}' cannot be decrypted with the current key; "
+                               "enter it again.", credential_id=cred_id) from None
+
+
+def test_profile(svc, profile_id):
+    """{"ok", "latency_ms", "model", "error"} from a tiny real request; a missing key is a failed test, not a crash."""
+    from ..providers import get_adapter
+
+    settings, _ = svc.settings()
+    profile = profiles.find(settings, profile_id)
+    try:
+        call = credentials.resolve_call(settings, profile, svc.vault, svc.environ)
+    except (MissingCredential, SecretUnreadable) as exc:
+        return {"ok": False, "latency_ms": 0, "model": profile.get("model"), "error": exc.message}
+    return get_adapter(profile["provider"]).test(call)
