@@ -1,0 +1,32 @@
+"""Fake LLM provider servers on 127.0.0.1 for tests and benchmarks (real HTTP, no mocking).
+
+    from tests.fakes import FakeProvider
+    with FakeProvider("open_ai", reply="Hi") as fake:
+        ...  # point a client at fake.base_url; inspect fake.requests / fake.last("chat")
+
+Kinds and the base URL each client takes (fake.url is http://127.0.0.1:PORT):
+
+| kind        | our adapter (Call.base_url)     | official SDK                                                      |
+|-------------|---------------------------------|-------------------------------------------------------------------|
+| open_ai     | fake.base_url  (= url + /v1)    | OpenAI(base_url=fake.base_url, api_key=..., max_retries=0)        |
+| open_router | fake.base_url  (= url + /api/v1)| OpenAI(base_url=fake.base_url, default_headers={...})             |
+| custom      | fake.base_url  (= url + /v1)    | OpenAI(base_url=fake.base_url); errors use the flat vLLM shape    |
+| azure       | fake.base_url  (= url + /openai; or url with options {"azure": true}) | AzureOpenAI(azure_endpoint=fake.url, api_version="2024-10-21", max_retries=0) |
+| anthropic   | fake.base_url  (= url)          | Anthropic(base_url=fake.url, max_retries=0)  (no /v1)             |
+| gemini      | fake.base_url  (= url; the adapter adds /v1beta) | genai.Client(http_options={"base_url": fake.url, "api_version": "v1beta"}) |
+| ollama      | fake.base_url  (= url)          | -                                                                 |
+
+Scripting (attributes or constructor keywords): reply, chunks, models, page_size (Anthropic/Gemini
+pagination), usage=(prompt, completion), finish_reason, required_key (wrong/missing key -> the provider's
+own auth error; OpenAI's quotes the key it got, like the real API), strict_models (unknown model -> 404),
+stall, chunk_delay, close_after, error_after, malformed, gate (threading.Event held after the first
+delta), chunked (False: close-delimited stream), and fail(status, message=None, body=None, headers=None,
+times=1, on=None|"chat"|"models") to queue error answers (e.g. headers={"Retry-After": "0"}).
+Every request is recorded as Recorded(method, path, query, headers (lower-case), body, raw).
+"""
+
+from .server import FakeProvider, Recorded
+
+KINDS = ("open_ai", "open_router", "custom", "azure", "anthropic", "gemini", "ollama")
+
+__all__ = ["FakeProvider", "Recorded", "KINDS"]

@@ -146,9 +146,10 @@ class CustomAdapter(OpenAICompatAdapter):
 
     The base URL is used as given, except a bare origin (no path) gets `/v1`. The key is optional.
     A profile is Azure (deployment URL, `api-key` header, `?api-version=`) when its base URL's host ends
-    with .openai.azure.com or .cognitiveservices.azure.com, or the URL contains /openai/deployments/, or
-    its options say `"azure": true` or give an `api_version` (that last rule also makes loopback fakes
-    testable). Azure's endpoint is the URL up to `/openai`; the deployment is the profile's model; the
+    with .openai.azure.com or .cognitiveservices.azure.com, or its path ends with /openai (the documented
+    Azure base URL) or contains /openai/deployments/, or its options say `"azure": true` or give an
+    `api_version`. The path and options rules work on any host, so loopback fakes are testable; model
+    listing (which sees no profile) goes by the URL rules only. Azure's endpoint is the URL up to `/openai`; the deployment is the profile's model; the
     api-version is options.api_version, else the URL's own `api-version`, else 2024-10-21. Azure's
     `/openai/v1` URLs are the new plain OpenAI-compatible API and are NOT treated as deployments.
     """
@@ -201,7 +202,9 @@ def is_azure(base_url, profile):
     parts = urlsplit(base_url or "")
     if "/openai/v1" in parts.path:
         return False
-    return (parts.hostname or "").endswith(AZURE_HOST_SUFFIXES) or "/openai/deployments/" in parts.path
+    path = parts.path.rstrip("/")
+    return (parts.hostname or "").endswith(AZURE_HOST_SUFFIXES) or path.endswith("/openai") or \
+        "/openai/deployments/" in path
 
 
 def azure_endpoint(base_url):

@@ -1,0 +1,135 @@
+"""Chat and stream through a profile; on retryable failures try its fallback_profile_ids in order."""
+
+from dataclasses import dataclass, field
+
+from ..providers import get_adapter
+from ..providers.base import StreamEnd
+from .errors import ProviderError, ProviderTimeout, Unreachable, WebUIError
+
+
+@dataclass
+class GatewayResult:
+    """A reply (ChatResult, or StreamEnd at the end of a stream) and which profile produced it."""
+
+    result: object
+    used_profile_id: str
+    provider: str | None
+    fallback_from: str | None = None
+    failures: list = field(default_factory=list)
+
+    text = property(lambda self: self.result.text)
+    usage = property(lambda self: self.result.usage)
+    finish_reason = property(lambda self: self.result.finish_reason)
+    model = property(lambda self: self.result.model)
+    latency_ms = property(lambda self: self.result.latency_ms)
+
+    def metadata(self):
+        """The SPEC §5 message metadata (never holds a secret)."""
+        return {
+            "used_profile_id": self.used_profile_id,
+            "provider_type": self.provider,
+            "model": self.model,
+            "latency_ms": self.latency_ms,
+            "usage": dict(self.usage),
+            "finish_reason": self.finish_reason,
+            "fallback_from": self.fallback_from,
+            "fallback_failures": list(self.failures),
+            "tool_calls": [],
+            "iterations": 1,
+        }
+
+
+def falls_back(exc):
+    """Whether a failure of the first profile should move on to its fallbacks."""
+    return isinstance(exc, ProviderError) and (exc.retryable or isinstance(exc, (Unreachable, ProviderTimeout)))
+
+
+def _order(profile_id, call, profiles):
+    """The profile, then its own fallbacks (no recursion), unknown ids and repeats skipped."""
+    order = [profile_id]
+    for fid in (call.profile or {}).get("fallback_profile_ids") or []:
+        if isinstance(fid, str) and fid in profiles and fid not in order:
+            order.append(fid)
+    return order
+
+
+def _failure(profile_id, exc):
+    return {"profile_id": profile_id, "error": exc.code, "message": exc.message}
+
+
+class _Attempts:
+    """Bookkeeping shared by chat and stream: who failed, and the first error to raise at the end."""
+
+    def __init__(self, profile_id, first_call, resolve):
+        self.profile_id, self.first_call, self.resolve = profile_id, first_call, resolve
+        self.failures, self.first_error = [], None
+
+    def call_for(self, pid):
+        return self.first_call if pid == self.profile_id else self.resolve(pid)
+
+    def failed(self, pid, exc):
+        """Record a failure; re-raise when the first profile failed in a way fallbacks cannot help."""
+        if pid == self.profile_id:
+            if not falls_back(exc):
+                raise exc
+            self.first_error = exc
+        self.failures.append(_failure(pid, exc))
+
+    def result(self, item, pid, call):
+        return GatewayResult(item, pid, (call.profile or {}).get("provider"),
+                             self.profile_id if self.failures else None, list(self.failures))
+
+    def give_up(self):
+        """Every candidate failed: the first profile's error, with the fallbacks' failures attached."""
+        err = self.first_error
+        if len(self.failures) > 1:
+            err.details["fallback_failures"] = list(self.failures)
+        raise err
+
+
+def chat(profile_id, messages, resolve, profiles):
+    """A complete reply as a GatewayResult; `resolve(id) -> Call`, `profiles` maps id -> profile dict."""
+    first = resolve(profile_id)
+    attempts = _Attempts(profile_id, first, resolve)
+    for pid in _order(profile_id, first, profiles):
+        try:
+            call = attempts.call_for(pid)
+            result = get_adapter((call.profile or {}).get("provider")).chat(call, messages)
+        except WebUIError as exc:
+            attempts.failed(pid, exc)
+            continue
+        return attempts.result(result, pid, call)
+    attempts.give_up()
+
+
+def stream(profile_id, messages, resolve, profiles):
+    """Text deltas, then one GatewayResult wrapping the StreamEnd.
+
+    The first profile is resolved now (so MissingCredential is raised before any streaming starts); the
+    provider is called on first iteration. Fallback happens only before the first delta was yielded.
+    """
+    first = resolve(profile_id)
+    return _stream(_order(profile_id, first, profiles), _Attempts(profile_id, first, resolve), messages)
+
+
+def _stream(order, attempts, messages):
+    for pid in order:
+        started = False
+        try:
+            call = attempts.call_for(pid)
+            inner = get_adapter((call.profile or {}).get("provider")).stream(call, messages)
+            try:
+                for item in inner:
+                    if isinstance(item, StreamEnd):
+                        yield attempts.result(item, pid, call)
+                        return
+                    started = True
+                    yield item
+            finally:
+                inner.close()  # releases the HTTP connection when the consumer stops early
+            return
+        except WebUIError as exc:
+            if started:
+                raise  # text already went out: switching profiles would splice two answers
+            attempts.failed(pid, exc)
+    attempts.give_up()
