@@ -33,6 +33,7 @@ class Supervisor:
     config_dir: Path
     record: Path
     logs: list
+    conf: Path
 
     @property
     def url(self):
@@ -66,6 +67,9 @@ def supervisor_conf(run, config_dir, record, http_port):
 
         [rpcinterface:supervisor]
         supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
+
+        [supervisorctl]
+        serverurl=unix://{run}/supervisor.sock
 
         [program:triplo]
         command={sys.executable} {STANDIN}
@@ -102,7 +106,7 @@ def running_supervisor(base):
             proc = subprocess.Popen([SUPERVISORD, "-n", "-c", str(conf)], stdout=sink, stderr=subprocess.STDOUT,
                                     start_new_session=True, cwd=base)
         sup = Supervisor(proc, str(run / "supervisor.sock"), port, config_dir, record,
-                         [out, run / "supervisord.log", run / "triplo.log"])
+                         [out, run / "supervisord.log", run / "triplo.log"], conf)
         try:
             ready = wait_until(lambda: sup.controller().status()["state"] == "running" and sup.records(), 15)
             if not ready:
@@ -167,7 +171,8 @@ def test_restart_applies_each_profile(supervisor):
 
 def test_restart_command_success(supervisor):
     before = supervisor.controller().status()["pid"]
-    command = f"{SUPERVISORCTL} -s {supervisor.url} restart triplo"
+    # -c: without it supervisorctl picks up whatever supervisord.conf sits in the current directory
+    command = f"{SUPERVISORCTL} -c {supervisor.conf} -s {supervisor.url} restart triplo"
     outcome = supervisor.controller(restart_command=command).restart()
     assert outcome["result"] == "restarted", outcome
     assert "code 0" in outcome["message"]
