@@ -17,20 +17,24 @@ def is_legacy(settings):
     return not isinstance(settings.get("llm_profiles"), list)
 
 
-def migrate_legacy(settings, vault):
-    """Read a legacy config as profiles + encrypted credentials, in place; legacy fields stay as they are."""
+def migrate_legacy(settings, vault, extra_keys=None, with_ollama=None):
+    """Read a legacy config as profiles + encrypted credentials, in place; legacy fields stay as they are.
+
+    Seeding passes `extra_keys` ({provider: key}) for providers without a legacy field (Gemini), and
+    `with_ollama` to make the Ollama profile for reasons other than enable_ollama (TRIPLO_OLLAMA_URL).
+    """
     if not is_legacy(settings):
         return False
     made = []
     creds = credentials.credentials_of(settings)
-    model = settings.get("openai_model") or PROVIDERS["open_ai"]["defaults"]["model"]
-    for provider, field in LEGACY_KEYS:
-        key = settings.get(field)
+    keyed = [(provider, settings.get(field)) for provider, field in LEGACY_KEYS] + list((extra_keys or {}).items())
+    for provider, key in keyed:
         if not (isinstance(key, str) and key.strip()):
             continue
         creds.setdefault(provider, {})["api_key"] = vault.encrypt(key.strip())
-        made.append(_legacy_profile(settings, provider, model))
-    if settings.get("enable_ollama") is True:
+        made.append(_legacy_profile(settings, provider, _legacy_model(settings, provider)))
+    wants_ollama = (settings.get("enable_ollama") is True) if with_ollama is None else with_ollama
+    if wants_ollama:
         models = [m for m in settings.get("ollama_models") or [] if isinstance(m, str)]
         creds.setdefault("ollama", {}).update(url=settings.get("ollama_url") or "http://localhost:11434", models=models)
         ollama = _legacy_profile(settings, "ollama", models[0] if models else PROVIDERS["ollama"]["defaults"]["model"])
@@ -42,6 +46,14 @@ def migrate_legacy(settings, vault):
     settings.setdefault("multi_provider_enabled", len(made) >= 2)
     roles_of(settings)
     return True
+
+
+def _legacy_model(settings, provider):
+    """openai_model is the model of the source the desktop app ran with; other providers get their default."""
+    model = settings.get("openai_model")
+    if isinstance(model, str) and model.strip() and canonical_provider(settings.get("ai_source")) == provider:
+        return model.strip()
+    return PROVIDERS[provider]["defaults"]["model"]
 
 
 def _legacy_profile(settings, provider, model):

@@ -97,8 +97,7 @@ class ConfigService:
             migration.migrate_legacy(settings, self.vault)
             before = _desktop_digest(data)
             result = change(settings)
-            self._check_active(settings)
-            self._project(settings)
+            self.check_and_project(settings)
             outcome["changed"] = _desktop_digest(data) != before
             return result
 
@@ -113,6 +112,11 @@ class ConfigService:
         if self.desktop is None:
             return {"result": "skipped", "pid": None, "message": "No desktop app supervisor is configured."}
         return self.desktop.restart()
+
+    def check_and_project(self, settings):
+        """What every save does to settings: validate the active profile, then project it (SPEC §3.1, §4)."""
+        self._check_active(settings)
+        self._project(settings)
 
     def _check_active(self, settings):
         """Saving validates the active profile: an invalid one is never written."""

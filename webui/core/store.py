@@ -137,6 +137,15 @@ class ConfigStore:
 
         return self.update(replace, expected_revision)[0]
 
+    def backup(self):
+        """Copy config.json into backups/ now (under the lock); the backup's path, or None without a file."""
+        ensure_private_dir(self.config_dir)
+        with file_lock(self.lock_path):
+            if not self.exists():
+                return None
+            self._backup()
+            return self.latest_backup()
+
     def latest_backup(self):
         """Path of the newest backup, or None."""
         names = self._backup_names()
