@@ -1,0 +1,52 @@
+"""The session store and chat service of an app (made once, lazily), and SSE framing shared by the chat views."""
+
+import json
+import os
+import threading
+
+from flask import Response, current_app
+
+from ..core.chat_service import ChatService
+from ..core.errors import WebUIError
+from ..core.paths import SESSIONS_DB
+from ..core.sessions import SessionStore
+
+_guard = threading.Lock()
+
+
+def ensure_chat(app):
+    """Put `sessions` (SessionStore over <config_dir>/sessions.db) and `chat` on app.extensions["triplo"]."""
+    svc = app.extensions["triplo"]
+    with _guard:
+        if getattr(svc, "sessions", None) is None:
+            svc.sessions = SessionStore(os.path.join(svc.config_dir, SESSIONS_DB))
+        if getattr(svc, "chat", None) is None:
+            svc.chat = ChatService(svc.config, svc.sessions)
+    return svc
+
+
+def chat():
+    """This app's ChatService."""
+    svc = current_app.extensions["triplo"]
+    return svc.chat if getattr(svc, "chat", None) is not None else ensure_chat(current_app).chat
+
+
+def sse(data, event=None):
+    """One Server-Sent Event (JSON data on one line, so no frame can be split by a newline in the text)."""
+    head = f"event: {event}\n" if event else ""
+    return f"{head}data: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+def event_stream(reply_stream):
+    """SSE of a ReplyStream: {"delta"} events, then `event: done` with the stored reply, or `event: error`."""
+
+    def frames():
+        try:
+            for item in reply_stream:
+                yield sse({"delta": item}) if isinstance(item, str) else sse(item, "done")
+        except WebUIError as exc:
+            yield sse(exc.to_dict(), "error")
+
+    response = Response(frames(), mimetype="text/event-stream")
+    response.headers["X-Accel-Buffering"] = "no"  # proxies must pass deltas through at once
+    return response

@@ -1,0 +1,143 @@
+"""OpenAI-compatible face: GET /v1/models and POST /v1/chat/completions over the profiles and roles."""
+
+import json
+import logging
+import time
+import uuid
+
+from flask import Blueprint, Response, request
+from werkzeug.exceptions import HTTPException
+
+from ..core import completions
+from ..core.errors import ValidationFailed, WebUIError
+from .chat_common import chat
+from .common import answer, json_body, services
+
+bp = Blueprint("openai_face", __name__)
+log = logging.getLogger("webui.openai_face")
+OWNER = "triplo-webui"
+
+
+@bp.get("/v1/models")
+def models():
+    """Profiles by id, then role:<id> entries, in OpenAI's list shape."""
+    settings, _ = services().config.settings()
+    return answer({"object": "list", "data": [_model(m) for m in completions.model_list(settings)]})
+
+
+@bp.get("/v1/models/<path:model_id>")
+def model(model_id):
+    """One entry of the list (profile id, profile name or role:<id>)."""
+    settings, _ = services().config.settings()
+    completions.resolve_model(settings, model_id)
+    return answer(_model({"id": model_id}))
+
+
+def _model(item):
+    return {"id": item["id"], "object": "model", "created": 0, "owned_by": OWNER}
+
+
+@bp.post("/v1/chat/completions")
+def chat_completions():
+    """A chat completion through the profile `model` names, streamed or not."""
+    body = json_body()
+    stream = body.get("stream", False)
+    if not isinstance(stream, bool):
+        raise ValidationFailed({"stream": "must be true or false"})
+    if body.get("n", 1) not in (1, None):
+        raise ValidationFailed({"n": "only n=1 is supported"})
+    completion_id, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
+    if stream:
+        include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+        source = completions.complete_stream(chat(), body)
+        first = next(source)  # a failure before any text still gets a proper error status
+        return _stream(source, first, completion_id, created, body["model"], include_usage)
+    result = completions.complete(chat(), body)
+    response = answer({
+        "id": completion_id, "object": "chat.completion", "created": created, "model": body["model"],
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": result.text, "refusal": None},
+                     "logprobs": None, "finish_reason": result.finish_reason or "stop"}],
+        "usage": _usage(result.usage), "system_fingerprint": None,
+    })
+    # `model` echoes the name asked for (this face's namespace); what really answered goes in headers.
+    response.headers["X-Triplo-Profile-Id"] = result.used_profile_id
+    response.headers["X-Triplo-Model"] = result.model or ""
+    if result.fallback_from:
+        response.headers["X-Triplo-Fallback-From"] = result.fallback_from
+    return response
+
+
+def _usage(usage):
+    prompt, completion = (usage or {}).get("prompt_tokens") or 0, (usage or {}).get("completion_tokens") or 0
+    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+
+
+def _stream(source, first, completion_id, created, model_name, include_usage):
+    """chat.completion.chunk events, the usage chunk when asked for, then data: [DONE]."""
+
+    def chunk(delta, finish=None, **extra):
+        body = {"id": completion_id, "object": "chat.completion.chunk", "created": created, "model": model_name,
+                "system_fingerprint": None,
+                "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]}
+        if include_usage:
+            body["usage"] = None
+        body.update(extra)
+        return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
+
+    def frames():
+        yield chunk({"role": "assistant", "content": ""})
+        item = first
+        try:
+            while isinstance(item, str):
+                yield chunk({"content": item})
+                item = next(source)
+            yield chunk({}, item.finish_reason or "stop")
+            if include_usage:
+                yield chunk({}, choices=[], usage=_usage(item.usage))
+            yield "data: [DONE]\n\n"
+        except WebUIError as exc:  # after the first byte the status is sent: the error goes in the stream
+            yield f"data: {json.dumps({'error': _error_body(exc)[0]['error']})}\n\n"
+        finally:
+            source.close()
+
+    response = Response(frames(), mimetype="text/event-stream")
+    response.headers["X-Accel-Buffering"] = "no"
+    return response
+
+
+# ---- errors in OpenAI's shape ----------------------------------------------------------------------
+
+def _error_body(exc):
+    """({"error": {message, type, param, code}}, status) for one of our errors."""
+    status = 429 if exc.code == "rate_limited" else exc.status
+    param = None
+    message = exc.message
+    if isinstance(exc, ValidationFailed) and exc.fields:
+        param, why = next(iter(exc.fields.items()))
+        message = f"{param} {why}" if exc.message == "Validation failed" else f"{exc.message}: {param} {why}"
+    elif exc.code == "model_not_found":
+        param = "model"
+    kind = {401: "authentication_error", 403: "permission_error", 429: "rate_limit_error"}.get(status)
+    kind = kind or ("invalid_request_error" if status < 500 else "server_error")
+    code = "invalid_api_key" if status == 401 else exc.code
+    return {"error": {"message": message, "type": kind, "param": param, "code": code}}, status
+
+
+@bp.errorhandler(WebUIError)
+def _webui_error(exc):
+    body, status = _error_body(exc)
+    return answer(body, status)
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc):
+    kind = "invalid_request_error" if (exc.code or 500) < 500 else "server_error"
+    return answer({"error": {"message": exc.description or exc.name, "type": kind, "param": None,
+                             "code": (exc.name or "error").lower().replace(" ", "_")}}, exc.code or 500)
+
+
+@bp.errorhandler(Exception)
+def _unexpected(exc):
+    log.exception("Unexpected error in the OpenAI-compatible face")
+    return answer({"error": {"message": "The server had an error while processing your request.",
+                             "type": "server_error", "param": None, "code": "internal_error"}}, 500)
