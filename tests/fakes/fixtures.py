@@ -37,5 +37,17 @@ fake_anthropic = _kind_fixture("anthropic")
 fake_gemini = _kind_fixture("gemini")
 fake_ollama = _kind_fixture("ollama")
 
-__all__ = ["KINDS", "fake_provider", "fake_openai", "fake_openrouter", "fake_custom", "fake_azure",
+__all__ = ["KINDS", "fake_provider", "provider_env", "fake_openai", "fake_openrouter", "fake_custom", "fake_azure",
            "fake_anthropic", "fake_gemini", "fake_ollama"]
+
+
+@pytest.fixture
+def provider_env(monkeypatch):
+    """Fast, deterministic provider settings: short timeouts, tiny backoff, no stray real keys."""
+    monkeypatch.setenv("WEBUI_PROVIDER_CONNECT_TIMEOUT", "2")
+    monkeypatch.setenv("WEBUI_PROVIDER_READ_TIMEOUT", "5")
+    monkeypatch.setenv("WEBUI_PROVIDER_MAX_RETRIES", "2")
+    monkeypatch.setenv("WEBUI_PROVIDER_RETRY_BUDGET", "20")
+    monkeypatch.setenv("WEBUI_PROVIDER_BACKOFF", "0.01")
+    for name in ("OPENAI_API_KEY", "OPENROUTER_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
