@@ -1,0 +1,179 @@
+"""Form helpers for the pages: HTML form data to core payloads, settings-tab field tables, outcome messages."""
+
+import json
+
+from ..core.catalog import PARAMS
+
+# Desktop settings edited by the Preferences, Voice & Audio and Display & UI tabs (types from
+# config-template.json). Each field: (key, label, kind, extra); kinds: bool, string, choice, number, secret.
+SETTINGS_TABS = {
+    "preferences": ("Preferences", "How the Triplo desktop app behaves day to day.", [
+        ("language", "Interface language", "string", {"hint": "A language code such as en, de or pt-BR."}),
+        ("prompt_lang", "Answer language", "string", {"hint": "Leave empty to answer in the prompt's language."}),
+        ("yt_lang", "YouTube transcript language", "string", {}),
+        ("custom_hotkey", "Hotkey", "string", {"hint": "For example Ctrl+Space."}),
+        ("custom_trigger", "Custom trigger text", "string", {}),
+        ("run_at_startup", "Run at startup", "bool", {}),
+        ("enable_normal_prompts", "Enable normal prompts", "bool", {}),
+        ("shift_backspace", "Shift+Backspace shortcut", "bool", {}),
+        ("inline_scrape", "Read linked pages inline", "bool", {}),
+        ("aware_mode", "Aware mode", "bool", {}),
+        ("confirm_delete", "Confirm before deleting", "bool", {}),
+        ("confirm_automations", "Confirm before running automations", "bool", {}),
+        ("enable_openai_key", "Allow the OpenAI key", "bool", {}),
+        ("enable_openrouter_key", "Allow the OpenRouter key", "bool", {}),
+        ("enable_anthropic_key", "Allow the Anthropic key", "bool", {}),
+        ("license_key", "License key", "secret", {}),
+    ]),
+    "voice": ("Voice & Audio", "Speech output and recognition (voice uses the OpenAI key).", [
+        ("sound", "Sound effects", "bool", {}),
+        ("voice", "Voice features", "bool", {"hint": "Needs an OpenAI key under API & Models."}),
+        ("voice_tts_autoplay", "Read answers aloud automatically", "bool", {}),
+        ("voice_tts_voice", "Voice", "choice", {"choices": ["alloy", "echo", "fable", "onyx", "nova", "shimmer"]}),
+        ("voice_tts_model", "Speech model", "choice", {"choices": ["tts-1", "tts-1-hd"]}),
+        ("voice_tts_speed", "Speech speed", "number", {"min": 0.25, "max": 4, "step": 0.05}),
+        ("voice_stt_lang", "Speech recognition language", "string", {"hint": "A language code such as en."}),
+    ]),
+    "display": ("Display & UI", "How the desktop app's window looks.", [
+        ("color_scheme", "Color scheme", "choice", {"choices": ["auto", "light", "dark"]}),
+        ("window_width", "Window width", "choice", {"choices": ["sm", "md", "lg"]}),
+        ("page_height", "Page height", "choice", {"choices": ["sm", "md", "lg"]}),
+        ("main_height", "Main area height", "choice", {"choices": ["sm", "md", "lg"]}),
+        ("indicator", "Indicator", "string", {}),
+        ("enabled", "Triplo enabled", "bool", {}),
+        ("pinned", "Keep the window pinned", "bool", {}),
+        ("copy_results", "Copy results to the clipboard", "bool", {}),
+        ("auto_scroll", "Scroll answers automatically", "bool", {}),
+    ]),
+}
+MAX_STRING = 200
+
+
+def field_label(name):
+    """A readable label for a core error field name."""
+    labels = {"name": "Name", "model": "Model", "provider": "Provider", "base_url": "Base URL",
+              "api_key": "API key", "url": "Server URL", "token": "Token", "api_key_ref": "API key variable",
+              "credential_id": "Credential set", "extra_params": "Extra parameters",
+              "fallback_profile_ids": "Fallback profiles", "options.json_mode": "JSON mode",
+              "options.stream": "Streaming", "id": "Id"}
+    return labels.get(name) or PARAMS.get(name, {}).get("label") or name.replace("_", " ").capitalize()
+
+
+def error_text(name, message):
+    """'is required' reads as 'Name is required' next to its field; full sentences stay as they are."""
+    message = str(message)
+    if message.startswith(("is ", "must ", "lists ", "cannot ", "a profile ", "another ", "unknown ")):
+        return f"{field_label(name)} {message}"
+    return message[:1].upper() + message[1:]
+
+
+def _text(form, key):
+    return (form.get(key) or "").strip()
+
+
+def profile_payload(form):
+    """(payload for profile_ops, parse errors that override the core's messages) from a posted profile form."""
+    errors = {}
+    payload = {"name": _text(form, "name"), "provider": _text(form, "provider"), "model": _text(form, "model")}
+    for key in ("base_url", "api_key_ref", "credential_id", *PARAMS):
+        if key in form:
+            payload[key] = _text(form, key)
+    payload["options"] = {"json_mode": "json_mode" in form, "stream": "stream" in form}
+    raw = _text(form, "extra_params")
+    payload["extra_params"] = {}
+    if raw:
+        # A bad value is still passed on: the core rejects anything but an object, so every other
+        # field error shows up in the same answer, and nothing is saved.
+        try:
+            payload["extra_params"] = json.loads(raw)
+        except ValueError as exc:
+            payload["extra_params"] = raw
+            errors["extra_params"] = f"Extra parameters are not valid JSON: {exc}"
+        if not isinstance(payload["extra_params"], (dict, str)):
+            errors["extra_params"] = 'Extra parameters must be a JSON object, like {"seed": 42}'
+
+    payload["fallback_profile_ids"] = [i for i in form.getlist("fallback_profile_ids") if i]
+    # Secrets: an empty input keeps the stored one; a non-secret URL is sent as typed.
+    for key in ("api_key", "token"):
+        if _text(form, key):
+            payload[key] = _text(form, key)
+    if "url" in form:
+        payload["url"] = _text(form, "url")
+    payload["set_active"] = "set_active" in form
+    return payload, errors
+
+
+def profile_values(profile, active=False):
+    """The editor's input values for a stored profile (strings, flags, lists)."""
+    values = {k: ("" if profile.get(k) is None else str(profile.get(k)))
+              for k in ("name", "provider", "model", "base_url", "api_key_ref", "credential_id", *PARAMS)}
+    options = profile.get("options") or {}
+    values["json_mode"] = bool(options.get("json_mode"))
+    values["stream"] = bool(options.get("stream", True))
+    extra = profile.get("extra_params") or {}
+    values["extra_params"] = json.dumps(extra, indent=2) if extra else ""
+    values["fallback_profile_ids"] = list(profile.get("fallback_profile_ids") or [])
+    values["set_active"] = active
+    return values
+
+
+def posted_values(form):
+    """The editor's input values as the user typed them (kept on a validation error)."""
+    values = {k: form.get(k, "") for k in form.keys()}
+    values["json_mode"] = "json_mode" in form
+    values["stream"] = "stream" in form
+    values["set_active"] = "set_active" in form
+    values["fallback_profile_ids"] = form.getlist("fallback_profile_ids")
+    for key in ("api_key", "token"):
+        values.pop(key, None)  # a secret is never echoed back into the page
+    return values
+
+
+def settings_fields(tab, settings, template_settings):
+    """The tab's fields with their current values (the template's default when a key is missing)."""
+    fields = []
+    for key, label, kind, extra in SETTINGS_TABS[tab][2]:
+        value = settings.get(key, template_settings.get(key))
+        fields.append({"key": key, "label": label, "kind": kind, "value": value, **extra})
+    return fields
+
+
+def settings_payload(tab, form, current):
+    """(values to merge into settings, field errors) from a posted settings tab; `current` is the stored settings."""
+    values, errors = {}, {}
+    for key, label, kind, extra in SETTINGS_TABS[tab][2]:
+        raw = form.get(key, "")
+        if kind == "bool":
+            values[key] = key in form
+        elif kind == "number":
+            try:
+                number = float(raw.strip())
+            except ValueError:
+                errors[key] = f"{label} must be a number"
+                continue
+            if not extra["min"] <= number <= extra["max"]:
+                errors[key] = f"{label} must be between {extra['min']} and {extra['max']}"
+                continue
+            values[key] = int(number) if number.is_integer() else number
+        elif kind == "secret":
+            if raw.strip():
+                values[key] = raw.strip()  # empty keeps the stored value
+        elif len(raw) > MAX_STRING or any(ord(c) < 32 for c in raw):
+            errors[key] = f"{label} must be at most {MAX_STRING} printable characters"
+        elif kind == "choice" and raw not in extra["choices"] and raw != current.get(key):
+            errors[key] = f"{label} must be one of {', '.join(extra['choices'])}"
+        else:
+            values[key] = raw.strip()
+    return values, errors
+
+
+def desktop_message(outcome):
+    """(flash text, category) for a desktop restart outcome, or None when nothing was restarted."""
+    if not outcome:
+        return None
+    result, message = outcome.get("result"), outcome.get("message") or ""
+    if result == "restarted":
+        return "The desktop app was restarted.", "success"
+    if result == "failed":
+        return f"The desktop app could not be restarted: {message}", "error"
+    return (message[:1].upper() + message[1:]) if message else "The desktop app was not restarted.", "info"

@@ -1,0 +1,236 @@
+"""Server-rendered pages: the API & Models tab (profile sidebar + editor) and the layout every tab shares."""
+
+import copy
+import logging
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from ..core import catalog, credentials, profile_ops, profiles, provider_ops
+from ..core.errors import Conflict, DesktopError, ValidationFailed
+from . import forms
+from .auth_views import _safe_next
+from .common import services
+
+bp = Blueprint("pages", __name__)
+log = logging.getLogger("webui.pages")
+STATUS_TIMEOUT = 1.0  # seconds: the header must never wait long for supervisord
+STATE_LABELS = {"running": "running", "starting": "starting", "stopped": "stopped", "exited": "stopped",
+                "backoff": "failing", "fatal": "failing", "unknown": "not reachable", "unreachable": "not reachable"}
+
+
+def svc():
+    """The ConfigService."""
+    return services().config
+
+
+def desktop_state():
+    """The desktop app's state for the header, asked with a short timeout."""
+    quick = copy.copy(services().desktop)
+    quick.status_timeout = min(quick.status_timeout, STATUS_TIMEOUT)
+    try:
+        status = quick.status()
+    except Exception:  # the header is informational: never fail a page on it
+        log.exception("desktop status failed")
+        status = {"state": "unreachable", "message": "The desktop app's state could not be read."}
+    state = status.get("state") or "unknown"
+    return {"state": state, "label": STATE_LABELS.get(state, state), "message": status.get("message") or ""}
+
+
+def render_page(template, tab, status=200, **context):
+    """A tab inside the layout, with the header's active profile and desktop state."""
+    settings, _ = svc().settings()
+    active = svc().active_profile(settings)
+    header = None
+    if active:
+        header = {"name": active.get("name"), "model": active.get("model"),
+                  "provider": catalog.PROVIDERS[active["provider"]]["label"]}
+    return render_template(template, tab=tab, header_active=header, desktop=desktop_state(),
+                           here=request.full_path.rstrip("?"), **context), status
+
+
+def flash_desktop(outcome):
+    """Flash what happened to the desktop app, if anything."""
+    message = forms.desktop_message(outcome)
+    if message:
+        flash(*message)
+
+
+def attempt(action):
+    """Run a core write: (result, field errors, form-level error)."""
+    try:
+        return action(), {}, None
+    except ValidationFailed as exc:
+        fields = {k: forms.error_text(k, v) for k, v in exc.fields.items()}
+        return None, fields, (exc.message if exc.message != "Validation failed" else None)
+    except DesktopError as exc:
+        return None, {"set_active": exc.message}, None
+    except Conflict as exc:
+        return None, {}, exc.message
+
+
+# ---- the API & Models tab ----------------------------------------------------------------------------
+
+def models_page(selected=None, new=None, values=None, errors=None, form_error=None, status=200):
+    """Sidebar + editor for a stored profile (`selected`, default the active one) or a new one (`new` provider)."""
+    settings, _ = svc().settings()
+    items = [svc().profile_view(settings, p) for p in profiles.profiles_of(settings)]
+    current = None
+    if new is None and items:
+        wanted = selected or settings.get("active_llm_profile") or items[0]["id"]
+        current = svc().profile_view(settings, profiles.find(settings, wanted))
+    if values is None and current:
+        values = forms.profile_values(current, current["active"])
+    elif values is None and new:
+        draft = dict(profiles.defaults_for(new), model=catalog.PROVIDERS[new]["defaults"]["model"],
+                     name=profiles.unique_name(settings, catalog.PROVIDERS[new]["label"]))
+        values = forms.profile_values(draft)
+    provider = catalog.canonical_provider((values or {}).get("provider")) or new or "open_ai"
+    multi_setting = bool(settings.get("multi_provider_enabled"))
+    return render_page(
+        "api_models.html", "models", status, profiles=items, current=current, is_new=new is not None,
+        values=values or {}, errors=errors or {}, form_error=form_error, provider=provider,
+        providers=catalog.public_catalog(), creds=credentials.masked_view(settings, svc().vault),
+        multi=multi_setting or len(items) < 2, multi_setting=multi_setting, show_toggle=len(items) >= 2,
+        cached_models=_cached_models(settings, provider))
+
+
+def _cached_models(settings, provider):
+    """Model names known without a network call (Ollama keeps its list in the credential)."""
+    cred = credentials.credentials_of(settings).get(provider) or {}
+    return [m for m in cred.get("models") or [] if isinstance(m, str)]
+
+
+@bp.get("/")
+def index():
+    """API & Models: the active profile in the editor (or the first-run empty state)."""
+    return models_page()
+
+
+@bp.get("/profiles/<profile_id>")
+def profile(profile_id):
+    """API & Models with one profile in the editor."""
+    return models_page(selected=profile_id)
+
+
+@bp.get("/profiles/new")
+def new_profile():
+    """A new profile for ?provider=… (a provider picker without it)."""
+    provider = catalog.canonical_provider(request.args.get("provider"))
+    if provider is None:
+        return render_page("provider_picker.html", "models", providers=catalog.public_catalog())
+    return models_page(new=provider)
+
+
+@bp.post("/profiles")
+def create_profile():
+    """Create from the editor form; 400 with inline errors and the input kept."""
+    payload, parse_errors = forms.profile_payload(request.form)
+    result, errors, form_error = attempt(lambda: profile_ops.create_profile(svc(), payload))
+    if result:
+        flash(f"Profile “{result[0]['name']}” created.", "success")
+        flash_desktop(result[1])
+        return redirect(url_for(".profile", profile_id=result[0]["id"]))
+    errors.update(parse_errors)
+    new = catalog.canonical_provider(payload["provider"]) or "open_ai"
+    return models_page(new=new, values=forms.posted_values(request.form), errors=errors,
+                       form_error=form_error, status=400)
+
+
+@bp.post("/profiles/<profile_id>")
+def save_profile(profile_id):
+    """Save the editor form over a stored profile (fields the form omits are kept)."""
+    payload, parse_errors = forms.profile_payload(request.form)
+    result, errors, form_error = attempt(
+        lambda: profile_ops.update_profile(svc(), profile_id, payload, partial=True))
+    if result:
+        flash(f"Profile “{result[0]['name']}” saved.", "success")
+        flash_desktop(result[1])
+        return redirect(url_for(".profile", profile_id=profile_id))
+    errors.update(parse_errors)
+    return models_page(selected=profile_id, values=forms.posted_values(request.form), errors=errors,
+                       form_error=form_error, status=400)
+
+
+@bp.post("/profiles/<profile_id>/activate")
+def activate(profile_id):
+    """Make a profile the active one (validated, projected, desktop restarted)."""
+    result, errors, form_error = attempt(lambda: profile_ops.activate_profile(svc(), profile_id))
+    if result:
+        flash(f"“{result[0]['name']}” is now the active profile.", "success")
+        flash_desktop(result[1])
+        return redirect(url_for(".profile", profile_id=profile_id))
+    form_error = form_error or "This profile cannot be activated until the marked fields are fixed."
+    return models_page(selected=profile_id, errors=errors, form_error=form_error, status=400)
+
+
+@bp.post("/profiles/<profile_id>/duplicate")
+def duplicate(profile_id):
+    """Copy a profile and open the copy."""
+    view, _ = profile_ops.duplicate_profile(svc(), profile_id)
+    flash(f"Created “{view['name']}”.", "success")
+    return redirect(url_for(".profile", profile_id=view["id"]))
+
+
+@bp.post("/profiles/<profile_id>/move")
+def move(profile_id):
+    """Keyboard-accessible reorder: one step up or down."""
+    settings, _ = svc().settings()
+    order = [p["id"] for p in profiles.profiles_of(settings)]
+    profiles.find(settings, profile_id)
+    i = order.index(profile_id)
+    j = i - 1 if request.form.get("direction") == "up" else i + 1
+    if 0 <= j < len(order):
+        order[i], order[j] = order[j], order[i]
+        profile_ops.reorder_profiles(svc(), order)
+    target = _safe_next(request.form.get("next") or url_for(".profile", profile_id=profile_id))
+    return redirect(target)
+
+
+@bp.route("/profiles/<profile_id>/delete", methods=["GET", "POST"])
+def delete(profile_id):
+    """A confirmation page (GET) and the delete itself (POST); the active one needs a successor."""
+    settings, _ = svc().settings()
+    victim = profiles.find(settings, profile_id)
+    errors, form_error = {}, None
+    if request.method == "POST":
+        new_active = request.form.get("new_active_id") or None
+        result, errors, form_error = attempt(lambda: profile_ops.delete_profile(svc(), profile_id, new_active))
+        if result:
+            flash(f"Profile “{victim['name']}” deleted.", "success")
+            flash_desktop(result[1])
+            return redirect(url_for(".index"))
+        errors = errors or {"new_active_id": form_error}
+    others = [p for p in profiles.profiles_of(settings) if p["id"] != profile_id]
+    return render_page("confirm_delete.html", "models", 400 if request.method == "POST" else 200,
+                       victim=victim, others=others, errors=errors,
+                       is_active=settings.get("active_llm_profile") == profile_id)
+
+
+@bp.post("/profiles/<profile_id>/test")
+def test(profile_id):
+    """Test connection without JavaScript: a tiny real request, the outcome flashed."""
+    result = provider_ops.test_profile(svc(), profile_id)
+    if result.get("ok"):
+        flash(f"Connection OK: {result.get('model')} answered in {result.get('latency_ms')} ms.", "success")
+    else:
+        flash(f"Connection failed: {result.get('error')}", "error")
+    return redirect(url_for(".profile", profile_id=profile_id))
+
+
+@bp.post("/multi-provider")
+def multi_provider():
+    """Turn multi-provider mode on or off."""
+    enabled = "enabled" in request.form
+    svc().mutate(lambda s: s.update(multi_provider_enabled=enabled), restart=False)
+    flash("Multi-provider mode is " + ("on." if enabled else "off: you edit the active profile only."), "success")
+    return redirect(url_for(".index"))
+
+
+@bp.post("/restart")
+def restart():
+    """The header's Restart button."""
+    flash_desktop(svc().restart())
+    return redirect(_safe_next(request.form.get("next")))
+
+
+from . import settings_pages  # noqa: E402,F401  (the other tabs register their routes on bp)
