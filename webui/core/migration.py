@@ -4,7 +4,7 @@ import json
 import re
 
 from . import credentials, profiles
-from .catalog import PROVIDERS, canonical_provider
+from .catalog import PROVIDERS, SECRET_FIELDS, canonical_provider
 from .errors import ValidationFailed
 from .roles import normalize_roles, roles_of
 
@@ -160,8 +160,10 @@ def import_game_config(settings, doc, vault):
         settings["active_llm_profile"] = ids[0]
     summary["active_llm_profile"] = settings.get("active_llm_profile")
     mapped = ("default_profile_id",) + (("default_model", "model", "temperature", "provider", "provider_type",
-                                          "max_tokens", "api_key_ref", "base_url", "top_p") if legacy else ())
-    extra = {k: v for k, v in llm_config.items() if k not in mapped}
+                                          "max_tokens", "api_key_ref", "base_url", "top_p", "api_key") if legacy else ())
+    # Secrets are only ever stored encrypted, even the ones we keep without mapping them.
+    extra = {k: vault.encrypt(v) if k in SECRET_FIELDS and isinstance(v, str) else v
+             for k, v in llm_config.items() if k not in mapped}
     if extra or doc:  # keep what we do not map, where the user can find it again
         kept = settings.setdefault("game_config", {})
         if extra:
@@ -176,7 +178,7 @@ def _default_profile(llm_config):
     provider = llm_config.get("provider") or llm_config.get("provider_type") or "open_ai"
     profile = {"id": "default", "name": "Default", "provider": provider,
                "model": llm_config.get("default_model") or llm_config.get("model")}
-    for key in ("temperature", "max_tokens", "api_key_ref", "base_url", "top_p"):
+    for key in ("temperature", "max_tokens", "api_key_ref", "base_url", "top_p", "api_key"):
         if key in llm_config:
             profile[key] = llm_config[key]
     return profile
