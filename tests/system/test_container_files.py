@@ -5,14 +5,17 @@ Tests named test_webapp_* need the web app (`webui.create_app` answering /health
 the `needs_webapp` fixture fails them with a clear message, never skips, while those modules are missing.
 """
 
+import contextlib
 import importlib
 import json
 import os
 import re
 import shlex
+import signal
 import subprocess
 import sys
 import textwrap
+from types import SimpleNamespace
 
 import pytest
 import requests
@@ -212,43 +215,92 @@ def kill_groups(pids):
             pass
 
 
-def test_webapp_entrypoint_brings_up_supervisord_desktop_and_webui(tmp_path, needs_webapp):
+@contextlib.contextmanager
+def container(tmp_path, **extra_env):
+    """entrypoint.sh as `docker run` would start it, on temp paths and loopback; waits for /healthz; always stopped."""
     config_dir = tmp_path / "Triplo AI"
     with short_dir() as run:
-        env = container_env(config_dir, run, OPENAI_API_KEY="sk-test-0000000000000000wxyz", TRIPLO_AI_SOURCE="open_ai",
-                            TRIPLO_OPENAI_MODEL="gpt-4o")
+        env = container_env(config_dir, run, **extra_env)
         out = tmp_path / "entrypoint.out"
         with open(out, "wb") as sink:
             proc = subprocess.Popen(["bash", str(REPO / "entrypoint.sh")], env=env, stdout=sink,
                                     stderr=subprocess.STDOUT, start_new_session=True, cwd=tmp_path)
-        url = f"unix://{env['SUPERVISOR_SOCKET']}"
-        logs = [out, run / "log" / "supervisord.log", run / "webui.log", run / "log" / "triplo.log"]
-        pids = []
+        box = SimpleNamespace(env=env, proc=proc, config_dir=config_dir, url=f"unix://{env['SUPERVISOR_SOCKET']}",
+                              base=f"http://127.0.0.1:{env['WEBUI_PORT']}", health=None, pids=[],
+                              logs=[out, run / "log" / "supervisord.log", run / "webui.log", run / "log" / "triplo.log"])
         try:
-            response = wait_until(lambda: healthz(env), 30, interval=0.25)
-            pids = program_pids(url)
-            assert response is not None, "GET /healthz never answered 200 within 30 s\n" + dump(*logs)
-            assert response.json() == {"ok": True}
-            assert proc.poll() is None, "the entrypoint (supervisord) exited\n" + dump(*logs)
-
-            # seeding ran first, and the desktop app (the stand-in) started from the seeded config
-            assert (config_dir / "config.json").exists()
-            status = wait_until(lambda: (s := DesktopController(server_url=url).status())["state"] == "running" and s, 15)
-            assert status, "the desktop program never reached RUNNING\n" + dump(*logs)
-            record = read_records(env["STANDIN_RECORD"])[-1]
-            assert (record["pid"], record["ai_source"], record["model"], record["key_hint"]) == \
-                   (status["pid"], "open_ai", "gpt-4o", "wxyz")
-
-            # supervisorctl finds the socket through the conf's [supervisorctl] section
-            ctl = subprocess.run([SUPERVISORCTL, "-c", str(CONF), "status"], env=env, capture_output=True, text=True,
-                                 timeout=15)
-            assert re.search(r"^triplo\s+RUNNING", ctl.stdout, re.M) and re.search(r"^webui\s+RUNNING", ctl.stdout, re.M), ctl.stdout
-            assert re.search(r"^xvfb\s+STOPPED", ctl.stdout, re.M), ctl.stdout
+            box.health = wait_until(lambda: healthz(env), 30, interval=0.25)
+            box.pids = program_pids(box.url)
+            assert box.health is not None, "GET /healthz never answered 200 within 30 s\n" + dump(*box.logs)
+            yield box
         finally:
-            pids = pids or program_pids(url)
+            pids = box.pids or program_pids(box.url)
             stop_process_group(proc)
-            kill_groups(pids)
+            kill_groups(pids)  # programs outlive a SIGKILLed supervisord
             kill_standins(env["STANDIN_RECORD"])
+
+
+def desktop_running(box):
+    """The desktop program's status once RUNNING (the stand-in has then recorded what it loaded)."""
+    status = wait_until(lambda: (s := DesktopController(server_url=box.url).status())["state"] == "running" and s, 15)
+    assert status, "the desktop program never reached RUNNING\n" + dump(*box.logs)
+    return status
+
+
+def test_webapp_entrypoint_brings_up_supervisord_desktop_and_webui(tmp_path, needs_webapp):
+    with container(tmp_path, OPENAI_API_KEY="sk-test-0000000000000000wxyz", TRIPLO_AI_SOURCE="open_ai",
+                   TRIPLO_OPENAI_MODEL="gpt-4o") as box:
+        assert box.health.json() == {"ok": True}
+        assert box.proc.poll() is None, "the entrypoint (supervisord) exited\n" + dump(*box.logs)
+
+        # seeding ran first, and the desktop app (the stand-in) started from the seeded config
+        assert (box.config_dir / "config.json").exists()
+        status = desktop_running(box)
+        record = read_records(box.env["STANDIN_RECORD"])[-1]
+        assert (record["pid"], record["ai_source"], record["model"], record["key_hint"]) == \
+               (status["pid"], "open_ai", "gpt-4o", "wxyz")
+
+        # supervisorctl finds the socket through the conf's [supervisorctl] section; webui may still be
+        # inside its startsecs window although it already answers
+        def ctl_status():
+            done = subprocess.run([SUPERVISORCTL, "-c", str(CONF), "status"], env=box.env, capture_output=True,
+                                  text=True, timeout=15)
+            return done.stdout if re.search(r"^webui\s+RUNNING", done.stdout, re.M) else None
+
+        listing = wait_until(ctl_status, 10, interval=0.5)
+        assert listing, "supervisorctl never showed webui RUNNING\n" + dump(*box.logs)
+        assert re.search(r"^triplo\s+RUNNING", listing, re.M) and re.search(r"^xvfb\s+STOPPED", listing, re.M), listing
+
+
+def test_webapp_activation_restarts_the_desktop_app(tmp_path, needs_webapp):
+    """The issue's acceptance test: activate A, then B, through the API; then kill supervisord."""
+    with container(tmp_path, OPENAI_API_KEY="sk-test-0000000000000000aaaa", ANTHROPIC_API_KEY="sk-ant-test-000000bbbb",
+                   TRIPLO_AI_SOURCE="open_ai", TRIPLO_OPENAI_MODEL="gpt-4o") as box:
+        http = requests.Session()
+        http.auth = (box.env["WEBUI_USERNAME"], box.env["WEBUI_PASSWORD"])
+        first = desktop_running(box)
+        status = http.get(f"{box.base}/api/status", timeout=10).json()
+        assert status["desktop"]["state"] == "running" and status["desktop"]["pid"] == first["pid"]
+        assert status["active_profile"]["provider"] == "open_ai"
+        ids = {p["provider"]: p["id"] for p in http.get(f"{box.base}/api/llm/profiles", timeout=10).json()["profiles"]}
+
+        previous = first["pid"]
+        for provider, hint in (("anthropic", "bbbb"), ("open_ai", "aaaa")):
+            answer = http.post(f"{box.base}/api/llm/profile/activate", json={"id": ids[provider]}, timeout=60)
+            assert answer.status_code == 200, answer.text
+            outcome = answer.json()["desktop"]
+            assert outcome["result"] == "restarted", outcome
+            assert outcome["pid"] not in (None, previous)
+            record = read_records(box.env["STANDIN_RECORD"])[-1]
+            assert (record["pid"], record["ai_source"], record["key_hint"]) == (outcome["pid"], provider, hint)
+            previous = outcome["pid"]
+
+        os.kill(box.proc.pid, signal.SIGKILL)  # supervisord is PID 1 of the container: the web UI lives on
+        box.proc.wait(timeout=5)
+        status = http.get(f"{box.base}/api/status", timeout=15).json()
+        assert status["desktop"]["state"] == "unreachable"
+        answer = http.post(f"{box.base}/api/llm/profile/activate", json={"id": ids["anthropic"]}, timeout=60)
+        assert answer.json()["desktop"]["result"] == "skipped", answer.text
 
 
 def test_webapp_entrypoint_stops_when_seeding_fails(tmp_path, needs_webapp):
