@@ -80,17 +80,17 @@ def replace_roles(svc, body):
     return list_roles(svc)[0], revision
 
 
-def set_role_profile(svc, role_id, profile_id):
-    """Route one role to a profile (None: the active profile)."""
+def set_role_profiles(svc, mapping):
+    """Route roles to profiles in one save: {role_id: profile_id or None (the active profile)}."""
+    from .routing import find_role, require_profile
 
     def change(settings):
-        from .routing import find_role, require_profile
-
-        role = find_role(settings, role_id)
-        if profile_id:
-            require_profile(settings, profile_id)
-        ai = role.get("ai_config") if isinstance(role.get("ai_config"), dict) else {}
-        role["ai_config"] = dict(ai, profile_id=profile_id or None)
+        for role_id, profile_id in mapping.items():
+            role = find_role(settings, role_id)
+            if profile_id:
+                require_profile(settings, profile_id)
+            ai = role.get("ai_config") if isinstance(role.get("ai_config"), dict) else {}
+            role["ai_config"] = dict(ai, profile_id=profile_id or None)
 
     svc.mutate(change, restart=False)
 

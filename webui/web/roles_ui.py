@@ -1,5 +1,175 @@
-"""Roles & Chat tab: form routes (no-JS path) and the page context."""
+"""Roles & Chat tab: the page context for templates/roles.html and its form routes (the no-JS path, PRG)."""
 
-from flask import Blueprint
+from flask import Blueprint, flash, redirect, request, url_for
+
+from ..core import game_ops
+from ..core.catalog import PROVIDERS
+from ..core.errors import NotFound, WebUIError
+from .chat_common import chat
+from .common import services
 
 bp = Blueprint("roles_ui", __name__)
+SESSIONS_SHOWN = 30
+
+
+@bp.record_once
+def _jinja_global(state):
+    # roles.html renders with whatever context the page route passes; this lets it fetch its own.
+    state.app.jinja_env.globals["roles_chat_context"] = lambda: roles_page_context(
+        services().config, services().sessions, request.args)
+
+
+def roles_page_context(svc, sessions, request_args):
+    """Everything roles.html shows, under one key: {"chat": {...}}."""
+    from ..core import routing
+
+    settings, _ = svc.settings()
+    items = [p for p in settings.get("llm_profiles") or [] if isinstance(p, dict)]
+    profiles = [{"id": p["id"], "name": p.get("name") or p["id"], "model": p.get("model"),
+                 "provider": PROVIDERS.get(p.get("provider"), {}).get("label", p.get("provider"))} for p in items]
+    by_id = {p["id"]: p for p in profiles}
+    roles = [r for r in settings.get("llm_roles") or [] if isinstance(r, dict)]
+    listing = sessions.list_sessions(SESSIONS_SHOWN)
+    sid = request_args.get("session") or (listing[0]["session_id"] if listing else None)
+    session, missing, overrides = None, None, {}
+    if sid:
+        try:
+            session, overrides = sessions.get_session(sid), sessions.get_overrides(sid)
+        except NotFound:
+            missing = sid
+    role_rows = []
+    for role in roles:
+        try:
+            effective = routing.resolve(settings, role, overrides)[0]
+        except NotFound:
+            effective = None
+        own = (role.get("ai_config") or {}).get("profile_id") if isinstance(role.get("ai_config"), dict) else None
+        role_rows.append({"id": role["id"], "name": role.get("name") or role["id"], "type": role.get("type"),
+                          "profile_id": own, "override": overrides.get(role["id"]), "effective": effective})
+    names = {r["id"]: r["name"] for r in role_rows}
+    wanted = request_args.get("role")
+    selected = wanted if wanted in names else (role_rows[0]["id"] if role_rows else None)
+    messages = [_message_view(m, by_id, names) for m in (session or {}).get("messages", [])]
+    seen = set()
+    for view in reversed(messages):  # a redraw regenerates the latest reply of each character only
+        view["can_redraw"] = view["is_ai"] and view["role_id"] not in seen
+        if view["is_ai"]:
+            seen.add(view["role_id"])
+    return {"chat": {"profiles": profiles, "profile_names": {p["id"]: p["name"] for p in profiles},
+                     "active": settings.get("active_llm_profile"), "roles": role_rows, "sessions": listing,
+                     "session": session, "session_id": session["session_id"] if session else None,
+                     "missing_session": missing, "selected_role": selected, "messages": messages}}
+
+
+def _message_view(message, by_id, names):
+    """A stored message plus what the page prints: speaker, answered-by line, alternative navigation."""
+    meta = message.get("metadata") or {}
+    view = dict(message, speaker=names.get(message["role_id"], message["role_id"]) if message["is_ai"] else "You")
+    if message["is_ai"]:
+        used = by_id.get(meta.get("used_profile_id")) or {}
+        usage = meta.get("usage") or {}
+        view["answered_by"] = {"profile": used.get("name") or meta.get("used_profile_id"),
+                               "provider": used.get("provider") or meta.get("provider_type"),
+                               "model": meta.get("model"), "latency_ms": meta.get("latency_ms"),
+                               "prompt_tokens": usage.get("prompt_tokens"),
+                               "completion_tokens": usage.get("completion_tokens"),
+                               "fallback_from": (by_id.get(meta.get("fallback_from")) or {}).get("name")
+                               or meta.get("fallback_from")}
+    alts = message.get("alternatives") or []
+    if alts:
+        index = next(i for i, a in enumerate(alts) if a["is_current"])
+        view["alt"] = {"number": index + 1, "count": len(alts),
+                       "prev": alts[index - 1]["alt_index"] if index > 0 else None,
+                       "next": alts[index + 1]["alt_index"] if index + 1 < len(alts) else None}
+    return view
+
+
+# ---- form routes: post, then redirect back to the tab -------------------------------------------------
+
+def _back(session_id=None, role_id=None):
+    args = {k: v for k, v in (("session", session_id), ("role", role_id)) if v}
+    return redirect(url_for("pages.roles", **args) + ("#chat-end" if session_id else ""))
+
+
+def _attempt(action, success=None):
+    """Run a core call; a failure becomes a flash message (the page shows it after the redirect)."""
+    try:
+        result = action()
+    except WebUIError as exc:
+        fields = getattr(exc, "fields", None)
+        detail = "; ".join(f"{k}: {v}" for k, v in fields.items()) if fields else ""
+        flash(f"{exc.message}{' (' + detail + ')' if detail else ''}", "error")
+        return None
+    if success:
+        flash(success, "success")
+    return result
+
+
+@bp.post("/roles/profiles")
+def save_roles():
+    """The roles table: one profile dropdown per role (empty: the active profile)."""
+    mapping = {k[len("profile-"):]: v or None for k, v in request.form.items() if k.startswith("profile-")}
+    _attempt(lambda: game_ops.set_role_profiles(services().config, mapping), "Role profiles saved.")
+    return _back(request.form.get("session_id"))
+
+
+@bp.post("/roles/import")
+def import_roles():
+    """Import a game config file (YAML or JSON)."""
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        flash("Choose a YAML or JSON game config file to import.", "error")
+        return _back()
+    text = upload.read().decode("utf-8-sig", errors="replace")
+    summary = _attempt(lambda: game_ops.import_config(services().config, text)[0])
+    if summary:
+        flash(f"Imported {len(summary['profiles'])} profile(s) and {len(summary['roles'])} role(s).", "success")
+    return _back()
+
+
+@bp.post("/roles/sessions")
+def new_session():
+    """Start a session."""
+    title = request.form.get("title", "").strip() or None
+    created = _attempt(lambda: services().sessions.create_session(title))
+    return _back(created and created["session_id"], request.form.get("role_id"))
+
+
+@bp.post("/roles/chat")
+def send():
+    """Send one message to a role (optionally through another profile for this message only)."""
+    form = request.form
+    sid, role_id = form.get("session_id"), form.get("role_id")
+    _attempt(lambda: chat().run(chat().plan_chat(sid, role_id, form.get("message", ""),
+                                                 form.get("llm_profile_id") or None)))
+    return _back(sid, role_id)
+
+
+@bp.post("/roles/redraw")
+def redraw():
+    """Regenerate a character's last reply, with its profile or the one picked."""
+    form = request.form
+    sid, role_id = form.get("session_id"), form.get("character_id")
+    _attempt(lambda: chat().run(chat().plan_redraw(sid, role_id, form.get("llm_profile_id") or None)))
+    return _back(sid, role_id)
+
+
+@bp.post("/roles/alternative")
+def select_alternative():
+    """Show another alternative of a turn."""
+    form = request.form
+    sid = form.get("session_id")
+    _attempt(lambda: chat().select_alternative(sid, form.get("position"), form.get("alt_index")))
+    return _back(sid, form.get("role_id"))
+
+
+@bp.post("/roles/override")
+def override():
+    """Route a character to a profile for this session only (empty: back to the role's profile)."""
+    form = request.form
+    sid, role_id, profile_id = form.get("session_id"), form.get("character_id"), form.get("profile_id")
+    if profile_id:
+        _attempt(lambda: chat().set_override(sid, role_id, profile_id), "Session override saved.")
+    elif role_id in (_attempt(lambda: services().sessions.get_overrides(sid)) or {}):
+        _attempt(lambda: services().sessions.delete_override(sid, role_id), "Session override removed.")
+    return _back(sid, role_id)

@@ -1,0 +1,162 @@
+// Roles & Chat: send a message with streaming (fetch + ReadableStream reading the SSE), show who answered.
+// Without JS the same form posts to /roles/chat and the page reloads with the reply.
+(function () {
+  "use strict";
+
+  var form = document.getElementById("chat-form");
+  var log = document.getElementById("chat-log");
+  if (!form || !log || !window.fetch || !window.ReadableStream) return;
+
+  var data = JSON.parse(document.getElementById("chat-data").textContent);
+  var csrf = document.querySelector('meta[name="csrf-token"]').getAttribute("content");
+  var errorBox = document.getElementById("chat-error");
+  var button = form.querySelector('button[type="submit"]');
+
+  function byId(list, id) {
+    for (var i = 0; i < list.length; i++) if (list[i].id === id) return list[i];
+    return null;
+  }
+
+  function addMessage(kind, speaker, text) {
+    var item = document.createElement("li");
+    item.className = "msg " + kind;
+    var who = document.createElement("p");
+    who.className = "msg-speaker";
+    who.textContent = speaker;
+    var body = document.createElement("div");
+    body.className = "msg-text";
+    body.setAttribute("data-text", "");
+    body.textContent = text;
+    item.appendChild(who);
+    item.appendChild(body);
+    log.appendChild(item);
+    return item;
+  }
+
+  function span(part, text, cls) {
+    var s = document.createElement("span");
+    s.setAttribute("data-part", part);
+    if (cls) s.className = cls;
+    s.textContent = text;
+    return s;
+  }
+
+  function showMeta(item, reply) {
+    var meta = reply.metadata || {};
+    var profile = byId(data.profiles, meta.used_profile_id) || {};
+    var line = document.createElement("p");
+    line.className = "msg-meta";
+    line.setAttribute("data-meta", "");
+    line.appendChild(document.createTextNode("Answered by "));
+    var name = document.createElement("strong");
+    name.setAttribute("data-part", "profile");
+    name.textContent = profile.name || meta.used_profile_id;
+    line.appendChild(name);
+    var parts = [["provider", profile.provider || meta.provider_type], ["model", meta.model],
+                 ["latency", meta.latency_ms + " ms"]];
+    var usage = meta.usage || {};
+    if (usage.prompt_tokens != null || usage.completion_tokens != null) {
+      parts.push(["tokens", (usage.prompt_tokens != null ? usage.prompt_tokens : "?") + " → " +
+                            (usage.completion_tokens != null ? usage.completion_tokens : "?") + " tokens"]);
+    }
+    if (meta.fallback_from) {
+      var from = byId(data.profiles, meta.fallback_from) || {};
+      parts.push(["fallback", "fallback from " + (from.name || meta.fallback_from), "msg-fallback"]);
+    }
+    parts.forEach(function (p) {
+      line.appendChild(document.createTextNode(" · "));
+      line.appendChild(span(p[0], p[1], p[2]));
+    });
+    item.appendChild(line);
+    item.setAttribute("data-message-id", reply.message_id);
+    item.setAttribute("data-role-id", reply.role_id);
+    addRedraw(item, reply.role_id);
+  }
+
+  function addRedraw(item, roleId) {
+    // Only a character's latest reply can be regenerated: move its form to the new message.
+    document.querySelectorAll('form[data-redraw-for="' + CSS.escape(roleId) + '"]').forEach(function (old) {
+      old.remove();
+    });
+    var template = document.getElementById("redraw-template");
+    var html = template.innerHTML.split("__ROLE__").join(roleId);
+    var holder = document.createElement("div");
+    holder.innerHTML = html;
+    while (holder.firstChild) item.appendChild(holder.firstChild);
+  }
+
+  function fail(item, message) {
+    item.classList.add("msg-error");
+    item.querySelector("[data-text]").textContent = message;
+  }
+
+  // Parse SSE frames out of the text received so far; returns the unparsed rest.
+  function drain(buffer, onEvent) {
+    var frames = buffer.split("\n\n");
+    var rest = frames.pop();
+    frames.forEach(function (frame) {
+      var name = null, payload = [];
+      frame.split("\n").forEach(function (line) {
+        if (line.indexOf("event:") === 0) name = line.slice(6).trim();
+        else if (line.indexOf("data:") === 0) payload.push(line.slice(5).replace(/^ /, ""));
+      });
+      if (payload.length) onEvent(name, JSON.parse(payload.join("\n")));
+    });
+    return rest;
+  }
+
+  async function send(event) {
+    event.preventDefault();
+    var message = form.elements.message.value;
+    if (!message.trim()) return;
+    var roleId = form.elements.role_id.value;
+    var role = byId(data.roles, roleId) || {name: roleId};
+    errorBox.hidden = true;
+    button.disabled = true;
+    addMessage("msg-user", "You", message);
+    var item = addMessage("msg-ai msg-streaming", role.name, "");
+    var text = item.querySelector("[data-text]");
+    try {
+      var response = await fetch(form.getAttribute("data-api"), {
+        method: "POST",
+        credentials: "same-origin",
+        headers: {"Content-Type": "application/json", "Accept": "text/event-stream", "X-CSRF-Token": csrf},
+        body: JSON.stringify({role_id: roleId, message: message, stream: true,
+                              llm_profile_id: form.elements.llm_profile_id.value || null})
+      });
+      if (!response.ok || !(response.headers.get("Content-Type") || "").startsWith("text/event-stream")) {
+        var problem = await response.json().catch(function () { return {}; });
+        throw new Error(problem.message || ("The server answered " + response.status));
+      }
+      form.elements.message.value = "";
+      var reader = response.body.getReader();
+      var decoder = new TextDecoder();
+      var buffer = "", finished = false;
+      while (!finished) {
+        var chunk = await reader.read();
+        if (chunk.done) break;
+        buffer = drain(buffer + decoder.decode(chunk.value, {stream: true}), function (name, payload) {
+          if (name === "done") {
+            text.textContent = payload.content;
+            showMeta(item, payload);
+            finished = true;
+          } else if (name === "error") {
+            throw new Error(payload.message || "The reply failed.");
+          } else {
+            text.textContent += payload.delta;
+          }
+        });
+      }
+      if (!finished) throw new Error("The connection closed before the reply finished.");
+    } catch (err) {
+      fail(item, err.message);
+      errorBox.textContent = err.message;
+      errorBox.hidden = false;
+    } finally {
+      item.classList.remove("msg-streaming");
+      button.disabled = false;
+    }
+  }
+
+  form.addEventListener("submit", send);
+})();
