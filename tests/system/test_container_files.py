@@ -188,9 +188,16 @@ def container_env(config_dir, run, **extra):
     return env
 
 
+def loopback_session():
+    """requests without proxies from the environment: these tests only ever talk to 127.0.0.1."""
+    http = requests.Session()
+    http.trust_env = False
+    return http
+
+
 def healthz(env):
     try:
-        response = requests.get(f"http://127.0.0.1:{env['WEBUI_PORT']}/healthz", timeout=1)
+        response = loopback_session().get(f"http://127.0.0.1:{env['WEBUI_PORT']}/healthz", timeout=1)
     except requests.RequestException:
         return None
     return response if response.status_code == 200 else None
@@ -210,7 +217,7 @@ def kill_groups(pids):
     """supervisord puts each program in its own process group: kill what is left of them."""
     for pid in pids:
         try:
-            os.killpg(pid, 9)
+            os.killpg(pid, signal.SIGKILL)
         except OSError:
             pass
 
@@ -276,7 +283,7 @@ def test_webapp_activation_restarts_the_desktop_app(tmp_path, needs_webapp):
     """The issue's acceptance test: activate A, then B, through the API; then kill supervisord."""
     with container(tmp_path, OPENAI_API_KEY="sk-test-0000000000000000aaaa", ANTHROPIC_API_KEY="sk-ant-test-000000bbbb",
                    TRIPLO_AI_SOURCE="open_ai", TRIPLO_OPENAI_MODEL="gpt-4o") as box:
-        http = requests.Session()
+        http = loopback_session()
         http.auth = (box.env["WEBUI_USERNAME"], box.env["WEBUI_PASSWORD"])
         first = desktop_running(box)
         status = http.get(f"{box.base}/api/status", timeout=10).json()
