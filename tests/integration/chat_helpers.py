@@ -37,7 +37,8 @@ def game(provider_env, fake_provider, config_dir, monkeypatch):
     fakes = SimpleNamespace(a=fake_provider("open_ai", reply="Alpha speaks now"),
                             b=fake_provider("custom", reply="Beta says hello"),
                             c=fake_provider("anthropic", reply="Gamma sings a song"))
-    app = make_app(config_dir, GAMMA_KEY=KEY_C)
+    # Keys named by api_key_ref in the import tests; activating such a profile projects its key.
+    app = make_app(config_dir, GAMMA_KEY=KEY_C, STORY_KEY="story-key-value", LEGACY_KEY="legacy-key-value")
     with LiveServer(app) as live:
         import requests
 
