@@ -1,0 +1,161 @@
+/* Shared helpers for the page scripts: CSRF-aware JSON fetch, inline field errors, status lines. */
+(function () {
+  "use strict";
+
+  const TIMEOUT_MS = 60000;
+
+  function csrf() {
+    const meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.content : "";
+  }
+
+  /* fetch() a JSON endpoint with the session's CSRF token; never throws: {ok, status, data, error}. */
+  async function api(method, url, body) {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), TIMEOUT_MS);
+    const options = {
+      method,
+      credentials: "same-origin",
+      headers: { Accept: "application/json", "X-CSRF-Token": csrf() },
+      signal: controller.signal,
+    };
+    if (body !== undefined) {
+      options.headers["Content-Type"] = "application/json";
+      options.body = JSON.stringify(body);
+    }
+    try {
+      const response = await fetch(url, options);
+      let data = null;
+      try { data = await response.json(); } catch (_) { data = null; }
+      return { ok: response.ok, status: response.status, data, error: null };
+    } catch (err) {
+      const error = err && err.name === "AbortError" ? "The server did not answer in time." : "The server cannot be reached.";
+      return { ok: false, status: 0, data: null, error };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /* The error message of a failed api() answer, in words a person can act on. */
+  function messageOf(result) {
+    if (result.error) return result.error;
+    if (result.data && result.data.message) return result.data.message;
+    return "The request failed (HTTP " + result.status + ").";
+  }
+
+  function setStatus(el, text, kind) {
+    if (!el) return;
+    el.textContent = text || "";
+    el.classList.toggle("is-ok", kind === "ok");
+    el.classList.toggle("is-error", kind === "error");
+  }
+
+  /* 'is required' next to "Name" reads "Name is required" (the same rule as the server's forms.error_text). */
+  function errorText(label, message) {
+    const text = String(message);
+    if (/^(is |must |lists |cannot |a profile |another |unknown )/.test(text)) return label + " " + text;
+    return text.charAt(0).toUpperCase() + text.slice(1);
+  }
+
+  function visible(el) {
+    return !el.closest("[hidden]") && !el.closest("fieldset[disabled]");
+  }
+
+  /* The container of a field in a form: [data-field] or [data-secret], skipping hidden provider sections. */
+  function fieldContainer(form, name) {
+    const key = name.replace(/^options\./, "");
+    const all = form.querySelectorAll('[data-field="' + key + '"], [data-secret="' + key + '"]');
+    return Array.from(all).find(visible) || null;
+  }
+
+  function clearFieldErrors(form) {
+    form.querySelectorAll(".has-error").forEach((el) => el.classList.remove("has-error"));
+    form.querySelectorAll("[aria-invalid]").forEach((el) => el.removeAttribute("aria-invalid"));
+    form.querySelectorAll(".field-error").forEach((el) => { el.textContent = ""; el.hidden = true; });
+  }
+
+  /* Show {field: message} next to the fields; returns the messages that have no field on this form. */
+  function showFieldError(container, message) {
+    const error = container.querySelector(".field-error");
+    const control = container.querySelector("input, select, textarea");
+    const label = container.querySelector("label, .label-text");
+    const text = errorText(label ? label.textContent.replace(/^New /, "").trim() : "", message);
+    container.classList.add("has-error");
+    if (error) {
+      error.textContent = text;
+      error.hidden = false;
+    }
+    if (control) {
+      control.setAttribute("aria-invalid", "true");
+      const ids = (control.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+      if (error && error.id && !ids.includes(error.id)) control.setAttribute("aria-describedby", ids.concat(error.id).join(" "));
+    }
+    const details = container.closest("details");
+    if (details) details.open = true;
+    const inner = container.querySelector("details");
+    if (inner) inner.open = true;
+    return text;
+  }
+
+  function showFieldErrors(form, fields) {
+    const orphans = [];
+    Object.entries(fields || {}).forEach(([name, message]) => {
+      const container = fieldContainer(form, name);
+      if (container) showFieldError(container, message);
+      else orphans.push(errorText(name, message));
+    });
+    return orphans;
+  }
+
+  /* The summary box above a form (made on demand), listing problems; empty list hides it. */
+  function showSummary(form, title, items) {
+    let box = document.getElementById("error-summary");
+    if (!box) {
+      box = document.createElement("div");
+      box.id = "error-summary";
+      box.className = "alert alert-error";
+      box.setAttribute("role", "alert");
+      box.tabIndex = -1;
+      form.parentNode.insertBefore(box, form);
+    }
+    if (!title) { box.hidden = true; return; }
+    box.hidden = false;
+    box.replaceChildren();
+    const p = document.createElement("p");
+    p.className = "alert-title";
+    p.textContent = title;
+    box.appendChild(p);
+    if (items && items.length) {
+      const ul = document.createElement("ul");
+      items.forEach((text) => { const li = document.createElement("li"); li.textContent = text; ul.appendChild(li); });
+      box.appendChild(ul);
+    }
+  }
+
+  /* A sentence about what happened to the desktop app after a save. */
+  function desktopText(outcome) {
+    if (!outcome) return "";
+    if (outcome.result === "restarted") return "The desktop app was restarted.";
+    if (outcome.result === "failed") return "The desktop app could not be restarted: " + (outcome.message || "");
+    return "";
+  }
+
+  /* A message in the page's flash area (the same place server-side outcomes appear). */
+  function flash(text, kind) {
+    const area = document.getElementById("flashes");
+    if (!area) return;
+    const p = document.createElement("p");
+    p.className = "flash flash-" + (kind || "info");
+    p.textContent = text;
+    area.appendChild(p);
+  }
+
+  function catalog() {
+    const el = document.getElementById("catalog-data");
+    if (!el) return [];
+    try { return JSON.parse(el.textContent); } catch (_) { return []; }
+  }
+
+  window.Triplo = { api, messageOf, setStatus, errorText, fieldContainer, clearFieldErrors, showFieldErrors,
+                    showSummary, desktopText, catalog, visible, flash };
+})();
