@@ -17,6 +17,17 @@ def _save_profile(svc, settings, profile, secrets):
         raise ValidationFailed(errors)
 
 
+def _multi_provider_default(settings):
+    """Multi-provider mode is on by default once two profiles exist.
+
+    The config template ships `false`, so "unset" cannot be told from "off": switch it on when the second
+    profile appears (a user who turns it off later with two or more profiles keeps it off).
+    """
+    count = len(profiles.profiles_of(settings))
+    if count == 2 and not settings.get("multi_provider_enabled") or count >= 2 and settings.get("multi_provider_enabled") is None:
+        settings["multi_provider_enabled"] = True
+
+
 def create_profile(svc, payload, revision=None, restart=True):
     """Add a profile; returns (profile view, desktop outcome, revision)."""
 
@@ -37,8 +48,7 @@ def create_profile(svc, payload, revision=None, restart=True):
                 require_desktop_capable(profile)
             if make_active or profile["provider"] != "gemini":
                 settings["active_llm_profile"] = profile["id"]
-        if len(profiles.profiles_of(settings)) >= 2 and settings.get("multi_provider_enabled") is None:
-            settings["multi_provider_enabled"] = True  # on by default once two profiles exist
+        _multi_provider_default(settings)
         return profile["id"]
 
     pid, desktop, rev = svc.mutate(change, revision, restart)
@@ -92,8 +102,7 @@ def duplicate_profile(svc, profile_id, revision=None):
         copy_["name"] = profiles.unique_name(settings, f"{original.get('name')} (copy)")
         items = profiles.profiles_of(settings)
         items.insert(items.index(original) + 1, copy_)
-        if settings.get("multi_provider_enabled") is None:
-            settings["multi_provider_enabled"] = True
+        _multi_provider_default(settings)
         return copy_["id"]
 
     pid, _, rev = svc.mutate(change, revision, restart=False)

@@ -27,6 +27,23 @@ RESTART = ("restart",)
 P = "/api/llm/profiles"
 S = "/api/v1/sessions/{id}"
 
+
+
+def _session_routes(prefix):
+    """Session routes served under /api/v1 and, as SPEC §5 aliases, under the bare /sessions prefix."""
+    alias = " (alias)" if not prefix else ""
+    s = prefix + "/sessions/{id}"
+    return (
+        Route(V, "GET", s, "Session messages with metadata" + alias),
+        Route(V, "POST", s + "/redraw", "Regenerate the last AI reply" + alias, "RedrawInput", reply="ChatReply"),
+        Route(V, "POST", s + "/alternatives", "Choose which alternative reply is current" + alias, "AnyObject"),
+        Route(V, "GET", s + "/character-profiles", "Session profile overrides per character" + alias),
+        Route(V, "PUT", s + "/character-profiles/{character_id}", "Override a character's profile" + alias,
+              "OverrideInput"),
+        Route(V, "DELETE", s + "/character-profiles/{character_id}", "Reset a character's override" + alias),
+    )
+
+
 ROUTES = (
     Route(C, "GET", "/api/config", "Whole config, secrets masked, plus active_profile", reply="ConfigView"),
     Route(C, "POST", "/api/config", "Merge a partial or whole settings object (validated)", "ConfigPost",
@@ -73,16 +90,12 @@ ROUTES = (
     Route(V, "GET", "/api/v1/roles", "Roles"),
     Route(V, "PUT", "/api/v1/roles", "Replace roles", "AnyValue"),
     Route(V, "POST", "/api/v1/roles/import", "Import a role/game config (YAML or JSON)", "AnyValue"),
+    Route(V, "GET", "/api/v1/sessions", "Chat sessions"),
     Route(V, "POST", "/api/v1/sessions", "New chat session", "AnyObject", reply="SessionCreated", body_required=False),
-    Route(V, "GET", S, "Session messages with metadata"),
+    *(r for prefix in ("/api/v1", "") for r in _session_routes(prefix)),
     Route(V, "POST", S + "/chat", "Chat with a role (SSE when stream is true)", "ChatInput", reply="ChatReply"),
-    Route(V, "POST", S + "/redraw", "Regenerate the last AI reply", "RedrawInput", reply="ChatReply"),
-    Route(V, "POST", "/sessions/{id}/redraw", "Regenerate the last AI reply (alias)", "RedrawInput", reply="ChatReply"),
-    Route(V, "GET", S + "/character-profiles", "Session profile overrides per character"),
-    Route(V, "GET", "/sessions/{id}/character-profiles", "Session profile overrides (alias)"),
-    Route(V, "PUT", S + "/character-profiles/{character_id}", "Override a character's profile", "OverrideInput"),
-    Route(V, "DELETE", S + "/character-profiles/{character_id}", "Reset a character's override"),
     Route(O, "GET", "/v1/models", "OpenAI-compatible model list (profiles and role:<id>)"),
+    Route(O, "GET", "/v1/models/{model_id}", "One model of the OpenAI-compatible list"),
     Route(O, "POST", "/v1/chat/completions", "OpenAI-compatible chat completion", "ChatCompletionInput"),
 )
 
