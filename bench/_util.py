@@ -87,10 +87,19 @@ def children(pid):
     return out
 
 
-def rss_mb(pid):
-    """VmRSS of a process in MiB."""
-    with open(f"/proc/{pid}/status") as handle:
+def _kib_field(path, name):
+    with open(path) as handle:
         for line in handle:
-            if line.startswith("VmRSS:"):
+            if line.startswith(name + ":"):
                 return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def rss_mb(pid):
+    """VmRSS of a process in MiB (shared pages counted in full)."""
+    return _kib_field(f"/proc/{pid}/status", "VmRSS")
+
+
+def pss_mb(pid):
+    """Proportional set size in MiB: pages shared after gunicorn's fork counted once across processes."""
+    return _kib_field(f"/proc/{pid}/smaps_rollup", "Pss")
