@@ -4,17 +4,19 @@
     with FakeProvider("open_ai", reply="Hi") as fake:
         ...  # point a client at fake.base_url; inspect fake.requests / fake.last("chat")
 
-Kinds and the base URL each client takes (fake.url is http://127.0.0.1:PORT):
+Kinds, and the base URL each client takes (fake.url is http://127.0.0.1:PORT; our adapters take
+fake.base_url as Call.base_url):
 
-| kind        | our adapter (Call.base_url)     | official SDK                                                      |
-|-------------|---------------------------------|-------------------------------------------------------------------|
-| open_ai     | fake.base_url  (= url + /v1)    | OpenAI(base_url=fake.base_url, api_key=..., max_retries=0)        |
-| open_router | fake.base_url  (= url + /api/v1)| OpenAI(base_url=fake.base_url, default_headers={...})             |
-| custom      | fake.base_url  (= url + /v1)    | OpenAI(base_url=fake.base_url); errors use the flat vLLM shape    |
-| azure       | fake.base_url  (= url + /openai; or url with options {"azure": true}) | AzureOpenAI(azure_endpoint=fake.url, api_version="2024-10-21", max_retries=0) |
-| anthropic   | fake.base_url  (= url)          | Anthropic(base_url=fake.url, max_retries=0)  (no /v1)             |
-| gemini      | fake.base_url  (= url; the adapter adds /v1beta) | genai.Client(http_options={"base_url": fake.url, "api_version": "v1beta"}) |
-| ollama      | fake.base_url  (= url)          | -                                                                 |
+* open_ai:     base_url = url + "/v1".      SDK: OpenAI(base_url=fake.base_url, api_key=..., max_retries=0)
+* open_router: base_url = url + "/api/v1".  SDK: as OpenAI, plus default_headers={"HTTP-Referer", "X-Title"}
+* custom:      base_url = url + "/v1".      SDK: as OpenAI. Errors use the flat (older vLLM) body shape.
+* azure:       base_url = url + "/openai" (the adapter sees Azure from the path; or url with profile
+               options {"azure": true}).   SDK: AzureOpenAI(azure_endpoint=fake.url,
+               api_version="2024-10-21", max_retries=0)
+* anthropic:   base_url = url (no /v1).     SDK: Anthropic(base_url=fake.url, max_retries=0)
+* gemini:      base_url = url (the adapter adds /v1beta; /v1 is served too).
+               SDK: genai.Client(api_key=..., http_options={"base_url": fake.url, "api_version": "v1beta"})
+* ollama:      base_url = url (native /api/chat, /api/tags).
 
 Scripting (attributes or constructor keywords): reply, chunks, models, page_size (Anthropic/Gemini
 pagination), usage=(prompt, completion), finish_reason, required_key (wrong/missing key -> the provider's

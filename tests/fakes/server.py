@@ -89,7 +89,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def send_json(self, status, body, headers=None):
-        data = body if isinstance(body, bytes) else (body.encode() if isinstance(body, str) else json.dumps(body).encode())
+        if isinstance(body, str):
+            body = body.encode()
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
         self.send_bytes(status, data, headers=headers)
 
     def start_stream(self, content_type, chunked):
@@ -170,7 +172,7 @@ class FakeProvider:
     def start(self):
         """Bind 127.0.0.1 on a free port and serve in a daemon thread."""
         self._server = _Server(self)
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
                                         name=f"fake-{self.kind}", daemon=True)
         self._thread.start()
         return self

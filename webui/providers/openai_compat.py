@@ -149,9 +149,9 @@ class CustomAdapter(OpenAICompatAdapter):
     with .openai.azure.com or .cognitiveservices.azure.com, or its path ends with /openai (the documented
     Azure base URL) or contains /openai/deployments/, or its options say `"azure": true` or give an
     `api_version`. The path and options rules work on any host, so loopback fakes are testable; model
-    listing (which sees no profile) goes by the URL rules only. Azure's endpoint is the URL up to `/openai`; the deployment is the profile's model; the
-    api-version is options.api_version, else the URL's own `api-version`, else 2024-10-21. Azure's
-    `/openai/v1` URLs are the new plain OpenAI-compatible API and are NOT treated as deployments.
+    listing (which sees no profile) goes by the URL rules only. Azure's endpoint is the URL up to
+    `/openai`; the deployment is the profile's model; the api-version is options.api_version, else the
+    URL's own `api-version`, else 2024-10-21. Azure's `/openai/v1` URLs are the new plain OpenAI-compatible API and are NOT treated as deployments.
     """
 
     id = "custom"
