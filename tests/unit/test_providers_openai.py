@@ -116,3 +116,11 @@ def test_connection_test_reports_a_bad_key(fake_openai):
 def test_connection_test_never_raises(fake_openai):
     result = adapter.test(call_for(fake_openai, "open_ai", api_key=None))
     assert result["ok"] is False and result["error"].startswith("No API key for OpenAI")
+
+
+def test_cookies_are_not_carried_between_calls(fake_openai):
+    reply = {"choices": [{"message": {"content": "x"}, "finish_reason": "stop"}]}
+    fake_openai.fail(200, body=reply, headers={"Set-Cookie": "__cf_bm=abc; Path=/"})
+    adapter.chat(call_for(fake_openai, "open_ai"), MESSAGES)
+    adapter.chat(call_for(fake_openai, "open_ai", api_key="sk-another-caller-0000"), MESSAGES)
+    assert "cookie" not in fake_openai.last("chat").headers

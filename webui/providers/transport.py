@@ -1,6 +1,7 @@
 """HTTP for adapters: pooled sessions, a timeout on every call, bounded retries, status -> error mapping."""
 
 import email.utils
+import http.cookiejar
 import json
 import logging
 import os
@@ -64,6 +65,8 @@ class SessionPool:
         with self._lock:
             if self._session is None or self._pid != os.getpid():
                 session = requests.Session()
+                # Provider APIs are stateless; a shared jar would carry one caller's cookies to another's calls.
+                session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
                 adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=32, max_retries=0)
                 session.mount("http://", adapter)
                 session.mount("https://", adapter)
