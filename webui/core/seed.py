@@ -268,8 +268,7 @@ def _summary(settings):
 
 
 def seed(config_dir, environ, force=False, out=None, err=None):
-    """Build config.json from the environment unless it exists (or force); exit code 0 (seeded or skipped),
-    2 (bad input: nothing written) or 1 (the existing config.json cannot be read)."""
+    """Build config.json from the environment unless it exists (or force): exit 0 done/skipped, 2 bad input, 1 I/O."""
     out, err = out or sys.stdout, err or sys.stderr
     path = os.path.join(config_dir, "config.json")
     if os.path.exists(path) and not force:
