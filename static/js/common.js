@@ -156,6 +156,12 @@
     try { return JSON.parse(el.textContent); } catch (_) { return []; }
   }
 
-  window.Triplo = { api, messageOf, setStatus, errorText, fieldContainer, clearFieldErrors, showFieldErrors,
+  /* The short provider name used in badges and the header. */
+  function providerLabel(id) {
+    const el = document.getElementById("provider-labels");
+    try { return (el && JSON.parse(el.textContent)[id]) || id; } catch (_) { return id; }
+  }
+
+  window.Triplo = { providerLabel, api, messageOf, setStatus, errorText, fieldContainer, clearFieldErrors, showFieldErrors,
                     showSummary, desktopText, catalog, visible, flash };
 })();

@@ -13,12 +13,12 @@
   button.hidden = false;
 
   function value(name) {
-    const input = Array.from(form.querySelectorAll('[name="' + name + '"]')).find((el) => !el.disabled);
+    const input = Array.from(form.querySelectorAll('[name="' + name + '"]')).find((el) => !el.matches(":disabled"));
     return input ? input.value.trim() : "";
   }
 
   function changed(name) {
-    const input = Array.from(form.querySelectorAll('[name="' + name + '"]')).find((el) => !el.disabled);
+    const input = Array.from(form.querySelectorAll('[name="' + name + '"]')).find((el) => !el.matches(":disabled"));
     return input ? input.value !== input.defaultValue : false;
   }
 

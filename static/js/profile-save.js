@@ -57,7 +57,7 @@
 
   /* After a save: the secrets' masks, the sidebar entry, the title, and the header when it is the active profile. */
   function applySaved(profile) {
-    const spec = T.catalog().find((p) => p.id === profile.provider) || { label: profile.provider };
+    const spec = { label: T.providerLabel(profile.provider) };
     form.dataset.savedProvider = profile.provider;
     setText(document, "[data-editor-title]", profile.name);
     form.querySelectorAll("[data-secret]").forEach((box) => {

@@ -47,6 +47,15 @@ SETTINGS_TABS = {
     ]),
 }
 MAX_STRING = 200
+# Badges and the header need a short name; the catalog's label for "custom" lists example servers.
+SHORT_LABELS = {"custom": "OpenAI-compatible"}
+
+
+def provider_label(provider):
+    """A provider's short display name."""
+    from ..core.catalog import PROVIDERS
+
+    return SHORT_LABELS.get(provider) or PROVIDERS.get(provider, {}).get("label") or str(provider)
 
 
 def field_label(name):

@@ -12,6 +12,7 @@ from .auth_views import _safe_next
 from .common import services
 
 bp = Blueprint("pages", __name__)
+bp.add_app_template_filter(forms.provider_label, "provider_label")
 log = logging.getLogger("webui.pages")
 STATUS_TIMEOUT = 1.0  # seconds: the header must never wait long for supervisord
 STATE_LABELS = {"running": "running", "starting": "starting", "stopped": "stopped", "exited": "stopped",
@@ -43,7 +44,7 @@ def render_page(template, tab, status=200, **context):
     header = None
     if active:
         header = {"name": active.get("name"), "model": active.get("model"),
-                  "provider": catalog.PROVIDERS[active["provider"]]["label"]}
+                  "provider": forms.provider_label(active["provider"])}
     return render_template(template, tab=tab, header_active=header, desktop=desktop_state(),
                            here=request.full_path.rstrip("?"), **context), status
 
