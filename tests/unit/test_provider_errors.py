@@ -164,7 +164,7 @@ def test_read_timeout_mid_stream(openai, monkeypatch):
     fake.chunk_delay = 3
     stream = adapter.stream(call, MESSAGES)
     assert next(stream) == "Hello "
-    with pytest.raises(E.ProviderTimeout, match="mid-stream"):
+    with pytest.raises(E.ProviderTimeout, match="mid-reply"):
         next(stream)
 
 
@@ -306,3 +306,34 @@ def test_planted_key_never_in_errors_or_logs(fake_provider, caplog, monkeypatch,
     # The key really was sent (so the test would catch a leak).
     assert any(PLANTED in str(r.headers) for r in fake.requests if r.path.endswith(("completions", "messages",
                                                                                     "generateContent", "chat")))
+
+
+@pytest.mark.parametrize("then, cls", [("stall", E.ProviderTimeout), ("close", E.StreamInterrupted)])
+def test_body_cut_or_stalled_after_the_headers(monkeypatch, then, cls):
+    # A raw server: headers and part of a sized body, then it stalls or hangs up.
+    import threading
+
+    monkeypatch.setenv("WEBUI_PROVIDER_READ_TIMEOUT", "0.3")
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    done = threading.Event()
+
+    def serve():
+        conn, _ = server.accept()
+        conn.recv(65536)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"choi")
+        if then == "stall":
+            done.wait(3)
+        conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        fake = type("F", (), {"models": ["m"], "base_url": f"http://127.0.0.1:{server.getsockname()[1]}/v1"})()
+        with pytest.raises(cls):
+            get_adapter("open_ai").chat(call_for(fake, "open_ai"), MESSAGES)
+    finally:
+        done.set()
+        thread.join(5)
+        server.close()

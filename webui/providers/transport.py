@@ -185,7 +185,7 @@ def _log_request(method, url, headers, secrets):
 
 
 def _transport_error(exc, url, label, secrets):
-    """Turn a requests exception (raised before any answer) into our taxonomy; never chained (may hold URLs)."""
+    """Turn a requests exception into our taxonomy; never chained (its text may hold URLs)."""
     connect, read = timeouts()
     place = where(url)
     log.debug(scrub(f"{label} request failed: {type(exc).__name__}: {exc}", secrets))
@@ -193,6 +193,8 @@ def _transport_error(exc, url, label, secrets):
         return E.ProviderTimeout(f"Could not connect to {label} at {place} within {connect:g} s", provider=label)
     if isinstance(exc, requests.exceptions.ReadTimeout):
         return E.ProviderTimeout(f"{label} at {place} did not answer within {read:g} s", provider=label)
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError) or _wraps_read_timeout(exc):
+        return stream_error(exc, label, secrets)  # the answer had started: a body cut short or stalled
     if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
                         requests.exceptions.InvalidSchema)):
         return E.ProviderRequestError(f"The base URL for {label} is not a valid http(s) URL", provider=label)
@@ -201,13 +203,17 @@ def _transport_error(exc, url, label, secrets):
     return E.Unreachable(f"Cannot reach {label} at {place} (connection failed)", provider=label)
 
 
+def _wraps_read_timeout(exc):
+    """requests reports a read timeout while reading a body as ConnectionError(ReadTimeoutError)."""
+    return bool(exc.args) and isinstance(exc.args[0], urllib3.exceptions.ReadTimeoutError)
+
+
 def stream_error(exc, label, secrets=()):
     """Turn a failure while reading a streamed body into ProviderTimeout or StreamInterrupted."""
     log.debug(scrub(f"{label} stream broke: {type(exc).__name__}: {exc}", secrets))
-    timed_out = isinstance(exc, (urllib3.exceptions.ReadTimeoutError, requests.exceptions.ReadTimeout)) or (
-        exc.args and isinstance(exc.args[0], urllib3.exceptions.ReadTimeoutError))
-    if timed_out:
-        return E.ProviderTimeout(f"{label} stopped sending for {timeouts()[1]:g} s mid-stream", provider=label)
+    if isinstance(exc, (urllib3.exceptions.ReadTimeoutError, requests.exceptions.ReadTimeout)) or \
+            _wraps_read_timeout(exc):
+        return E.ProviderTimeout(f"{label} stopped sending for {timeouts()[1]:g} s mid-reply", provider=label)
     return E.StreamInterrupted(f"{label} closed the connection before the reply finished", provider=label)
 
 
