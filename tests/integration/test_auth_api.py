@@ -5,8 +5,8 @@ import re
 import pytest
 import requests
 
-from tests.app_fixtures import ADMIN_PASSWORD, ADMIN_USER, AuthActions, LiveServer
-from tests.integration.api_client import BASIC, Api
+from tests.app_fixtures import ADMIN_PASSWORD, ADMIN_USER, AuthActions
+from tests.integration.api_client import BASIC, Api, FastLiveServer
 
 PUBLIC = {"auth.login", "static", "health.healthz"}
 
@@ -98,7 +98,7 @@ def test_basic_and_bearer_are_csrf_exempt(app, client):
 
 
 def test_cookie_session_over_real_http(app):
-    with LiveServer(app) as server:
+    with FastLiveServer(app) as server:
         http = requests.Session()
         response = http.post(f"{server.url}/login", data={"username": ADMIN_USER, "password": ADMIN_PASSWORD,
                                                           "next": "/api/status"}, allow_redirects=False, timeout=10)
@@ -191,7 +191,7 @@ def test_api_answers_are_not_cached(client):
 
 def test_api_over_real_http_with_token(app):
     _, token = _token(app, "script")
-    with LiveServer(app) as server:
+    with FastLiveServer(app) as server:
         api = Api(app, server.url, {"Authorization": f"Bearer {token}"})
         created = api.create_profile()
         assert api.post("/api/llm/profile/activate", {"id": created["id"]}).status == 200

@@ -5,8 +5,7 @@ import re
 
 import pytest
 
-from tests.app_fixtures import LiveServer
-from tests.integration.api_client import CANARY, Api, loopback_only  # noqa: F401  (autouse fixture)
+from tests.integration.api_client import CANARY, Api, FastLiveServer, loopback_only  # noqa: F401  (autouse fixture)
 
 P = "/api/llm/profiles"
 # Secret fragments a careless mask or log might still show.
@@ -94,7 +93,7 @@ def test_planted_key_never_leaks(app, fakes, caplog, transport, monkeypatch):
         api = Api(app)
         found = _scan(api, _calls(app, _plant(api, fakes), fakes))
     else:
-        with LiveServer(app) as server:
+        with FastLiveServer(app) as server:
             api = Api(app, server.url)
             found = _scan(api, _calls(app, _plant(api, fakes), fakes))
     assert not found, found

@@ -85,13 +85,13 @@ ROUTES = (
     Route(C, "GET", "/api/openapi.json", "This document", reply="AnyObject"),
     Route(V, "GET", "/api/v1/profiles", "Profiles (game-config field names accepted)"),
     Route(V, "POST", "/api/v1/profiles", "Replace all profiles", "AnyValue"),
-    Route(V, "POST", "/api/v1/profiles/add", "Add one profile", "AnyObject"),
+    Route(V, "POST", "/api/v1/profiles/add", "Add one profile", "AnyObject", 201),
     Route(V, "DELETE", "/api/v1/profiles/{id}", "Delete one profile"),
     Route(V, "GET", "/api/v1/roles", "Roles"),
     Route(V, "PUT", "/api/v1/roles", "Replace roles", "AnyValue"),
     Route(V, "POST", "/api/v1/roles/import", "Import a role/game config (YAML or JSON)", "AnyValue"),
     Route(V, "GET", "/api/v1/sessions", "Chat sessions"),
-    Route(V, "POST", "/api/v1/sessions", "New chat session", "AnyObject", reply="SessionCreated", body_required=False),
+    Route(V, "POST", "/api/v1/sessions", "New chat session", "AnyObject", 201, "SessionCreated", body_required=False),
     *(r for prefix in ("/api/v1", "") for r in _session_routes(prefix)),
     Route(V, "POST", S + "/chat", "Chat with a role (SSE when stream is true)", "ChatInput", reply="ChatReply"),
     Route(O, "GET", "/v1/models", "OpenAI-compatible model list (profiles and role:<id>)"),
@@ -194,6 +194,8 @@ SCHEMAS = {
     "OverrideInput": _obj({"llm_profile_id": {"type": "string"}}),
     "ChatReply": _obj({"content": {"type": "string"}, "role_id": {"type": "string"}, "is_ai": {"type": "boolean"},
                        "used_profile_id": {"type": "string"}, "metadata": _OBJ}),
+    "OpenAIError": _obj({"error": _obj({"message": {"type": "string"}, "type": {"type": ["string", "null"]},
+                                        "param": _NULL_STR, "code": _NULL_STR}, ("message",))}, ("error",)),
     "ChatCompletionInput": _obj({"model": {"type": "string"}, "messages": {"type": "array", "items": _OBJ},
                                  "stream": {"type": "boolean"}}, ("model", "messages")),
 }
@@ -222,17 +224,18 @@ def _operation(route):
     ok = {"description": "Success", "content": {"application/json": {"schema": _ref(route.reply)}}}
     if route.method == "GET" and route.surface == C:
         ok["headers"] = {"ETag": {"description": "the config revision", "schema": {"type": "string"}}}
-    if route.ok == 201:
+    if route.ok == 201 and route.surface == C:
         ok["headers"] = {"Location": {"description": "the new profile's URL", "schema": {"type": "string"}}}
-    codes = {"400", "401", "429"}
-    if params and any(p["in"] == "path" for p in params):
-        codes.add("404")
+    if route.path.endswith(("/chat", "/completions")):  # "stream": true answers Server-Sent Events
+        ok["content"]["text/event-stream"] = {"schema": {"type": "string"}}
+    codes = {"400", "401", "404", "429"}  # 404 too where the body names an unknown id
     if route.method in WRITES:
         codes |= {"403", "409", "413", "415"}
     if route.path.endswith(("/models", "/test", "/chat", "/redraw", "/completions", "/restart")):
         codes |= {"502", "504"}
     responses = {str(route.ok): ok}
-    responses.update({c: {"$ref": f"#/components/responses/E{c}"} for c in sorted(codes)})
+    prefix = "O" if route.surface == O else "E"  # the OpenAI face answers errors in OpenAI's own format
+    responses.update({c: {"$ref": f"#/components/responses/{prefix}{c}"} for c in sorted(codes)})
     op = {"operationId": _operation_id(route), "summary": route.summary, "tags": [route.surface],
           "parameters": params, "responses": responses}
     if route.body:
@@ -252,6 +255,7 @@ def document():
     for route in ROUTES:
         paths.setdefault(route.path, {})[route.method.lower()] = _operation(route)
     error = {"application/json": {"schema": _ref("Error")}}
+    openai_error = {"application/json": {"schema": _ref("OpenAIError")}}
     return {
         "openapi": "3.1.0",
         "info": {"title": "Triplo Web UI", "version": "1",
@@ -264,7 +268,8 @@ def document():
         "paths": paths,
         "components": {
             "schemas": copy.deepcopy(SCHEMAS),
-            "responses": {f"E{c}": {"description": d, "content": error} for c, d in ERRORS.items()},
+            "responses": {**{f"E{c}": {"description": d, "content": error} for c, d in ERRORS.items()},
+                          **{f"O{c}": {"description": d, "content": openai_error} for c, d in ERRORS.items()}},
             "securitySchemes": {
                 "basicAuth": {"type": "http", "scheme": "basic"},
                 "bearerAuth": {"type": "http", "scheme": "bearer", "description": "python -m webui create-token"},
