@@ -27,7 +27,8 @@ METADATA_KEYS = {"used_profile_id", "provider_type", "model", "latency_ms", "usa
 def test_resolution_rules(game, role_id, extra, override, expected, fake):
     sid = new_session(game)
     if override:
-        r = game.http.put(f"{game.base}/api/v1/sessions/{sid}/character-profiles/{role_id}", json={"profile_id": override})
+        r = game.http.put(f"{game.base}/api/v1/sessions/{sid}/character-profiles/{role_id}",
+                          json={"profile_id": override})
         assert r.status_code == 200, r.text
     r = chat(game, sid, role_id, "Hello?", **extra)
     assert r.status_code == 200, r.text
@@ -70,8 +71,10 @@ def test_reply_shape_metadata_and_prompt(game):
 def test_no_secret_in_answers_or_database(game):
     sid = new_session(game)
     texts = [chat(game, sid, "gm", "hi").text, chat(game, sid, "bard", "sing").text,
-             game.http.get(f"{game.base}/api/v1/sessions/{sid}").text, game.http.get(f"{game.base}/api/v1/profiles").text]
-    assert game.fakes.c.last().headers.get("x-api-key", game.fakes.c.last().headers.get("authorization")).endswith(KEY_C)
+             game.http.get(f"{game.base}/api/v1/sessions/{sid}").text,
+             game.http.get(f"{game.base}/api/v1/profiles").text]
+    sent = game.fakes.c.last().headers
+    assert sent.get("x-api-key", sent.get("authorization")).endswith(KEY_C)  # the key did reach the provider
     db = b"".join(open(os.path.join(game.config_dir, f), "rb").read() for f in os.listdir(game.config_dir)
                   if f.startswith("sessions.db"))
     for secret in (KEY_A, KEY_C):
@@ -111,7 +114,8 @@ def test_redraw_errors(game):
     r = game.http.post(f"{game.base}/api/v1/sessions/{sid}/redraw", json={"character_id": "npc"})
     assert r.status_code == 404 and "npc" in r.json()["message"]
     chat(game, sid, "npc", "hi")
-    r = game.http.post(f"{game.base}/api/v1/sessions/{sid}/redraw", json={"character_id": "npc", "llm_profile_id": "zzz"})
+    r = game.http.post(f"{game.base}/api/v1/sessions/{sid}/redraw",
+                       json={"character_id": "npc", "llm_profile_id": "zzz"})
     assert r.status_code == 404 and "zzz" in r.json()["message"]
 
 

@@ -73,7 +73,8 @@ def test_roles_get_put(game):
     assert [r["id"] for r in roles] == ["gm", "npc", "bard"]
     assert roles[0]["system_prompt"] == "You narrate the adventure."  # unknown keys round-trip
     r = game.http.put(f"{game.base}/api/v1/roles", json=[{"id": "x", "ai_config": {"profile_id": "ghost"}}])
-    assert r.status_code == 400 and r.json()["fields"] == {"roles[0].ai_config.profile_id": "unknown profile id 'ghost'"}
+    assert r.status_code == 400
+    assert r.json()["fields"] == {"roles[0].ai_config.profile_id": "unknown profile id 'ghost'"}
     r = game.http.put(f"{game.base}/api/v1/roles", json={"characters": [{"id": "x", "name": "X"}]})
     assert r.status_code == 200 and [x["id"] for x in r.json()["roles"]] == ["x"]
 

@@ -5,7 +5,7 @@ import logging
 import time
 import uuid
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response
 from werkzeug.exceptions import HTTPException
 
 from ..core import completions
