@@ -53,7 +53,7 @@
   /* 'is required' next to "Name" reads "Name is required" (the same rule as the server's forms.error_text). */
   function errorText(label, message) {
     const text = String(message);
-    if (/^(is |must |lists |cannot |a profile |another |unknown )/.test(text)) return label + " " + text;
+    if (/^(is |must |lists |cannot )/.test(text)) return label + " " + text;
     return text.charAt(0).toUpperCase() + text.slice(1);
   }
 

@@ -71,7 +71,7 @@ def field_label(name):
 def error_text(name, message):
     """'is required' reads as 'Name is required' next to its field; full sentences stay as they are."""
     message = str(message)
-    if message.startswith(("is ", "must ", "lists ", "cannot ", "a profile ", "another ", "unknown ")):
+    if message.startswith(("is ", "must ", "lists ", "cannot ")):
         return f"{field_label(name)} {message}"
     return message[:1].upper() + message[1:]
 

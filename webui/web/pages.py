@@ -76,7 +76,7 @@ def models_page(selected=None, new=None, values=None, errors=None, form_error=No
     settings, _ = svc().settings()
     items = [svc().profile_view(settings, p) for p in profiles.profiles_of(settings)]
     current = None
-    if new is None and items:
+    if new is None and (items or selected):
         wanted = selected or settings.get("active_llm_profile") or items[0]["id"]
         current = svc().profile_view(settings, profiles.find(settings, wanted))
     if values is None and current:
