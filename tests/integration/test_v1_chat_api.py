@@ -135,6 +135,15 @@ def test_streaming_sse_then_metadata(game):
     assert stored["id"] == done["message_id"] and stored["content"] == "Alpha speaks now"
 
 
+def test_profile_with_streaming_off_answers_in_one_event(game):
+    r = game.http.patch(f"{game.base}/api/llm/profiles/alpha?restart=false", json={"options": {"stream": False}})
+    assert r.status_code == 200, r.text
+    sid = new_session(game)
+    events = sse_events(chat(game, sid, "gm", "Go", stream=True).text)
+    assert [e for e, _ in events] == [None, "done"] and events[0][1] == {"delta": "Alpha speaks now"}
+    assert "stream" not in game.fakes.a.last("chat").body
+
+
 def test_stream_client_disconnect_still_stores_the_whole_reply(game):
     game.fakes.a.reply = "one two three four five six"
     game.fakes.a.gate = threading.Event()  # the fake holds the stream after the first delta

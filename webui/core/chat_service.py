@@ -96,7 +96,7 @@ class ChatService:
         """A started ReplyStream: text deltas, then the stored reply dict (stored even if the reader leaves)."""
         settings, _ = self.config.settings()
         resolve, by_id = self.caller(settings)
-        source = gateway.stream(turn.profile_id, turn.messages, resolve, by_id)
+        source = stream_source(turn.profile_id, turn.messages, resolve, by_id)
         return ReplyStream(source, lambda answer: self._store(turn, answer.text, routing.metadata(answer))).start()
 
     def _lock(self, session_id):
@@ -128,6 +128,20 @@ class ChatService:
         routing.require_profile(settings, profile_id)
         self.sessions.set_override(session_id, character_id, profile_id)
         return self.sessions.get_overrides(session_id)
+
+
+def stream_source(profile_id, messages, resolve, by_id):
+    """The gateway's stream, or one complete reply as a single delta when the profile turned streaming off."""
+    if ((by_id.get(profile_id) or {}).get("options") or {}).get("stream") is False:
+        return _whole(gateway.chat, profile_id, messages, resolve, by_id)
+    return gateway.stream(profile_id, messages, resolve, by_id)
+
+
+def _whole(call, *args):
+    result = call(*args)
+    if result.text:
+        yield result.text
+    yield result
 
 
 def reply(stored, turn):

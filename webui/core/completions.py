@@ -1,6 +1,7 @@
 """The OpenAI-compatible face's use cases: which profile a `model` names, and stateless completions."""
 
 from . import gateway, routing
+from .chat_service import stream_source
 from .errors import NotFound, ValidationFailed
 
 ROLE_PREFIX = "role:"
@@ -100,4 +101,4 @@ def complete(chat_service, body):
 
 def complete_stream(chat_service, body):
     """Text deltas, then the gateway result; nothing is stored."""
-    return gateway.stream(*plan(chat_service, body))
+    return stream_source(*plan(chat_service, body))
