@@ -196,3 +196,11 @@ def test_api_over_real_http_with_token(app):
         created = api.create_profile()
         assert api.post("/api/llm/profile/activate", {"id": created["id"]}).status == 200
         assert Api(app, server.url, {}).get("/api/config").status == 401
+
+
+def test_browser_session_uses_the_meta_tag_token(auth, live):
+    """Log in through the form like a browser; the page's csrf-token meta tag authorizes fetch() writes."""
+    http = auth.session()
+    assert http.post(f"{live.url}/api/config", json={"settings": {"sound": True}}, timeout=10).status_code == 200
+    del http.headers["X-CSRF-Token"]
+    assert http.post(f"{live.url}/api/config", json={"settings": {"sound": True}}, timeout=10).status_code == 403

@@ -453,3 +453,20 @@ def test_loopback_guard_holds(tc):
     """Without base_url the provider's real host would be used: the guard turns that into 'unreachable'."""
     reply = tc.post("/api/llm/models", {"provider": "open_ai", "api_key": "sk-test-neverleavesthebox1"})
     assert reply.status == 502 and reply.body["error"] == "provider_unreachable"
+
+
+def test_a_script_with_basic_does_the_whole_flow(api, fake_provider):
+    """The shared `api` fixture (requests + Basic over real HTTP): create, list models, test, activate, clean up."""
+    fake = fake_provider("open_ai", models=["gpt-4o"])
+    base = api.base
+    created = api.post(f"{base}{P}", json={"name": "Script", "provider": "open_ai", "model": "gpt-4o",
+                                             "base_url": fake.base_url, "api_key": "sk-test-script00000000000001"})
+    assert created.status_code == 201
+    pid = created.json()["profile"]["id"]
+    assert api.get(f"{base}{P}/{pid}/models").json()["models"] == ["gpt-4o"]
+    assert api.post(f"{base}{P}/{pid}/test").json()["ok"] is True
+    etag = api.get(f"{base}/api/config").headers["ETag"]
+    saved = api.post(f"{base}/api/config?restart=false", json={"settings": {"language": "de"}},
+                     headers={"If-Match": etag})
+    assert saved.status_code == 200 and saved.json()["settings"]["language"] == "de"
+    assert api.post(f"{base}/api/llm/profile/activate", json={"id": pid}).json()["desktop"]["result"] == "skipped"

@@ -75,7 +75,8 @@ def _merge_profiles(settings, incoming, vault):
         if secrets:
             credentials.apply(settings, credentials.credential_id_of(profile), secrets, vault)
         errors.update({f"llm_profiles.{i}.{k}": m for k, m in field_errors.items()})
-        result.append((i, profile, profile != base))
+        before = profiles.normalize({}, base=copy.deepcopy(base))[0] if base else None  # same shape as `profile`
+        result.append((i, profile, profile != before))
     if errors:
         raise ValidationFailed(errors)
     profiles.profiles_of(settings)[:] = [p for _, p, _ in result]
