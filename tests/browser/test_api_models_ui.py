@@ -1,0 +1,238 @@
+"""The API & Models tab in headless chromium: the whole profile flow with JavaScript, and again without it."""
+
+import os
+
+import pytest
+
+from tests.app_fixtures import ADMIN_PASSWORD, ADMIN_USER
+
+playwright = pytest.importorskip("playwright.sync_api")
+pytestmark = pytest.mark.browser
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run"]
+OUTPUT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "output")
+TIMEOUT_MS = 10_000
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's chromium through Playwright (never downloaded), shared by this module's tests."""
+    with playwright.sync_playwright() as p:
+        instance = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, timeout=30_000)
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
+@pytest.fixture
+def new_page(browser):
+    """Pages in fresh contexts, with a bounded wait for everything; JS errors fail the test."""
+    contexts, errors = [], []
+
+    def make(javascript=True, width=1280, height=900):
+        context = browser.new_context(java_script_enabled=javascript, viewport={"width": width, "height": height})
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+    assert not errors, errors
+
+
+def login(page, base):
+    page.goto(f"{base}/login")
+    page.fill("#username", ADMIN_USER)
+    page.fill("#password", ADMIN_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")
+
+
+def order(live):
+    """Profile names in stored order."""
+    settings, _ = live.app.extensions["triplo"].config.settings()
+    return [p["name"] for p in settings["llm_profiles"]]
+
+
+def sidebar(page):
+    return page.locator(".profile-item [data-part=name]").all_text_contents()
+
+
+def saved_profile_page(page):
+    page.wait_for_url(lambda url: "/profiles/" in url and "/new" not in url)
+
+
+def create_with_models(page, live, provider, name, fill_connection):
+    """New profile through the editor: connection inputs, the model list from the fake, Create."""
+    page.goto(f"{live.url}/profiles/new?provider={provider}")
+    page.fill("#f-name", name)
+    fill_connection()
+    page.click("[data-fetch-models]")
+    status = page.locator("[data-models-status]")
+    playwright.expect(status).to_contain_text("loaded", timeout=TIMEOUT_MS)
+    models = page.eval_on_selector_all("#model-options option", "options => options.map(o => o.value)")
+    page.fill("#f-model", models[-1])
+    page.click("[data-save]")
+    saved_profile_page(page)
+    return models
+
+
+def test_profile_flow_with_javascript(live, new_page, fake_custom, fake_ollama, provider_env):
+    expect = playwright.expect
+    page = new_page()
+    login(page, live.url)
+    expect(page.locator("h1")).to_have_text("Set up your first AI provider")
+
+    # Two providers, each with its model list from a fake on loopback; a key stored for the custom server.
+    fake_ollama.models = ["llama3.1:8b", "qwen2:7b"]
+    models = create_with_models(page, live, "custom", "Local server", lambda: (
+        page.fill("#f-custom-base_url", fake_custom.base_url),
+        page.fill("#f-custom-api_key", "sk-local0secret0value0a1b2")))
+    assert models == ["local-model", "qwen2.5-7b-instruct"]
+    models = create_with_models(page, live, "ollama", "Ollama box", lambda: page.fill("#f-ollama-url", fake_ollama.url))
+    assert models == ["llama3.1:8b", "qwen2:7b"]
+    assert sidebar(page) == ["Local server", "Ollama box"]
+    expect(page.locator("#header-active")).to_contain_text("Local server")  # the first profile became active
+
+    # A failing model fetch says so clearly (and free text stays possible).
+    page.goto(f"{live.url}/profiles/new?provider=custom")
+    page.fill("#f-custom-base_url", "http://127.0.0.1:9/v1")
+    page.click("[data-fetch-models]")
+    expect(page.locator("[data-models-status]")).to_contain_text("Could not load the model list")
+    expect(page.locator("#f-model")).to_be_editable()
+
+    # Switching the provider swaps the connection inputs without a reload.
+    page.select_option("#f-provider", "anthropic")
+    expect(page.locator("#f-anthropic-api_key")).to_be_visible()
+    expect(page.locator("#f-custom-base_url")).to_be_hidden()
+    expect(page.locator("#f-presence_penalty")).to_be_disabled()
+
+    # Duplicate.
+    page.click(".profile-item:has-text('Local server') a")
+    page.click("button:has-text('Duplicate')")
+    saved_profile_page(page)
+    expect(page.locator("h1#editor-title")).to_have_text("Local server (copy)")
+    assert order(live) == ["Local server", "Local server (copy)", "Ollama box"]
+
+    # Reorder by drag: Ollama box onto the top half of the first entry.
+    source = page.locator(".profile-item", has_text="Ollama box")
+    target = page.locator(".profile-item").first
+    source.drag_to(target, target_position={"x": 40, "y": 4})
+    expect(page.locator("[data-reorder-status]")).to_contain_text("Moved Ollama box to position 1 of 3")
+    assert sidebar(page) == ["Ollama box", "Local server", "Local server (copy)"] == order(live)
+
+    # Reorder by keyboard: focus an arrow button, press Enter twice; focus stays on the button.
+    page.focus("button[aria-label='Move Ollama box down']")
+    page.keyboard.press("Enter")
+    expect(page.locator("[data-reorder-status]")).to_contain_text("position 2 of 3")
+    page.keyboard.press("Enter")
+    expect(page.locator("[data-reorder-status]")).to_contain_text("position 3 of 3")
+    assert sidebar(page) == ["Local server", "Local server (copy)", "Ollama box"]
+    page.wait_for_function("() => document.activeElement && document.activeElement.matches('.move-form button')")
+    assert order(live) == ["Local server", "Local server (copy)", "Ollama box"]
+
+    # A validation error shown inline, as you type (extra params) and from the server (temperature).
+    page.click(".profile-item:has-text('Ollama box') a")
+    page.click("summary:has-text('Advanced options')")
+    page.fill("#f-extra_params", '{"seed": ')
+    expect(page.locator("#f-extra_params-error")).to_contain_text("not valid JSON")
+    page.fill("#f-extra_params", '{"seed": 42}')
+    expect(page.locator("#f-extra_params-error")).to_be_hidden()
+    page.fill("#f-temperature", "5")
+    page.click("[data-save]")
+    expect(page.locator("#f-temperature-error")).to_have_text("Temperature must be between 0 and 2 for Ollama")
+    expect(page.locator("#f-temperature")).to_have_value("5")
+    expect(page.locator("#error-summary")).to_be_visible()
+
+    # Set active: the header changes without a reload.
+    page.fill("#f-temperature", "0.3")
+    page.check("#f-set_active")
+    page.click("[data-save]")
+    expect(page.locator("[data-form-status]")).to_contain_text("Saved.")
+    expect(page.locator("#header-active")).to_contain_text("Ollama box · Ollama · qwen2:7b")
+    expect(page.locator(".profile-item:has-text('Ollama box') [data-part=active]")).to_be_visible()
+    expect(page.locator(".profile-item:has-text('Local server (copy)') [data-part=active]")).to_be_hidden()
+    settings, _ = live.app.extensions["triplo"].config.settings()
+    active = next(p for p in settings["llm_profiles"] if p["id"] == settings["active_llm_profile"])
+    assert (active["name"], active["temperature"], active["extra_params"]) == ("Ollama box", 0.3, {"seed": 42})
+
+    # Test connection shows the latency.
+    page.click("button:has-text('Test connection')")
+    expect(page.locator("[data-form-status]")).to_contain_text("Connection OK: qwen2:7b answered in")
+
+    # A stored key shown masked, then updated through "Update" (saved without a reload).
+    page.click(".profile-item:has-text('Local server (copy)') a")
+    secret = page.locator("[data-secret=api_key]:visible")
+    expect(secret.locator(".secret-hint")).to_have_text("sk-…a1b2")
+    expect(page.locator("#f-custom-api_key")).to_be_hidden()
+    secret.locator("summary:has-text('Update')").click()
+    page.fill("#f-custom-api_key", "sk-local0secret0value0z9z9")
+    page.click("[data-save]")
+    expect(secret.locator(".secret-hint")).to_have_text("sk-…z9z9")
+    assert "sk-local0secret0value0z9z9" not in page.content()
+
+    os.makedirs(OUTPUT, exist_ok=True)
+    page.click(".profile-item a:has-text('Local server') >> nth=0")
+    page.wait_for_load_state()
+    page.screenshot(path=os.path.join(OUTPUT, "api-models.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=os.path.join(OUTPUT, "api-models-phone.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    # Delete with confirmation (a dialog when JS runs); cancelling keeps it.
+    page.click(".profile-item a:has-text('Local server (copy)')")
+    page.click("a:has-text('Delete')")
+    dialog = page.locator("#delete-dialog")
+    expect(dialog).to_be_visible()
+    dialog.locator("a:has-text('Cancel')").click()
+    expect(dialog).to_be_hidden()
+    page.click("a:has-text('Delete')")
+    dialog.locator("button:has-text('Delete profile')").click()
+    page.wait_for_url(f"{live.url}/")
+    expect(page.locator(".flash-success")).to_contain_text("Profile “Local server (copy)” deleted.")
+    assert sidebar(page) == ["Local server", "Ollama box"] == order(live)
+
+
+def test_create_and_activate_without_javascript(live, new_page, fake_custom, provider_env):
+    expect = playwright.expect
+    page = new_page(javascript=False)
+    login(page, live.url)
+
+    page.click("a.provider-card:has-text('OpenAI-compatible')")
+    page.fill("#f-name", "First")
+    page.fill("#f-custom-base_url", fake_custom.base_url)
+    page.fill("#f-model", "local-model")
+    page.click("button:has-text('Create profile')")
+    saved_profile_page(page)
+    expect(page.locator(".flash-success").first).to_contain_text("Profile “First” created.")
+
+    # An error comes back inline with the input kept (a 400 page, not a redirect).
+    page.goto(f"{live.url}/profiles/new?provider=custom")
+    page.fill("#f-name", "Second")
+    page.fill("#f-model", "qwen2.5-7b-instruct")
+    page.click("button:has-text('Create profile')")
+    expect(page.locator("#f-custom-base_url-error")).to_contain_text("Base URL is required")
+    expect(page.locator("#f-model")).to_have_value("qwen2.5-7b-instruct")
+    page.fill("#f-custom-base_url", fake_custom.base_url)
+    page.click("button:has-text('Create profile')")
+    saved_profile_page(page)
+    expect(page.locator("#header-active")).to_contain_text("First")
+
+    page.click("button:has-text('Activate')")
+    expect(page.locator(".flash-success").first).to_contain_text("“Second” is now the active profile.")
+    expect(page.locator("#header-active")).to_contain_text("Second · OpenAI-compatible · qwen2.5-7b-instruct")
+
+    # Reorder with the arrow buttons and delete through the confirmation page, still without JS.
+    page.click("button[aria-label='Move Second up']")
+    assert sidebar(page) == ["Second", "First"] == order(live)
+    page.click(".profile-item a:has-text('First')")
+    page.click("a:has-text('Delete')")
+    expect(page.locator("h2")).to_contain_text("Delete “First”?")
+    page.click("button:has-text('Delete profile')")
+    expect(page.locator(".flash-success").first).to_contain_text("Profile “First” deleted.")
+    assert order(live) == ["Second"]
