@@ -30,7 +30,9 @@ def pct(values, ps=(50, 95, 99)):
 
 def machine():
     """One line describing where the numbers were taken."""
-    return f"{platform.node()}: {os.cpu_count()} CPUs (nproc), Python {platform.python_version()}, {platform.platform()}"
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    return (f"{platform.node()}: {os.cpu_count()} CPUs (nproc), Python {platform.python_version()}, "
+            f"{platform.platform()}; load average {load} (figures are noisy when this is above the CPU count)")
 
 
 def free_port():
