@@ -510,3 +510,47 @@ def test_no_secret_in_any_page(pages):
         page = text(pages.get(path))
         for secret in secrets:
             assert secret not in page, (path, secret[:6])
+
+
+# ---- legacy configs and the desktop state ----------------------------------------------------------------
+
+def test_a_legacy_config_shows_as_profiles_at_once(pages, config_dir):
+    import json
+
+    from webui.core.store import load_template
+
+    data = load_template()
+    settings = data["settings"]
+    for key in ("llm_profiles", "active_llm_profile", "multi_provider_enabled", "provider_credentials", "llm_roles"):
+        settings.pop(key)
+    settings.update(ai_source="anthropic", openai_key=OPENAI_KEY, anthropic_key="sk-ant-LEGACY0secret0value0c3d4",
+                    openai_model="claude-3-5-haiku-latest")
+    (config_dir / "config.json").write_text(json.dumps(data))
+    page = text(pages.get("/"))
+    assert "Anthropic" in re.search(r'id="header-active".*?</p>', page, re.S).group(0)
+    assert "sk-ant-…c3d4" in page and "sk-proj-…a1b2" in page  # keys moved to masked credentials
+    assert OPENAI_KEY not in page and "LEGACY0secret" not in page
+    assert re.search(r'data-provider-fields="anthropic">', page)  # the active profile's provider is shown
+    assert input_value(text(pages.get("/profiles/open_ai")), "f-name") == "OpenAI"
+
+
+@pytest.mark.parametrize("status, label", [({"state": "running", "pid": 42, "uptime_seconds": 5, "message": ""}, "running"),
+                                           ({"state": "stopped", "pid": None, "uptime_seconds": None, "message": ""}, "stopped"),
+                                           ({"state": "fatal", "message": "exited too quickly"}, "failing")])
+def test_header_desktop_state(pages, monkeypatch, status, label):
+    desktop = pages.app.extensions["triplo"].desktop
+    monkeypatch.setattr(type(desktop), "status", lambda self: dict(status))
+    page = text(pages.get("/access"))
+    assert f"Desktop app: {label}" in page
+    assert f"state-{label}" in page
+
+
+def test_header_survives_a_broken_desktop_status(pages, monkeypatch):
+    desktop = pages.app.extensions["triplo"].desktop
+
+    def broken(self):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(type(desktop), "status", broken)
+    response = pages.get("/")
+    assert response.status_code == 200 and "Desktop app: not reachable" in text(response)

@@ -1,0 +1,37 @@
+"""The Local LLM tab in headless chromium: sync key regenerate and model refresh without a reload."""
+
+import re
+
+import pytest
+
+from .test_api_models_ui import browser, login, new_page  # noqa: F401 (fixtures)
+
+playwright = pytest.importorskip("playwright.sync_api")
+pytestmark = pytest.mark.browser
+
+
+def test_regenerate_key_and_refresh_models(live, new_page, fake_ollama, provider_env):  # noqa: F811
+    expect = playwright.expect
+    page = new_page()
+    login(page, live.url)
+    page.goto(f"{live.url}/local-llm")
+    config = live.app.extensions["triplo"].config
+
+    page.click("button:has-text('Regenerate')")
+    expect(page.locator("[data-llm-key-form] [data-form-status]")).to_contain_text("New key saved.")
+    key = config.settings()[0]["llm_key"]
+    assert re.fullmatch(r"[a-z0-9]{4}(-[a-z0-9]{4}){3}", key)
+    expect(page.locator("[data-llm-key-hint]")).to_have_text(f"…{key[-4:]}")
+    assert key not in page.content()  # only the mask, like every secret
+
+    fake_ollama.models = ["llama3.1:8b", "qwen2:7b"]
+    page.fill("#f-local-url", fake_ollama.url)
+    page.click("button:has-text('Refresh models')")
+    expect(page.locator("[data-local-models-form] [data-form-status]")).to_contain_text("Found 2 models.")
+    expect(page.locator("[data-models-list] .chip")).to_have_text(["llama3.1:8b", "qwen2:7b"])
+    assert config.settings()[0]["ollama_models"] == ["llama3.1:8b", "qwen2:7b"]
+
+    page.fill("#f-local-url", "http://127.0.0.1:9")
+    page.click("button:has-text('Refresh models')")
+    expect(page.locator("#f-local-url-error")).to_contain_text("cannot be reached")
+    assert page.url == f"{live.url}/local-llm"
