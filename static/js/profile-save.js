@@ -145,7 +145,11 @@
     const orphans = T.showFieldErrors(form, fields);
     const title = result.data.error === "validation_failed" && result.data.message === "Validation failed"
       ? "Please fix the marked fields." : T.messageOf(result);
-    const items = Object.entries(fields).map(([k, v]) => {
+    const position = (name) => {
+      const container = T.fieldContainer(form, name);
+      return container ? Array.from(form.querySelectorAll("[data-field], [data-secret]")).indexOf(container) : 1e6;
+    };
+    const items = Object.entries(fields).sort((a, b) => position(a[0]) - position(b[0])).map(([k, v]) => {
       const container = T.fieldContainer(form, k);
       const error = container && container.querySelector(".field-error");
       return error && error.textContent ? error.textContent : T.errorText(k, v);

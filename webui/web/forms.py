@@ -68,6 +68,15 @@ def field_label(name):
     return labels.get(name) or PARAMS.get(name, {}).get("label") or name.replace("_", " ").capitalize()
 
 
+FORM_ORDER = ("name", "provider", "api_key", "url", "token", "base_url", "model", *PARAMS, "options.json_mode",
+              "options.stream", "extra_params", "fallback_profile_ids", "api_key_ref", "credential_id", "set_active")
+
+
+def form_order(item):
+    """Sort key: errors listed in the order their fields appear on the editor."""
+    return FORM_ORDER.index(item[0]) if item[0] in FORM_ORDER else len(FORM_ORDER)
+
+
 def error_text(name, message):
     """'is required' reads as 'Name is required' next to its field; full sentences stay as they are."""
     message = str(message)

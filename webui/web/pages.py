@@ -61,7 +61,7 @@ def attempt(action):
     try:
         return action(), {}, None
     except ValidationFailed as exc:
-        fields = {k: forms.error_text(k, v) for k, v in exc.fields.items()}
+        fields = {k: forms.error_text(k, v) for k, v in sorted(exc.fields.items(), key=forms.form_order)}
         return None, fields, (exc.message if exc.message != "Validation failed" else None)
     except DesktopError as exc:
         return None, {"set_active": exc.message}, None
