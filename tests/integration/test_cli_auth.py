@@ -4,7 +4,7 @@ import os
 import subprocess
 import sys
 
-from tests.app_fixtures import app_environ, make_app
+from tests.app_fixtures import AuthActions, app_environ, make_app
 from tests.integration.api_client import Api
 from webui.core.auth import AuthStore
 
@@ -12,8 +12,9 @@ from webui.core.auth import AuthStore
 def _cli(config_dir, *args, **env):
     environ = app_environ(config_dir, **env)
     environ.pop("WEBUI_PASSWORD", None)
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     return subprocess.run([sys.executable, "-m", "webui", *args], env=environ, capture_output=True, text=True,
-                          timeout=60, stdin=subprocess.DEVNULL, cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
+                          timeout=60, stdin=subprocess.DEVNULL, cwd=root)
 
 
 def test_set_password_then_log_in(config_dir):
@@ -26,7 +27,7 @@ def test_set_password_then_log_in(config_dir):
     assert store.verify_password("admin", "a much better password")
     assert not store.verify_password("admin", "correct horse battery")
     app = make_app(config_dir)
-    new = {"Authorization": "Basic " + __import__("base64").b64encode(b"admin:a much better password").decode()}
+    new = AuthActions.basic(password="a much better password")
     assert Api(app, auth_headers=new).get("/api/status").status == 200
 
 

@@ -377,7 +377,8 @@ def test_provider_failures_are_502_and_504(http, fake_provider, monkeypatch):
     slow = http.post("/api/llm/models", {"provider": "open_ai", "base_url": fake.base_url,
                                          "api_key": "sk-test-therightkey0000001", "refresh": True})
     assert slow.status == 504 and slow.body["error"] == "provider_timeout", slow.text
-    unreachable = http.post("/api/llm/models", {"provider": "custom", "base_url": f"http://127.0.0.1:{_free_port()}/v1"})
+    closed = f"http://127.0.0.1:{_free_port()}/v1"
+    unreachable = http.post("/api/llm/models", {"provider": "custom", "base_url": closed})
     assert unreachable.status == 502 and unreachable.body["error"] == "provider_unreachable"
 
 

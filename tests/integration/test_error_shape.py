@@ -47,8 +47,8 @@ CASES = [
     ("wrong method", "DELETE", "/api/config", {}, 405, "method_not_allowed"),
     ("stale revision", "POST", "/api/config", {"body": {"settings": {}}, "headers": {"If-Match": '"0000"'}}, 409,
      "conflict"),
-    ("too large", "POST", "/api/config", {"data": "x" * (1024 * 1024 + 1), "headers": {"Content-Type": "application/json"}},
-     413, None),
+    ("too large", "POST", "/api/config",
+     {"data": "x" * (1024 * 1024 + 1), "headers": {"Content-Type": "application/json"}}, 413, None),
     ("not JSON", "POST", "/api/config", {"data": "a=b", "headers": {"Content-Type": "text/plain"}}, 415,
      "unsupported_media_type"),
 ]

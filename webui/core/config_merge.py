@@ -21,7 +21,8 @@ def merge(settings, incoming, vault):
     """Apply `incoming` to `settings` in place; ValidationFailed lists every bad field."""
     if not isinstance(incoming, dict):
         raise ValidationFailed({"settings": "must be a JSON object"})
-    errors = {k: "has the wrong type" for k, types in TYPES.items() if k in incoming and not isinstance(incoming[k], types)}
+    errors = {k: "has the wrong type" for k, types in TYPES.items()
+              if k in incoming and not isinstance(incoming[k], types)}
     if errors:
         raise ValidationFailed(errors)
     for key, value in incoming.items():

@@ -24,7 +24,8 @@ def _multi_provider_default(settings):
     profile appears (a user who turns it off later with two or more profiles keeps it off).
     """
     count = len(profiles.profiles_of(settings))
-    if count == 2 and not settings.get("multi_provider_enabled") or count >= 2 and settings.get("multi_provider_enabled") is None:
+    current = settings.get("multi_provider_enabled")
+    if (count == 2 and not current) or (count >= 2 and current is None):
         settings["multi_provider_enabled"] = True
 
 
