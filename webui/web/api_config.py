@@ -4,7 +4,11 @@ Revisions: every GET of config, profiles or credentials answers the config revis
 header and as `revision` in the body. A write is conditional when it sends that value, either as
 `If-Match: "<revision>"` (preferred; wins when both are sent) or as a top-level `revision` field of its
 JSON body; a stale one is refused with 409 `conflict` (the body's `revision` then names the current one).
-A write without either is unconditional. Every write answers the new revision the same two ways.
+A write without either is unconditional. Every write that saved the config answers the new revision the
+same two ways (the others, e.g. /api/restart, answer none).
+
+Secrets never leave: they come back masked ({"set", "hint"}); a write that omits a secret, or sends its
+masked form back, keeps the stored one; `null` removes it.
 
 Writes that change what the desktop app reads restart it unless `?restart=false`; the outcome is reported
 truthfully as `"desktop": {"result": "restarted"|"failed"|"skipped", "pid", "message"}`.
