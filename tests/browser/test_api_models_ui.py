@@ -82,13 +82,8 @@ def create_with_models(page, live, provider, name, fill_connection):
     return models
 
 
-def test_profile_flow_with_javascript(live, new_page, fake_custom, fake_ollama, provider_env):
-    expect = playwright.expect
-    page = new_page()
-    login(page, live.url)
-    expect(page.locator("h1")).to_have_text("Set up your first AI provider")
-
-    # Two providers, each with its model list from a fake on loopback; a key stored for the custom server.
+def two_providers_from_fakes(page, live, fake_custom, fake_ollama):
+    """Create a custom and an Ollama profile, each with its model list from a fake on loopback."""
     fake_ollama.models = ["llama3.1:8b", "qwen2:7b"]
     models = create_with_models(page, live, "custom", "Local server", lambda: (
         page.fill("#f-custom-base_url", fake_custom.base_url),
@@ -97,36 +92,37 @@ def test_profile_flow_with_javascript(live, new_page, fake_custom, fake_ollama, 
     models = create_with_models(page, live, "ollama", "Ollama box", lambda: page.fill("#f-ollama-url", fake_ollama.url))
     assert models == ["llama3.1:8b", "qwen2:7b"]
     assert sidebar(page) == ["Local server", "Ollama box"]
-    expect(page.locator("#header-active")).to_contain_text("Local server")  # the first profile became active
+    playwright.expect(page.locator("#header-active")).to_contain_text("Local server")  # the first one became active
 
-    # A failing model fetch says so clearly (and free text stays possible).
+
+def failing_fetch_and_provider_switch(page, live):
+    """A failed model fetch says so (free text stays possible); the provider switch swaps the inputs."""
+    expect = playwright.expect
     page.goto(f"{live.url}/profiles/new?provider=custom")
     page.fill("#f-custom-base_url", "http://127.0.0.1:9/v1")
     page.click("[data-fetch-models]")
     expect(page.locator("[data-models-status]")).to_contain_text("Could not load the model list")
     expect(page.locator("#f-model")).to_be_editable()
-
-    # Switching the provider swaps the connection inputs without a reload.
     page.select_option("#f-provider", "anthropic")
     expect(page.locator("#f-anthropic-api_key")).to_be_visible()
     expect(page.locator("#f-custom-base_url")).to_be_hidden()
     expect(page.locator("#f-presence_penalty")).to_be_disabled()
 
-    # Duplicate.
+
+def duplicate_and_reorder(page, live):
+    """Duplicate, then reorder by drag and by keyboard (focus stays on the arrow button)."""
+    expect = playwright.expect
     page.click(".profile-item:has-text('Local server') a")
     page.click("button:has-text('Duplicate')")
     saved_profile_page(page)
     expect(page.locator("h1#editor-title")).to_have_text("Local server (copy)")
     assert order(live) == ["Local server", "Local server (copy)", "Ollama box"]
 
-    # Reorder by drag: Ollama box onto the top half of the first entry.
     source = page.locator(".profile-item", has_text="Ollama box")
-    target = page.locator(".profile-item").first
-    source.drag_to(target, target_position={"x": 40, "y": 4})
+    source.drag_to(page.locator(".profile-item").first, target_position={"x": 40, "y": 4})  # top half: before
     expect(page.locator("[data-reorder-status]")).to_contain_text("Moved Ollama box to position 1 of 3")
     assert sidebar(page) == ["Ollama box", "Local server", "Local server (copy)"] == order(live)
 
-    # Reorder by keyboard: focus an arrow button, press Enter twice; focus stays on the button.
     page.focus("button[aria-label='Move Ollama box down']")
     page.keyboard.press("Enter")
     expect(page.locator("[data-reorder-status]")).to_contain_text("position 2 of 3")
@@ -136,7 +132,10 @@ def test_profile_flow_with_javascript(live, new_page, fake_custom, fake_ollama, 
     page.wait_for_function("() => document.activeElement && document.activeElement.matches('.move-form button')")
     assert order(live) == ["Local server", "Local server (copy)", "Ollama box"]
 
-    # A validation error shown inline, as you type (extra params) and from the server (temperature).
+
+def errors_then_set_active(page, live):
+    """Inline errors (as you type and from the server), then Set as active changes the header without a reload."""
+    expect = playwright.expect
     page.click(".profile-item:has-text('Ollama box') a")
     page.click("summary:has-text('Advanced options')")
     page.fill("#f-extra_params", '{"seed": ')
@@ -149,7 +148,6 @@ def test_profile_flow_with_javascript(live, new_page, fake_custom, fake_ollama, 
     expect(page.locator("#f-temperature")).to_have_value("5")
     expect(page.locator("#error-summary")).to_be_visible()
 
-    # Set active: the header changes without a reload.
     page.fill("#f-temperature", "0.3")
     page.check("#f-set_active")
     page.click("[data-save]")
@@ -161,21 +159,27 @@ def test_profile_flow_with_javascript(live, new_page, fake_custom, fake_ollama, 
     active = next(p for p in settings["llm_profiles"] if p["id"] == settings["active_llm_profile"])
     assert (active["name"], active["temperature"], active["extra_params"]) == ("Ollama box", 0.3, {"seed": 42})
 
-    # Test connection shows the latency.
     page.click("button:has-text('Test connection')")
     expect(page.locator("[data-form-status]")).to_contain_text("Connection OK: qwen2:7b answered in")
 
-    # A stored key shown masked, then updated through "Update" (saved without a reload).
+
+def masked_key_update(page):
+    """A stored key is shown masked; Update reveals an empty input; the save shows the new mask."""
+    expect = playwright.expect
     page.click(".profile-item:has-text('Local server (copy)') a")
     secret = page.locator("[data-secret=api_key]:visible")
     expect(secret.locator(".secret-hint")).to_have_text("sk-…a1b2")
     expect(page.locator("#f-custom-api_key")).to_be_hidden()
     secret.locator("summary:has-text('Update')").click()
+    expect(page.locator("#f-custom-api_key")).to_have_value("")
     page.fill("#f-custom-api_key", "sk-local0secret0value0z9z9")
     page.click("[data-save]")
     expect(secret.locator(".secret-hint")).to_have_text("sk-…z9z9")
     assert "sk-local0secret0value0z9z9" not in page.content()
 
+
+def screenshots(page):
+    """The API & Models tab at laptop and phone width, for people to look at."""
     os.makedirs(OUTPUT, exist_ok=True)
     page.click(".profile-item a:has-text('Local server') >> nth=0")
     page.wait_for_load_state()
@@ -184,7 +188,10 @@ def test_profile_flow_with_javascript(live, new_page, fake_custom, fake_ollama, 
     page.screenshot(path=os.path.join(OUTPUT, "api-models-phone.png"), full_page=True)
     page.set_viewport_size({"width": 1280, "height": 900})
 
-    # Delete with confirmation (a dialog when JS runs); cancelling keeps it.
+
+def delete_with_dialog(page, live):
+    """Delete asks in a dialog when JS runs; Cancel keeps the profile."""
+    expect = playwright.expect
     page.click(".profile-item a:has-text('Local server (copy)')")
     page.click("a:has-text('Delete')")
     dialog = page.locator("#delete-dialog")
@@ -196,6 +203,19 @@ def test_profile_flow_with_javascript(live, new_page, fake_custom, fake_ollama, 
     page.wait_for_url(f"{live.url}/")
     expect(page.locator(".flash-success")).to_contain_text("Profile “Local server (copy)” deleted.")
     assert sidebar(page) == ["Local server", "Ollama box"] == order(live)
+
+
+def test_profile_flow_with_javascript(live, new_page, fake_custom, fake_ollama, provider_env):
+    page = new_page()
+    login(page, live.url)
+    playwright.expect(page.locator("h1")).to_have_text("Set up your first AI provider")
+    two_providers_from_fakes(page, live, fake_custom, fake_ollama)
+    failing_fetch_and_provider_switch(page, live)
+    duplicate_and_reorder(page, live)
+    errors_then_set_active(page, live)
+    masked_key_update(page)
+    screenshots(page)
+    delete_with_dialog(page, live)
 
 
 def test_create_and_activate_without_javascript(live, new_page, fake_custom, provider_env):
@@ -226,6 +246,16 @@ def test_create_and_activate_without_javascript(live, new_page, fake_custom, pro
     page.click("button:has-text('Activate')")
     expect(page.locator(".flash-success").first).to_contain_text("“Second” is now the active profile.")
     expect(page.locator("#header-active")).to_contain_text("Second · OpenAI-compatible · qwen2.5-7b-instruct")
+
+    # "Update" opens the key input without JS (a <details>); the saved key comes back masked.
+    page.fill("#f-custom-api_key", "sk-nojs0secret0value0k1k1")  # no key stored yet: the input is open
+    page.click("button:has-text('Save')")
+    expect(page.locator(".secret-hint:visible")).to_have_text("sk-…k1k1")
+    expect(page.locator("#f-custom-api_key")).to_be_hidden()
+    page.click("[data-secret=api_key]:visible summary:has-text('Update')")
+    page.fill("#f-custom-api_key", "sk-nojs0secret0value0m2m2")
+    page.click("button:has-text('Save')")
+    expect(page.locator(".secret-hint:visible")).to_have_text("sk-…m2m2")
 
     # Reorder with the arrow buttons and delete through the confirmation page, still without JS.
     page.click("button[aria-label='Move Second up']")

@@ -174,7 +174,7 @@ def test_provider_switch_without_js_shows_the_new_providers_inputs(pages):
     response = pages.post(f"/profiles/{pid}", {"name": "Main", "provider": "custom", "model": "local"})
     page = text(response)
     assert response.status_code == 400
-    assert field_error(page, "f-custom-base_url") == "Base URL is required for OpenAI-compatible (LM Studio, llama.cpp, vLLM, Azure)"
+    assert field_error(page, "f-custom-base_url").startswith("Base URL is required for OpenAI-compatible")
     assert re.search(r'<fieldset class="provider-fields" data-provider-fields="custom">', page)
     assert re.search(r'data-provider-fields="open_ai" hidden disabled', page)
 
@@ -293,7 +293,8 @@ def test_move_up_and_down(pages):
     assert [p["id"] for p in pages.settings()["llm_profiles"]] == [c, a, b]
     pages.post(f"/profiles/{c}/move", {"direction": "up"})  # already first: nothing changes
     assert [p["id"] for p in pages.settings()["llm_profiles"]] == [c, a, b]
-    assert pages.post(f"/profiles/{c}/move", {"direction": "up", "next": "https://evil.example/"}).headers["Location"] == "/"
+    response = pages.post(f"/profiles/{c}/move", {"direction": "up", "next": "https://evil.example/"})
+    assert response.headers["Location"] == "/"
 
 
 def test_sidebar_lists_profiles_with_move_buttons(pages):
@@ -349,7 +350,8 @@ def test_test_connection_without_js(pages, fake_custom, provider_env):
     pid = pages.create("Local", provider="custom", model="local-model", base_url=fake_custom.base_url)
     response = pages.post(f"/profiles/{pid}/test")
     assert response.status_code == 302
-    assert any(m.startswith("Connection OK: local-model answered in") for m in flashes(text(pages.get(f"/profiles/{pid}"))))
+    messages = flashes(text(pages.get(f"/profiles/{pid}")))
+    assert any(m.startswith("Connection OK: local-model answered in") for m in messages)
     fake_custom.fail(401, "bad key", times=5)
     pages.post(f"/profiles/{pid}/test")
     assert any(m.startswith("Connection failed:") for m in flashes(text(pages.get(f"/profiles/{pid}"))))
@@ -374,8 +376,9 @@ def test_restart_button_reports_the_outcome(pages):
 
 def test_preferences_save(pages):
     before = pages.settings()
-    response = pages.post("/preferences", {"language": "de", "prompt_lang": "", "yt_lang": "en", "custom_hotkey": "Alt+Space",
-                                           "custom_trigger": "", "run_at_startup": "1", "license_key": ""})
+    response = pages.post("/preferences", {"language": "de", "prompt_lang": "", "yt_lang": "en",
+                                           "custom_hotkey": "Alt+Space", "custom_trigger": "", "run_at_startup": "1",
+                                           "license_key": ""})
     assert response.status_code == 302 and response.headers["Location"] == "/preferences"
     after = pages.settings()
     assert after["language"] == "de" and after["custom_hotkey"] == "Alt+Space"
@@ -534,9 +537,11 @@ def test_a_legacy_config_shows_as_profiles_at_once(pages, config_dir):
     assert input_value(text(pages.get("/profiles/open_ai")), "f-name") == "OpenAI"
 
 
-@pytest.mark.parametrize("status, label", [({"state": "running", "pid": 42, "uptime_seconds": 5, "message": ""}, "running"),
-                                           ({"state": "stopped", "pid": None, "uptime_seconds": None, "message": ""}, "stopped"),
-                                           ({"state": "fatal", "message": "exited too quickly"}, "failing")])
+@pytest.mark.parametrize("status, label", [
+    ({"state": "running", "pid": 42, "uptime_seconds": 5, "message": ""}, "running"),
+    ({"state": "stopped", "pid": None, "uptime_seconds": None, "message": ""}, "stopped"),
+    ({"state": "fatal", "message": "exited too quickly"}, "failing"),
+])
 def test_header_desktop_state(pages, monkeypatch, status, label):
     desktop = pages.app.extensions["triplo"].desktop
     monkeypatch.setattr(type(desktop), "status", lambda self: dict(status))

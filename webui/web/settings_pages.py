@@ -26,7 +26,8 @@ def _settings_tab(tab):
     fields = forms.settings_fields(tab, settings, load_template()["settings"])
     if request.method == "POST":  # keep what the user typed next to the errors
         for field in fields:
-            field["value"] = (field["key"] in request.form) if field["kind"] == "bool" else request.form.get(field["key"], "")
+            typed = request.form.get(field["key"], "")
+            field["value"] = (field["key"] in request.form) if field["kind"] == "bool" else typed
     for field in fields:
         if field["kind"] == "secret":
             field["hint_masked"] = mask(settings.get(field["key"]) or "")
@@ -139,7 +140,8 @@ def create_token():
     try:
         record, plaintext = services().auth.create_token(name)
     except ValidationFailed as exc:
-        return _access_page({"token_name": exc.fields.get("name", exc.message)}, values={"token_name": name}, status=400)
+        errors = {"token_name": exc.fields.get("name", exc.message)}
+        return _access_page(errors, values={"token_name": name}, status=400)
     return _access_page(created={"name": record["name"], "token": plaintext}, status=201)
 
 
