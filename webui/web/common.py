@@ -50,6 +50,8 @@ def json_body(kind=dict, required=True):
 def expected_revision(body=None):
     """The revision a write is based on: If-Match header, else a 'revision' field; None means unconditional."""
     header = request.headers.get("If-Match")
+    if header and header.strip() == "*":
+        return None  # "any revision": an unconditional write
     if header:
         return header.strip().strip('"').removeprefix("W/").strip('"')
     if isinstance(body, dict) and isinstance(body.get("revision"), str):
