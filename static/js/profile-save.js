@@ -110,6 +110,9 @@
 
   form.addEventListener("submit", async (event) => {
     if (event.submitter && event.submitter.hasAttribute("formaction")) return; // Test connection has its own script
+    // A new profile is posted as a plain form: the next page is the profile anyway, and it shows the flashed
+    // outcome (including what happened to the desktop app).
+    if (!form.dataset.profileId) return;
     event.preventDefault();
     T.clearFieldErrors(form);
     T.showSummary(form, null);
@@ -123,15 +126,9 @@
     const save = form.querySelector("[data-save]");
     save.disabled = true;
     T.setStatus(status, "Saving…");
-    const result = id
-      ? await T.api("PATCH", "/api/llm/profiles/" + encodeURIComponent(id), body)
-      : await T.api("POST", "/api/llm/profiles", body);
+    const result = await T.api("PATCH", "/api/llm/profiles/" + encodeURIComponent(id), body);
     save.disabled = false;
     if (result.ok && result.data && result.data.profile) {
-      if (!id) {
-        window.location.assign("/profiles/" + encodeURIComponent(result.data.profile.id));
-        return;
-      }
       applySaved(result.data.profile);
       T.setStatus(status, ("Saved. " + T.desktopText(result.data.desktop)).trim(), "ok");
       return;

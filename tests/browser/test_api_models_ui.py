@@ -79,6 +79,7 @@ def create_with_models(page, live, provider, name, fill_connection):
     page.fill("#f-model", models[-1])
     page.click("[data-save]")
     saved_profile_page(page)
+    playwright.expect(page.locator(".flash-success").first).to_have_text(f"Profile “{name}” created.")
     return models
 
 
