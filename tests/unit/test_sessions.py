@@ -212,3 +212,12 @@ def test_concurrent_writers_lose_nothing(store, sid):
             assert (f"{n}-{i}-redraw" if i % 5 == 0 else f"{n}-{i}") in contents
     assert sum(len(m.get("alternatives", [])) for m in messages) == 8 * 5 * 2
     assert store.get_overrides(sid) == {f"role{n}": "p24" for n in range(8)}
+
+
+def test_an_exchange_is_stored_whole_or_not_at_all(store, sid):
+    with pytest.raises(ValidationFailed):
+        store.add_messages(sid, [(None, "player line", False, None), ("gm", None, True, {})])
+    assert store.get_session(sid)["messages"] == []
+    user, reply = store.add_messages(sid, [(None, "hello", False, None), ("gm", "hi", True, {"model": "m"})])
+    assert (user["position"], reply["position"]) == (0, 1)
+    assert [m["content"] for m in store.history(sid)] == ["hello", "hi"]

@@ -109,8 +109,10 @@ class ChatService:
             if turn.replaces is not None:
                 stored = self.sessions.add_alternative(turn.replaces["id"], text, meta)
             else:
-                self.sessions.add_message(turn.session_id, None, turn.user_text, False, {"to_role_id": turn.role_id})
-                stored = self.sessions.add_message(turn.session_id, turn.role_id, text, True, meta)
+                stored = self.sessions.add_messages(turn.session_id, [
+                    (None, turn.user_text, False, {"to_role_id": turn.role_id}),
+                    (turn.role_id, text, True, meta),
+                ])[-1]  # the player's line and the reply in one transaction: never half-stored
         return reply(stored, turn)
 
     # ---- alternatives and overrides ------------------------------------------------------------

@@ -203,17 +203,25 @@ class SessionStore:
 
     def add_message(self, session_id, role_id, content, is_ai, metadata=None):
         """Append a turn; returns the stored message."""
-        if not isinstance(content, str):
-            raise ValidationFailed({"content": "Must be text."})
-        meta, message_id, now = _metadata_json(metadata), uuid.uuid4().hex, _now()
+        return self.add_messages(session_id, [(role_id, content, is_ai, metadata)])[-1]
+
+    def add_messages(self, session_id, turns):
+        """Append several turns [(role_id, content, is_ai, metadata)] in ONE transaction: all or nothing."""
+        rows = []
+        for role_id, content, is_ai, metadata in turns:
+            if not isinstance(content, str):
+                raise ValidationFailed({"content": "Must be text."})
+            rows.append((uuid.uuid4().hex, role_id, int(bool(is_ai)), content, _metadata_json(metadata)))
+        now = _now()
         with self._write() as db:
             self._session_row(db.conn, session_id)
             position = db.execute("SELECT COALESCE(MAX(position) + 1, 0) FROM messages WHERE session_id = ?",
                                   (session_id,)).fetchone()[0]
-            db.execute(f"INSERT INTO messages ({_COLUMNS}) VALUES (?, ?, ?, 0, 1, ?, ?, ?, ?, ?)",
-                       (message_id, session_id, position, role_id, int(bool(is_ai)), content, meta, now))
+            for offset, (message_id, role_id, is_ai, content, meta) in enumerate(rows):
+                db.execute(f"INSERT INTO messages ({_COLUMNS}) VALUES (?, ?, ?, 0, 1, ?, ?, ?, ?, ?)",
+                           (message_id, session_id, position + offset, role_id, is_ai, content, meta, now))
             db.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (now, session_id))
-            return self._get_message(db.conn, message_id)
+            return [self._get_message(db.conn, row[0]) for row in rows]
 
     def _get_message(self, conn, message_id):
         row = conn.execute(f"SELECT {_COLUMNS} FROM messages WHERE id = ?", (message_id,)).fetchone()
