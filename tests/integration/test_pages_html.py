@@ -92,9 +92,11 @@ def test_every_page_renders_for_a_logged_in_user(pages, path):
     for tag in re.findall(r"<script\b[^>]*>", page):
         assert "src=" in tag or 'type="application/json"' in tag, tag
     assert " style=" not in page  # no inline styles either (style-src 'self')
-    # Every labelled input's id exists.
+    # Every labelled input's id exists, and ids are unique.
     for target in re.findall(r'<label for="([^"]+)"', page):
         assert f'id="{target}"' in page, target
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
 
 
 def test_first_run_shows_what_to_do(pages):
@@ -114,6 +116,22 @@ def test_header_shows_desktop_state_and_active_profile(pages):
 def test_roles_tab_renders(pages):
     page = text(pages.get("/roles"))
     assert "Roles &amp; Chat" in page or "Roles & Chat" in page
+
+
+def test_roles_tab_says_plainly_when_it_is_not_there_yet(pages, monkeypatch):
+    from jinja2 import TemplateNotFound
+
+    env = pages.app.jinja_env
+    real = env.get_template
+
+    def without_roles(name, *args, **kwargs):
+        if name == "roles.html":
+            raise TemplateNotFound(name)
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(env, "get_template", without_roles)
+    page = text(pages.get("/roles"))
+    assert "This tab is coming soon." in page
 
 
 # ---- CSRF ------------------------------------------------------------------------------------------------
