@@ -383,6 +383,16 @@ def test_ollama_models_known_from_the_credential_are_suggested(pages):
 
 # ---- desktop restart ---------------------------------------------------------------------------------------
 
+def test_forms_on_a_rerendered_post_return_to_a_page_that_exists(pages):
+    response = pages.client.post("/profiles", data={"csrf_token": pages.csrf, "name": "", "provider": "open_ai"},
+                                 headers={"Referer": "http://localhost/profiles/new?provider=open_ai"})
+    assert response.status_code == 400
+    assert '<input type="hidden" name="next" value="/profiles/new?provider=open_ai">' in text(response)
+    response = pages.client.post("/profiles", data={"csrf_token": pages.csrf, "name": ""},
+                                 headers={"Referer": "https://evil.example/x"})
+    assert '<input type="hidden" name="next" value="/">' in text(response)
+
+
 def test_restart_button_reports_the_outcome(pages):
     response = pages.post("/restart", {"next": "/voice"})
     assert response.status_code == 302 and response.headers["Location"] == "/voice"

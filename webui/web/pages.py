@@ -2,6 +2,7 @@
 
 import copy
 import logging
+from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
@@ -46,7 +47,17 @@ def render_page(template, tab, status=200, **context):
         header = {"name": active.get("name"), "model": active.get("model"),
                   "provider": forms.provider_label(active["provider"])}
     return render_template(template, tab=tab, header_active=header, desktop=desktop_state(),
-                           here=request.full_path.rstrip("?"), **context), status
+                           here=_here(), **context), status
+
+
+def _here():
+    """Where forms on this page return to: this page, or for a re-rendered POST the page it came from."""
+    if request.method == "GET":
+        return request.full_path.rstrip("?")
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc != request.host:
+        return url_for(".index")
+    return _safe_next(referrer.path + (f"?{referrer.query}" if referrer.query else ""))
 
 
 def flash_desktop(outcome):
