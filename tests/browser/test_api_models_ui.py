@@ -162,6 +162,8 @@ def errors_then_set_active(page, live):
 
     page.click("button:has-text('Test connection')")
     expect(page.locator("[data-form-status]")).to_contain_text("Connection OK: qwen2:7b answered in")
+    page.click("[data-fetch-models]")  # a saved profile with untouched inputs asks by its id
+    expect(page.locator("[data-models-status]")).to_contain_text("2 models loaded")
 
 
 def masked_key_update(page):
