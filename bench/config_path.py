@@ -51,6 +51,26 @@ def bench_save(svc, n, count, budget):
     return times
 
 
+def bench_write_floor(config_dir, count, budget):
+    """Time the bare I/O of a save: atomic_write_bytes (temp file, write, fsync, rename, fsync dir) of the same bytes."""
+    from webui.core.fileio import atomic_write_bytes
+
+    path = os.path.join(config_dir, "config.json")
+    with open(path, "rb") as handle:
+        raw = handle.read()
+    target = os.path.join(config_dir, "floor.json")
+    times = []
+    deadline = time.monotonic() + budget
+    for _ in range(count):
+        if time.monotonic() > deadline:
+            break
+        started = time.perf_counter()
+        atomic_write_bytes(target, raw, 0o600)
+        times.append(time.perf_counter() - started)
+    os.unlink(target)
+    return times
+
+
 def bench_render(config_dir, count, budget):
     """Time GET / (API & Models) with a logged-in test client; None when the pages have not landed."""
     from webui import create_app
@@ -96,6 +116,7 @@ def main():
             size_kb = os.path.getsize(os.path.join(tmp, "config.json")) / 1024
             print(f"N={n:4d} config.json {size_kb:7.1f} KiB")
             print(f"  save   ms  {pct(saves)}")
+            print(f"  (I/O floor: atomic write + fsync of the same bytes, ms  {pct(bench_write_floor(tmp, args.saves, args.budget))})")
             renders = bench_render(tmp, args.renders, args.budget)
             if renders is None:
                 print("  render: skipped (the pages blueprint, webui/web/pages.py, has not landed yet)")
