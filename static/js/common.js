@@ -27,6 +27,10 @@
       const response = await fetch(url, options);
       let data = null;
       try { data = await response.json(); } catch (_) { data = null; }
+      if (response.status === 401) {
+        // The session ended (logged out elsewhere, or the password changed): log in again, then come back.
+        window.location.assign("/login?next=" + encodeURIComponent(window.location.pathname + window.location.search));
+      }
       return { ok: response.ok, status: response.status, data, error: null };
     } catch (err) {
       const error = err && err.name === "AbortError" ? "The server did not answer in time." : "The server cannot be reached.";
