@@ -46,3 +46,16 @@ def test_masked_memo_matches_and_holds_no_plaintext():
     assert "memo-secret" not in repr(vault._masks)
     stranger = Vault(Fernet(Fernet.generate_key()))
     assert stranger.masked(token) == {"set": True, "hint": None, "needs_reentry": True}
+
+
+def test_provider_sessions_honour_proxy_env_only_when_set(monkeypatch):
+    from webui.providers.transport import SessionPool
+
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    pool = SessionPool()
+    assert pool.get().trust_env is False
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
+    assert pool.get().trust_env is True  # a proxy set later is still honoured
+    monkeypatch.delenv("HTTPS_PROXY")
+    assert pool.get() is pool.get()  # pooled, not re-made per call

@@ -2,7 +2,7 @@
 
 import logging
 
-from flask import render_template
+from flask import render_template, request
 from werkzeug.exceptions import HTTPException
 
 from ..core.errors import WebUIError
@@ -12,6 +12,10 @@ log = logging.getLogger("webui.errors")
 
 
 def _render(status, body, headers=None):
+    if request.path.startswith("/v1/"):  # the OpenAI-compatible face answers in OpenAI's error shape
+        from .openai_face import openai_error
+
+        body = openai_error(status, body.get("error", "error"), body.get("message", ""))
     if is_api_request():
         response = answer(body, status)
     else:

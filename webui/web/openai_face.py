@@ -129,11 +129,16 @@ def _webui_error(exc):
     return answer(body, status)
 
 
+def openai_error(status, code, message):
+    """OpenAI's error object for a status, our code and a message."""
+    kind = "invalid_request_error" if status < 500 else "server_error"
+    return {"error": {"message": message, "type": kind, "param": None, "code": code}}
+
+
 @bp.errorhandler(HTTPException)
 def _http_error(exc):
-    kind = "invalid_request_error" if (exc.code or 500) < 500 else "server_error"
-    return answer({"error": {"message": exc.description or exc.name, "type": kind, "param": None,
-                             "code": (exc.name or "error").lower().replace(" ", "_")}}, exc.code or 500)
+    code = (exc.name or "error").lower().replace(" ", "_")
+    return answer(openai_error(exc.code or 500, code, exc.description or exc.name), exc.code or 500)
 
 
 @bp.errorhandler(Exception)
