@@ -213,3 +213,15 @@ def test_backup_now(store):
     store.update(set_value("a", 1))
     path = store.backup()
     assert open(path, "rb").read() == open(store.path, "rb").read()
+
+
+def test_temp_files_of_killed_writers_are_swept_on_the_next_write(tmp_path):
+    from webui.core.store import ConfigStore
+
+    store = ConfigStore(str(tmp_path))
+    store.update(lambda data: data["settings"].update(a=1))
+    orphan = tmp_path / ".config.json.abc123.tmp"
+    orphan.write_text("{torn")
+    ConfigStore(str(tmp_path)).update(lambda data: data["settings"].update(a=2))
+    assert not orphan.exists()
+    assert ConfigStore(str(tmp_path)).read().data["settings"]["a"] == 2

@@ -71,6 +71,7 @@ class ConfigStore:
         self.lock_path = os.path.join(config_dir, paths.LOCK_FILE)
         self._cache = None  # (stat key, Snapshot): reads skip parsing when the file is unchanged
         self._cache_lock = threading.Lock()
+        self._swept = False  # stale temp files are swept once per process, on its first write
 
     def exists(self):
         """Whether config.json is on disk."""
@@ -98,6 +99,8 @@ class ConfigStore:
         """
         ensure_private_dir(self.config_dir)
         with file_lock(self.lock_path):
+            if not self._swept:
+                self._sweep_temp_files()
             raw = self._read_bytes_or_none()
             current = revision_of(raw) if raw is not None else None
             if expected_revision is not None and expected_revision != current:
@@ -145,6 +148,17 @@ class ConfigStore:
                 return None
             self._backup()
             return self.latest_backup()
+
+    def _sweep_temp_files(self):
+        """Remove temp files of writers killed mid-write: under the lock no live writer owns one."""
+        prefix = "." + paths.CONFIG_FILE + "."
+        for name in os.listdir(self.config_dir):
+            if name.startswith(prefix) and name.endswith(".tmp"):
+                try:
+                    os.unlink(os.path.join(self.config_dir, name))
+                except FileNotFoundError:
+                    pass
+        self._swept = True
 
     def latest_backup(self):
         """Path of the newest backup, or None."""
