@@ -6,7 +6,7 @@ import pytest
 
 from tests.app_fixtures import ADMIN_PASSWORD, ADMIN_USER
 
-playwright = pytest.importorskip("playwright.sync_api")
+import playwright.sync_api as playwright  # noqa: E402 (a missing browser stack must fail, not skip)
 pytestmark = pytest.mark.browser
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

@@ -1,12 +1,15 @@
 """The Roles & Chat tab in a real browser: streamed replies, answered-by line, override, Regenerate with…, no-JS."""
 
+import pathlib
+
 import pytest
 
 from tests.app_fixtures import ADMIN_PASSWORD, ADMIN_USER
 
 from ..integration.chat_helpers import game  # noqa: F401 (fixture)
 
-playwright = pytest.importorskip("playwright.sync_api")
+import playwright.sync_api as playwright  # noqa: E402 (a missing browser stack must fail, not skip)
+OUTPUT = pathlib.Path(__file__).resolve().parents[1] / "output"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--no-first-run"]
 
@@ -79,6 +82,7 @@ def test_chat_pane_streams_and_regenerates(game, browser):
     gm_reply = page.locator('.msg-ai[data-role-id="gm"]').first
     assert "Reply 1 of 2" in gm_reply.text_content()
     assert gm_reply.locator("[data-text]").text_content() == game.fakes.a.reply
+    page.screenshot(path=str(OUTPUT / "roles-chat.png"), full_page=True)  # looked at by a person
     assert errors == []
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from .test_api_models_ui import browser, login, new_page  # noqa: F401 (fixtures)
 
-playwright = pytest.importorskip("playwright.sync_api")
+import playwright.sync_api as playwright  # noqa: E402 (a missing browser stack must fail, not skip)
 pytestmark = pytest.mark.browser
 
 

@@ -42,7 +42,7 @@ def test_served_and_requires_auth(app, doc):
 
 
 def test_valid_per_openapi_spec_validator(doc):
-    validator = pytest.importorskip("openapi_spec_validator")
+    import openapi_spec_validator as validator
     validator.validate(doc)
 
 
@@ -86,7 +86,6 @@ def _validator(doc, name):
 
 
 def test_real_answers_match_their_schemas(app, doc):
-    pytest.importorskip("jsonschema_rs")
     api = Api(app)
     profile = api.create_profile()
     checks = [

@@ -173,8 +173,7 @@ def test_stream_failure_before_text_is_an_error_status_and_nothing_stored(game):
 
 def test_fallback_answers_and_is_recorded(game):
     r = game.http.patch(f"{game.base}/api/llm/profiles/beta?restart=false", json={"fallback_profile_ids": ["alpha"]})
-    if r.status_code == 404:  # the configuration API is not there: use the v1 replace instead
-        pytest.skip("PATCH /api/llm/profiles not available")
+    assert r.status_code == 200, r.text
     game.fakes.b.fail(503, "overloaded", times=20)
     sid = new_session(game)
     body = chat(game, sid, "npc", "Hi").json()
