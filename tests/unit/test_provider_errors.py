@@ -114,7 +114,7 @@ def test_retry_after_beyond_the_budget_fails_at_once(openai):
     started = time.monotonic()
     with pytest.raises(E.RateLimited) as info:
         adapter.chat(call, MESSAGES)
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < 10  # far below the 30 s it was told to wait
     assert info.value.retry_after == 30 and info.value.to_dict()["retry_after"] == 30
     assert "Retry after 30 s" in info.value.message
     assert fake.count("chat") == 1
@@ -154,7 +154,7 @@ def test_read_timeout_on_a_stalling_provider(openai, monkeypatch):
     started = time.monotonic()
     with pytest.raises(E.ProviderTimeout, match="did not answer within 0.3 s"):
         adapter.chat(call, MESSAGES)
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < 4  # well under the 5 s stall, with room for a loaded CI machine
     assert fake.count("chat") == 1  # a timeout is not retried: the request may be running
 
 
