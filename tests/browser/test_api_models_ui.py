@@ -88,7 +88,7 @@ def two_providers_from_fakes(page, live, fake_custom, fake_ollama):
     fake_ollama.models = ["llama3.1:8b", "qwen2:7b"]
     models = create_with_models(page, live, "custom", "Local server", lambda: (
         page.fill("#f-custom-base_url", fake_custom.base_url),
-        page.fill("#f-custom-api_key", "sk-local0secret0value0a1b2")))
+        page.fill("#f-custom-api_key", "sk-local.secret.value.a1b2")))
     assert models == ["local-model", "qwen2.5-7b-instruct"]
     models = create_with_models(page, live, "ollama", "Ollama box", lambda: page.fill("#f-ollama-url", fake_ollama.url))
     assert models == ["llama3.1:8b", "qwen2:7b"]
@@ -175,10 +175,10 @@ def masked_key_update(page):
     expect(page.locator("#f-custom-api_key")).to_be_hidden()
     secret.locator("summary:has-text('Update')").click()
     expect(page.locator("#f-custom-api_key")).to_have_value("")
-    page.fill("#f-custom-api_key", "sk-local0secret0value0z9z9")
+    page.fill("#f-custom-api_key", "sk-local.secret.value.z9z9")
     page.click("[data-save]")
     expect(secret.locator(".secret-hint")).to_have_text("sk-…z9z9")
-    assert "sk-local0secret0value0z9z9" not in page.content()
+    assert "sk-local.secret.value.z9z9" not in page.content()
 
 
 def screenshots(page):
@@ -251,12 +251,12 @@ def test_create_and_activate_without_javascript(live, new_page, fake_custom, pro
     expect(page.locator("#header-active")).to_contain_text("Second · OpenAI-compatible · qwen2.5-7b-instruct")
 
     # "Update" opens the key input without JS (a <details>); the saved key comes back masked.
-    page.fill("#f-custom-api_key", "sk-nojs0secret0value0k1k1")  # no key stored yet: the input is open
+    page.fill("#f-custom-api_key", "sk-nojs.secret.value.k1k1")  # no key stored yet: the input is open
     page.click("button:has-text('Save')")
     expect(page.locator(".secret-hint:visible")).to_have_text("sk-…k1k1")
     expect(page.locator("#f-custom-api_key")).to_be_hidden()
     page.click("[data-secret=api_key]:visible summary:has-text('Update')")
-    page.fill("#f-custom-api_key", "sk-nojs0secret0value0m2m2")
+    page.fill("#f-custom-api_key", "sk-nojs.secret.value.m2m2")
     page.click("button:has-text('Save')")
     expect(page.locator(".secret-hint:visible")).to_have_text("sk-…m2m2")
 

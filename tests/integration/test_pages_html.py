@@ -554,7 +554,7 @@ def test_a_legacy_config_shows_as_profiles_at_once(pages, config_dir):
     settings = data["settings"]
     for key in ("llm_profiles", "active_llm_profile", "multi_provider_enabled", "provider_credentials", "llm_roles"):
         settings.pop(key)
-    settings.update(ai_source="anthropic", openai_key=OPENAI_KEY, anthropic_key="sk-ant-LEGACY0secret0value0c3d4",
+    settings.update(ai_source="anthropic", openai_key=OPENAI_KEY, anthropic_key="sk-ant-LEGACY.secret.c3d4",
                     openai_model="claude-3-5-haiku-latest")
     (config_dir / "config.json").write_text(json.dumps(data))
     page = text(pages.get("/"))

@@ -15,7 +15,7 @@ from .core_helpers import HOSTILE_KEY, mode, read_config
 
 KEY = Fernet.generate_key().decode()
 OPENAI, OPENROUTER = "sk-proj-seed-openai-00000000aaaa", "sk-or-v1-seed-router-0000bbbb"
-ANTHROPIC, GEMINI = "sk-ant-seed-anthropic-0000cccc", "AIza-seed-gemini-000000dddd"
+ANTHROPIC, GEMINI = "sk-ant-seed.anthro.cccc", "AIza-seed-gemini-000000dddd"
 ALL_KEYS = (OPENAI, OPENROUTER, ANTHROPIC, GEMINI, HOSTILE_KEY)
 
 

@@ -11,7 +11,7 @@ from webui.core.errors import Conflict, DesktopError, SecretUnreadable, Validati
 
 from .core_helpers import HOSTILE_KEY, env_with_key, read_config, service, write_config
 
-OPENAI, ANTHROPIC = "sk-proj-service-0000000000aa11", "sk-ant-service-00000000000bb22"
+OPENAI, ANTHROPIC = "sk-proj-service-0000000000aa11", "sk-ant-service.0000bb22"
 
 
 @pytest.fixture

@@ -74,7 +74,7 @@ def test_lost_key_is_needs_reentry_not_a_crash():
 
 @pytest.mark.parametrize("plain, hint", [
     ("sk-proj-abcdefghijklmnop1234", "sk-proj-…1234"),
-    ("sk-ant-api03-xxxxxxxxxxxxWXYZ", "sk-ant-…WXYZ"),
+    ("sk-ant-api03.xxxxxxxWXYZ", "sk-ant-…WXYZ"),
     ("sk-or-v1-0000000000000000beef", "sk-or-v1-…beef"),
     ("AIzaSyD-abcdefghijklmn9876", "AIza…9876"),
     ("plainlongsecretvalue42", "…ue42"),
