@@ -76,6 +76,6 @@ def sse_events(text):
                 event = line[6:].strip()
             elif line.startswith("data:"):
                 data.append(line[5:].strip())
-        if data:
+        if data and data != ["[DONE]"]:  # OpenAI's terminator carries no JSON
             out.append((event, json.loads("\n".join(data))))
     return out

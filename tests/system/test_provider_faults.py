@@ -1,6 +1,5 @@
 """Provider faults through the chat APIs: every case ends in bounded time with a clear error or a fallback answer."""
 
-import json
 import socket
 import time
 from types import SimpleNamespace
@@ -9,6 +8,7 @@ import pytest
 import requests
 
 from tests.app_fixtures import AuthActions, LiveServer, make_app
+from tests.integration.chat_helpers import sse_events
 
 pytestmark = pytest.mark.system
 
@@ -72,21 +72,6 @@ def faults(faults_app):
     a.reply, a.chunks, a.stall, a.malformed, a.close_after = "Alpha answers", None, 0.0, False, None
     faults_app.b.reset()
     return faults_app
-
-
-def sse_events(text):
-    """[(event or None, data)] of an SSE body."""
-    out = []
-    for block in text.strip().split("\n\n"):
-        event, data = None, []
-        for line in block.splitlines():
-            if line.startswith("event:"):
-                event = line[6:].strip()
-            elif line.startswith("data:"):
-                data.append(line[5:].strip())
-        if data and data != ["[DONE]"]:
-            out.append((event, json.loads("\n".join(data))))
-    return out
 
 
 def v1_chat(env, profile, stream):

@@ -87,21 +87,9 @@ def _register(app):
         return jsonify(ok=True)
 
     app.register_blueprint(health)
-    for module in ("pages", "api_config", "api_v1", "openai_face"):
-        _register_optional(app, module)
+    from . import api_config, api_v1, openai_face, pages
 
-
-def _register_optional(app, module):
-    """Each surface lives in its own module exposing `bp` (and optionally `register(app)`)."""
-    import importlib
-
-    try:
-        mod = importlib.import_module(f"webui.web.{module}")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"webui.web.{module}":
-            raise
-        return
-    if hasattr(mod, "register"):
-        mod.register(app)
-    else:
-        app.register_blueprint(mod.bp)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(api_config.bp)
+    api_v1.register(app)  # also opens sessions.db and adds the Roles & Chat form routes
+    app.register_blueprint(openai_face.bp)
