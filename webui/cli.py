@@ -42,7 +42,7 @@ def _set_password(args):
         if getpass.getpass("Repeat it: ") != password:
             print("The two passwords differ; nothing changed.", file=sys.stderr)
             return 1
-    from .core.errors import WebUIError
+    from .errors import WebUIError
 
     try:
         AuthStore(config_dir()).set_password(password, username=args.username)
@@ -55,7 +55,7 @@ def _set_password(args):
 
 def _create_token(args):
     from .core.auth import AuthStore
-    from .core.errors import WebUIError
+    from .errors import WebUIError
 
     try:
         record, plaintext = AuthStore(config_dir()).create_token(args.name)

@@ -9,7 +9,7 @@ import pytest
 
 from webui.core import auth as auth_mod
 from webui.core.auth import AuthStore, LoginThrottle, check_password_hash, hash_password
-from webui.core.errors import ConfigCorrupt, NotFound, ValidationFailed
+from webui.errors import ConfigCorrupt, NotFound, ValidationFailed
 
 
 @pytest.fixture

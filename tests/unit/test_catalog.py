@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from webui.core.catalog import ALIASES, PARAMS, PROVIDERS, canonical_provider, public_catalog
+from webui.catalog import ALIASES, PARAMS, PROVIDERS, canonical_provider, public_catalog
 
 
 def test_the_six_providers_of_the_spec():

@@ -3,7 +3,7 @@
 import pytest
 
 from webui.core import credentials
-from webui.core.errors import MissingCredential, NotFound, SecretUnreadable, ValidationFailed
+from webui.errors import MissingCredential, NotFound, SecretUnreadable, ValidationFailed
 from webui.core.vault import is_secret_obj
 
 from .core_helpers import HOSTILE_KEY, new_vault, profile

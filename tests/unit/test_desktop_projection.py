@@ -6,7 +6,7 @@ import json
 import pytest
 
 from webui.core import desktop
-from webui.core.errors import DesktopError
+from webui.errors import DesktopError
 
 OPENAI = "sk-openai-0000000000001111"
 OTHER = "sk-other-00000000000002222"

@@ -4,7 +4,7 @@ import socket
 
 import pytest
 
-from webui.core import errors as E
+from webui import errors as E
 from webui.core import gateway
 from webui.providers.base import Call
 

@@ -9,7 +9,7 @@ from cryptography.fernet import Fernet
 
 from webui import cli
 from webui.core import credentials, keyrotation
-from webui.core.errors import SecretUnreadable
+from webui.errors import SecretUnreadable
 from webui.core.vault import PENDING_KEY_FILE, Vault
 
 from .core_helpers import HOSTILE_KEY, mode, read_config, service

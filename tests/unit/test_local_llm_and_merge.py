@@ -6,7 +6,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from webui.core import config_merge, local_llm
-from webui.core.errors import ValidationFailed
+from webui.errors import ValidationFailed
 from webui.core.vault import Vault
 
 

@@ -7,7 +7,7 @@ import os
 import pytest
 
 from webui.core import credentials, migration, profile_ops
-from webui.core.errors import NotFound, ValidationFailed
+from webui.errors import NotFound, ValidationFailed
 from webui.core.vault import is_secret_obj
 
 from .core_helpers import HOSTILE_KEY, new_vault, read_config, service, write_config

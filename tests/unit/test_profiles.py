@@ -3,7 +3,7 @@
 import pytest
 
 from webui.core import profiles
-from webui.core.errors import Conflict, NotFound, ValidationFailed
+from webui.errors import Conflict, NotFound, ValidationFailed
 
 from .core_helpers import profile
 

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from webui.core import errors as E
+from webui import errors as E
 from webui.providers import get_adapter
 from webui.providers.transport import extract_message, parse_retry_after
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from webui.core import errors as E
+from webui import errors as E
 from webui.providers import get_adapter
 from webui.providers.openai_compat import azure_api_version, azure_endpoint, is_azure
 

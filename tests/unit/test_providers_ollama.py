@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from webui.core import errors as E
+from webui import errors as E
 from webui.providers import get_adapter
 
 from .provider_helpers import MESSAGES, call_for, split_stream

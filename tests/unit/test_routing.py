@@ -5,7 +5,7 @@ from types import SimpleNamespace
 import pytest
 
 from webui.core import routing
-from webui.core.errors import NotFound
+from webui.errors import NotFound
 
 SETTINGS = {
     "llm_profiles": [{"id": "a"}, {"id": "b"}, {"id": "c"}],

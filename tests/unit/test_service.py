@@ -7,7 +7,7 @@ import os
 import pytest
 
 from webui.core import credentials, profile_ops
-from webui.core.errors import Conflict, DesktopError, SecretUnreadable, ValidationFailed
+from webui.errors import Conflict, DesktopError, SecretUnreadable, ValidationFailed
 
 from .core_helpers import HOSTILE_KEY, env_with_key, read_config, service, write_config
 

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from webui.core.errors import NotFound, ValidationFailed
+from webui.errors import NotFound, ValidationFailed
 from webui.core.sessions import SessionStore
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from webui.core.errors import MalformedResponse
+from webui.errors import MalformedResponse
 from webui.providers.sse import Event, iter_lines, iter_ndjson, iter_sse
 
 

@@ -10,7 +10,7 @@ import textwrap
 import pytest
 
 from webui.core import fileio
-from webui.core.errors import ConfigCorrupt, Conflict
+from webui.errors import ConfigCorrupt, Conflict
 from webui.core.store import BACKUPS_KEPT, ConfigStore
 
 from .core_helpers import HOSTILE_KEY, mode, read_config, write_config

@@ -12,7 +12,7 @@ import time
 import uuid
 from datetime import datetime, timezone
 
-from .errors import ConfigCorrupt, NotFound, ValidationFailed
+from ..errors import ConfigCorrupt, NotFound, ValidationFailed
 from .fileio import atomic_write_bytes, ensure_private_dir, file_lock
 from .paths import AUTH_FILE
 from .throttle import LoginThrottle  # noqa: F401  (the web layer imports it from here)

@@ -4,7 +4,7 @@ import threading
 from dataclasses import dataclass
 
 from . import credentials, gateway, profiles, routing
-from .errors import BadRequest, NotFound, ValidationFailed
+from ..errors import BadRequest, NotFound, ValidationFailed
 from .streaming import ReplyStream
 
 MAX_MESSAGE = 100_000

@@ -2,7 +2,7 @@
 
 from . import gateway, routing
 from .chat_service import stream_source
-from .errors import NotFound, ValidationFailed
+from ..errors import NotFound, ValidationFailed
 
 ROLE_PREFIX = "role:"
 MESSAGE_ROLES = ("system", "developer", "user", "assistant", "tool")

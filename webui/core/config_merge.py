@@ -3,7 +3,7 @@
 import copy
 
 from . import credentials, profiles
-from .errors import ValidationFailed
+from ..errors import ValidationFailed
 from .service import LEGACY_SECRET_FIELDS, OTHER_SECRET_FIELDS
 from .vault import is_secret_obj
 

@@ -2,8 +2,8 @@
 
 import os
 
-from .catalog import PROVIDERS, SECRET_FIELDS, canonical_provider
-from .errors import MissingCredential, NotFound, SecretUnreadable, ValidationFailed
+from ..catalog import PROVIDERS, SECRET_FIELDS, canonical_provider
+from ..errors import MissingCredential, NotFound, SecretUnreadable, ValidationFailed
 from .profiles import ID_RE, URL_RE
 from .vault import is_secret_obj
 

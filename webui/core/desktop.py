@@ -7,7 +7,7 @@ import threading
 import time
 import xmlrpc.client
 
-from .errors import DesktopError
+from ..errors import DesktopError
 from .supervisor_rpc import TRANSPORT_ERRORS, Endpoint, describe_transport_error, resolve_url
 
 # provider -> how it drives the desktop app. "key" is the legacy field that gets the provider's key,

@@ -1,7 +1,7 @@
 """The game-master API's configuration use cases: replace profiles, replace roles, import a game config."""
 
 from . import migration, profiles, roles
-from .errors import ValidationFailed
+from ..errors import ValidationFailed
 
 LIST_KEYS = ("profiles", "llm_profiles")
 ROLE_KEYS = ("roles", "llm_roles", "characters")

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 from ..providers import get_adapter
 from ..providers.base import StreamEnd
-from .errors import ProviderError, ProviderTimeout, Unreachable, WebUIError
+from ..errors import ProviderError, ProviderTimeout, Unreachable, WebUIError
 
 
 @dataclass

@@ -7,7 +7,7 @@ import time
 from cryptography.fernet import Fernet
 
 from . import paths
-from .errors import SecretUnreadable, WebUIError
+from ..errors import SecretUnreadable, WebUIError
 from .fileio import atomic_write_bytes, ensure_private_dir, fsync_dir
 from .store import ConfigStore
 from .vault import PENDING_KEY_FILE, Vault, is_secret_obj, write_key_file

@@ -5,7 +5,7 @@ import string
 
 import requests
 
-from .errors import MalformedResponse, ProviderRequestError, ProviderTimeout, Unreachable, ValidationFailed
+from ..errors import MalformedResponse, ProviderRequestError, ProviderTimeout, Unreachable, ValidationFailed
 from .profiles import URL_RE
 
 KEY_ALPHABET = string.ascii_lowercase + string.digits

@@ -4,8 +4,8 @@ import json
 import re
 
 from . import credentials, profiles
-from .catalog import PROVIDERS, SECRET_FIELDS, canonical_provider
-from .errors import ValidationFailed
+from ..catalog import PROVIDERS, SECRET_FIELDS, canonical_provider
+from ..errors import ValidationFailed
 from .roles import normalize_roles, roles_of
 
 # (provider, legacy key field): the flat fields a single-provider Triplo config keeps its keys in.

@@ -3,7 +3,7 @@
 import copy
 
 from . import credentials, profiles
-from .errors import ValidationFailed
+from ..errors import ValidationFailed
 from .service import require_desktop_capable
 
 

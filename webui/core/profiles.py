@@ -4,8 +4,8 @@ import math
 import re
 import uuid
 
-from .catalog import PARAMS, PROVIDERS, canonical_provider
-from .errors import Conflict, NotFound, ValidationFailed
+from ..catalog import PARAMS, PROVIDERS, canonical_provider
+from ..errors import Conflict, NotFound, ValidationFailed
 
 FIELD_ORDER = (
     "id", "name", "provider", "model", "credential_id", "api_key_ref", "base_url",

@@ -1,8 +1,8 @@
 """Provider calls of the configuration plan: model lists (cached) and connection tests, for saved or unsaved values."""
 
 from . import credentials, profiles
-from .catalog import PROVIDERS, canonical_provider
-from .errors import MissingCredential, SecretUnreadable, ValidationFailed
+from ..catalog import PROVIDERS, canonical_provider
+from ..errors import MissingCredential, SecretUnreadable, ValidationFailed
 from .profiles import ID_RE, URL_RE
 
 FORM_FIELDS = ("provider", "base_url", "api_key", "url", "token", "credential_id")

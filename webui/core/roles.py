@@ -2,7 +2,7 @@
 
 import re
 
-from .errors import ValidationFailed
+from ..errors import ValidationFailed
 
 ROLE_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 

@@ -1,7 +1,7 @@
 """Role -> profile resolution, prompt building and reply metadata for chats and redraws."""
 
 from . import roles
-from .errors import NotFound
+from ..errors import NotFound
 
 # Role fields that may carry the character's instructions, in order of precedence.
 PROMPT_FIELDS = ("system_prompt", "prompt", "instructions")

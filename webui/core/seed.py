@@ -10,8 +10,8 @@ from typing import NamedTuple
 from cryptography.fernet import Fernet
 
 from . import desktop, migration, profiles
-from .catalog import PROVIDERS, canonical_provider
-from .errors import ValidationFailed, WebUIError
+from ..catalog import PROVIDERS, canonical_provider
+from ..errors import ValidationFailed, WebUIError
 from .service import WEBUI_KEYS, ConfigService
 from .store import load_template
 

@@ -7,8 +7,8 @@ import os
 import threading
 
 from . import credentials, migration, profiles
-from .catalog import PROVIDERS
-from .errors import DesktopError, ValidationFailed
+from ..catalog import PROVIDERS
+from ..errors import DesktopError, ValidationFailed
 from .paths import config_dir as default_config_dir
 from .store import ConfigStore
 from .vault import Vault, is_secret_obj, mask

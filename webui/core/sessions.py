@@ -8,7 +8,7 @@ import threading
 import uuid
 from datetime import datetime, timezone
 
-from .errors import ConfigCorrupt, NotFound, ValidationFailed
+from ..errors import ConfigCorrupt, NotFound, ValidationFailed
 
 SCHEMA_VERSION = 1
 MAX_TITLE = 200

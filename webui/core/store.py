@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass
 
 from . import paths
-from .errors import ConfigCorrupt, Conflict
+from ..errors import ConfigCorrupt, Conflict
 from .fileio import atomic_write_bytes, ensure_private_dir, file_lock
 
 BACKUPS_KEPT = 10

@@ -5,7 +5,7 @@ import logging
 import queue
 import threading
 
-from .errors import WebUIError
+from ..errors import WebUIError
 
 log = logging.getLogger("webui.chat")
 

@@ -6,7 +6,7 @@ import time
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from . import paths
-from .errors import SecretUnreadable, WebUIError
+from ..errors import SecretUnreadable, WebUIError
 from .fileio import atomic_write_bytes, ensure_private_dir
 
 # Public provider prefixes a hint may show: they identify the kind of key, not the key.

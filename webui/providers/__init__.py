@@ -1,6 +1,6 @@
 """Provider adapters: ADAPTERS maps each canonical provider id to its (stateless, shared) adapter."""
 
-from ..core.errors import NotFound
+from ..errors import NotFound
 from .anthropic import AnthropicAdapter
 from .gemini import GeminiAdapter
 from .ollama import OllamaAdapter
@@ -11,7 +11,7 @@ ADAPTERS = {a.id: a for a in (OpenAIAdapter(), OpenRouterAdapter(), AnthropicAda
 
 
 def get_adapter(provider_id):
-    """The adapter for a canonical provider id (aliases are resolved by core.catalog); NotFound otherwise."""
+    """The adapter for a canonical provider id (aliases are resolved by webui.catalog); NotFound otherwise."""
     try:
         return ADAPTERS[provider_id]
     except (KeyError, TypeError):

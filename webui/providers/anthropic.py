@@ -1,6 +1,6 @@
 """Anthropic Messages API: x-api-key auth, top-level system prompt, named SSE events, cursor model list."""
 
-from ..core.errors import MalformedResponse
+from ..errors import MalformedResponse
 from . import sse, transport
 from .base import ProviderAdapter, finish_body, merge_turns, split_system, usage
 

@@ -4,7 +4,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-from ..core.errors import MissingCredential, WebUIError
+from ..errors import MissingCredential, WebUIError
 from . import sse, transport
 from .redact import scrub
 

@@ -2,7 +2,7 @@
 
 from urllib.parse import quote
 
-from ..core.errors import MalformedResponse, ProviderRequestError
+from ..errors import MalformedResponse, ProviderRequestError
 from . import sse, transport
 from .base import ProviderAdapter, finish_body, merge_turns, split_system, usage
 

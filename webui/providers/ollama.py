@@ -1,6 +1,6 @@
 """Ollama's native API: /api/chat (JSON or NDJSON stream), /api/tags; an optional Bearer token."""
 
-from ..core.errors import MalformedResponse, ModelNotFound
+from ..errors import MalformedResponse, ModelNotFound
 from . import sse
 from .base import ProviderAdapter, finish_body, usage
 

@@ -3,7 +3,7 @@
 import os
 from urllib.parse import parse_qs, quote, urlsplit
 
-from ..core.errors import MalformedResponse
+from ..errors import MalformedResponse
 from . import sse, transport
 from .base import ProviderAdapter, finish_body, usage
 

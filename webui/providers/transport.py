@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import requests
 import urllib3
 
-from ..core import errors as E
+from .. import errors as E
 from .redact import redact_headers, redact_url, scrub
 
 log = logging.getLogger("webui.providers")

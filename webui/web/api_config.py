@@ -16,8 +16,9 @@ truthfully as `"desktop": {"result": "restarted"|"failed"|"skipped", "pid", "mes
 
 from flask import Blueprint, request, url_for
 
-from ..core import catalog, config_merge, credentials, local_llm, profile_ops, profiles, provider_ops
-from ..core.errors import ValidationFailed, WebUIError
+from .. import catalog
+from ..core import config_merge, credentials, local_llm, profile_ops, profiles, provider_ops
+from ..errors import ValidationFailed, WebUIError
 from . import openapi
 from .common import answer, expected_revision, json_body, services
 

@@ -4,7 +4,7 @@ from flask import Blueprint, request
 
 from ..core import game_ops, profile_ops, routing
 from ..core.chat_service import parse_chat_body
-from ..core.errors import BadRequest, NotFound, ValidationFailed
+from ..errors import BadRequest, NotFound, ValidationFailed
 from .chat_common import chat, ensure_chat, event_stream
 from .common import answer, json_body, services
 

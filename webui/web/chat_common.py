@@ -7,7 +7,7 @@ import threading
 from flask import Response, current_app
 
 from ..core.chat_service import ChatService
-from ..core.errors import WebUIError
+from ..errors import WebUIError
 from ..core.paths import SESSIONS_DB
 from ..core.sessions import SessionStore
 

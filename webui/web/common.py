@@ -4,7 +4,7 @@ import json
 
 from flask import current_app, jsonify, request
 
-from ..core.errors import BadRequest, WebUIError
+from ..errors import BadRequest, WebUIError
 
 API_PREFIXES = ("/api/", "/v1/", "/sessions/")
 

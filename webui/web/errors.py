@@ -5,7 +5,7 @@ import logging
 from flask import render_template, request
 from werkzeug.exceptions import HTTPException
 
-from ..core.errors import WebUIError
+from ..errors import WebUIError
 from .common import answer, is_api_request
 
 log = logging.getLogger("webui.errors")

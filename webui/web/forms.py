@@ -2,7 +2,7 @@
 
 import json
 
-from ..core.catalog import PARAMS
+from ..catalog import PARAMS
 
 # Desktop settings edited by the Preferences, Voice & Audio and Display & UI tabs (types from
 # config-template.json). Each field: (key, label, kind, extra); kinds: bool, string, choice, number, secret.
@@ -53,7 +53,7 @@ SHORT_LABELS = {"custom": "OpenAI-compatible"}
 
 def provider_label(provider):
     """A provider's short display name."""
-    from ..core.catalog import PROVIDERS
+    from ..catalog import PROVIDERS
 
     return SHORT_LABELS.get(provider) or PROVIDERS.get(provider, {}).get("label") or str(provider)
 

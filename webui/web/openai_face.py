@@ -9,7 +9,7 @@ from flask import Blueprint, Response
 from werkzeug.exceptions import HTTPException
 
 from ..core import completions
-from ..core.errors import ValidationFailed, WebUIError
+from ..errors import ValidationFailed, WebUIError
 from .chat_common import chat
 from .common import answer, json_body, services
 

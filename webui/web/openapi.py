@@ -4,7 +4,7 @@ import copy
 import re
 from dataclasses import dataclass, field
 
-from ..core.catalog import PROVIDERS
+from ..catalog import PROVIDERS
 
 
 @dataclass(frozen=True)

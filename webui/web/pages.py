@@ -6,8 +6,9 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from ..core import catalog, credentials, profile_ops, profiles, provider_ops
-from ..core.errors import Conflict, DesktopError, ValidationFailed
+from .. import catalog
+from ..core import credentials, profile_ops, profiles, provider_ops
+from ..errors import Conflict, DesktopError, ValidationFailed
 from . import forms
 from .auth_views import _safe_next
 from .common import services

@@ -3,8 +3,8 @@
 from flask import Blueprint, flash, redirect, request, url_for
 
 from ..core import game_ops
-from ..core.catalog import PROVIDERS
-from ..core.errors import NotFound, WebUIError
+from ..catalog import PROVIDERS
+from ..errors import NotFound, WebUIError
 from .chat_common import chat
 from .common import services
 

@@ -8,7 +8,7 @@ import secrets
 from flask import g, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 
-from ..core.errors import WebUIError
+from ..errors import WebUIError
 from .common import is_api_request, services
 
 PUBLIC_ENDPOINTS = {"auth.login", "static", "health.healthz"}

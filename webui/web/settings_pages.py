@@ -4,7 +4,7 @@ from flask import current_app, flash, redirect, request, session, url_for
 from jinja2 import TemplateNotFound
 
 from ..core import config_merge, local_llm, profiles
-from ..core.errors import ProviderError, ValidationFailed
+from ..errors import ProviderError, ValidationFailed
 from ..core.store import load_template
 from ..core.vault import mask
 from . import forms
