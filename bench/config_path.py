@@ -72,13 +72,11 @@ def bench_write_floor(config_dir, count, budget):
 
 
 def bench_render(config_dir, count, budget):
-    """Time GET / (API & Models) with a logged-in test client; None when the pages have not landed."""
+    """Time GET / (API & Models) with a logged-in test client."""
     from webui import create_app
 
     env = bench_env(config_dir)
     app = create_app({"TESTING": True, "CONFIG_DIR": str(config_dir), "ENVIRON": env})
-    if "pages" not in app.blueprints:
-        return None
     client = app.test_client()
     login = client.post("/login", data={"username": "admin", "password": BENCH_PASSWORD})
     assert login.status_code in (200, 302, 303), login.status_code
@@ -118,10 +116,7 @@ def main():
             print(f"  save   ms  {pct(saves)}")
             print(f"  (I/O floor: atomic write + fsync of the same bytes, ms  {pct(bench_write_floor(tmp, args.saves, args.budget))})")
             renders = bench_render(tmp, args.renders, args.budget)
-            if renders is None:
-                print("  render: skipped (the pages blueprint, webui/web/pages.py, has not landed yet)")
-            else:
-                print(f"  render ms  {pct(renders)}")
+            print(f"  render ms  {pct(renders)}")
             p50[n] = (percentile(saves, 50), renders and percentile(renders, 50))
     base = sizes[0]
     print(f"\ngrowth of p50 relative to N={base}:")

@@ -19,9 +19,13 @@ _OPENAI_LIMITS = {
 
 _API_KEY = {"name": "api_key", "label": "API key", "secret": True}
 
+# Each provider row: label (full), short_label (badges, header), blurb (one plain sentence for the picker), the
+# rest drives validation, credentials, defaults and the desktop projection.
 PROVIDERS = {
     "open_ai": {
         "label": "OpenAI",
+        "short_label": "OpenAI",
+        "blurb": "GPT models. Needs an API key from platform.openai.com.",
         "requires": ["model", "api_key"],
         "credential_fields": [_API_KEY],
         "env_var": "OPENAI_API_KEY",
@@ -33,6 +37,8 @@ PROVIDERS = {
     },
     "open_router": {
         "label": "OpenRouter",
+        "short_label": "OpenRouter",
+        "blurb": "Hundreds of models behind one key from openrouter.ai.",
         "requires": ["model", "api_key"],
         "credential_fields": [_API_KEY],
         "env_var": "OPENROUTER_API_KEY",
@@ -44,6 +50,8 @@ PROVIDERS = {
     },
     "anthropic": {
         "label": "Anthropic",
+        "short_label": "Anthropic",
+        "blurb": "Claude models. Needs an API key from console.anthropic.com.",
         "requires": ["model", "api_key"],
         "credential_fields": [_API_KEY],
         "env_var": "ANTHROPIC_API_KEY",
@@ -55,6 +63,8 @@ PROVIDERS = {
     },
     "gemini": {
         "label": "Google Gemini",
+        "short_label": "Google Gemini",
+        "blurb": "Google's Gemini models. Usable for roles and chat; it cannot drive the desktop app.",
         "requires": ["model", "api_key"],
         "credential_fields": [_API_KEY],
         "env_var": "GEMINI_API_KEY",
@@ -66,6 +76,8 @@ PROVIDERS = {
     },
     "ollama": {
         "label": "Ollama",
+        "short_label": "Ollama",
+        "blurb": "Models running on your own machine or server. Needs the server URL.",
         "requires": ["model", "url"],
         "credential_fields": [
             {"name": "url", "label": "Server URL", "secret": False, "default": "http://localhost:11434"},
@@ -80,6 +92,8 @@ PROVIDERS = {
     },
     "custom": {
         "label": "OpenAI-compatible (LM Studio, llama.cpp, vLLM, Azure)",
+        "short_label": "OpenAI-compatible",
+        "blurb": "Any OpenAI-compatible server: LM Studio, llama.cpp, vLLM, Azure OpenAI. Needs its base URL.",
         "requires": ["model", "base_url"],
         "credential_fields": [dict(_API_KEY, label="API key (optional)")],
         "env_var": None,
@@ -125,6 +139,8 @@ def public_catalog():
         out.append({
             "id": pid,
             "label": spec["label"],
+            "short_label": spec["short_label"],
+            "blurb": spec["blurb"],
             "requires": spec["requires"],
             "credential_fields": spec["credential_fields"],
             "env_var": spec["env_var"],

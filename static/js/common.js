@@ -162,8 +162,8 @@
 
   /* The short provider name used in badges and the header. */
   function providerLabel(id) {
-    const el = document.getElementById("provider-labels");
-    try { return (el && JSON.parse(el.textContent)[id]) || id; } catch (_) { return id; }
+    const spec = catalog().find((p) => p.id === id);
+    return (spec && spec.short_label) || id;
   }
 
   window.Triplo = { providerLabel, api, messageOf, setStatus, errorText, fieldContainer, clearFieldErrors, showFieldErrors,

@@ -6,7 +6,8 @@
   if (!form) return;
   const status = form.querySelector("[data-form-status]");
   const extra = form.querySelector("[data-json-object]");
-  const PARAMS = ["temperature", "top_p", "presence_penalty", "frequency_penalty", "max_tokens", "context_window"];
+  // The tuning parameters: the inputs the page rendered from the catalog (webui/catalog.py PARAMS).
+  const PARAMS = Array.from(new Set(Array.from(form.querySelectorAll("[data-param]"), (el) => el.dataset.param)));
 
   /* null when the text is fine, else the message shown under the field. */
   function extraProblem(text) {

@@ -118,22 +118,6 @@ def test_roles_tab_renders(pages):
     assert "Roles &amp; Chat" in page or "Roles & Chat" in page
 
 
-def test_roles_tab_says_plainly_when_it_is_not_there_yet(pages, monkeypatch):
-    from jinja2 import TemplateNotFound
-
-    env = pages.app.jinja_env
-    real = env.get_template
-
-    def without_roles(name, *args, **kwargs):
-        if name == "roles.html":
-            raise TemplateNotFound(name)
-        return real(name, *args, **kwargs)
-
-    monkeypatch.setattr(env, "get_template", without_roles)
-    page = text(pages.get("/roles"))
-    assert "This tab is coming soon." in page
-
-
 # ---- CSRF ------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("path", ["/profiles", "/multi-provider", "/restart", "/preferences", "/local-llm",

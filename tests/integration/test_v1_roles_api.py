@@ -52,12 +52,29 @@ def test_profiles_replace_list_add_delete(game):
     assert game.http.delete(f"{game.base}/api/v1/profiles/alpha").status_code == 409  # active: name another
 
 
+DESKTOP_FIELDS = {"result", "pid", "message"}  # SPEC §4: the truthful restart outcome, one shape everywhere
+
+
+def test_v1_writes_answer_the_desktop_outcome_as_the_config_api_does(game):
+    body = {"provider": "open_router", "model": "x/y", "api_key_ref": "DELTA_KEY"}
+    v1 = game.http.post(f"{game.base}/api/v1/profiles/add?restart=false", json=dict(body, id="delta", name="Delta"))
+    config = game.http.post(f"{game.base}/api/llm/profiles?restart=false", json=dict(body, id="eps", name="Eps"))
+    assert v1.status_code == config.status_code == 201, (v1.text, config.text)
+    assert set(v1.json()["desktop"]) == DESKTOP_FIELDS and v1.json()["desktop"] == config.json()["desktop"]
+    assert v1.json()["desktop"]["result"] == "skipped" and "restart=false" in v1.json()["desktop"]["message"]
+    deleted = game.http.delete(f"{game.base}/api/v1/profiles/delta").json()["desktop"]
+    assert deleted == game.http.delete(f"{game.base}/api/llm/profiles/eps").json()["desktop"]
+    assert set(deleted) == DESKTOP_FIELDS and deleted["result"] == "skipped"
+    assert "nothing the desktop app reads changed" in deleted["message"]  # not the active profile
+
+
 def test_replace_all_drops_the_rest_and_clears_references(game):
     body = {"profiles": [{"id": "beta", "name": "Beta Local", "provider_type": "local_openai", "model": "llama-3",
                           "base_url": game.fakes.b.base_url}]}
     r = game.http.post(f"{game.base}/api/v1/profiles?restart=false", json=body)
     assert r.status_code == 200, r.text
     assert [p["id"] for p in r.json()["profiles"]] == ["beta"] and r.json()["active_llm_profile"] == "beta"
+    assert set(r.json()["desktop"]) == DESKTOP_FIELDS and r.json()["desktop"]["result"] == "skipped"
     roles = {x["id"]: x for x in game.http.get(f"{game.base}/api/v1/roles").json()["roles"]}
     assert roles["npc"]["ai_config"]["profile_id"] == "beta" and roles["bard"]["ai_config"]["profile_id"] is None
 
@@ -93,6 +110,7 @@ def test_import_game_config(game, how):
     assert r.status_code == 200, r.text
     assert r.json()["profiles"] == ["story", "local"] and r.json()["roles"] == ["gm", "thief"]
     assert r.json()["active_llm_profile"] == "story"
+    assert set(r.json()["desktop"]) == DESKTOP_FIELDS and r.json()["desktop"]["result"] == "skipped"
     roles = {x["id"]: x for x in game.http.get(f"{game.base}/api/v1/roles").json()["roles"]}
     assert roles["gm"]["ai_config"]["profile_id"] == "story" and "npc" in roles  # merged by id
     config = game.http.get(f"{game.base}/api/config").json()["settings"]

@@ -20,11 +20,11 @@ from .. import catalog
 from ..core import config_merge, credentials, local_llm, profile_ops, profiles, provider_ops
 from ..errors import ValidationFailed, WebUIError
 from . import openapi
-from .common import answer, expected_revision, json_body, services
+from .common import answer, desktop_outcome, expected_revision, json_body, restart_flag, services
 
 bp = Blueprint("api_config", __name__)
 
-TRUE = ("1", "true", "yes", "on")
+TRUE = ("1", "true", "yes", "on")  # ?refresh=
 
 
 class RestartFailed(WebUIError):
@@ -38,19 +38,6 @@ def _svc():
     return services().config
 
 
-def _restart():
-    """`?restart=false` skips restarting the desktop app."""
-    return request.args.get("restart", "true").strip().lower() in TRUE
-
-
-def _desktop(outcome):
-    """The desktop outcome of a write; None from the core means nothing the desktop app reads changed."""
-    if outcome is not None:
-        return outcome
-    reason = "restart=false was given" if not _restart() else "nothing the desktop app reads changed"
-    return {"result": "skipped", "pid": None, "message": f"The desktop app was not restarted: {reason}."}
-
-
 def _payload(body, nested=None):
     """The write's data without the revision (and unwrapped from {"profile": …} when a GET answer is sent back)."""
     if nested and isinstance(body.get(nested), dict):
@@ -59,7 +46,7 @@ def _payload(body, nested=None):
 
 
 def _profile_answer(view, desktop, revision, status=200):
-    response = answer({"profile": view, "desktop": _desktop(desktop), "revision": revision}, status, revision)
+    response = answer({"profile": view, "desktop": desktop_outcome(desktop), "revision": revision}, status, revision)
     if status == 201:
         response.headers["Location"] = url_for(".profile_get", profile_id=view["id"])
     return response
@@ -89,9 +76,9 @@ def config_post():
         raise ValidationFailed({"settings": "is required (a partial or whole settings object)"})
     svc = _svc()
     _, desktop, _rev = svc.mutate(lambda s: config_merge.merge(s, body["settings"], svc.vault),
-                                  expected_revision(body), _restart())
+                                  expected_revision(body), restart_flag())
     view = svc.config_view()
-    view["desktop"] = _desktop(desktop)
+    view["desktop"] = desktop_outcome(desktop)
     return answer(view, revision=view["revision"])
 
 
@@ -125,7 +112,7 @@ def profiles_create():
     """Create a profile (201, Location); inline api_key/token/url go to its credential."""
     body = json_body()
     payload = {k: v for k, v in _payload(body, "profile").items() if k != "credential"}
-    view, desktop, rev = profile_ops.create_profile(_svc(), payload, expected_revision(body), _restart())
+    view, desktop, rev = profile_ops.create_profile(_svc(), payload, expected_revision(body), restart_flag())
     return _profile_answer(view, desktop, rev, 201)
 
 
@@ -144,7 +131,7 @@ def profile_update(profile_id):
     body = json_body()
     view, desktop, rev = profile_ops.update_profile(_svc(), profile_id, _payload(body, "profile"),
                                                     partial=request.method == "PATCH",
-                                                    revision=expected_revision(body), restart=_restart())
+                                                    revision=expected_revision(body), restart=restart_flag())
     return _profile_answer(view, desktop, rev)
 
 
@@ -153,8 +140,8 @@ def profile_delete(profile_id):
     """Delete; the active profile only with `new_active_id` (query or body), else 409."""
     body = json_body(required=False)
     new_active = request.args.get("new_active_id") or body.get("new_active_id")
-    _, desktop, rev = profile_ops.delete_profile(_svc(), profile_id, new_active, expected_revision(body), _restart())
-    return answer({"deleted": profile_id, "desktop": _desktop(desktop), "revision": rev}, revision=rev)
+    _, desktop, rev = profile_ops.delete_profile(_svc(), profile_id, new_active, expected_revision(body), restart_flag())
+    return answer({"deleted": profile_id, "desktop": desktop_outcome(desktop), "revision": rev}, revision=rev)
 
 
 @bp.post("/api/llm/profiles/<profile_id>/duplicate")
@@ -180,7 +167,7 @@ def profile_activate():
     body = json_body()
     if not isinstance(body.get("id"), str) or not body["id"]:
         raise ValidationFailed({"id": "is required: the id of the profile to activate"})
-    view, desktop, rev = profile_ops.activate_profile(_svc(), body["id"], expected_revision(body), _restart())
+    view, desktop, rev = profile_ops.activate_profile(_svc(), body["id"], expected_revision(body), restart_flag())
     return _profile_answer(view, desktop, rev)
 
 
@@ -200,8 +187,8 @@ def credential_put(credential_id):
     """Set fields of a credential: a new secret replaces, an omitted or masked one is kept, null removes."""
     body = json_body()
     payload = {k: v for k, v in _payload(body).items() if not config_merge.is_masked(v)}
-    view, desktop, rev = profile_ops.set_credential(_svc(), credential_id, payload, expected_revision(body), _restart())
-    return answer({"credential_id": credential_id, "credential": view, "desktop": _desktop(desktop), "revision": rev},
+    view, desktop, rev = profile_ops.set_credential(_svc(), credential_id, payload, expected_revision(body), restart_flag())
+    return answer({"credential_id": credential_id, "credential": view, "desktop": desktop_outcome(desktop), "revision": rev},
                   revision=rev)
 
 
@@ -209,8 +196,8 @@ def credential_put(credential_id):
 def credential_delete(credential_id):
     """Remove a credential (refused while the active profile needs it)."""
     body = json_body(required=False)
-    _, desktop, rev = profile_ops.delete_credential(_svc(), credential_id, expected_revision(body), _restart())
-    return answer({"deleted": credential_id, "desktop": _desktop(desktop), "revision": rev}, revision=rev)
+    _, desktop, rev = profile_ops.delete_credential(_svc(), credential_id, expected_revision(body), restart_flag())
+    return answer({"deleted": credential_id, "desktop": desktop_outcome(desktop), "revision": rev}, revision=rev)
 
 
 # ---- provider calls --------------------------------------------------------------------------------------
@@ -263,8 +250,8 @@ def local_llm_key():
     body = json_body(required=False)
     persist, key, desktop, rev = _persist_flag(body), local_llm.new_key(), None, None
     if persist:
-        _, desktop, rev = _svc().mutate(lambda s: s.update(llm_key=key), expected_revision(body), _restart())
-    return answer({"llm_key": key, "persisted": persist, "desktop": _desktop(desktop), "revision": rev}, revision=rev)
+        _, desktop, rev = _svc().mutate(lambda s: s.update(llm_key=key), expected_revision(body), restart_flag())
+    return answer({"llm_key": key, "persisted": persist, "desktop": desktop_outcome(desktop), "revision": rev}, revision=rev)
 
 
 @bp.post("/api/local-llm/models")
@@ -274,8 +261,8 @@ def local_llm_models():
     persist = _persist_flag(body)
     names, desktop, rev = local_llm.list_models(body.get("url"), body.get("token")), None, None
     if persist:
-        _, desktop, rev = _svc().mutate(lambda s: s.update(ollama_models=names), expected_revision(body), _restart())
-    return answer({"models": names, "persisted": persist, "desktop": _desktop(desktop), "revision": rev}, revision=rev)
+        _, desktop, rev = _svc().mutate(lambda s: s.update(ollama_models=names), expected_revision(body), restart_flag())
+    return answer({"models": names, "persisted": persist, "desktop": desktop_outcome(desktop), "revision": rev}, revision=rev)
 
 
 @bp.get("/api/openapi.json")

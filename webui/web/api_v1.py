@@ -6,23 +6,21 @@ from ..core import game_ops, profile_ops, routing
 from ..core.chat_service import parse_chat_body
 from ..errors import BadRequest, NotFound, ValidationFailed
 from .chat_common import chat, ensure_chat, event_stream
-from .common import answer, json_body, services
+from .common import answer, desktop_outcome, json_body, restart_flag, services
 
 bp = Blueprint("api_v1", __name__)
 YAML_TYPES = ("application/x-yaml", "application/yaml", "text/yaml", "text/x-yaml", "application/json", "text/plain")
 
 
 def register(app):
-    """The API, the Roles & Chat form routes, and the app's session store (made once here)."""
-    from . import roles_ui
-
+    """The API and the app's session store and chat service (made once here)."""
     ensure_chat(app)
     app.register_blueprint(bp)
-    app.register_blueprint(roles_ui.bp)
 
 
-def _restart():
-    return request.args.get("restart", "true").lower() not in ("0", "false", "no")
+def _with_desktop(data):
+    """A write's answer with its `desktop` outcome in the one shape every write answers."""
+    return dict(data, desktop=desktop_outcome(data.get("desktop")))
 
 
 def _routes(*paths, **options):
@@ -49,23 +47,23 @@ def profiles_list():
 def profiles_replace():
     """Replace all profiles (seed/game field names accepted)."""
     body = json_body(kind=(dict, list))
-    data, revision = game_ops.replace_profiles(services().config, body, restart=_restart())
-    return answer(data, revision=revision)
+    data, revision = game_ops.replace_profiles(services().config, body, restart=restart_flag())
+    return answer(_with_desktop(data), revision=revision)
 
 
 @bp.post("/api/v1/profiles/add")
 def profiles_add():
     """Add one profile."""
-    view, desktop, revision = profile_ops.create_profile(services().config, json_body(), restart=_restart())
-    return answer({"profile": view, "desktop": desktop}, 201, revision)
+    view, desktop, revision = profile_ops.create_profile(services().config, json_body(), restart=restart_flag())
+    return answer(_with_desktop({"profile": view, "desktop": desktop}), 201, revision)
 
 
 @bp.delete("/api/v1/profiles/<profile_id>")
 def profiles_delete(profile_id):
     """Delete one profile (the active one only with ?new_active_id=)."""
     _, desktop, revision = profile_ops.delete_profile(services().config, profile_id,
-                                                      request.args.get("new_active_id"), restart=_restart())
-    return answer({"deleted": profile_id, "desktop": desktop}, revision=revision)
+                                                      request.args.get("new_active_id"), restart=restart_flag())
+    return answer(_with_desktop({"deleted": profile_id, "desktop": desktop}), revision=revision)
 
 
 # ---- roles ---------------------------------------------------------------------------------------
@@ -87,8 +85,8 @@ def roles_replace():
 @bp.post("/api/v1/roles/import")
 def roles_import():
     """Import a role/game config: raw YAML/JSON body, or a multipart file upload."""
-    summary, revision = game_ops.import_config(services().config, _document_text(), restart=_restart())
-    return answer(summary, revision=revision)
+    summary, revision = game_ops.import_config(services().config, _document_text(), restart=restart_flag())
+    return answer(_with_desktop(summary), revision=revision)
 
 
 def _document_text():

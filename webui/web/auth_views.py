@@ -14,7 +14,7 @@ def _safe_next(target):
     """Only same-site relative paths: no open redirect."""
     parts = urlsplit(target or "")
     if parts.scheme or parts.netloc or not (target or "").startswith("/") or target.startswith("//"):
-        return url_for("pages.index")
+        return url_for("models.index")
     return target
 
 

@@ -1,4 +1,4 @@
-"""Request helpers shared by every blueprint: services, JSON bodies, revisions, answers."""
+"""Request helpers shared by every blueprint: services, JSON bodies, revisions, ?restart=, desktop outcomes, answers."""
 
 import json
 
@@ -7,6 +7,7 @@ from flask import current_app, jsonify, request
 from ..errors import BadRequest, WebUIError
 
 API_PREFIXES = ("/api/", "/v1/", "/sessions/")
+NO_RESTART = ("0", "false", "no", "off")
 
 
 class UnsupportedMediaType(WebUIError):
@@ -57,6 +58,22 @@ def expected_revision(body=None):
     if isinstance(body, dict) and isinstance(body.get("revision"), str):
         return body["revision"]
     return None
+
+
+def restart_flag():
+    """`?restart=false` (or 0/no/off) skips restarting the desktop app; restarting is the default."""
+    return request.args.get("restart", "true").strip().lower() not in NO_RESTART
+
+
+def desktop_outcome(outcome):
+    """The `desktop` field of a write's answer: always {"result", "pid", "message"} (SPEC §4), never null.
+
+    The core answers None when it did not restart; the answer then says why it was skipped.
+    """
+    if outcome is not None:
+        return outcome
+    reason = "restart=false was given" if not restart_flag() else "nothing the desktop app reads changed"
+    return {"result": "skipped", "pid": None, "message": f"The desktop app was not restarted: {reason}."}
 
 
 def answer(data, status=200, revision=None):

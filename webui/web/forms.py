@@ -2,7 +2,7 @@
 
 import json
 
-from ..catalog import PARAMS
+from ..catalog import PARAMS, PROVIDERS
 
 # Desktop settings edited by the Preferences, Voice & Audio and Display & UI tabs (types from
 # config-template.json). Each field: (key, label, kind, extra); kinds: bool, string, choice, number, secret.
@@ -47,15 +47,11 @@ SETTINGS_TABS = {
     ]),
 }
 MAX_STRING = 200
-# Badges and the header need a short name; the catalog's label for "custom" lists example servers.
-SHORT_LABELS = {"custom": "OpenAI-compatible"}
 
 
 def provider_label(provider):
-    """A provider's short display name."""
-    from ..catalog import PROVIDERS
-
-    return SHORT_LABELS.get(provider) or PROVIDERS.get(provider, {}).get("label") or str(provider)
+    """A provider's short display name (badges, the header)."""
+    return PROVIDERS.get(provider, {}).get("short_label") or str(provider)
 
 
 def field_label(name):

@@ -4,7 +4,7 @@ import copy
 import re
 from dataclasses import dataclass, field
 
-from ..catalog import PROVIDERS
+from ..catalog import PARAMS, PROVIDERS
 
 
 @dataclass(frozen=True)
@@ -124,8 +124,7 @@ PROFILE_FIELDS = {
     "provider": {"type": "string", "description": f"one of {', '.join(PROVIDERS)} (or an alias)"},
     "model": {"type": "string", "maxLength": 200},
     "credential_id": _NULL_STR, "api_key_ref": _NULL_STR, "base_url": _NULL_STR,
-    "temperature": _NUM, "top_p": _NUM, "presence_penalty": _NUM, "frequency_penalty": _NUM,
-    "max_tokens": _INT, "context_window": _INT,
+    **{name: _INT if meta["type"] == "integer" else _NUM for name, meta in PARAMS.items()},
     "options": _obj({"json_mode": {"type": "boolean"}, "stream": {"type": "boolean"}}),
     "extra_params": _OBJ,
     "fallback_profile_ids": _STRINGS,

@@ -1,15 +1,16 @@
-"""The other tabs: desktop settings (Preferences, Voice & Audio, Display & UI), Local LLM, Access, Roles & Chat."""
+"""Desktop settings tabs: Preferences, Voice & Audio, Display & UI (one field table each) and Local LLM."""
 
-from flask import current_app, flash, redirect, request, session, url_for
-from jinja2 import TemplateNotFound
+from flask import Blueprint, flash, redirect, request, url_for
 
-from ..core import config_merge, local_llm, profiles
-from ..errors import ProviderError, ValidationFailed
+from .. import catalog
+from ..core import config_merge, local_llm
 from ..core.store import load_template
 from ..core.vault import mask
+from ..errors import ProviderError, ValidationFailed
 from . import forms
-from .common import services
-from .pages import bp, flash_desktop, render_page, svc
+from .layout import flash_desktop, render_page, svc
+
+bp = Blueprint("settings", __name__)
 
 
 def _settings_tab(tab):
@@ -44,10 +45,11 @@ for _tab, _path in (("preferences", "/preferences"), ("voice", "/voice"), ("disp
 # ---- Local LLM ---------------------------------------------------------------------------------------
 
 def _local_page(errors=None, url=None, status=200):
+    """The Local LLM tab (errors and the typed URL kept after a failed model refresh)."""
     settings, _ = svc().settings()
     return render_page("local_llm.html", "local", status, sync=bool(settings.get("sync_local_llm")),
                        key=mask(settings.get("llm_key") or ""), models=settings.get("ollama_models") or [],
-                       url=url if url is not None else (settings.get("ollama_url") or "http://localhost:11434"),
+                       url=url if url is not None else (settings.get("ollama_url") or catalog.PROVIDERS["ollama"]["default_base_url"]),
                        errors=errors or {})
 
 
@@ -91,78 +93,3 @@ def local_llm_models():
     flash(f"Found {len(names)} model{'s' if len(names) != 1 else ''} at {url}.", "success")
     flash_desktop(desktop)
     return redirect(url_for(".local_llm_page"))
-
-
-# ---- Access ------------------------------------------------------------------------------------------
-
-def _access_page(errors=None, created=None, values=None, status=200):
-    auth = services().auth
-    return render_page("access.html", "access", status, username=auth.username(), tokens=auth.list_tokens(),
-                       errors=errors or {}, created=created, values=values or {})
-
-
-@bp.get("/access")
-def access():
-    """Access: password, API tokens, restart."""
-    return _access_page()
-
-
-@bp.post("/access/password")
-def change_password():
-    """Change the web UI password; this session stays logged in, every other one ends."""
-    svc_all, form = services(), request.form
-    client = request.remote_addr or "unknown"
-    allowed, _retry, message = svc_all.throttle.check(client)
-    errors = {}
-    if not allowed:
-        errors["current_password"] = message
-    elif not svc_all.auth.verify_password(svc_all.auth.username(), form.get("current_password", "")):
-        svc_all.throttle.failure(client)
-        errors["current_password"] = "The current password is wrong."
-    elif form.get("new_password", "") != form.get("confirm_password", ""):
-        errors["confirm_password"] = "The two new passwords differ."
-    else:
-        try:
-            svc_all.auth.set_password(form.get("new_password", ""))
-        except ValidationFailed as exc:
-            errors["new_password"] = exc.fields.get("password", exc.message)
-    if errors:
-        return _access_page(errors, status=400)
-    session["pw"] = svc_all.auth.password_fingerprint()
-    flash("Password changed. Other sessions are logged out.", "success")
-    return redirect(url_for(".access"))
-
-
-@bp.post("/access/tokens")
-def create_token():
-    """Create an API token; its plaintext is in this one answer only (not redirected, never stored)."""
-    name = request.form.get("name", "")
-    try:
-        record, plaintext = services().auth.create_token(name)
-    except ValidationFailed as exc:
-        errors = {"token_name": exc.fields.get("name", exc.message)}
-        return _access_page(errors, values={"token_name": name}, status=400)
-    return _access_page(created={"name": record["name"], "token": plaintext}, status=201)
-
-
-@bp.post("/access/tokens/<token_id>/revoke")
-def revoke_token(token_id):
-    """Revoke an API token."""
-    services().auth.revoke_token(token_id)
-    flash("The API token was revoked.", "success")
-    return redirect(url_for(".access"))
-
-
-# ---- Roles & Chat ------------------------------------------------------------------------------------
-
-@bp.get("/roles")
-def roles():
-    """Roles & Chat: the roles work's template when it exists, else a plain 'coming' note."""
-    settings, _ = svc().settings()
-    context = {"profiles": list(profiles.profiles_of(settings)), "roles": list(settings.get("llm_roles") or [])}
-    try:
-        current_app.jinja_env.get_template("roles.html")
-        template = "roles.html"
-    except TemplateNotFound:
-        template = "roles_placeholder.html"
-    return render_page(template, "roles", **context)

@@ -1,4 +1,4 @@
-"""Roles & Chat tab: the page context for templates/roles.html and its form routes (the no-JS path, PRG)."""
+"""The Roles & Chat tab: roles table, sessions and chat pane, and their form routes (the no-JS path, PRG)."""
 
 from flask import Blueprint, flash, redirect, request, url_for
 
@@ -7,16 +7,17 @@ from ..catalog import PROVIDERS
 from ..errors import NotFound, WebUIError
 from .chat_common import chat
 from .common import services
+from .layout import render_page
 
-bp = Blueprint("roles_ui", __name__)
+bp = Blueprint("roles", __name__)
 SESSIONS_SHOWN = 30
 
 
-@bp.record_once
-def _jinja_global(state):
-    # roles.html renders with whatever context the page route passes; this lets it fetch its own.
-    state.app.jinja_env.globals["roles_chat_context"] = lambda: roles_page_context(
-        services().config, services().sessions, request.args)
+@bp.get("/roles")
+def index():
+    """Roles & Chat: the roles with their profiles, the sessions, and the chat of the chosen one."""
+    return render_page("roles.html", "roles", **roles_page_context(services().config, services().sessions,
+                                                                   request.args))
 
 
 def roles_page_context(svc, sessions, request_args):
@@ -87,8 +88,9 @@ def _message_view(message, by_id, names):
 # ---- form routes: post, then redirect back to the tab -------------------------------------------------
 
 def _back(session_id=None, role_id=None):
+    """Back to the tab, on the session and role the form was about."""
     args = {k: v for k, v in (("session", session_id), ("role", role_id)) if v}
-    return redirect(url_for("pages.roles", **args) + ("#chat-end" if session_id else ""))
+    return redirect(url_for(".index", **args) + ("#chat-end" if session_id else ""))
 
 
 def _attempt(action, success=None):

@@ -1,71 +1,16 @@
-"""Server-rendered pages: the API & Models tab (profile sidebar + editor) and the layout every tab shares."""
+"""The API & Models tab: profile sidebar and editor, and their no-JS form posts (post, redirect, get)."""
 
-import copy
-import logging
-from urllib.parse import urlsplit
-
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 
 from .. import catalog
 from ..core import credentials, profile_ops, profiles, provider_ops
 from ..errors import Conflict, DesktopError, ValidationFailed
 from . import forms
 from .auth_views import _safe_next
-from .common import services
+from .layout import flash_desktop, render_page, svc
 
-bp = Blueprint("pages", __name__)
-bp.add_app_template_filter(forms.provider_label, "provider_label")
-log = logging.getLogger("webui.pages")
-STATUS_TIMEOUT = 1.0  # seconds: the header must never wait long for supervisord
-STATE_LABELS = {"running": "running", "starting": "starting", "stopped": "stopped", "exited": "stopped",
-                "backoff": "failing", "fatal": "failing", "unknown": "not reachable", "unreachable": "not reachable"}
-
-
-def svc():
-    """The ConfigService."""
-    return services().config
-
-
-def desktop_state():
-    """The desktop app's state for the header, asked with a short timeout."""
-    quick = copy.copy(services().desktop)
-    quick.status_timeout = min(quick.status_timeout, STATUS_TIMEOUT)
-    try:
-        status = quick.status()
-    except Exception:  # the header is informational: never fail a page on it
-        log.exception("desktop status failed")
-        status = {"state": "unreachable", "message": "The desktop app's state could not be read."}
-    state = status.get("state") or "unknown"
-    return {"state": state, "label": STATE_LABELS.get(state, state), "message": status.get("message") or ""}
-
-
-def render_page(template, tab, status=200, **context):
-    """A tab inside the layout, with the header's active profile and desktop state."""
-    settings, _ = svc().settings()
-    active = svc().active_profile(settings)
-    header = None
-    if active:
-        header = {"name": active.get("name"), "model": active.get("model"),
-                  "provider": forms.provider_label(active["provider"])}
-    return render_template(template, tab=tab, header_active=header, desktop=desktop_state(),
-                           here=_here(), **context), status
-
-
-def _here():
-    """Where forms on this page return to: this page, or for a re-rendered POST the page it came from."""
-    if request.method == "GET":
-        return request.full_path.rstrip("?")
-    referrer = urlsplit(request.referrer or "")
-    if referrer.netloc != request.host:
-        return url_for(".index")
-    return _safe_next(referrer.path + (f"?{referrer.query}" if referrer.query else ""))
-
-
-def flash_desktop(outcome):
-    """Flash what happened to the desktop app, if anything."""
-    message = forms.desktop_message(outcome)
-    if message:
-        flash(*message)
+bp = Blueprint("models", __name__)
+DEFAULT_PROVIDER = next(iter(catalog.PROVIDERS))  # the catalog's first row: what a form without one falls back to
 
 
 def attempt(action):
@@ -81,8 +26,6 @@ def attempt(action):
         return None, {}, exc.message
 
 
-# ---- the API & Models tab ----------------------------------------------------------------------------
-
 def models_page(selected=None, new=None, values=None, errors=None, form_error=None, status=200):
     """Sidebar + editor for a stored profile (`selected`, default the active one) or a new one (`new` provider)."""
     settings, _ = svc().settings()
@@ -97,7 +40,7 @@ def models_page(selected=None, new=None, values=None, errors=None, form_error=No
         draft = dict(profiles.defaults_for(new), model=catalog.PROVIDERS[new]["defaults"]["model"],
                      name=profiles.unique_name(settings, catalog.PROVIDERS[new]["label"]))
         values = forms.profile_values(draft)
-    provider = catalog.canonical_provider((values or {}).get("provider")) or new or "open_ai"
+    provider = catalog.canonical_provider((values or {}).get("provider")) or new or DEFAULT_PROVIDER
     multi_setting = bool(settings.get("multi_provider_enabled"))
     return render_page(
         "api_models.html", "models", status, profiles=items, current=current, is_new=new is not None,
@@ -144,7 +87,7 @@ def create_profile():
         flash_desktop(result[1])
         return redirect(url_for(".profile", profile_id=result[0]["id"]))
     errors.update(parse_errors)
-    new = catalog.canonical_provider(payload["provider"]) or "open_ai"
+    new = catalog.canonical_provider(payload["provider"]) or DEFAULT_PROVIDER
     return models_page(new=new, values=forms.posted_values(request.form), errors=errors,
                        form_error=form_error, status=400)
 
@@ -237,13 +180,3 @@ def multi_provider():
     svc().mutate(lambda s: s.update(multi_provider_enabled=enabled), restart=False)
     flash("Multi-provider mode is " + ("on." if enabled else "off: you edit the active profile only."), "success")
     return redirect(url_for(".index"))
-
-
-@bp.post("/restart")
-def restart():
-    """The header's Restart button."""
-    flash_desktop(svc().restart())
-    return redirect(_safe_next(request.form.get("next")))
-
-
-from . import settings_pages  # noqa: E402,F401  (the other tabs register their routes on bp)
