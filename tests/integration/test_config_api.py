@@ -471,3 +471,16 @@ def test_a_script_with_basic_does_the_whole_flow(api, fake_provider):
                      headers={"If-Match": etag})
     assert saved.status_code == 200 and saved.json()["settings"]["language"] == "de"
     assert api.post(f"{base}/api/llm/profile/activate", json={"id": pid}).json()["desktop"]["result"] == "skipped"
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("", True), ("?restart=true", True), ("?restart=1", True), ("?restart=yes", True), ("?restart=on", True),
+    ("?restart=false", False), ("?restart=0", False), ("?restart=No", False), ("?restart=off", False),
+])
+def test_one_restart_flag_for_every_api(app, query, expected):
+    from webui.web.common import desktop_outcome, restart_flag
+
+    with app.test_request_context(f"/api/v1/profiles/add{query}"):
+        assert restart_flag() is expected
+        skipped = desktop_outcome(None)
+    assert set(skipped) == {"result", "pid", "message"} and skipped["result"] == "skipped"

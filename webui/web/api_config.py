@@ -140,7 +140,8 @@ def profile_delete(profile_id):
     """Delete; the active profile only with `new_active_id` (query or body), else 409."""
     body = json_body(required=False)
     new_active = request.args.get("new_active_id") or body.get("new_active_id")
-    _, desktop, rev = profile_ops.delete_profile(_svc(), profile_id, new_active, expected_revision(body), restart_flag())
+    _, desktop, rev = profile_ops.delete_profile(_svc(), profile_id, new_active, expected_revision(body),
+                                                 restart_flag())
     return answer({"deleted": profile_id, "desktop": desktop_outcome(desktop), "revision": rev}, revision=rev)
 
 
@@ -187,8 +188,10 @@ def credential_put(credential_id):
     """Set fields of a credential: a new secret replaces, an omitted or masked one is kept, null removes."""
     body = json_body()
     payload = {k: v for k, v in _payload(body).items() if not config_merge.is_masked(v)}
-    view, desktop, rev = profile_ops.set_credential(_svc(), credential_id, payload, expected_revision(body), restart_flag())
-    return answer({"credential_id": credential_id, "credential": view, "desktop": desktop_outcome(desktop), "revision": rev},
+    view, desktop, rev = profile_ops.set_credential(_svc(), credential_id, payload, expected_revision(body),
+                                                    restart_flag())
+    return answer({"credential_id": credential_id, "credential": view, "desktop": desktop_outcome(desktop),
+                   "revision": rev},
                   revision=rev)
 
 
@@ -251,7 +254,8 @@ def local_llm_key():
     persist, key, desktop, rev = _persist_flag(body), local_llm.new_key(), None, None
     if persist:
         _, desktop, rev = _svc().mutate(lambda s: s.update(llm_key=key), expected_revision(body), restart_flag())
-    return answer({"llm_key": key, "persisted": persist, "desktop": desktop_outcome(desktop), "revision": rev}, revision=rev)
+    return answer({"llm_key": key, "persisted": persist, "desktop": desktop_outcome(desktop), "revision": rev},
+                  revision=rev)
 
 
 @bp.post("/api/local-llm/models")
@@ -261,8 +265,10 @@ def local_llm_models():
     persist = _persist_flag(body)
     names, desktop, rev = local_llm.list_models(body.get("url"), body.get("token")), None, None
     if persist:
-        _, desktop, rev = _svc().mutate(lambda s: s.update(ollama_models=names), expected_revision(body), restart_flag())
-    return answer({"models": names, "persisted": persist, "desktop": desktop_outcome(desktop), "revision": rev}, revision=rev)
+        _, desktop, rev = _svc().mutate(lambda s: s.update(ollama_models=names), expected_revision(body),
+                                        restart_flag())
+    return answer({"models": names, "persisted": persist, "desktop": desktop_outcome(desktop), "revision": rev},
+                  revision=rev)
 
 
 @bp.get("/api/openapi.json")

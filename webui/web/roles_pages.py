@@ -2,7 +2,7 @@
 
 from flask import Blueprint, flash, redirect, request, url_for
 
-from ..core import game_ops
+from ..core import game_ops, routing
 from ..catalog import PROVIDERS
 from ..errors import NotFound, WebUIError
 from .chat_common import chat
@@ -22,8 +22,6 @@ def index():
 
 def roles_page_context(svc, sessions, request_args):
     """Everything roles.html shows, under one key: {"chat": {...}}."""
-    from ..core import routing
-
     settings, _ = svc.settings()
     items = [p for p in settings.get("llm_profiles") or [] if isinstance(p, dict)]
     profiles = [{"id": p["id"], "name": p.get("name") or p["id"], "model": p.get("model"),

@@ -11,6 +11,7 @@ from . import forms
 from .layout import flash_desktop, render_page, svc
 
 bp = Blueprint("settings", __name__)
+OLLAMA_DEFAULT_URL = catalog.PROVIDERS["ollama"]["default_base_url"]
 
 
 def _settings_tab(tab):
@@ -49,7 +50,7 @@ def _local_page(errors=None, url=None, status=200):
     settings, _ = svc().settings()
     return render_page("local_llm.html", "local", status, sync=bool(settings.get("sync_local_llm")),
                        key=mask(settings.get("llm_key") or ""), models=settings.get("ollama_models") or [],
-                       url=url if url is not None else (settings.get("ollama_url") or catalog.PROVIDERS["ollama"]["default_base_url"]),
+                       url=url if url is not None else (settings.get("ollama_url") or OLLAMA_DEFAULT_URL),
                        errors=errors or {})
 
 
