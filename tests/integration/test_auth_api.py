@@ -4,9 +4,9 @@ import functools
 import re
 
 import pytest
-import requests
 
-from tests.app_fixtures import ADMIN_PASSWORD, ADMIN_USER, basic, http_session, logged_in_session, login
+from tests.app_fixtures import basic, http_session, logged_in_session, login
+from tests.fakes.clock import FakeClock
 from tests.integration.api_client import BASIC, Api
 
 PUBLIC = {"auth.login", "static", "health.healthz"}
@@ -123,16 +123,6 @@ def test_password_change_ends_sessions(app, client):
     assert client.get("/api/config").status_code == 200
     app.extensions["triplo"].auth.set_password("a brand new password")
     assert client.get("/api/config").status_code == 401
-
-
-class FakeClock:
-    """A monotonic clock the test moves by hand."""
-
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self):
-        return self.now
 
 
 @pytest.fixture
