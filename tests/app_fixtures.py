@@ -1,7 +1,8 @@
-"""App fixtures shared by integration, browser and system tests: temp config folder, live server, auth."""
+"""App fixtures shared by integration, browser and system tests: temp config folder, live server, client, login."""
 
 import base64
 import os
+import re
 import threading
 
 import pytest
@@ -28,14 +29,62 @@ def make_app(config_dir, **extra_env):
     return create_app({"TESTING": True, "CONFIG_DIR": str(config_dir), "ENVIRON": env})
 
 
+# ---- the one client, the one login ----------------------------------------------------------------------
+
+def basic(username=ADMIN_USER, password=ADMIN_PASSWORD):
+    """Headers for HTTP Basic."""
+    token = base64.b64encode(f"{username}:{password}".encode()).decode()
+    return {"Authorization": f"Basic {token}"}
+
+
+BASIC = basic()
+
+
+def http_session(base=None, headers=None, trust_env=True):
+    """The real-HTTP client every test uses: a requests.Session with default headers; the server's URL in .base."""
+    http = requests.Session()
+    http.headers.update(headers or {})
+    http.trust_env = trust_env  # False: never through a proxy from the environment
+    http.base = base
+    return http
+
+
+def login(client, base="", username=ADMIN_USER, password=ADMIN_PASSWORD, next_path=None, **kwargs):
+    """POST the login form through a Flask test client or a requests.Session (base URL then); the response."""
+    data = {"username": username, "password": password}
+    if next_path:
+        data["next"] = next_path
+    return client.post(f"{base}/login", data=data, **kwargs)
+
+
+def page_csrf(client, base=""):
+    """The CSRF token the index page puts in its csrf-token meta tag (for a logged-in client)."""
+    response = client.get(f"{base}/")
+    page = response.text if isinstance(response, requests.Response) else response.get_data(as_text=True)
+    match = re.search(r'name="csrf-token" content="([^"]+)"', page)
+    assert match, "no csrf meta tag on the index page"
+    return match.group(1)
+
+
+def logged_in_session(base, username=ADMIN_USER, password=ADMIN_PASSWORD):
+    """A session logged in through /login like a browser, with X-CSRF-Token set from the page's meta tag."""
+    http = http_session(base)
+    response = login(http, base, username, password, timeout=10)
+    assert response.status_code == 200, response.text[:500]
+    http.headers["X-CSRF-Token"] = page_csrf(http, base)
+    return http
+
+
+# ---- the one live server --------------------------------------------------------------------------------
+
 class LiveServer:
-    """The real app over real HTTP on 127.0.0.1 (threaded), stopped in finally by the fixture."""
+    """The real app over real HTTP on 127.0.0.1 (threaded); stops within ~50 ms."""
 
     def __init__(self, app):
         self.app = app
         self.server = make_server("127.0.0.1", 0, app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     def __enter__(self):
         self.thread.start()
@@ -44,32 +93,6 @@ class LiveServer:
     def __exit__(self, *exc):
         self.server.shutdown()
         self.thread.join(timeout=5)
-
-
-class AuthActions:
-    """Log in through the real form (cookie + CSRF) or make Basic/Bearer headers."""
-
-    def __init__(self, base_url):
-        self.base_url = base_url
-
-    def session(self, username=ADMIN_USER, password=ADMIN_PASSWORD):
-        """A requests.Session logged in through /login, with X-CSRF-Token set from the page's meta tag."""
-        import re
-
-        http = requests.Session()
-        response = http.post(f"{self.base_url}/login", data={"username": username, "password": password}, timeout=10)
-        assert response.status_code == 200, response.text[:500]
-        page = http.get(f"{self.base_url}/", timeout=10).text
-        match = re.search(r'name="csrf-token" content="([^"]+)"', page)
-        assert match, "no csrf meta tag on the index page"
-        http.headers["X-CSRF-Token"] = match.group(1)
-        return http
-
-    @staticmethod
-    def basic(username=ADMIN_USER, password=ADMIN_PASSWORD):
-        """Headers for HTTP Basic."""
-        token = base64.b64encode(f"{username}:{password}".encode()).decode()
-        return {"Authorization": f"Basic {token}"}
 
 
 @pytest.fixture
@@ -81,9 +104,10 @@ def config_dir(tmp_path):
 
 
 @pytest.fixture
-def app(config_dir):
-    """The app on a temp config folder."""
-    return make_app(config_dir)
+def app(config_dir, request):
+    """The app on a temp config folder; extra environment by indirect parametrisation:
+    @pytest.mark.parametrize("app", [{"WEBUI_X": "1"}], indirect=True)."""
+    return make_app(config_dir, **getattr(request, "param", {}))
 
 
 @pytest.fixture
@@ -93,22 +117,27 @@ def client(app):
 
 
 @pytest.fixture
-def live(app):
-    """The app served over real HTTP on loopback."""
-    with LiveServer(app) as server:
-        yield server
+def live_server(config_dir):
+    """Factory: live_server(app=None, **env) serves `app` (or a new app on config_dir with env); stopped after the test."""
+    servers = []
+
+    def start(app=None, **env):
+        server = LiveServer(app if app is not None else make_app(config_dir, **env)).__enter__()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in reversed(servers):
+        server.__exit__(None, None, None)
 
 
 @pytest.fixture
-def auth(live):
-    """AuthActions against the live server."""
-    return AuthActions(live.url)
+def live(app, live_server):
+    """The `app` fixture served over real HTTP on loopback (.url, .app)."""
+    return live_server(app)
 
 
 @pytest.fixture
-def api(live, auth):
+def api(live):
     """A requests.Session authenticated with HTTP Basic against the live server (base URL in .base)."""
-    http = requests.Session()
-    http.headers.update(auth.basic())
-    http.base = live.url
-    return http
+    return http_session(live.url, BASIC)

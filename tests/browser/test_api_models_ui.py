@@ -4,53 +4,10 @@ import os
 
 import pytest
 
-from tests.app_fixtures import ADMIN_PASSWORD, ADMIN_USER
+from . import OUTPUT, TIMEOUT_MS
 
 import playwright.sync_api as playwright  # noqa: E402 (a missing browser stack must fail, not skip)
 pytestmark = pytest.mark.browser
-
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run"]
-OUTPUT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "output")
-TIMEOUT_MS = 10_000
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Debian's chromium through Playwright (never downloaded), shared by this module's tests."""
-    with playwright.sync_playwright() as p:
-        instance = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, timeout=30_000)
-        try:
-            yield instance
-        finally:
-            instance.close()
-
-
-@pytest.fixture
-def new_page(browser):
-    """Pages in fresh contexts, with a bounded wait for everything; JS errors fail the test."""
-    contexts, errors = [], []
-
-    def make(javascript=True, width=1280, height=900):
-        context = browser.new_context(java_script_enabled=javascript, viewport={"width": width, "height": height})
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(TIMEOUT_MS)
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
-    assert not errors, errors
-
-
-def login(page, base):
-    page.goto(f"{base}/login")
-    page.fill("#username", ADMIN_USER)
-    page.fill("#password", ADMIN_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
 
 
 def order(live):
@@ -208,7 +165,7 @@ def delete_with_dialog(page, live):
     assert sidebar(page) == ["Local server", "Ollama box"] == order(live)
 
 
-def test_profile_flow_with_javascript(live, new_page, fake_custom, fake_ollama, provider_env):
+def test_profile_flow_with_javascript(live, new_page, login, fake_custom, fake_ollama, provider_env):
     page = new_page()
     login(page, live.url)
     playwright.expect(page.locator("h1")).to_have_text("Set up your first AI provider")
@@ -221,7 +178,7 @@ def test_profile_flow_with_javascript(live, new_page, fake_custom, fake_ollama, 
     delete_with_dialog(page, live)
 
 
-def test_create_and_activate_without_javascript(live, new_page, fake_custom, provider_env):
+def test_create_and_activate_without_javascript(live, new_page, login, fake_custom, provider_env):
     expect = playwright.expect
     page = new_page(javascript=False)
     login(page, live.url)

@@ -1,39 +1,15 @@
 """The Roles & Chat tab in a real browser: streamed replies, answered-by line, override, Regenerate with…, no-JS."""
 
-import pathlib
-
 import pytest
 
-from tests.app_fixtures import ADMIN_PASSWORD, ADMIN_USER
+from . import OUTPUT
 
 from ..integration.chat_helpers import game  # noqa: F401 (fixture)
 
-import playwright.sync_api as playwright  # noqa: E402 (a missing browser stack must fail, not skip)
-OUTPUT = pathlib.Path(__file__).resolve().parents[1] / "output"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run"]
+pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def browser():
-    """Headless system chromium (never downloaded)."""
-    with playwright.sync_playwright() as p:
-        instance = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            yield instance
-        finally:
-            instance.close()
-
-
-def login(page, base):
-    page.goto(f"{base}/login")
-    page.fill("input[name=username]", ADMIN_USER)
-    page.fill("input[name=password]", ADMIN_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(lambda url: "/login" not in url)
-
-
-def test_chat_pane_streams_and_regenerates(game, browser):
+def test_chat_pane_streams_and_regenerates(game, browser, login):
     game.fakes.a.reply = "The tavern door creaks open slowly"
     game.fakes.a.chunk_delay = 0.15  # slow enough to see text arrive before the reply ends
     page = browser.new_page()
@@ -86,7 +62,7 @@ def test_chat_pane_streams_and_regenerates(game, browser):
     assert errors == []
 
 
-def test_roles_table_and_chat_without_javascript(game, browser):
+def test_roles_table_and_chat_without_javascript(game, browser, login):
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     login(page, game.base)

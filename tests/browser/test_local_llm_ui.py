@@ -4,13 +4,11 @@ import re
 
 import pytest
 
-from .test_api_models_ui import browser, login, new_page  # noqa: F401 (fixtures)
-
 import playwright.sync_api as playwright  # noqa: E402 (a missing browser stack must fail, not skip)
 pytestmark = pytest.mark.browser
 
 
-def test_regenerate_key_and_refresh_models(live, new_page, fake_ollama, provider_env):  # noqa: F811
+def test_regenerate_key_and_refresh_models(live, new_page, login, fake_ollama, provider_env):
     expect = playwright.expect
     page = new_page()
     login(page, live.url)

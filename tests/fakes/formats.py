@@ -2,16 +2,11 @@
 
 import re
 
-from .wire import comment, now, sse
+from .wire import bearer as _bearer, comment, now, sse
 
 _TYPES = {400: "invalid_request_error", 401: "invalid_request_error", 403: "permission_error",
           404: "invalid_request_error", 429: "requests"}
 _CODES = {401: "invalid_api_key", 404: "model_not_found", 429: "rate_limit_exceeded"}
-
-
-def _bearer(headers):
-    value = headers.get("authorization") or ""
-    return value[7:] if value.lower().startswith("bearer ") else None
 
 
 class OpenAIFormat:

@@ -2,18 +2,13 @@
 
 import re
 
-from .wire import ndjson, sse
+from .wire import bearer as _bearer, ndjson, sse
 
 _ANTHROPIC_TYPES = {400: "invalid_request_error", 401: "authentication_error", 402: "billing_error",
                     403: "permission_error", 404: "not_found_error", 413: "request_too_large",
                     429: "rate_limit_error", 500: "api_error", 504: "timeout_error", 529: "overloaded_error"}
 _GOOGLE_STATUS = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",
                   429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 503: "UNAVAILABLE", 504: "DEADLINE_EXCEEDED"}
-
-
-def _bearer(headers):
-    value = headers.get("authorization") or ""
-    return value[7:] if value.lower().startswith("bearer ") else None
 
 
 class AnthropicFormat:

@@ -58,3 +58,9 @@ def split_words(text):
     if word:
         out.append(word)
     return out or [""]
+
+
+def bearer(headers):
+    """The token of an `Authorization: Bearer …` header (lower-case header names), or None."""
+    value = headers.get("authorization") or ""
+    return value[7:] if value.lower().startswith("bearer ") else None

@@ -1,15 +1,12 @@
 """One small client over either the Flask test client or real HTTP, so API tests run both ways."""
 
 import json
-import threading
 from dataclasses import dataclass
 
 import pytest
-import requests
 
-from tests.app_fixtures import AuthActions, LiveServer
+from tests.app_fixtures import BASIC, http_session
 
-BASIC = AuthActions.basic()
 CANARY = "sk-proj-CANARYx9Q7mZt2LwV8pK4rN6bH1dF3gJ5"  # distinctive: found verbatim if it ever leaks
 
 
@@ -31,7 +28,7 @@ class Api:
         self.base_url = base_url
         self.auth_headers = dict(auth_headers)
         self._client = app.test_client() if base_url is None else None
-        self._http = requests.Session() if base_url else None
+        self._http = http_session(base_url) if base_url else None
 
     @property
     def live(self):
@@ -81,37 +78,12 @@ def _parse(text):
         return None
 
 
-class FastLiveServer(LiveServer):
-    """LiveServer that stops in ~50 ms instead of serve_forever's default 0.5 s poll."""
-
-    def __init__(self, app):
-        super().__init__(app)
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-
-
-@pytest.fixture(autouse=True)
-def loopback_only(monkeypatch):
-    """Provider calls in these tests may only reach 127.0.0.1 (a mistake must fail, not call a real API)."""
-    import urllib3.util.connection as connection
-
-    real = connection.create_connection
-
-    def guarded(address, *args, **kwargs):
-        if address[0] not in ("127.0.0.1", "localhost"):
-            raise OSError(f"test tried to reach {address[0]}: only loopback is allowed")
-        return real(address, *args, **kwargs)
-
-    monkeypatch.setattr(connection, "create_connection", guarded)
-
-
 @pytest.fixture(params=["client", "live"])
-def http(request, app):
+def http(request, app, live_server):
     """The same Api over the test client and over real HTTP on loopback."""
     if request.param == "client":
-        yield Api(app)
-        return
-    with FastLiveServer(app) as server:
-        yield Api(app, server.url)
+        return Api(app)
+    return Api(app, live_server(app).url)
 
 
 @pytest.fixture

@@ -5,6 +5,8 @@ from types import SimpleNamespace
 
 import pytest
 
+from tests.app_fixtures import BASIC, http_session
+
 KEY_A = "key-alpha-0000-secret"
 KEY_C = "key-gamma-1111-secret"
 
@@ -29,28 +31,21 @@ ROLES = [
 
 
 @pytest.fixture
-def game(provider_env, fake_provider, config_dir, monkeypatch):
+def game(provider_env, fake_provider, live_server, config_dir, monkeypatch):
     """A live app with profiles alpha (active, OpenAI), beta (custom), gamma (Anthropic) and roles gm/npc/bard."""
-    from tests.app_fixtures import AuthActions, LiveServer, make_app
-
     monkeypatch.setenv("GAMMA_KEY", KEY_C)  # api_key_ref is read from the process environment at call time
     fakes = SimpleNamespace(a=fake_provider("open_ai", reply="Alpha speaks now"),
                             b=fake_provider("custom", reply="Beta says hello"),
                             c=fake_provider("anthropic", reply="Gamma sings a song"))
     # Keys named by api_key_ref in the import tests; activating such a profile projects its key.
-    app = make_app(config_dir, GAMMA_KEY=KEY_C, STORY_KEY="story-key-value", LEGACY_KEY="legacy-key-value")
-    with LiveServer(app) as live:
-        import requests
-
-        http = requests.Session()
-        http.headers.update(AuthActions.basic())
-        base = live.url
-        r = http.post(f"{base}/api/v1/profiles?restart=false", json=profiles_payload(fakes.a, fakes.b, fakes.c))
-        assert r.status_code == 200, r.text
-        r = http.put(f"{base}/api/v1/roles", json={"roles": ROLES})
-        assert r.status_code == 200, r.text
-        yield SimpleNamespace(http=http, base=base, fakes=fakes, app=app, live=live, config_dir=config_dir)
-        http.close()
+    live = live_server(GAMMA_KEY=KEY_C, STORY_KEY="story-key-value", LEGACY_KEY="legacy-key-value")
+    http, base = http_session(live.url, BASIC), live.url
+    r = http.post(f"{base}/api/v1/profiles?restart=false", json=profiles_payload(fakes.a, fakes.b, fakes.c))
+    assert r.status_code == 200, r.text
+    r = http.put(f"{base}/api/v1/roles", json={"roles": ROLES})
+    assert r.status_code == 200, r.text
+    yield SimpleNamespace(http=http, base=base, fakes=fakes, app=live.app, live=live, config_dir=config_dir)
+    http.close()
 
 
 def new_session(game):

@@ -1,12 +1,13 @@
 """Login and security of the JSON API: who may call, CSRF, throttling, security headers, cookie flags."""
 
+import functools
 import re
 
 import pytest
-import requests
 
-from tests.app_fixtures import ADMIN_PASSWORD, ADMIN_USER, AuthActions
-from tests.integration.api_client import BASIC, Api, FastLiveServer
+from tests.app_fixtures import basic, http_session, logged_in_session, login
+from tests.fakes.clock import FakeClock
+from tests.integration.api_client import BASIC, Api
 
 PUBLIC = {"auth.login", "static", "health.healthz"}
 
@@ -20,8 +21,7 @@ def _token(app, name="ci"):
     return app.extensions["triplo"].auth.create_token(name)
 
 
-def _login(client, password=ADMIN_PASSWORD, next_path="/api/status"):
-    return client.post("/login", data={"username": ADMIN_USER, "password": password, "next": next_path})
+_login = functools.partial(login, next_path="/api/status")
 
 
 def _csrf(client):
@@ -56,7 +56,7 @@ def test_public_endpoints(client):
 
 def test_basic_auth(client):
     assert client.get("/api/config", headers=BASIC).status_code == 200
-    wrong = client.get("/api/config", headers=AuthActions.basic(password="nope-nope"))
+    wrong = client.get("/api/config", headers=basic(password="nope-nope"))
     assert wrong.status_code == 401 and "Wrong username or password" in wrong.get_json()["message"]
     malformed = client.get("/api/config", headers={"Authorization": "Basic !!!"})
     assert malformed.status_code == 401
@@ -97,25 +97,23 @@ def test_basic_and_bearer_are_csrf_exempt(app, client):
         assert reply.status_code == 200
 
 
-def test_cookie_session_over_real_http(app):
-    with FastLiveServer(app) as server:
-        http = requests.Session()
-        response = http.post(f"{server.url}/login", data={"username": ADMIN_USER, "password": ADMIN_PASSWORD,
-                                                          "next": "/api/status"}, allow_redirects=False, timeout=10)
-        assert response.status_code == 302
-        cookie = response.headers["Set-Cookie"]
-        assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
-        serializer = app.session_interface.get_signing_serializer(app)
-        csrf = serializer.loads(http.cookies["triplo_session"])["csrf"]
-        assert http.get(f"{server.url}/api/status", timeout=10).status_code == 200
-        assert http.post(f"{server.url}/api/restart", timeout=10).status_code == 403
-        ok = http.post(f"{server.url}/api/restart", headers={"X-CSRF-Token": csrf}, timeout=10)
-        assert ok.status_code == 200
+def test_cookie_session_over_real_http(app, live_server):
+    server = live_server(app)
+    http = http_session()
+    response = login(http, server.url, next_path="/api/status", allow_redirects=False, timeout=10)
+    assert response.status_code == 302
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+    serializer = app.session_interface.get_signing_serializer(app)
+    csrf = serializer.loads(http.cookies["triplo_session"])["csrf"]
+    assert http.get(f"{server.url}/api/status", timeout=10).status_code == 200
+    assert http.post(f"{server.url}/api/restart", timeout=10).status_code == 403
+    ok = http.post(f"{server.url}/api/restart", headers={"X-CSRF-Token": csrf}, timeout=10)
+    assert ok.status_code == 200
 
 
 def test_secure_cookie_behind_https(client):
-    response = client.post("/login", base_url="https://localhost",
-                           data={"username": ADMIN_USER, "password": ADMIN_PASSWORD, "next": "/api/status"})
+    response = _login(client, base_url="https://localhost")
     cookie = response.headers["Set-Cookie"]
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
@@ -125,16 +123,6 @@ def test_password_change_ends_sessions(app, client):
     assert client.get("/api/config").status_code == 200
     app.extensions["triplo"].auth.set_password("a brand new password")
     assert client.get("/api/config").status_code == 401
-
-
-class FakeClock:
-    """A monotonic clock the test moves by hand."""
-
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self):
-        return self.now
 
 
 @pytest.fixture
@@ -189,18 +177,18 @@ def test_api_answers_are_not_cached(client):
     assert client.get("/api/config", headers=BASIC).headers["Cache-Control"] == "no-store"
 
 
-def test_api_over_real_http_with_token(app):
+def test_api_over_real_http_with_token(app, live_server):
     _, token = _token(app, "script")
-    with FastLiveServer(app) as server:
-        api = Api(app, server.url, {"Authorization": f"Bearer {token}"})
-        created = api.create_profile()
-        assert api.post("/api/llm/profile/activate", {"id": created["id"]}).status == 200
-        assert Api(app, server.url, {}).get("/api/config").status == 401
+    server = live_server(app)
+    api = Api(app, server.url, {"Authorization": f"Bearer {token}"})
+    created = api.create_profile()
+    assert api.post("/api/llm/profile/activate", {"id": created["id"]}).status == 200
+    assert Api(app, server.url, {}).get("/api/config").status == 401
 
 
-def test_browser_session_uses_the_meta_tag_token(auth, live):
+def test_browser_session_uses_the_meta_tag_token(live):
     """Log in through the form like a browser; the page's csrf-token meta tag authorizes fetch() writes."""
-    http = auth.session()
+    http = logged_in_session(live.url)
     assert http.post(f"{live.url}/api/config", json={"settings": {"sound": True}}, timeout=10).status_code == 200
     del http.headers["X-CSRF-Token"]
     assert http.post(f"{live.url}/api/config", json={"settings": {"sound": True}}, timeout=10).status_code == 403

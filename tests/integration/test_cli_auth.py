@@ -4,7 +4,7 @@ import os
 import subprocess
 import sys
 
-from tests.app_fixtures import AuthActions, app_environ, make_app
+from tests.app_fixtures import app_environ, basic, make_app
 from tests.integration.api_client import Api
 from webui.core.auth import AuthStore
 
@@ -27,7 +27,7 @@ def test_set_password_then_log_in(config_dir):
     assert store.verify_password("admin", "a much better password")
     assert not store.verify_password("admin", "correct horse battery")
     app = make_app(config_dir)
-    new = AuthActions.basic(password="a much better password")
+    new = basic(password="a much better password")
     assert Api(app, auth_headers=new).get("/api/status").status == 200
 
 

@@ -2,12 +2,12 @@
 
 import json
 import re
-import socket
 
 import pytest
 
 from tests.app_fixtures import make_app
-from tests.integration.api_client import Api, http, loopback_only, tc  # noqa: F401  (fixtures)
+from tests.integration.api_client import Api, http, tc  # noqa: F401  (fixtures)
+from tests.loopback import free_port
 
 P = "/api/llm/profiles"
 
@@ -23,12 +23,6 @@ def _plain(app, credential_id, field="api_key"):
     """A stored secret, decrypted (the test's way to see what was kept)."""
     svc = app.extensions["triplo"].config
     return svc.vault.decrypt(_stored(app)["settings"]["provider_credentials"][credential_id][field])
-
-
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 # ---- GET/POST /api/config --------------------------------------------------------------------------------
@@ -377,7 +371,7 @@ def test_provider_failures_are_502_and_504(http, fake_provider, monkeypatch):
     slow = http.post("/api/llm/models", {"provider": "open_ai", "base_url": fake.base_url,
                                          "api_key": "sk-test-therightkey0000001", "refresh": True})
     assert slow.status == 504 and slow.body["error"] == "provider_timeout", slow.text
-    closed = f"http://127.0.0.1:{_free_port()}/v1"
+    closed = f"http://127.0.0.1:{free_port()}/v1"
     unreachable = http.post("/api/llm/models", {"provider": "custom", "base_url": closed})
     assert unreachable.status == 502 and unreachable.body["error"] == "provider_unreachable"
 
@@ -430,7 +424,7 @@ def test_local_llm_models(http, app, fake_provider):
 def test_local_llm_models_errors(tc):
     assert tc.post("/api/local-llm/models", {"url": "file:///etc/passwd"}).status == 400
     assert tc.post("/api/local-llm/models", {}).status == 400
-    down = tc.post("/api/local-llm/models", {"url": f"http://127.0.0.1:{_free_port()}"})
+    down = tc.post("/api/local-llm/models", {"url": f"http://127.0.0.1:{free_port()}"})
     assert down.status == 502 and down.body["error"] == "provider_unreachable"
 
 
@@ -450,7 +444,7 @@ def test_bodies_non_json_malformed_and_too_large(http):
     assert huge.status == 413 and huge.body["error"] == "request_entity_too_large"
 
 
-def test_loopback_guard_holds(tc):
+def test_loopback_guard_holds(tc, blocked_connections):
     """Without base_url the provider's real host would be used: the guard turns that into 'unreachable'."""
     reply = tc.post("/api/llm/models", {"provider": "open_ai", "api_key": "sk-test-neverleavesthebox1"})
     assert reply.status == 502 and reply.body["error"] == "provider_unreachable"

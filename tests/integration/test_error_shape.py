@@ -2,8 +2,9 @@
 
 import pytest
 
-from tests.app_fixtures import ADMIN_PASSWORD, AuthActions
-from tests.integration.api_client import Api, loopback_only  # noqa: F401  (autouse fixture)
+from tests.app_fixtures import basic, login
+from tests.integration.api_client import Api
+from tests.loopback import free_port
 
 
 def _assert_shape(reply, status, code=None):
@@ -20,8 +21,7 @@ def _assert_shape(reply, status, code=None):
 def _cookie_api(app):
     """A test-client Api logged in through the form (session cookie), without the CSRF header."""
     api = Api(app, auth_headers={})
-    response = api._client.post("/login", data={"username": "admin", "password": ADMIN_PASSWORD,
-                                                "next": "/api/status"})
+    response = login(api._client, next_path="/api/status")
     assert response.status_code == 302
     return api
 
@@ -86,7 +86,7 @@ def test_405_lists_allowed_methods(app):
 
 
 def test_429_shape_with_retry_after(app):
-    wrong = AuthActions.basic(password="wrong-password")
+    wrong = basic(password="wrong-password")
     api = Api(app, auth_headers=wrong)
     replies = [api.get("/api/config") for _ in range(6)]
     _assert_shape(replies[-1], 429, "too_many_attempts")
@@ -102,10 +102,5 @@ def test_500_is_generic_and_logged(boom_app, caplog):
 
 def test_provider_failure_shape(app):
     # a closed loopback port: the provider is unreachable -> 502 with the provider error's message
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    reply = Api(app).post("/api/llm/models", {"provider": "custom", "base_url": f"http://127.0.0.1:{port}/v1"})
+    reply = Api(app).post("/api/llm/models", {"provider": "custom", "base_url": f"http://127.0.0.1:{free_port()}/v1"})
     _assert_shape(reply, 502, "provider_unreachable")

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tests.app_fixtures import ADMIN_PASSWORD, ADMIN_USER
+from tests.app_fixtures import ADMIN_PASSWORD, ADMIN_USER, login, page_csrf
 
 PAGES = ["/", "/profiles/new", "/profiles/new?provider=open_ai", "/profiles/new?provider=custom", "/roles",
          "/preferences", "/voice", "/display", "/local-llm", "/access"]
@@ -19,10 +19,9 @@ class Pages:
 
     def __init__(self, client, app):
         self.client, self.app = client, app
-        response = client.post("/login", data={"username": ADMIN_USER, "password": ADMIN_PASSWORD})
+        response = login(client)
         assert response.status_code == 302
-        page = client.get("/").get_data(as_text=True)
-        self.csrf = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+        self.csrf = page_csrf(client)
 
     def get(self, path):
         return self.client.get(path)

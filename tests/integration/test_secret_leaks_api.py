@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tests.integration.api_client import CANARY, Api, FastLiveServer, loopback_only  # noqa: F401  (autouse fixture)
+from tests.integration.api_client import CANARY, Api
 
 P = "/api/llm/profiles"
 # Secret fragments a careless mask or log might still show.
@@ -85,7 +85,7 @@ def fakes(fake_provider):
 
 
 @pytest.mark.parametrize("transport", ["client", "live"])
-def test_planted_key_never_leaks(app, fakes, caplog, transport, monkeypatch):
+def test_planted_key_never_leaks(app, fakes, caplog, transport, monkeypatch, live_server):
     monkeypatch.setenv("WEBUI_PROVIDER_MAX_RETRIES", "0")
     caplog.set_level(logging.DEBUG)
     logging.getLogger("werkzeug").setLevel(logging.DEBUG)
@@ -93,9 +93,8 @@ def test_planted_key_never_leaks(app, fakes, caplog, transport, monkeypatch):
         api = Api(app)
         found = _scan(api, _calls(app, _plant(api, fakes), fakes))
     else:
-        with FastLiveServer(app) as server:
-            api = Api(app, server.url)
-            found = _scan(api, _calls(app, _plant(api, fakes), fakes))
+        api = Api(app, live_server(app).url)
+        found = _scan(api, _calls(app, _plant(api, fakes), fakes))
     assert not found, found
     log_text = "\n".join(f"{r.name}: {r.getMessage()}" for r in caplog.records)
     assert caplog.records and not _leaks(log_text), [ln for ln in log_text.splitlines() if _leaks(ln)][:5]

@@ -7,7 +7,7 @@ import threading
 import pytest
 import requests
 
-from tests.app_fixtures import AuthActions, LiveServer, make_app
+from tests.app_fixtures import BASIC, http_session
 
 from .chat_helpers import KEY_A, KEY_C, chat, game, new_session, sse_events  # noqa: F401 (fixture)
 
@@ -148,7 +148,7 @@ def test_stream_client_disconnect_still_stores_the_whole_reply(game):
     game.fakes.a.reply = "one two three four five six"
     game.fakes.a.gate = threading.Event()  # the fake holds the stream after the first delta
     sid = new_session(game)
-    with requests.post(f"{game.base}/api/v1/sessions/{sid}/chat", stream=True, headers=AuthActions.basic(),
+    with requests.post(f"{game.base}/api/v1/sessions/{sid}/chat", stream=True, headers=BASIC,
                        json={"role_id": "gm", "message": "Tell me", "stream": True}, timeout=10) as r:
         first = next(r.iter_lines())
         assert first.startswith(b"data:")
@@ -212,7 +212,7 @@ def test_chat_validation(game):
 
 # ---- persistence -------------------------------------------------------------------------------------
 
-def test_sessions_survive_an_app_restart(game):
+def test_sessions_survive_an_app_restart(game, live_server):
     sid = new_session(game)
     chat(game, sid, "gm", "Remember me")
     game.http.put(f"{game.base}/api/v1/sessions/{sid}/character-profiles/gm", json={"profile_id": "beta"})
@@ -220,11 +220,10 @@ def test_sessions_survive_an_app_restart(game):
     assert os.stat(path).st_mode & 0o777 == 0o600
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    with LiveServer(make_app(game.config_dir, GAMMA_KEY=KEY_C)) as again:
-        http = requests.Session()
-        http.headers.update(AuthActions.basic())
-        session = http.get(f"{again.url}/api/v1/sessions/{sid}").json()
-        assert [m["content"] for m in session["messages"]] == ["Remember me", "Alpha speaks now"]
-        assert http.get(f"{again.url}/sessions/{sid}/character-profiles").json()["character_profiles"] == {"gm": "beta"}
-        r = http.post(f"{again.url}/api/v1/sessions/{sid}/chat", json={"role_id": "gm", "message": "still there?"})
-        assert r.json()["used_profile_id"] == "beta"
+    again = live_server(GAMMA_KEY=KEY_C)  # a second app on the same config folder
+    http = http_session(again.url, BASIC)
+    session = http.get(f"{again.url}/api/v1/sessions/{sid}").json()
+    assert [m["content"] for m in session["messages"]] == ["Remember me", "Alpha speaks now"]
+    assert http.get(f"{again.url}/sessions/{sid}/character-profiles").json()["character_profiles"] == {"gm": "beta"}
+    r = http.post(f"{again.url}/api/v1/sessions/{sid}/chat", json={"role_id": "gm", "message": "still there?"})
+    assert r.json()["used_profile_id"] == "beta"

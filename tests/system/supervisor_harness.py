@@ -1,11 +1,10 @@
-"""Helpers for system tests that run real supervisord: short socket dirs, free ports, bounded waits, cleanup."""
+"""Helpers for system tests that run real supervisord: short socket dirs, bounded waits, cleanup."""
 
 import contextlib
 import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -17,13 +16,6 @@ VENV_BIN = Path(sys.executable).parent
 SUPERVISORD = str(VENV_BIN / "supervisord")
 SUPERVISORCTL = str(VENV_BIN / "supervisorctl")
 STANDIN = str(Path(__file__).with_name("standin_desktop.py"))
-
-
-def free_port():
-    """A loopback port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_until(check, timeout, interval=0.1):

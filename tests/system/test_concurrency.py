@@ -7,6 +7,8 @@ import time
 import pytest
 import requests
 
+from tests.app_fixtures import BASIC, http_session
+
 pytestmark = pytest.mark.system
 
 FULL = os.environ.get("TRIPLO_FULL_PROOF") == "1"
@@ -18,8 +20,7 @@ PROFILE = "shared"
 
 def client_run(base, headers, index, outcome):
     """SAVES read-modify-write cycles, each adding one token to extra_params; on 409 re-read and retry."""
-    http = requests.Session()
-    http.headers.update(headers)
+    http = http_session(base, headers)
     url = f"{base}/api/llm/profiles/{PROFILE}?restart=false"
     accepted, conflicts, stale_checked = [], 0, False
     deadline = time.monotonic() + BUDGET
@@ -53,8 +54,8 @@ def client_run(base, headers, index, outcome):
     outcome[index] = (accepted, conflicts)
 
 
-def test_no_update_lost(live, auth):
-    headers = auth.basic()
+def test_no_update_lost(live):
+    headers = dict(BASIC)
     created = requests.post(f"{live.url}/api/llm/profiles?restart=false", headers=headers, timeout=30,
                             json={"id": PROFILE, "name": "Shared", "provider": "open_ai", "model": "gpt-4o",
                                   "api_key": "sk-concurrency-test-0000"})

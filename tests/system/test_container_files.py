@@ -20,11 +20,13 @@ from types import SimpleNamespace
 import pytest
 import requests
 
+from tests.app_fixtures import http_session
+from tests.loopback import closed_proxy_env, free_port
 from webui.core.desktop import DesktopController
 
 from .supervisor_harness import (
-    REPO, STANDIN, SUPERVISORCTL, SUPERVISORD, VENV_BIN, dump, free_port, kill_standins, read_records,
-    short_dir, stop_process_group, wait_until,
+    REPO, STANDIN, SUPERVISORCTL, SUPERVISORD, VENV_BIN, dump, kill_standins, read_records, short_dir,
+    stop_process_group, wait_until,
 )
 
 pytestmark = pytest.mark.system
@@ -184,15 +186,14 @@ def container_env(config_dir, run, **extra):
         TRIPLO_COMMAND=f"{sys.executable} {STANDIN}", XVFB_AUTOSTART="false",
         STANDIN_RECORD=str(config_dir.parent / "standin.jsonl"),
     )
+    env.update(closed_proxy_env())  # the in-process guard cannot see these processes: HTTP beyond loopback dead-ends
     env.update(extra)
     return env
 
 
 def loopback_session():
     """requests without proxies from the environment: these tests only ever talk to 127.0.0.1."""
-    http = requests.Session()
-    http.trust_env = False
-    return http
+    return http_session(trust_env=False)
 
 
 def healthz(env):

@@ -1,11 +1,9 @@
 """Fuzzing: schemathesis against the live app's /api/openapi.json; no internal errors, every answer as documented."""
 
 import os
-import socket
 import time
 
 import pytest
-import requests
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
@@ -16,7 +14,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.app_fixtures import AuthActions
+from tests.app_fixtures import BASIC, http_session
+from tests.loopback import closed_proxy_env
 
 pytestmark = pytest.mark.system
 
@@ -27,20 +26,12 @@ BUDGET = 900 if FULL else 25  # seconds; stop generating when spent (reported, a
 CHECKS = [status_code_conformance, content_type_conformance, response_headers_conformance, response_schema_conformance]
 
 
-def dead_port():
-    """A loopback port with nothing listening: the 'proxy' every outbound provider call is sent to."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def fuzz_schema(live, monkeypatch):
     """The live app's document; afterwards every provider call the fuzzer provokes goes to a closed loopback port."""
-    loaded = schemathesis.openapi.from_url(f"{live.url}/api/openapi.json", headers=AuthActions.basic(), timeout=10)
-    proxy = f"http://127.0.0.1:{dead_port()}"
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
-        monkeypatch.setenv(name, proxy)  # fuzzed base URLs must never leave the machine
+    loaded = schemathesis.openapi.from_url(f"{live.url}/api/openapi.json", headers=BASIC, timeout=10)
+    for name, value in closed_proxy_env(no_proxy=None).items():
+        monkeypatch.setenv(name, value)  # fuzzed base URLs must never leave the machine
     for name in ("NO_PROXY", "no_proxy"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("WEBUI_PROVIDER_MAX_RETRIES", "0")
@@ -51,20 +42,19 @@ def fuzz_schema(live, monkeypatch):
 
 def check_case(case, http, base_url, stats):
     """Send one generated request; no 500, 5xx only as a documented provider failure, answer as documented."""
-    response = case.call(base_url=base_url, session=http, headers=AuthActions.basic(), timeout=15)
+    response = case.call(base_url=base_url, session=http, headers=BASIC, timeout=15)
     stats[response.status_code] = stats.get(response.status_code, 0) + 1
     assert response.status_code != 500, f"internal error: {response.text[:500]}"
     if response.status_code >= 500:  # only a provider failure (documented 502/504) may answer 5xx
         assert response.status_code in (502, 504), response.text[:500]
         assert response.json().get("error"), response.text[:500]
-    case.validate_response(response, checks=CHECKS, headers=AuthActions.basic())
+    case.validate_response(response, checks=CHECKS, headers=BASIC)
 
 
 def test_api_matches_its_document(fuzz_schema, live):
     # schemathesis' pytest loader (from_fixture) breaks on pytest 9 (it reads Function._nodeid), so each
     # operation's strategy is driven by Hypothesis directly: the same generation and the same checks.
-    http = requests.Session()
-    http.trust_env = False  # the fuzzer talks to the app directly, never through the dead proxy
+    http = http_session(live.url, trust_env=False)  # the fuzzer talks to the app directly, never through the proxy
     stats, failures, ran = {}, [], 0
     deadline = time.monotonic() + BUDGET
     operations = [result.ok() for result in fuzz_schema.get_all_operations()]

@@ -1,14 +1,13 @@
 """Provider faults through the chat APIs: every case ends in bounded time with a clear error or a fallback answer."""
 
-import socket
 import time
 from types import SimpleNamespace
 
 import pytest
-import requests
 
-from tests.app_fixtures import AuthActions, LiveServer, make_app
+from tests.app_fixtures import LiveServer, http_session, make_app
 from tests.integration.chat_helpers import sse_events
+from tests.loopback import free_port
 
 pytestmark = pytest.mark.system
 
@@ -16,13 +15,6 @@ pytestmark = pytest.mark.system
 CONNECT, READ, RETRIES, BUDGET = 1, 1, 2, 3
 BOUND = CONNECT + READ + BUDGET + 2  # seconds any single case may take, retries and fallback included
 KEY = "sk-faults-0000-1111-2222"
-
-
-def closed_port():
-    """A loopback port nobody listens on (connections are refused)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -42,8 +34,7 @@ def faults_app(tmp_path_factory):
         app = make_app(config_dir)
         with LiveServer(app) as live:
             _, token = app.extensions["triplo"].auth.create_token("faults")
-            http = requests.Session()
-            http.headers["Authorization"] = f"Bearer {token}"
+            http = http_session(live.url, {"Authorization": f"Bearer {token}"})
             base = live.url
             profiles = [
                 {"id": "a", "name": "A", "provider": "open_ai", "model": "gpt-4o", "base_url": fake_a.base_url,
@@ -52,7 +43,7 @@ def faults_app(tmp_path_factory):
                 {"id": "fb", "name": "With fallback", "provider": "open_ai", "model": "gpt-4o",
                  "base_url": fake_a.base_url, "fallback_profile_ids": ["b"]},
                 {"id": "dead", "name": "Dead", "provider": "custom", "model": "x",
-                 "base_url": f"http://127.0.0.1:{closed_port()}/v1"},
+                 "base_url": f"http://127.0.0.1:{free_port()}/v1"},
             ]
             for body in profiles:
                 r = http.post(f"{base}/api/llm/profiles?restart=false", json=body, timeout=10)

@@ -9,9 +9,8 @@ import secrets
 from urllib.parse import urlsplit
 
 import pytest
-import requests
 
-from tests.app_fixtures import AuthActions, LiveServer, make_app
+from tests.app_fixtures import LiveServer, http_session, logged_in_session, make_app
 from tests.fakes import FakeProvider
 from webui.core.desktop import PROJECTION
 
@@ -49,8 +48,7 @@ class Recorder:
     """A requests.Session that keeps every answer (status, headers, body) and which route it hit."""
 
     def __init__(self, base, app, headers=None):
-        self.base, self.http, self.seen, self.answers = base, requests.Session(), set(), []
-        self.http.headers.update(headers or {})
+        self.base, self.http, self.seen, self.answers = base, http_session(base, headers), set(), []
         self.urls = app.url_map.bind("127.0.0.1")
 
     def __call__(self, method, path, **kwargs):
@@ -356,7 +354,7 @@ def test_no_planted_key_leaks(config_dir, fakes, logs):
         problems += check_config_files(config_dir)
         ids = {"profiles": [f"p-{kind}" for kind in KEYS] + ["p-env", "nope"], "session": sid}
         page = Recorder(live.url, app)
-        page.http = AuthActions(live.url).session()  # cookie login + CSRF header, like the browser
+        page.http = logged_in_session(live.url)  # cookie login + CSRF header, like the browser
         page("GET", "/")
         page_calls(page, ids, fakes)
         problems += check_config_files(config_dir)

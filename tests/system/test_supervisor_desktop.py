@@ -12,12 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.loopback import free_port
 from webui.core import desktop, supervisor_rpc
 from webui.core.desktop import DesktopController
 
 from .supervisor_harness import (
-    STANDIN, SUPERVISORCTL, SUPERVISORD, dump, free_port, kill_standins, read_records, short_dir,
-    stop_process_group, wait_until,
+    STANDIN, SUPERVISORCTL, SUPERVISORD, dump, kill_standins, read_records, short_dir, stop_process_group,
+    wait_until,
 )
 
 pytestmark = pytest.mark.system

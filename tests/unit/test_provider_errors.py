@@ -10,6 +10,8 @@ from webui import errors as E
 from webui.providers import get_adapter
 from webui.providers.transport import extract_message, parse_retry_after
 
+from tests.loopback import free_port
+
 from .provider_helpers import MESSAGES, PLANTED, call_for
 
 pytestmark = pytest.mark.usefixtures("provider_env")
@@ -192,14 +194,6 @@ def test_connect_timeout(monkeypatch):
         for s in fillers:
             s.close()
         server.close()
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def test_connection_refused_is_unreachable():

@@ -4,6 +4,7 @@ import threading
 
 import pytest
 
+from tests.fakes.clock import FakeClock
 from webui import errors as E
 from webui.providers import get_adapter, models_cache
 from webui.providers.models_cache import ModelsCache
@@ -13,17 +14,9 @@ from .provider_helpers import PLANTED
 pytestmark = pytest.mark.usefixtures("provider_env")
 
 
-class Clock:
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self):
-        return self.now
-
-
 @pytest.fixture
 def cache():
-    return ModelsCache(clock=Clock())
+    return ModelsCache(clock=FakeClock())
 
 
 def test_hit_within_ttl_and_expiry(cache, fake_openai):
@@ -101,7 +94,7 @@ def test_concurrent_callers(cache, fake_gemini):
 
 
 def test_size_is_bounded(fake_ollama):
-    cache = ModelsCache(clock=Clock(), max_entries=3)
+    cache = ModelsCache(clock=FakeClock(), max_entries=3)
     for i in range(5):
         cache.clock.now += 1
         cache.get(get_adapter("ollama"), None, fake_ollama.base_url, token=f"token-{i}")
