@@ -79,7 +79,7 @@ def test_config_post_legacy_key_sets_the_provider_credential(http, app):
     ({"llm_profiles": {}}, "llm_profiles"),
     ({"active_llm_profile": "nope"}, "active_llm_profile"),
     ({"llm_profiles": [{"name": "X", "provider": "open_ai", "model": "m", "api_key": "sk-test-00000000000000",
-                        "temperature": 5}]}, "llm_profiles.0.temperature"),
+                        "temperature": 5}]}, "llm_profiles[0].temperature"),
     ({"provider_credentials": {"ollama": {"url": "ftp://x"}}}, "provider_credentials.ollama.url"),
 ])
 def test_config_post_validation(tc, settings, field):

@@ -9,10 +9,10 @@ from typing import NamedTuple
 
 from cryptography.fernet import Fernet
 
-from . import desktop, migration, profiles
+from . import desktop, profile_import, profiles
 from ..catalog import PROVIDERS, canonical_provider
 from ..errors import ValidationFailed, WebUIError
-from .service import WEBUI_KEYS, ConfigService
+from .config import WEBUI_KEYS, ConfigService
 from .store import load_template
 
 BOOL, NUMBER, TEXT, LIST, URL = "bool", "number", "text", "list", "url"
@@ -160,7 +160,7 @@ def read_documents(environ):
         except (OSError, UnicodeDecodeError) as exc:
             raise SeedError({PROFILES_FILE_ENV: f"cannot read {path} ({getattr(exc, 'strerror', None) or exc})"})
         try:
-            docs.append((PROFILES_FILE_ENV, migration.parse_document(text, what=path)))
+            docs.append((PROFILES_FILE_ENV, profile_import.parse_document(text, what=path)))
         except ValidationFailed as exc:
             raise SeedError({PROFILES_FILE_ENV: "; ".join(f"{k} {v}" for k, v in exc.fields.items())}) from None
     return docs
@@ -181,12 +181,12 @@ def build(svc, environ, values, docs, notes=None):
         settings["ai_source"] = desktop.PROJECTION[source]["ai_source"]  # the desktop app's spelling
     extra = {p: environ.get(var, "") for p, var in EXTRA_KEY_ENV.items()}
     ollama = settings.get("enable_ollama") is True or bool(environ.get("TRIPLO_OLLAMA_URL", "").strip())
-    migration.migrate_legacy(settings, svc.vault, extra_keys=extra, with_ollama=ollama)
+    profile_import.migrate_legacy(settings, svc.vault, extra_keys=extra, with_ollama=ollama)
     env_made = {p["id"] for p in profiles.profiles_of(settings)}
     explicit = None  # (where, profile id) when the user named the active profile
     for where, doc in docs:
         try:
-            summary = migration.import_game_config(settings, copy.deepcopy(doc), svc.vault)
+            summary = profile_import.import_game_config(settings, copy.deepcopy(doc), svc.vault)
         except WebUIError as exc:
             raise SeedError({where: _describe(exc)}) from None
         if _names_default(doc):

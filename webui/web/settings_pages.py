@@ -3,7 +3,7 @@
 from flask import current_app, flash, redirect, request, session, url_for
 from jinja2 import TemplateNotFound
 
-from ..core import config_merge, local_llm, profiles
+from ..core import local_llm, profile_ops, profiles
 from ..errors import ProviderError, ValidationFailed
 from ..core.store import load_template
 from ..core.vault import mask
@@ -19,7 +19,7 @@ def _settings_tab(tab):
     if request.method == "POST":
         values, errors = forms.settings_payload(tab, request.form, settings)
         if not errors:
-            _, desktop, _ = svc().mutate(lambda s: config_merge.merge(s, values, svc().vault))
+            _, desktop, _ = svc().mutate(lambda s: profile_ops.merge(s, values, svc().vault))
             flash(f"{forms.SETTINGS_TABS[tab][0]} saved.", "success")
             flash_desktop(desktop)
             return redirect(url_for(f".{tab}"))

@@ -6,7 +6,7 @@ import json
 import os
 import threading
 
-from . import credentials, migration, profiles
+from . import credentials, profile_import, profiles
 from ..catalog import PROVIDERS
 from ..errors import DesktopError, ValidationFailed
 from .paths import config_dir as default_config_dir
@@ -37,13 +37,13 @@ class ConfigService:
         """(data, revision) with a legacy config shown as profiles at once (in memory only)."""
         snap = self.store.read()
         data = snap.data
-        if migration.is_legacy(data["settings"]):
+        if profile_import.is_legacy(data["settings"]):
             with self._view_lock:
                 cached_rev, cached = self._view_cache
                 if cached_rev == snap.revision and cached is not None:
                     return cached, snap.revision
             data = copy.deepcopy(data)
-            migration.migrate_legacy(data["settings"], self.vault)
+            profile_import.migrate_legacy(data["settings"], self.vault)
             with self._view_lock:
                 self._view_cache = (snap.revision, data)
         return data, snap.revision
@@ -94,7 +94,7 @@ class ConfigService:
 
         def run(data):
             settings = data.setdefault("settings", {})
-            migration.migrate_legacy(settings, self.vault)
+            profile_import.migrate_legacy(settings, self.vault)
             before = _desktop_digest(data)
             result = change(settings)
             self.check_and_project(settings)
