@@ -2,7 +2,7 @@
 
 import copy
 
-from . import credentials, profiles
+from . import credentials, desktop_settings, profiles
 from ..errors import ValidationFailed
 from .config import LEGACY_SECRET_FIELDS, OTHER_SECRET_FIELDS, require_desktop_capable
 from .profile_import import import_profiles, is_masked
@@ -160,6 +160,7 @@ def merge(settings, incoming, vault):
         raise ValidationFailed({"settings": "must be a JSON object"})
     errors = {k: "has the wrong type" for k, types in TYPES.items()
               if k in incoming and not isinstance(incoming[k], types)}
+    errors.update(desktop_settings.check(incoming, settings))
     if errors:
         raise ValidationFailed(errors)
     for key, value in incoming.items():
