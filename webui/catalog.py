@@ -18,10 +18,19 @@ _OPENAI_LIMITS = {
 }
 
 _API_KEY = {"name": "api_key", "label": "API key", "secret": True}
+_BEARER = ("Authorization", "Bearer")  # (header, scheme): how the key travels
+# How a provider drives the desktop app (SPEC §4): "key" is the legacy field that gets the provider's key,
+# "params" maps legacy field -> profile field, "local" means Triplo's local-LLM (Ollama) mode.
+_OPENAI_PARAMS = {"openai_model": "model", "temperature": "temperature", "presence_penalty": "presence_penalty"}
+# Triplo's local-LLM mode speaks OpenAI-compatible HTTP, so any such server runs through it.
+_LOCAL = {"ai_source": "ollama", "key": None, "params": {}, "local": True}
 
 PROVIDERS = {
     "open_ai": {
         "label": "OpenAI",
+        "short_label": "OpenAI",
+        "key_header": _BEARER,
+        "projection": {"ai_source": "open_ai", "key": "openai_key", "params": _OPENAI_PARAMS},
         "requires": ["model", "api_key"],
         "credential_fields": [_API_KEY],
         "env_var": "OPENAI_API_KEY",
@@ -29,10 +38,12 @@ PROVIDERS = {
         "limits": _OPENAI_LIMITS,
         "unsupported": [],
         "defaults": {"model": "gpt-4o-mini", "temperature": 0.7, "presence_penalty": 0},
-        "desktop": True,
     },
     "open_router": {
         "label": "OpenRouter",
+        "short_label": "OpenRouter",
+        "key_header": _BEARER,
+        "projection": {"ai_source": "open_router", "key": "openrouter_key", "params": _OPENAI_PARAMS},
         "requires": ["model", "api_key"],
         "credential_fields": [_API_KEY],
         "env_var": "OPENROUTER_API_KEY",
@@ -40,10 +51,13 @@ PROVIDERS = {
         "limits": _OPENAI_LIMITS,
         "unsupported": [],
         "defaults": {"model": "openai/gpt-4o-mini", "temperature": 0.7, "presence_penalty": 0},
-        "desktop": True,
     },
     "anthropic": {
         "label": "Anthropic",
+        "short_label": "Anthropic",
+        "key_header": ("x-api-key", None),
+        "projection": {"ai_source": "anthropic", "key": "anthropic_key",
+                       "params": {"openai_model": "model", "temperature": "temperature"}},
         "requires": ["model", "api_key"],
         "credential_fields": [_API_KEY],
         "env_var": "ANTHROPIC_API_KEY",
@@ -51,10 +65,12 @@ PROVIDERS = {
         "limits": {"temperature": (0, 1), "top_p": (0, 1)},
         "unsupported": ["presence_penalty", "frequency_penalty"],
         "defaults": {"model": "claude-3-5-haiku-latest", "temperature": 0.7, "max_tokens": 1024},
-        "desktop": True,
     },
     "gemini": {
         "label": "Google Gemini",
+        "short_label": "Google Gemini",
+        "key_header": ("x-goog-api-key", None),
+        "projection": None,
         "requires": ["model", "api_key"],
         "credential_fields": [_API_KEY],
         "env_var": "GEMINI_API_KEY",
@@ -62,10 +78,12 @@ PROVIDERS = {
         "limits": _OPENAI_LIMITS,
         "unsupported": [],
         "defaults": {"model": "gemini-2.5-flash", "temperature": 0.7},
-        "desktop": False,
     },
     "ollama": {
         "label": "Ollama",
+        "short_label": "Ollama",
+        "key_header": _BEARER,
+        "projection": _LOCAL,
         "requires": ["model", "url"],
         "credential_fields": [
             {"name": "url", "label": "Server URL", "secret": False, "default": "http://localhost:11434"},
@@ -76,10 +94,12 @@ PROVIDERS = {
         "limits": _OPENAI_LIMITS,
         "unsupported": [],
         "defaults": {"model": "llama3.1:latest", "temperature": 0.7},
-        "desktop": True,
     },
     "custom": {
         "label": "OpenAI-compatible (LM Studio, llama.cpp, vLLM, Azure)",
+        "short_label": "OpenAI-compatible server",  # in messages; Azure deployments use an api-key header
+        "key_header": _BEARER,
+        "projection": _LOCAL,
         "requires": ["model", "base_url"],
         "credential_fields": [dict(_API_KEY, label="API key (optional)")],
         "env_var": None,
@@ -87,9 +107,11 @@ PROVIDERS = {
         "limits": _OPENAI_LIMITS,
         "unsupported": [],
         "defaults": {"model": "", "temperature": 0.7},
-        "desktop": True,
     },
 }
+
+for _spec in PROVIDERS.values():
+    _spec["desktop"] = _spec["projection"] is not None  # whether it can drive the desktop app
 
 ALIASES = {
     "openai": "open_ai",
@@ -100,6 +122,9 @@ ALIASES = {
 }
 
 SECRET_FIELDS = ("api_key", "token")
+# Legacy desktop fields holding a provider's key: {field: provider}.
+LEGACY_KEY_FIELDS = {spec["projection"]["key"]: pid for pid, spec in PROVIDERS.items()
+                     if spec["projection"] and spec["projection"]["key"]}
 
 
 def canonical_provider(name):

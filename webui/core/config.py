@@ -7,7 +7,7 @@ import os
 import threading
 
 from . import credentials, profile_import, profiles
-from ..catalog import PROVIDERS
+from ..catalog import LEGACY_KEY_FIELDS, PROVIDERS
 from ..errors import DesktopError, ValidationFailed
 from .paths import config_dir as default_config_dir
 from .store import ConfigStore
@@ -16,7 +16,6 @@ from .vault import Vault, is_secret_obj, mask
 # settings keys only the web UI uses; the desktop app never needs a restart when only these change.
 WEBUI_KEYS = ("llm_profiles", "active_llm_profile", "multi_provider_enabled", "provider_credentials",
               "llm_roles", "game_config")
-LEGACY_SECRET_FIELDS = {"openai_key": "open_ai", "openrouter_key": "open_router", "anthropic_key": "anthropic"}
 OTHER_SECRET_FIELDS = ("license_key", "llm_key")
 
 
@@ -75,7 +74,7 @@ class ConfigService:
         data, revision = self.snapshot()
         out = copy.deepcopy(data)
         settings = out["settings"]
-        for field in (*LEGACY_SECRET_FIELDS, *OTHER_SECRET_FIELDS):
+        for field in (*LEGACY_KEY_FIELDS, *OTHER_SECRET_FIELDS):
             if isinstance(settings.get(field), str):
                 settings[field] = mask(settings[field])
         settings["provider_credentials"] = credentials.masked_view(settings, self.vault)

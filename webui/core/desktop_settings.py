@@ -3,6 +3,7 @@
 import math
 from typing import NamedTuple
 
+from ..catalog import PROVIDERS
 from .profiles import URL_RE
 
 BOOL, NUMBER, TEXT, CHOICE, SECRET, LIST, URL = "bool", "number", "text", "choice", "secret", "list", "url"
@@ -32,9 +33,9 @@ SETTINGS = (
     S("seenWelcome", BOOL, "TRIPLO_SKIP_WELCOME", top=True),
     S("seenTerms", BOOL, "TRIPLO_SKIP_TERMS", top=True),
     S("ai_source", TEXT, "TRIPLO_AI_SOURCE"),
-    S("openai_key", SECRET, "OPENAI_API_KEY"),
-    S("openrouter_key", SECRET, "OPENROUTER_API_KEY"),
-    S("anthropic_key", SECRET, "ANTHROPIC_API_KEY"),
+    S("openai_key", SECRET, PROVIDERS["open_ai"]["env_var"]),
+    S("openrouter_key", SECRET, PROVIDERS["open_router"]["env_var"]),
+    S("anthropic_key", SECRET, PROVIDERS["anthropic"]["env_var"]),
     S("openai_model", TEXT, "TRIPLO_OPENAI_MODEL"),
     S("temperature", NUMBER, "TRIPLO_TEMPERATURE"),
     S("presence_penalty", NUMBER, "TRIPLO_PRESENCE_PENALTY"),

@@ -5,7 +5,7 @@ import json
 import re
 
 from . import credentials, profiles
-from ..catalog import PROVIDERS, SECRET_FIELDS, canonical_provider
+from ..catalog import LEGACY_KEY_FIELDS, PROVIDERS, SECRET_FIELDS, canonical_provider
 from ..errors import ValidationFailed
 from .roles import normalize_roles, roles_of
 from .vault import is_secret_obj
@@ -13,7 +13,7 @@ from .vault import is_secret_obj
 # Keys a profile view carries (GET round-trips) that are not profile fields.
 VIEW_ONLY_PROFILE_KEYS = ("active", "set_active", "credential")
 # (provider, legacy key field): the flat fields a single-provider Triplo config keeps its keys in.
-LEGACY_KEYS = (("open_ai", "openai_key"), ("open_router", "openrouter_key"), ("anthropic", "anthropic_key"))
+LEGACY_KEYS = tuple((provider, field) for field, provider in LEGACY_KEY_FIELDS.items())
 
 
 def is_legacy(settings):

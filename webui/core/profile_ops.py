@@ -4,7 +4,8 @@ import copy
 
 from . import credentials, desktop_settings, profiles
 from ..errors import ValidationFailed
-from .config import LEGACY_SECRET_FIELDS, OTHER_SECRET_FIELDS, require_desktop_capable
+from ..catalog import LEGACY_KEY_FIELDS
+from .config import OTHER_SECRET_FIELDS, require_desktop_capable
 from .profile_import import import_profiles, is_masked
 from .vault import is_secret_obj
 
@@ -164,10 +165,10 @@ def merge(settings, incoming, vault):
     if errors:
         raise ValidationFailed(errors)
     for key, value in incoming.items():
-        if key in LEGACY_SECRET_FIELDS:
+        if key in LEGACY_KEY_FIELDS:
             # The desktop field is written by projection; the key itself belongs to the provider credential.
             if isinstance(value, str) and value.strip():
-                credentials.apply(settings, LEGACY_SECRET_FIELDS[key], {"api_key": value}, vault)
+                credentials.apply(settings, LEGACY_KEY_FIELDS[key], {"api_key": value}, vault)
         elif key in OTHER_SECRET_FIELDS:
             if isinstance(value, str) and value.strip():
                 settings[key] = value.strip()

@@ -16,7 +16,8 @@ from .config import WEBUI_KEYS, ConfigService
 from .store import load_template
 
 # Providers whose key has no legacy desktop field: they become profiles only.
-EXTRA_KEY_ENV = {"gemini": "GEMINI_API_KEY"}
+EXTRA_KEY_ENV = {pid: spec["env_var"] for pid, spec in PROVIDERS.items()
+                 if spec["env_var"] and not (spec["projection"] or {}).get("key")}
 PROFILES_ENV, PROFILES_FILE_ENV = "TRIPLO_LLM_PROFILES", "TRIPLO_LLM_PROFILES_FILE"
 # Profile fields an env-made profile takes from a variable: named in error messages.
 FIELD_SOURCES = {"model": "TRIPLO_OPENAI_MODEL", "temperature": "TRIPLO_TEMPERATURE",
