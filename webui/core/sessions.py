@@ -229,10 +229,6 @@ class SessionStore:
             raise NotFound(f"No message with id '{message_id}'.", message_id=str(message_id))
         return _message(row)
 
-    def get_message(self, message_id):
-        """One message (current or not) by id."""
-        return self._get_message(self._conn(), message_id)
-
     def history(self, session_id):
         """The current message of every turn, in order (what a prompt is built from)."""
         conn = self._conn()
