@@ -40,7 +40,8 @@ def migrate_legacy(settings, vault, extra_keys=None, with_ollama=None):
     wants_ollama = (settings.get("enable_ollama") is True) if with_ollama is None else with_ollama
     if wants_ollama:
         models = [m for m in settings.get("ollama_models") or [] if isinstance(m, str)]
-        creds.setdefault("ollama", {}).update(url=settings.get("ollama_url") or PROVIDERS["ollama"]["default_base_url"], models=models)
+        url = settings.get("ollama_url") or PROVIDERS["ollama"]["default_base_url"]
+        creds.setdefault("ollama", {}).update(url=url, models=models)
         ollama = _legacy_profile(settings, "ollama", models[0] if models else PROVIDERS["ollama"]["defaults"]["model"])
         made.append(ollama)
     settings["llm_profiles"] = made
