@@ -1,4 +1,4 @@
-"""Chat, redraw and the OpenAI face's completions: resolve the profile, call the gateway, store the exchange (or not)."""
+"""Chat, redraw and the OpenAI face's completions: resolve the profile, call the gateway, store (or not)."""
 
 import threading
 from dataclasses import dataclass

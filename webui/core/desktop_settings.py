@@ -66,7 +66,8 @@ SETTINGS = (
     S("voice_tts_voice", CHOICE, "TRIPLO_VOICE_TTS_VOICE", "Voice", "voice",
       {"choices": ["alloy", "echo", "fable", "onyx", "nova", "shimmer"]}),
     S("voice_tts_model", CHOICE, "TRIPLO_VOICE_TTS_MODEL", "Speech model", "voice", {"choices": ["tts-1", "tts-1-hd"]}),
-    S("voice_tts_speed", NUMBER, "TRIPLO_VOICE_TTS_SPEED", "Speech speed", "voice", {"min": 0.25, "max": 4, "step": 0.05}),
+    S("voice_tts_speed", NUMBER, "TRIPLO_VOICE_TTS_SPEED", "Speech speed", "voice",
+      {"min": 0.25, "max": 4, "step": 0.05}),
     S("voice_stt_lang", TEXT, "TRIPLO_VOICE_STT_LANG", "Speech recognition language", "voice",
       {"hint": "A language code such as en."}),
     # Display & UI
@@ -141,7 +142,7 @@ def check(incoming, current):
 
 
 def from_form(tab, form, current):
-    """(typed values to merge, {key: "Label must …"}) from a posted settings tab; empty secrets keep the stored one."""
+    """(typed values, {key: "Label must …"}) from a posted settings tab; an empty secret keeps the stored one."""
     values, errors = {}, {}
     for setting in of_tab(tab):
         raw = form.get(setting.key, "")
