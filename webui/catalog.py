@@ -18,6 +18,12 @@ _OPENAI_LIMITS = {
 }
 
 _API_KEY = {"name": "api_key", "label": "API key", "secret": True}
+_BEARER = ("Authorization", "Bearer")  # (header, scheme): how the key travels
+# How a provider drives the desktop app (SPEC §4): "key" is the legacy field that gets the provider's key,
+# "params" maps legacy field -> profile field, "local" means Triplo's local-LLM (Ollama) mode.
+_OPENAI_PARAMS = {"openai_model": "model", "temperature": "temperature", "presence_penalty": "presence_penalty"}
+# Triplo's local-LLM mode speaks OpenAI-compatible HTTP, so any such server runs through it.
+_LOCAL = {"ai_source": "ollama", "key": None, "params": {}, "local": True}
 
 # Each provider row: label (full), short_label (badges, header), blurb (one plain sentence for the picker), the
 # rest drives validation, credentials, defaults and the desktop projection.
@@ -26,6 +32,8 @@ PROVIDERS = {
         "label": "OpenAI",
         "short_label": "OpenAI",
         "blurb": "GPT models. Needs an API key from platform.openai.com.",
+        "key_header": _BEARER,
+        "projection": {"ai_source": "open_ai", "key": "openai_key", "params": _OPENAI_PARAMS},
         "requires": ["model", "api_key"],
         "credential_fields": [_API_KEY],
         "env_var": "OPENAI_API_KEY",
@@ -33,12 +41,13 @@ PROVIDERS = {
         "limits": _OPENAI_LIMITS,
         "unsupported": [],
         "defaults": {"model": "gpt-4o-mini", "temperature": 0.7, "presence_penalty": 0},
-        "desktop": True,
     },
     "open_router": {
         "label": "OpenRouter",
         "short_label": "OpenRouter",
         "blurb": "Hundreds of models behind one key from openrouter.ai.",
+        "key_header": _BEARER,
+        "projection": {"ai_source": "open_router", "key": "openrouter_key", "params": _OPENAI_PARAMS},
         "requires": ["model", "api_key"],
         "credential_fields": [_API_KEY],
         "env_var": "OPENROUTER_API_KEY",
@@ -46,12 +55,14 @@ PROVIDERS = {
         "limits": _OPENAI_LIMITS,
         "unsupported": [],
         "defaults": {"model": "openai/gpt-4o-mini", "temperature": 0.7, "presence_penalty": 0},
-        "desktop": True,
     },
     "anthropic": {
         "label": "Anthropic",
         "short_label": "Anthropic",
         "blurb": "Claude models. Needs an API key from console.anthropic.com.",
+        "key_header": ("x-api-key", None),
+        "projection": {"ai_source": "anthropic", "key": "anthropic_key",
+                       "params": {"openai_model": "model", "temperature": "temperature"}},
         "requires": ["model", "api_key"],
         "credential_fields": [_API_KEY],
         "env_var": "ANTHROPIC_API_KEY",
@@ -59,12 +70,13 @@ PROVIDERS = {
         "limits": {"temperature": (0, 1), "top_p": (0, 1)},
         "unsupported": ["presence_penalty", "frequency_penalty"],
         "defaults": {"model": "claude-3-5-haiku-latest", "temperature": 0.7, "max_tokens": 1024},
-        "desktop": True,
     },
     "gemini": {
         "label": "Google Gemini",
         "short_label": "Google Gemini",
         "blurb": "Google's Gemini models. Usable for roles and chat; it cannot drive the desktop app.",
+        "key_header": ("x-goog-api-key", None),
+        "projection": None,
         "requires": ["model", "api_key"],
         "credential_fields": [_API_KEY],
         "env_var": "GEMINI_API_KEY",
@@ -72,12 +84,13 @@ PROVIDERS = {
         "limits": _OPENAI_LIMITS,
         "unsupported": [],
         "defaults": {"model": "gemini-2.5-flash", "temperature": 0.7},
-        "desktop": False,
     },
     "ollama": {
         "label": "Ollama",
         "short_label": "Ollama",
         "blurb": "Models running on your own machine or server. Needs the server URL.",
+        "key_header": _BEARER,
+        "projection": _LOCAL,
         "requires": ["model", "url"],
         "credential_fields": [
             {"name": "url", "label": "Server URL", "secret": False, "default": "http://localhost:11434"},
@@ -88,12 +101,13 @@ PROVIDERS = {
         "limits": _OPENAI_LIMITS,
         "unsupported": [],
         "defaults": {"model": "llama3.1:latest", "temperature": 0.7},
-        "desktop": True,
     },
     "custom": {
         "label": "OpenAI-compatible (LM Studio, llama.cpp, vLLM, Azure)",
         "short_label": "OpenAI-compatible",
         "blurb": "Any OpenAI-compatible server: LM Studio, llama.cpp, vLLM, Azure OpenAI. Needs its base URL.",
+        "key_header": _BEARER,
+        "projection": _LOCAL,
         "requires": ["model", "base_url"],
         "credential_fields": [dict(_API_KEY, label="API key (optional)")],
         "env_var": None,
@@ -101,9 +115,11 @@ PROVIDERS = {
         "limits": _OPENAI_LIMITS,
         "unsupported": [],
         "defaults": {"model": "", "temperature": 0.7},
-        "desktop": True,
     },
 }
+
+for _spec in PROVIDERS.values():
+    _spec["desktop"] = _spec["projection"] is not None  # whether it can drive the desktop app
 
 ALIASES = {
     "openai": "open_ai",
@@ -114,6 +130,9 @@ ALIASES = {
 }
 
 SECRET_FIELDS = ("api_key", "token")
+# Legacy desktop fields holding a provider's key: {field: provider}.
+LEGACY_KEY_FIELDS = {spec["projection"]["key"]: pid for pid, spec in PROVIDERS.items()
+                     if spec["projection"] and spec["projection"]["key"]}
 
 
 def canonical_provider(name):

@@ -44,6 +44,12 @@ class NotFound(WebUIError):
     code = "not_found"
 
 
+class UnknownModel(NotFound):
+    """An OpenAI-face `model` that is neither a profile id, a profile name nor role:<id>."""
+
+    code = "model_not_found"
+
+
 class Conflict(WebUIError):
     """A write that names a stale revision, or a state change that is not allowed now."""
 

@@ -73,13 +73,26 @@ def test_config_post_legacy_key_sets_the_provider_credential(http, app):
     ({"llm_profiles": {}}, "llm_profiles"),
     ({"active_llm_profile": "nope"}, "active_llm_profile"),
     ({"llm_profiles": [{"name": "X", "provider": "open_ai", "model": "m", "api_key": "sk-test-00000000000000",
-                        "temperature": 5}]}, "llm_profiles.0.temperature"),
+                        "temperature": 5}]}, "llm_profiles[0].temperature"),
     ({"provider_credentials": {"ollama": {"url": "ftp://x"}}}, "provider_credentials.ollama.url"),
 ])
 def test_config_post_validation(tc, settings, field):
     reply = tc.post("/api/config", {"settings": settings})
     assert reply.status == 400, reply.text
     assert reply.body["error"] == "validation_failed" and field in reply.body["fields"]
+
+
+def test_config_post_rejects_wrong_typed_desktop_settings(tc):
+    """The desktop-settings schema judges POST /api/config as it judges the settings tabs; nothing is saved."""
+    before = tc.get("/api/config").body["settings"]
+    reply = tc.post("/api/config", {"settings": {"voice_tts_speed": "fast", "color_scheme": 42, "sound": "yes",
+                                                 "window_width": "huge", "yt_lang": "de"}})
+    assert reply.status == 400, reply.text
+    assert reply.body["error"] == "validation_failed"
+    assert set(reply.body["fields"]) == {"voice_tts_speed", "color_scheme", "sound", "window_width"}
+    after = tc.get("/api/config").body["settings"]
+    assert (after["voice_tts_speed"], after["color_scheme"], after["yt_lang"]) == \
+        (before["voice_tts_speed"], before["color_scheme"], before["yt_lang"])
 
 
 def test_config_post_needs_settings(tc):

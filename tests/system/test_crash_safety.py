@@ -11,7 +11,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from webui.core import profile_ops
-from webui.core.service import ConfigService
+from webui.core.config import ConfigService
 
 pytestmark = pytest.mark.system
 

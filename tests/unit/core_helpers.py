@@ -6,7 +6,7 @@ import os
 from cryptography.fernet import Fernet
 
 from webui.core import profiles
-from webui.core.service import ConfigService
+from webui.core.config import ConfigService
 from webui.core.store import dump, load_template
 from webui.core.vault import Vault
 

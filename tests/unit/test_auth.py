@@ -95,7 +95,7 @@ def test_set_password_changes_login_and_fingerprint(store, tmp_path):
     assert not store.verify_password("gm", "correct horse")
     assert store.verify_password("gm", "a new password")
     assert store.password_fingerprint() != before
-    auth_mod.set_password(tmp_path, "third password", username="boss")
+    AuthStore(tmp_path).set_password("third password", username="boss")
     assert store.verify_password("boss", "third password")
     assert not store.verify_password("gm", "third password")
 
@@ -182,7 +182,7 @@ def test_corrupt_file_fails_closed(store):
 
 
 def test_cli_helper_creates_token(tmp_path):
-    record, plaintext = auth_mod.create_token(tmp_path, "cli")
+    record, plaintext = AuthStore(tmp_path).create_token("cli")
     assert AuthStore(tmp_path).verify_token(plaintext)["name"] == "cli"
     # A token made before the first start must not block the first-run password.
     assert AuthStore(tmp_path).ensure_initialized({"WEBUI_PASSWORD": "first run pw"}) is None

@@ -5,7 +5,7 @@ import re
 import pytest
 from cryptography.fernet import Fernet
 
-from webui.core import config_merge, local_llm
+from webui.core import local_llm, profile_ops
 from webui.errors import ValidationFailed
 from webui.core.vault import Vault
 
@@ -51,7 +51,7 @@ def vault():
 def test_merge_keeps_masked_secrets_and_sets_new_ones(vault):
     settings = {"provider_credentials": {"open_ai": {"api_key": vault.encrypt("sk-old-000000000000")}},
                 "llm_key": "abcd-efgh-ijkl-mnop", "sound": True}
-    config_merge.merge(settings, {
+    profile_ops.merge(settings, {
         "provider_credentials": {"open_ai": {"api_key": {"set": True, "hint": "sk-…0000"}},
                                  "anthropic": {"api_key": "sk-ant-new-0000000000"}},
         "llm_key": {"set": True, "hint": "…"},
@@ -69,21 +69,21 @@ def test_merge_keeps_masked_secrets_and_sets_new_ones(vault):
 def test_merge_profiles_validates_only_changed_ones(vault):
     legacy = {"id": "old", "name": "Old", "provider": "open_ai", "model": "gpt-4o"}  # no key: untouched, so kept
     settings = {"llm_profiles": [legacy]}
-    config_merge.merge(settings, {"llm_profiles": [dict(legacy), {"id": "new", "name": "New", "provider": "ollama",
+    profile_ops.merge(settings, {"llm_profiles": [dict(legacy), {"id": "new", "name": "New", "provider": "ollama",
                                                                   "model": "qwen2", "url": "http://127.0.0.1:11434",
                                                                   "active": True}]}, vault)
     assert [p["id"] for p in settings["llm_profiles"]] == ["old", "new"]
     assert "active" not in settings["llm_profiles"][1]
     assert settings["provider_credentials"]["ollama"]["url"] == "http://127.0.0.1:11434"
     with pytest.raises(ValidationFailed) as caught:
-        config_merge.merge(settings, {"llm_profiles": [dict(legacy, temperature=0.5)]}, vault)
-    assert "llm_profiles.0.api_key" in caught.value.fields
+        profile_ops.merge(settings, {"llm_profiles": [dict(legacy, temperature=0.5)]}, vault)
+    assert "llm_profiles[0].api_key" in caught.value.fields
 
 
 def test_merge_rejects_duplicate_ids_and_wrong_types(vault):
     with pytest.raises(ValidationFailed) as caught:
-        config_merge.merge({}, {"llm_profiles": [{"id": "a", "name": "A", "provider": "ollama", "model": "m"},
+        profile_ops.merge({}, {"llm_profiles": [{"id": "a", "name": "A", "provider": "ollama", "model": "m"},
                                                  {"id": "a", "name": "B", "provider": "ollama", "model": "m"}]}, vault)
-    assert "llm_profiles.1.id" in caught.value.fields
+    assert "llm_profiles[1].id" in caught.value.fields
     with pytest.raises(ValidationFailed):
-        config_merge.merge({}, [], vault)
+        profile_ops.merge({}, [], vault)

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from webui.core import credentials, migration, profile_ops
+from webui.core import credentials, profile_import, profile_ops
 from webui.errors import NotFound, ValidationFailed
 from webui.core.vault import is_secret_obj
 
@@ -33,7 +33,7 @@ def by_id(settings):
 def test_legacy_config_becomes_profiles_with_nothing_lost(vault, source):
     settings = dict(copy.deepcopy(LEGACY), ai_source=source)
     original = copy.deepcopy(settings)
-    assert migration.migrate_legacy(settings, vault) is True
+    assert profile_import.migrate_legacy(settings, vault) is True
     made = by_id(settings)
     assert list(made) == ["open_ai", "open_router", "anthropic", "ollama"]
     assert settings["active_llm_profile"] == "open_router"
@@ -41,7 +41,7 @@ def test_legacy_config_becomes_profiles_with_nothing_lost(vault, source):
     for key, value in original.items():  # the legacy fields are all still there, unchanged
         assert settings[key] == value
     creds = settings["provider_credentials"]
-    for provider, field in migration.LEGACY_KEYS:
+    for provider, field in profile_import.LEGACY_KEYS:
         assert is_secret_obj(creds[provider]["api_key"])
         assert credentials.plaintext(settings, provider, "api_key", vault) == LEGACY[field].strip()
     assert creds["ollama"] == {"url": "http://gpu:11434", "models": ["qwen2", "llama3"]}
@@ -54,20 +54,20 @@ def test_legacy_config_becomes_profiles_with_nothing_lost(vault, source):
 
 def test_legacy_without_keys_or_ollama_has_no_profiles(vault):
     settings = {"ai_source": "open_ai", "openai_key": "", "enable_ollama": False}
-    migration.migrate_legacy(settings, vault)
+    profile_import.migrate_legacy(settings, vault)
     assert settings["llm_profiles"] == [] and settings["active_llm_profile"] is None
     assert settings["multi_provider_enabled"] is False
 
 
 def test_ai_source_without_a_key_falls_back_to_the_first(vault):
     settings = {"ai_source": "anthropic", "openai_key": "sk-only-openai-0000", "openai_model": "gpt-4o"}
-    migration.migrate_legacy(settings, vault)
+    profile_import.migrate_legacy(settings, vault)
     assert settings["active_llm_profile"] == "open_ai"
 
 
 def test_extra_keys_and_ollama_override(vault):
     settings = {"ai_source": "open_ai", "enable_ollama": False, "ollama_url": "http://o:1"}
-    migration.migrate_legacy(settings, vault, extra_keys={"gemini": "AIza-gem-000000000"}, with_ollama=True)
+    profile_import.migrate_legacy(settings, vault, extra_keys={"gemini": "AIza-gem-000000000"}, with_ollama=True)
     assert list(by_id(settings)) == ["gemini", "ollama"]
     assert by_id(settings)["gemini"]["model"] == "gemini-2.5-flash"
     assert settings["enable_ollama"] is False  # the desktop setting is the user's, not ours
@@ -75,7 +75,7 @@ def test_extra_keys_and_ollama_override(vault):
 
 def test_a_config_with_profiles_is_not_migrated(vault):
     settings = {"llm_profiles": [], "openai_key": "sk-x"}
-    assert migration.migrate_legacy(settings, vault) is False
+    assert profile_import.migrate_legacy(settings, vault) is False
     assert "provider_credentials" not in settings
 
 
@@ -131,9 +131,9 @@ def test_game_config_import(vault, form):
     import yaml
 
     text = GAME_YAML if form == "yaml" else json.dumps(yaml.safe_load(GAME_YAML))
-    doc = migration.parse_document(text)
+    doc = profile_import.parse_document(text)
     settings = {"llm_profiles": []}
-    summary = migration.import_game_config(settings, doc, vault)
+    summary = profile_import.import_game_config(settings, doc, vault)
     assert summary == {"profiles": ["gm-claude", "npc-local"], "roles": ["gm", "bard"],
                        "active_llm_profile": "gm-claude"}
     made = by_id(settings)
@@ -147,10 +147,10 @@ def test_game_config_import(vault, form):
 
 
 def test_legacy_llm_config_becomes_profile_default(vault):
-    doc = migration.parse_document("llm_config:\n  default_model: gpt-4o\n  temperature: 0.3\n"
+    doc = profile_import.parse_document("llm_config:\n  default_model: gpt-4o\n  temperature: 0.3\n"
                                    "  provider: openai\n  api_key: sk-inline-secret-1234\n  seed: 7\n")
     settings = {"llm_profiles": []}
-    migration.import_game_config(settings, doc, vault)
+    profile_import.import_game_config(settings, doc, vault)
     default = by_id(settings)["default"]
     assert (default["provider"], default["model"], default["temperature"]) == ("open_ai", "gpt-4o", 0.3)
     assert settings["active_llm_profile"] == "default"
@@ -163,16 +163,16 @@ def test_unmapped_secrets_are_kept_encrypted(vault):
     doc = {"llm_config": {"default_profile_id": "a", "api_key": "sk-unmapped-000000001"},
            "llm_profiles": [{"id": "a", "provider": "custom", "model": "m", "base_url": "http://h:1"}]}
     settings = {"llm_profiles": []}
-    migration.import_game_config(settings, doc, vault)
+    profile_import.import_game_config(settings, doc, vault)
     kept = settings["game_config"]["llm_config"]["api_key"]
     assert vault.decrypt(kept) == "sk-unmapped-000000001" and "sk-unmapped" not in json.dumps(settings)
 
 
 def test_inline_api_keys_are_encrypted_and_profiles_keyed_by_id(vault):
-    doc = migration.parse_document('{"llm_profiles": {"fast": {"provider": "openai", "model": "gpt-4o-mini", '
+    doc = profile_import.parse_document('{"llm_profiles": {"fast": {"provider": "openai", "model": "gpt-4o-mini", '
                                    '"api_key": "sk-inline-000000000000"}}}')
     settings = {"llm_profiles": []}
-    migration.import_game_config(settings, doc, vault)
+    profile_import.import_game_config(settings, doc, vault)
     assert by_id(settings)["fast"]["name"] == "fast"
     assert is_secret_obj(settings["provider_credentials"]["open_ai"]["api_key"])
     assert "sk-inline" not in json.dumps(settings)
@@ -180,7 +180,7 @@ def test_inline_api_keys_are_encrypted_and_profiles_keyed_by_id(vault):
 
 def test_a_list_document_is_a_list_of_profiles(vault):
     settings = {"llm_profiles": []}
-    summary = migration.import_game_config(settings, [{"name": "Local", "provider": "ollama", "model": "qwen2",
+    summary = profile_import.import_game_config(settings, [{"name": "Local", "provider": "ollama", "model": "qwen2",
                                                        "url": "http://gpu:11434"}], vault)
     assert summary["profiles"] == ["Local"] and settings["active_llm_profile"] == "Local"
     assert settings["provider_credentials"]["ollama"]["url"] == "http://gpu:11434"
@@ -197,7 +197,7 @@ def test_a_list_document_is_a_list_of_profiles(vault):
 ])
 def test_bad_game_configs_name_the_field(vault, doc, field):
     with pytest.raises(ValidationFailed) as info:
-        migration.import_game_config({"llm_profiles": []}, doc, vault)
+        profile_import.import_game_config({"llm_profiles": []}, doc, vault)
     assert field in info.value.fields
 
 
@@ -205,7 +205,7 @@ def test_unknown_default_profile_is_named(vault):
     doc = {"llm_config": {"default_profile_id": "ghost"},
            "llm_profiles": [{"id": "a", "provider": "custom", "model": "m", "base_url": "http://h:1"}]}
     with pytest.raises(NotFound) as info:
-        migration.import_game_config({"llm_profiles": []}, doc, vault)
+        profile_import.import_game_config({"llm_profiles": []}, doc, vault)
     assert "ghost" in info.value.message
 
 
@@ -216,5 +216,5 @@ def test_unknown_default_profile_is_named(vault):
 ])
 def test_parse_document_errors(text, message):
     with pytest.raises(ValidationFailed) as info:
-        migration.parse_document(text, what="upload")
+        profile_import.parse_document(text, what="upload")
     assert message in info.value.fields["upload"]

@@ -8,7 +8,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from webui import cli
-from webui.core import credentials, seed
+from webui.core import credentials, desktop_settings, seed
 from webui.core.vault import Vault
 
 from .core_helpers import HOSTILE_KEY, mode, read_config
@@ -47,16 +47,16 @@ def secret(settings, cid):
 
 
 def test_hostile_values_round_trip(folder):
-    text_vars = [s for s in seed.DESKTOP_ENV if s.kind == seed.TEXT and s.var not in
+    text_vars = [s for s in desktop_settings.SETTINGS if s.kind in desktop_settings.TEXT_KINDS and s.env not in
                  ("TRIPLO_AI_SOURCE", "OPENAI_API_KEY", "OPENROUTER_API_KEY", "ANTHROPIC_API_KEY")]
-    env = {s.var: hostile(s.var) for s in text_vars}
+    env = {s.env: hostile(s.env) for s in text_vars}
     env.update(OPENAI_API_KEY=HOSTILE_KEY, ANTHROPIC_API_KEY=f"  {ANTHROPIC}\n", TRIPLO_VOICE_FEATURES="false")
     code, out, _ = run(folder, **env)
     assert code == 0, out
     settings = settings_of(folder)
     for s in text_vars:
-        if s.var != "TRIPLO_OPENAI_MODEL":
-            assert settings[s.key] == hostile(s.var), s.var
+        if s.env != "TRIPLO_OPENAI_MODEL":
+            assert settings[s.key] == hostile(s.env), s.env
     assert secret(settings, "open_ai") == HOSTILE_KEY
     assert secret(settings, "anthropic") == ANTHROPIC
     assert settings["openai_key"] == HOSTILE_KEY  # active (ai_source open_ai): the desktop app gets it verbatim

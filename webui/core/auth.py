@@ -304,12 +304,3 @@ class AuthStore:
             return None
         return stamp
 
-
-def set_password(config_dir, password, username=None):
-    """For `python -m webui set-password`."""
-    AuthStore(config_dir).set_password(password, username=username)
-
-
-def create_token(config_dir, name):
-    """For `python -m webui create-token NAME`: (record, plaintext shown once)."""
-    return AuthStore(config_dir).create_token(name)

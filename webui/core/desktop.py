@@ -7,25 +7,14 @@ import threading
 import time
 import xmlrpc.client
 
+from .. import catalog
+from ..catalog import PROVIDERS
 from ..errors import DesktopError
 from .supervisor_rpc import TRANSPORT_ERRORS, Endpoint, describe_transport_error, resolve_url
 
-# provider -> how it drives the desktop app. "key" is the legacy field that gets the provider's key,
-# "params" maps legacy field -> profile field, "local" means Triplo's local-LLM (Ollama) mode.
-# None: the desktop app cannot use this provider at all.
-PROJECTION = {
-    "open_ai": {"ai_source": "open_ai", "key": "openai_key",
-                "params": {"openai_model": "model", "temperature": "temperature", "presence_penalty": "presence_penalty"}},
-    "open_router": {"ai_source": "open_router", "key": "openrouter_key",
-                    "params": {"openai_model": "model", "temperature": "temperature", "presence_penalty": "presence_penalty"}},
-    "anthropic": {"ai_source": "anthropic", "key": "anthropic_key",
-                  "params": {"openai_model": "model", "temperature": "temperature"}},
-    "ollama": {"ai_source": "ollama", "key": None, "params": {}, "local": True},
-    # Triplo's local-LLM mode speaks OpenAI-compatible HTTP, so any such server runs through it.
-    "custom": {"ai_source": "ollama", "key": None, "params": {}, "local": True},
-    "gemini": None,
-}
-LEGACY_KEY_FIELDS = ("openai_key", "openrouter_key", "anthropic_key")
+# provider -> how it drives the desktop app (None: it cannot), from the provider table.
+PROJECTION = {pid: spec["projection"] for pid, spec in PROVIDERS.items()}
+LEGACY_KEY_FIELDS = tuple(catalog.LEGACY_KEY_FIELDS)
 GEMINI_MESSAGE = "Gemini profiles cannot drive the Triplo desktop app; the profile stays usable for roles and chat"
 
 # supervisord state names -> the states /api/status reports.

@@ -3,14 +3,12 @@
 import secrets
 import string
 
-import requests
-
-from ..errors import MalformedResponse, ProviderRequestError, ProviderTimeout, Unreachable, ValidationFailed
+from ..errors import MalformedResponse, ProviderError, Unreachable, ValidationFailed
+from ..providers import transport
 from .profiles import URL_RE
 
 KEY_ALPHABET = string.ascii_lowercase + string.digits
 KEY_GROUPS, KEY_GROUP_LEN = 4, 4
-TIMEOUT = (5, 15)  # (connect, read) seconds: a model list is small; a hung server must not hang the page
 MAX_MODELS = 2000
 LABEL = "The local LLM server"
 
@@ -51,15 +49,18 @@ def names_from(data):
     return names[:MAX_MODELS]
 
 
-def _get(url, token=None):
-    """One GET with timeouts; transport failures become ProviderError subclasses (no URL credentials echoed)."""
+_POOL = transport.SessionPool()
+
+
+def _get_json(url, token=None):
+    """One GET through the provider transport (pooled session, timeouts, error mapping, key scrubbing)."""
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     try:
-        return requests.get(url, headers=headers, timeout=TIMEOUT, allow_redirects=False)
-    except requests.exceptions.Timeout:
-        raise ProviderTimeout(f"{LABEL} did not answer within {TIMEOUT[1]} s", provider="local_llm") from None
-    except requests.exceptions.RequestException as exc:
-        raise Unreachable(f"{LABEL} cannot be reached ({type(exc).__name__})", provider="local_llm") from None
+        resp = transport.send(_POOL.get(), "GET", url, label=LABEL, secrets=(token,) if token else (),
+                              headers=headers)
+    except Unreachable:  # the transport's wording names the label mid-sentence; say it plainly
+        raise Unreachable(f"{LABEL} cannot be reached at {transport.where(url)}", provider="local_llm") from None
+    return transport.parse_json(resp.content, label=LABEL, what="model list")
 
 
 def list_models(url, token=None):
@@ -68,15 +69,14 @@ def list_models(url, token=None):
     token = token.strip() if isinstance(token, str) and token.strip() else None
     failure = None
     for candidate in candidate_urls(base):
-        resp = _get(candidate, token)
-        if resp.status_code >= 400:
-            failure = ProviderRequestError(f"{LABEL} answered HTTP {resp.status_code} for its model list",
-                                           provider="local_llm", upstream_status=resp.status_code)
-            continue
         try:
-            names = names_from(resp.json())
-        except ValueError:
-            names = None
+            data = _get_json(candidate, token)
+        except ProviderError as exc:
+            if exc.upstream_status is None and not isinstance(exc, MalformedResponse):
+                raise  # unreachable or timed out: the next path would fail the same way
+            failure = exc
+            continue
+        names = names_from(data)
         if names is not None:
             return names
         failure = MalformedResponse(f"{LABEL} did not answer with an Ollama or OpenAI-compatible model list",

@@ -1,10 +1,16 @@
-"""Profile and credential use cases (create, update, activate, …) on top of ConfigService."""
+"""Profile and credential use cases (create, update, activate, merge a posted settings object) on ConfigService."""
 
 import copy
 
-from . import credentials, profiles
+from . import credentials, desktop_settings, profiles
 from ..errors import ValidationFailed
-from .service import require_desktop_capable
+from ..catalog import LEGACY_KEY_FIELDS
+from .config import OTHER_SECRET_FIELDS, require_desktop_capable
+from .profile_import import import_profiles, is_masked
+from .vault import is_secret_obj
+
+TYPES = {"multi_provider_enabled": (bool,), "active_llm_profile": (str, type(None)), "llm_roles": (list,),
+         "llm_profiles": (list,), "provider_credentials": (dict,)}
 
 
 def _save_profile(svc, settings, profile, secrets):
@@ -144,3 +150,48 @@ def set_credential(svc, credential_id, payload, revision=None, restart=True):
 def delete_credential(svc, credential_id, revision=None, restart=True):
     """Remove a credential (refused when the active profile needs it: validation says so)."""
     return svc.mutate(lambda s: credentials.remove(s, credential_id), revision, restart)
+
+
+def merge(settings, incoming, vault):
+    """Apply a posted `settings` object (partial or whole, maybe a masked GET round-trip) in place.
+
+    ValidationFailed lists every bad field.
+    """
+    if not isinstance(incoming, dict):
+        raise ValidationFailed({"settings": "must be a JSON object"})
+    errors = {k: "has the wrong type" for k, types in TYPES.items()
+              if k in incoming and not isinstance(incoming[k], types)}
+    errors.update(desktop_settings.check(incoming, settings))
+    if errors:
+        raise ValidationFailed(errors)
+    for key, value in incoming.items():
+        if key in LEGACY_KEY_FIELDS:
+            # The desktop field is written by projection; the key itself belongs to the provider credential.
+            if isinstance(value, str) and value.strip():
+                credentials.apply(settings, LEGACY_KEY_FIELDS[key], {"api_key": value}, vault)
+        elif key in OTHER_SECRET_FIELDS:
+            if isinstance(value, str) and value.strip():
+                settings[key] = value.strip()
+            elif value is None:
+                settings[key] = ""
+        elif key == "provider_credentials":
+            _merge_credentials(settings, value, vault)
+        elif key == "llm_profiles":
+            import_profiles(settings, value, vault, replace=True)
+        else:
+            settings[key] = value
+
+
+def _merge_credentials(settings, incoming, vault):
+    errors = {}
+    for cid, payload in incoming.items():
+        if not isinstance(payload, dict):
+            errors[f"provider_credentials.{cid}"] = "must be a JSON object"
+            continue
+        kept = {k: v for k, v in payload.items() if not is_masked(v) and not is_secret_obj(v)}
+        try:
+            credentials.apply(settings, cid, kept, vault)
+        except ValidationFailed as exc:
+            errors.update({f"provider_credentials.{cid}.{k}": m for k, m in exc.fields.items()})
+    if errors:
+        raise ValidationFailed(errors)

@@ -9,8 +9,7 @@ from ..errors import Conflict, NotFound, ValidationFailed
 
 FIELD_ORDER = (
     "id", "name", "provider", "model", "credential_id", "api_key_ref", "base_url",
-    "temperature", "top_p", "presence_penalty", "frequency_penalty", "max_tokens",
-    "context_window", "options", "extra_params", "fallback_profile_ids",
+    *PARAMS, "options", "extra_params", "fallback_profile_ids",
 )
 # Inputs that belong to the provider's credential, not the profile: stored encrypted elsewhere.
 CREDENTIAL_INPUTS = ("api_key", "token", "url")

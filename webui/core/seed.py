@@ -5,80 +5,19 @@ import json
 import math
 import os
 import sys
-from typing import NamedTuple
 
 from cryptography.fernet import Fernet
 
-from . import desktop, migration, profiles
+from . import desktop, desktop_settings, profile_import, profiles
+from .desktop_settings import BOOL, LIST, NUMBER
 from ..catalog import PROVIDERS, canonical_provider
 from ..errors import ValidationFailed, WebUIError
-from .service import WEBUI_KEYS, ConfigService
+from .config import WEBUI_KEYS, ConfigService
 from .store import load_template
 
-BOOL, NUMBER, TEXT, LIST, URL = "bool", "number", "text", "list", "url"
-
-
-class EnvSetting(NamedTuple):
-    """One environment variable that seeds one desktop setting (defaults come from config-template.json)."""
-
-    var: str
-    key: str
-    kind: str = TEXT
-    top: bool = False  # lives at the top level of config.json, not under settings
-
-
-# The desktop settings the container always honoured, plus the local-LLM ones. An unset or empty
-# variable keeps the template's value, as the original init script's ${VAR:-default} did.
-DESKTOP_ENV = (
-    EnvSetting("TRIPLO_SKIP_WELCOME", "seenWelcome", BOOL, top=True),
-    EnvSetting("TRIPLO_SKIP_TERMS", "seenTerms", BOOL, top=True),
-    EnvSetting("TRIPLO_LICENSE_KEY", "license_key"),
-    EnvSetting("TRIPLO_AI_SOURCE", "ai_source"),
-    EnvSetting("OPENAI_API_KEY", "openai_key"),
-    EnvSetting("OPENROUTER_API_KEY", "openrouter_key"),
-    EnvSetting("ANTHROPIC_API_KEY", "anthropic_key"),
-    EnvSetting("TRIPLO_ENABLE_OPENAI", "enable_openai_key", BOOL),
-    EnvSetting("TRIPLO_ENABLE_OPENROUTER", "enable_openrouter_key", BOOL),
-    EnvSetting("TRIPLO_ENABLE_ANTHROPIC", "enable_anthropic_key", BOOL),
-    EnvSetting("TRIPLO_ENABLE_NORMAL_PROMPTS", "enable_normal_prompts", BOOL),
-    EnvSetting("TRIPLO_OPENAI_MODEL", "openai_model"),
-    EnvSetting("TRIPLO_TEMPERATURE", "temperature", NUMBER),
-    EnvSetting("TRIPLO_PRESENCE_PENALTY", "presence_penalty", NUMBER),
-    EnvSetting("TRIPLO_CUSTOM_TRIGGER", "custom_trigger"),
-    EnvSetting("TRIPLO_SHIFT_BACKSPACE", "shift_backspace", BOOL),
-    EnvSetting("TRIPLO_CUSTOM_HOTKEY", "custom_hotkey"),
-    EnvSetting("TRIPLO_INDICATOR", "indicator"),
-    EnvSetting("TRIPLO_RUN_AT_STARTUP", "run_at_startup", BOOL),
-    EnvSetting("TRIPLO_INLINE_SCRAPING", "inline_scrape", BOOL),
-    EnvSetting("TRIPLO_CONFIRM_DELETE", "confirm_delete", BOOL),
-    EnvSetting("TRIPLO_AWARENESS_MODE", "aware_mode", BOOL),
-    EnvSetting("TRIPLO_NOTIFICATION_SOUNDS", "sound", BOOL),
-    EnvSetting("TRIPLO_VOICE_FEATURES", "voice", BOOL),
-    EnvSetting("TRIPLO_VOICE_TTS_SPEED", "voice_tts_speed", NUMBER),
-    EnvSetting("TRIPLO_VOICE_TTS_AUTOPLAY", "voice_tts_autoplay", BOOL),
-    EnvSetting("TRIPLO_VOICE_TTS_VOICE", "voice_tts_voice"),
-    EnvSetting("TRIPLO_VOICE_TTS_MODEL", "voice_tts_model"),
-    EnvSetting("TRIPLO_VOICE_STT_LANG", "voice_stt_lang"),
-    EnvSetting("TRIPLO_WINDOW_WIDTH", "window_width"),
-    EnvSetting("TRIPLO_PAGE_HEIGHT", "page_height"),
-    EnvSetting("TRIPLO_MAIN_HEIGHT", "main_height"),
-    EnvSetting("TRIPLO_PINNED", "pinned", BOOL),
-    EnvSetting("TRIPLO_COPY_TO_CLIPBOARD", "copy_results", BOOL),
-    EnvSetting("TRIPLO_ENABLED", "enabled", BOOL),
-    EnvSetting("TRIPLO_AUTO_SCROLL", "auto_scroll", BOOL),
-    EnvSetting("TRIPLO_COLOR_SCHEME", "color_scheme"),
-    EnvSetting("TRIPLO_CONFIRM_AUTOMATIONS", "confirm_automations", BOOL),
-    EnvSetting("TRIPLO_YOUTUBE_LANG", "yt_lang"),
-    EnvSetting("TRIPLO_PROMPT_LANG", "prompt_lang"),
-    EnvSetting("TRIPLO_LANGUAGE", "language"),
-    EnvSetting("TRIPLO_ENABLE_OLLAMA", "enable_ollama", BOOL),
-    EnvSetting("TRIPLO_OLLAMA_URL", "ollama_url", URL),
-    EnvSetting("TRIPLO_OLLAMA_MODELS", "ollama_models", LIST),
-    EnvSetting("TRIPLO_SYNC_LOCAL_LLM", "sync_local_llm", BOOL),
-    EnvSetting("TRIPLO_LLM_KEY", "llm_key"),
-)
 # Providers whose key has no legacy desktop field: they become profiles only.
-EXTRA_KEY_ENV = {"gemini": "GEMINI_API_KEY"}
+EXTRA_KEY_ENV = {pid: spec["env_var"] for pid, spec in PROVIDERS.items()
+                 if spec["env_var"] and not (spec["projection"] or {}).get("key")}
 PROFILES_ENV, PROFILES_FILE_ENV = "TRIPLO_LLM_PROFILES", "TRIPLO_LLM_PROFILES_FILE"
 # Profile fields an env-made profile takes from a variable: named in error messages.
 FIELD_SOURCES = {"model": "TRIPLO_OPENAI_MODEL", "temperature": "TRIPLO_TEMPERATURE",
@@ -100,7 +39,8 @@ class _AlreadySeeded(Exception):
 
 def _convert(setting, raw):
     """The typed value of one variable, or SeedError naming it (non-secret kinds only echo the value)."""
-    if setting.kind == TEXT:
+    # Text kinds are taken verbatim, as the original init script did: the desktop app reads them as is.
+    if setting.kind in desktop_settings.TEXT_KINDS:
         return raw
     text = raw.strip()
     if setting.kind == BOOL:
@@ -108,27 +48,27 @@ def _convert(setting, raw):
             return True
         if text.lower() in FALSE:
             return False
-        raise SeedError({setting.var: f"must be true/false, 1/0 or yes/no, got {text!r}"})
+        raise SeedError({setting.env: f"must be true/false, 1/0 or yes/no, got {text!r}"})
     if setting.kind == NUMBER:
         try:
             number = float(text)
         except ValueError:
             number = math.nan
         if not math.isfinite(number):
-            raise SeedError({setting.var: f"must be a number, got {text!r}"})
+            raise SeedError({setting.env: f"must be a number, got {text!r}"})
         return int(number) if number.is_integer() and "." not in text and "e" not in text.lower() else number
     if setting.kind == LIST:
         return [item.strip() for item in raw.split(",") if item.strip()]
     if not profiles.URL_RE.match(text):  # not echoed: a URL may carry user:password
-        raise SeedError({setting.var: "must be an http:// or https:// URL"})
+        raise SeedError({setting.env: "must be an http:// or https:// URL"})
     return text.rstrip("/")
 
 
 def read_env(environ):
-    """{EnvSetting: typed value} for every variable that is set and not empty; all problems at once."""
+    """{desktop_settings.Setting: typed value} for every variable that is set and not empty; all problems at once."""
     values, problems = {}, {}
-    for setting in DESKTOP_ENV:
-        raw = environ.get(setting.var)
+    for setting in desktop_settings.SETTINGS:
+        raw = environ.get(setting.env)
         if raw is None or not raw.strip():
             continue
         try:
@@ -160,7 +100,7 @@ def read_documents(environ):
         except (OSError, UnicodeDecodeError) as exc:
             raise SeedError({PROFILES_FILE_ENV: f"cannot read {path} ({getattr(exc, 'strerror', None) or exc})"})
         try:
-            docs.append((PROFILES_FILE_ENV, migration.parse_document(text, what=path)))
+            docs.append((PROFILES_FILE_ENV, profile_import.parse_document(text, what=path)))
         except ValidationFailed as exc:
             raise SeedError({PROFILES_FILE_ENV: "; ".join(f"{k} {v}" for k, v in exc.fields.items())}) from None
     return docs
@@ -181,12 +121,12 @@ def build(svc, environ, values, docs, notes=None):
         settings["ai_source"] = desktop.PROJECTION[source]["ai_source"]  # the desktop app's spelling
     extra = {p: environ.get(var, "") for p, var in EXTRA_KEY_ENV.items()}
     ollama = settings.get("enable_ollama") is True or bool(environ.get("TRIPLO_OLLAMA_URL", "").strip())
-    migration.migrate_legacy(settings, svc.vault, extra_keys=extra, with_ollama=ollama)
+    profile_import.migrate_legacy(settings, svc.vault, extra_keys=extra, with_ollama=ollama)
     env_made = {p["id"] for p in profiles.profiles_of(settings)}
     explicit = None  # (where, profile id) when the user named the active profile
     for where, doc in docs:
         try:
-            summary = migration.import_game_config(settings, copy.deepcopy(doc), svc.vault)
+            summary = profile_import.import_game_config(settings, copy.deepcopy(doc), svc.vault)
         except WebUIError as exc:
             raise SeedError({where: _describe(exc)}) from None
         if _names_default(doc):

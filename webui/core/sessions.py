@@ -9,42 +9,9 @@ import uuid
 from datetime import datetime, timezone
 
 from ..errors import ConfigCorrupt, NotFound, ValidationFailed
+from .sessions_schema import SCHEMA, SCHEMA_VERSION
 
-SCHEMA_VERSION = 1
 MAX_TITLE = 200
-
-SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)""",
-    """CREATE TABLE IF NOT EXISTS sessions (
-    id TEXT PRIMARY KEY,
-    title TEXT,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
-)""",
-    """CREATE TABLE IF NOT EXISTS messages (
-    id TEXT PRIMARY KEY,
-    session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
-    position INTEGER NOT NULL,
-    alt_index INTEGER NOT NULL,
-    is_current INTEGER NOT NULL,
-    role_id TEXT,
-    is_ai INTEGER NOT NULL,
-    content TEXT NOT NULL,
-    metadata TEXT,
-    created_at TEXT NOT NULL,
-    UNIQUE (session_id, position, alt_index)
-)""",
-    # At most one current message per turn (also serves history() and last_ai_message()).
-    """CREATE UNIQUE INDEX IF NOT EXISTS messages_current ON messages (session_id, position) WHERE is_current = 1""",
-    """CREATE INDEX IF NOT EXISTS sessions_updated ON sessions (updated_at)""",
-    """CREATE TABLE IF NOT EXISTS character_overrides (
-    session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
-    character_id TEXT NOT NULL,
-    profile_id TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    PRIMARY KEY (session_id, character_id)
-)""",
-)
 
 _COLUMNS = "id, session_id, position, alt_index, is_current, role_id, is_ai, content, metadata, created_at"
 
@@ -228,10 +195,6 @@ class SessionStore:
         if row is None:
             raise NotFound(f"No message with id '{message_id}'.", message_id=str(message_id))
         return _message(row)
-
-    def get_message(self, message_id):
-        """One message (current or not) by id."""
-        return self._get_message(self._conn(), message_id)
 
     def history(self, session_id):
         """The current message of every turn, in order (what a prompt is built from)."""

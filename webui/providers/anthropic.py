@@ -16,16 +16,13 @@ class AnthropicAdapter(ProviderAdapter):
     """api.anthropic.com (base URL without /v1). Presence/frequency penalties do not exist and are not sent."""
 
     id = "anthropic"
-    label = "Anthropic"
-    default_base_url = "https://api.anthropic.com"
-    env_var = "ANTHROPIC_API_KEY"
 
     def base_url(self, base_url):
         url = super().base_url(base_url)
         return url[:-3] if url.endswith("/v1") else url  # accept the SDK-style URL with /v1 too
 
     def headers(self, api_key):
-        return {"x-api-key": api_key, "anthropic-version": API_VERSION}
+        return dict(self.auth_headers(api_key), **{"anthropic-version": API_VERSION})
 
     def request(self, call, messages, stream):
         key = self.key_of(call)

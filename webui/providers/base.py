@@ -4,6 +4,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 
+from ..catalog import PROVIDERS
 from ..errors import MissingCredential, WebUIError
 from . import sse, transport
 from .redact import scrub
@@ -129,13 +130,23 @@ class ProviderAdapter:
     """One provider's wire format. Subclasses build requests and parse replies; the base does HTTP."""
 
     id = ""
-    label = ""
-    default_base_url = ""
-    env_var = None
-    key_required = True
 
     def __init__(self):
+        # The provider's facts (names, env var, default URL, key header) come from the one provider table.
+        spec = PROVIDERS[self.id]
+        self.label = spec["short_label"]
+        self.default_base_url = spec["default_base_url"]
+        self.env_var = spec["env_var"]
+        self.key_required = "api_key" in spec["requires"]
+        self.key_header = spec["key_header"]
         self._pool = transport.SessionPool()
+
+    def auth_headers(self, secret):
+        """The catalog's key header for a key or token ({} without one)."""
+        if not secret:
+            return {}
+        name, scheme = self.key_header
+        return {name: f"{scheme} {secret}" if scheme else secret}
 
     # --- credentials -------------------------------------------------------------------------------
 

@@ -24,16 +24,13 @@ class GeminiAdapter(ProviderAdapter):
     """generativelanguage.googleapis.com; the key goes in a header, never in ?key= (it would reach logs)."""
 
     id = "gemini"
-    label = "Google Gemini"
-    default_base_url = "https://generativelanguage.googleapis.com"
-    env_var = "GEMINI_API_KEY"
 
     def base_url(self, base_url):
         url = super().base_url(base_url)
         return url if url.endswith(("/v1beta", "/v1")) else f"{url}/{API_VERSION}"
 
     def headers(self, api_key):
-        return {"x-goog-api-key": api_key}
+        return self.auth_headers(api_key)
 
     @staticmethod
     def model_path(model):

@@ -15,9 +15,6 @@ class OllamaAdapter(ProviderAdapter):
     """A local (or ollama.com) server. The URL is the credential; the token is optional."""
 
     id = "ollama"
-    label = "Ollama"
-    default_base_url = "http://localhost:11434"
-    key_required = False
 
     def base_url(self, base_url):
         url = super().base_url(base_url)
@@ -28,7 +25,7 @@ class OllamaAdapter(ProviderAdapter):
         return url
 
     def headers(self, token):
-        return {"Authorization": f"Bearer {token}"} if token else {}
+        return self.auth_headers(token)
 
     def request(self, call, messages, stream):
         p = call.profile

@@ -3,10 +3,12 @@
 import os
 from urllib.parse import parse_qs, quote, urlsplit
 
+from ..catalog import PARAMS
 from ..errors import MalformedResponse
 from . import sse, transport
 from .base import ProviderAdapter, finish_body, usage
 
+SAMPLING = tuple(name for name in PARAMS if name not in ("max_tokens", "context_window"))
 AZURE_API_VERSION = "2024-10-21"  # the GA data-plane version
 AZURE_HOST_SUFFIXES = (".openai.azure.com", ".cognitiveservices.azure.com")
 
@@ -19,7 +21,7 @@ class OpenAICompatAdapter(ProviderAdapter):
 
     def headers(self, api_key):
         """Auth plus any provider-specific headers."""
-        return {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        return self.auth_headers(api_key)
 
     def chat_url(self, call):
         """(url, query params) of the chat endpoint."""
@@ -31,10 +33,8 @@ class OpenAICompatAdapter(ProviderAdapter):
         body = {
             "model": p.get("model"),
             "messages": [{"role": m.get("role"), "content": m.get("content")} for m in messages],
-            "temperature": p.get("temperature"),
-            "top_p": p.get("top_p"),
-            "presence_penalty": p.get("presence_penalty"),
-            "frequency_penalty": p.get("frequency_penalty"),
+            # The sampling parameters keep their names on this wire; max_tokens is renamed per provider.
+            **{name: p.get(name) for name in SAMPLING},
             self.max_tokens_field: p.get("max_tokens"),
         }
         if (p.get("options") or {}).get("json_mode"):
@@ -107,9 +107,6 @@ class OpenAIAdapter(OpenAICompatAdapter):
     """api.openai.com: max_completion_tokens; listing models proves the key."""
 
     id = "open_ai"
-    label = "OpenAI"
-    default_base_url = "https://api.openai.com/v1"
-    env_var = "OPENAI_API_KEY"
     max_tokens_field = "max_completion_tokens"
 
     def check(self, call):
@@ -120,9 +117,6 @@ class OpenRouterAdapter(OpenAICompatAdapter):
     """openrouter.ai: max_tokens, attribution headers; the model list is public so test() completes 1 token."""
 
     id = "open_router"
-    label = "OpenRouter"
-    default_base_url = "https://openrouter.ai/api/v1"
-    env_var = "OPENROUTER_API_KEY"
 
     def headers(self, api_key):
         title = os.environ.get("WEBUI_OPENROUTER_TITLE", "Triplo Web UI")
@@ -155,9 +149,6 @@ class CustomAdapter(OpenAICompatAdapter):
     """
 
     id = "custom"
-    label = "OpenAI-compatible server"
-    default_base_url = "http://localhost:1234/v1"
-    key_required = False
     # Some older local servers reject unknown fields, so plain servers are not asked for a usage chunk.
     stream_usage = False
 

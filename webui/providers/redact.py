@@ -2,8 +2,12 @@
 
 import re
 
-# Every header any supported provider reads a credential from (compared lower-case).
-SECRET_HEADERS = frozenset({"authorization", "x-api-key", "api-key", "x-goog-api-key", "proxy-authorization"})
+from ..catalog import PROVIDERS
+
+# Every header any supported provider reads a credential from (compared lower-case): the table's key
+# headers, Azure's api-key and proxy credentials.
+SECRET_HEADERS = frozenset({spec["key_header"][0].lower() for spec in PROVIDERS.values()} |
+                           {"api-key", "proxy-authorization"})
 
 _KEY_PARAM = re.compile(r"([?&](?:key|api[-_]?key|access_token|token)=)[^&#\s]*", re.IGNORECASE)
 _USERINFO = re.compile(r"(://)[^/@\s]+@")

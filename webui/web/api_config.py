@@ -17,7 +17,7 @@ truthfully as `"desktop": {"result": "restarted"|"failed"|"skipped", "pid", "mes
 from flask import Blueprint, request, url_for
 
 from .. import catalog
-from ..core import config_merge, credentials, local_llm, profile_ops, profiles, provider_ops
+from ..core import credentials, local_llm, models, profile_import, profile_ops, profiles
 from ..errors import ValidationFailed, WebUIError
 from . import openapi
 from .common import answer, desktop_outcome, expected_revision, json_body, restart_flag, services
@@ -75,7 +75,7 @@ def config_post():
     if "settings" not in body:
         raise ValidationFailed({"settings": "is required (a partial or whole settings object)"})
     svc = _svc()
-    _, desktop, _rev = svc.mutate(lambda s: config_merge.merge(s, body["settings"], svc.vault),
+    _, desktop, _rev = svc.mutate(lambda s: profile_ops.merge(s, body["settings"], svc.vault),
                                   expected_revision(body), restart_flag())
     view = svc.config_view()
     view["desktop"] = desktop_outcome(desktop)
@@ -187,7 +187,7 @@ def credentials_list():
 def credential_put(credential_id):
     """Set fields of a credential: a new secret replaces, an omitted or masked one is kept, null removes."""
     body = json_body()
-    payload = {k: v for k, v in _payload(body).items() if not config_merge.is_masked(v)}
+    payload = {k: v for k, v in _payload(body).items() if not profile_import.is_masked(v)}
     view, desktop, rev = profile_ops.set_credential(_svc(), credential_id, payload, expected_revision(body),
                                                     restart_flag())
     return answer({"credential_id": credential_id, "credential": view, "desktop": desktop_outcome(desktop),
@@ -209,7 +209,7 @@ def credential_delete(credential_id):
 def profile_models(profile_id):
     """Model ids from the profile's provider (cached 5 minutes; ?refresh=1 asks again)."""
     refresh = request.args.get("refresh", "").lower() in TRUE
-    return answer({"profile_id": profile_id, "models": provider_ops.profile_models(_svc(), profile_id, refresh)})
+    return answer({"profile_id": profile_id, "models": models.profile_models(_svc(), profile_id, refresh)})
 
 
 @bp.post("/api/llm/models")
@@ -217,15 +217,15 @@ def form_models():
     """Model ids for unsaved form values; without api_key the stored credential is used."""
     body = json_body()
     refresh = request.args.get("refresh", "").lower() in TRUE or body.get("refresh") is True
-    form = {k: body.get(k) for k in provider_ops.FORM_FIELDS}
-    return answer({"models": provider_ops.form_models(_svc(), form, refresh)})
+    form = {k: body.get(k) for k in models.FORM_FIELDS}
+    return answer({"models": models.form_models(_svc(), form, refresh)})
 
 
 @bp.post("/api/llm/profiles/<profile_id>/test")
 def profile_test(profile_id):
     """A tiny real request: {ok, latency_ms, model, error}."""
     json_body(required=False)  # no input, but a malformed body still gets its 400/415
-    return answer(provider_ops.test_profile(_svc(), profile_id))
+    return answer(models.test_profile(_svc(), profile_id))
 
 
 @bp.post("/api/restart")

@@ -2,10 +2,9 @@
 
 from flask import Blueprint, request
 
-from ..core import game_ops, profile_ops, routing
-from ..core.chat_service import parse_chat_body
+from ..core import profile_ops, role_ops, routing
 from ..errors import BadRequest, NotFound, ValidationFailed
-from .chat_common import chat, ensure_chat, event_stream
+from .chat_common import chat, ensure_chat, event_stream, parse_chat_body
 from .common import answer, desktop_outcome, json_body, restart_flag, services
 
 bp = Blueprint("api_v1", __name__)
@@ -39,7 +38,7 @@ def _routes(*paths, **options):
 @bp.get("/api/v1/profiles")
 def profiles_list():
     """Every profile, in order, with the active one named."""
-    data, revision = game_ops.list_profiles(services().config)
+    data, revision = role_ops.list_profiles(services().config)
     return answer(data, revision=revision)
 
 
@@ -47,7 +46,7 @@ def profiles_list():
 def profiles_replace():
     """Replace all profiles (seed/game field names accepted)."""
     body = json_body(kind=(dict, list))
-    data, revision = game_ops.replace_profiles(services().config, body, restart=restart_flag())
+    data, revision = role_ops.replace_profiles(services().config, body, restart=restart_flag())
     return answer(_with_desktop(data), revision=revision)
 
 
@@ -71,21 +70,21 @@ def profiles_delete(profile_id):
 @bp.get("/api/v1/roles")
 def roles_list():
     """The roles, in order."""
-    data, revision = game_ops.list_roles(services().config)
+    data, revision = role_ops.list_roles(services().config)
     return answer(data, revision=revision)
 
 
 @bp.put("/api/v1/roles")
 def roles_replace():
     """Replace the roles."""
-    data, revision = game_ops.replace_roles(services().config, json_body(kind=(dict, list)))
+    data, revision = role_ops.replace_roles(services().config, json_body(kind=(dict, list)))
     return answer(data, revision=revision)
 
 
 @bp.post("/api/v1/roles/import")
 def roles_import():
     """Import a role/game config: raw YAML/JSON body, or a multipart file upload."""
-    summary, revision = game_ops.import_config(services().config, _document_text(), restart=restart_flag())
+    summary, revision = role_ops.import_config(services().config, _document_text(), restart=restart_flag())
     return answer(_with_desktop(summary), revision=revision)
 
 

@@ -17,7 +17,7 @@ def _services(config_dir, environ):
     """Build the core services once per app."""
     from ..core.auth import AuthStore, LoginThrottle
     from ..core.desktop import DesktopController
-    from ..core.service import ConfigService
+    from ..core.config import ConfigService
 
     desktop = DesktopController.from_env(environ)
     return SimpleNamespace(

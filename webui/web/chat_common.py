@@ -6,8 +6,8 @@ import threading
 
 from flask import Response, current_app
 
-from ..core.chat_service import ChatService
-from ..errors import WebUIError
+from ..core.chat import ChatService
+from ..errors import BadRequest, ValidationFailed, WebUIError
 from ..core.paths import SESSIONS_DB
 from ..core.sessions import SessionStore
 
@@ -50,3 +50,23 @@ def event_stream(reply_stream):
     response = Response(frames(), mimetype="text/event-stream")
     response.headers["X-Accel-Buffering"] = "no"  # proxies must pass deltas through at once
     return response
+
+
+def parse_chat_body(body):
+    """(role_id, message, llm_profile_id, stream) from a chat request body."""
+    if not isinstance(body, dict):
+        raise BadRequest("The body must be a JSON object.")
+    errors = {}
+    role_id = body.get("role_id")
+    if not isinstance(role_id, str) or not role_id:
+        errors["role_id"] = "is required"
+    profile_id = body.get("llm_profile_id") or None
+    if profile_id is not None and not isinstance(profile_id, str):
+        errors["llm_profile_id"] = "must be a profile id"
+    if not isinstance(body.get("stream", False), bool):
+        errors["stream"] = "must be true or false"
+    if not isinstance(body.get("message"), str) or not body["message"].strip():
+        errors["message"] = "is required"
+    if errors:
+        raise ValidationFailed(errors)
+    return role_id, body["message"], profile_id, body.get("stream", False)

@@ -3,50 +3,10 @@
 import json
 
 from ..catalog import PARAMS, PROVIDERS
+from ..core import desktop_settings
 
-# Desktop settings edited by the Preferences, Voice & Audio and Display & UI tabs (types from
-# config-template.json). Each field: (key, label, kind, extra); kinds: bool, string, choice, number, secret.
-SETTINGS_TABS = {
-    "preferences": ("Preferences", "How the Triplo desktop app behaves day to day.", [
-        ("language", "Interface language", "string", {"hint": "A language code such as en, de or pt-BR."}),
-        ("prompt_lang", "Answer language", "string", {"hint": "Leave empty to answer in the prompt's language."}),
-        ("yt_lang", "YouTube transcript language", "string", {}),
-        ("custom_hotkey", "Hotkey", "string", {"hint": "For example Ctrl+Space."}),
-        ("custom_trigger", "Custom trigger text", "string", {}),
-        ("run_at_startup", "Run at startup", "bool", {}),
-        ("enable_normal_prompts", "Enable normal prompts", "bool", {}),
-        ("shift_backspace", "Shift+Backspace shortcut", "bool", {}),
-        ("inline_scrape", "Read linked pages inline", "bool", {}),
-        ("aware_mode", "Aware mode", "bool", {}),
-        ("confirm_delete", "Confirm before deleting", "bool", {}),
-        ("confirm_automations", "Confirm before running automations", "bool", {}),
-        ("enable_openai_key", "Allow the OpenAI key", "bool", {}),
-        ("enable_openrouter_key", "Allow the OpenRouter key", "bool", {}),
-        ("enable_anthropic_key", "Allow the Anthropic key", "bool", {}),
-        ("license_key", "License key", "secret", {}),
-    ]),
-    "voice": ("Voice & Audio", "Speech output and recognition (voice uses the OpenAI key).", [
-        ("sound", "Sound effects", "bool", {}),
-        ("voice", "Voice features", "bool", {"hint": "Needs an OpenAI key under API & Models."}),
-        ("voice_tts_autoplay", "Read answers aloud automatically", "bool", {}),
-        ("voice_tts_voice", "Voice", "choice", {"choices": ["alloy", "echo", "fable", "onyx", "nova", "shimmer"]}),
-        ("voice_tts_model", "Speech model", "choice", {"choices": ["tts-1", "tts-1-hd"]}),
-        ("voice_tts_speed", "Speech speed", "number", {"min": 0.25, "max": 4, "step": 0.05}),
-        ("voice_stt_lang", "Speech recognition language", "string", {"hint": "A language code such as en."}),
-    ]),
-    "display": ("Display & UI", "How the desktop app's window looks.", [
-        ("color_scheme", "Color scheme", "choice", {"choices": ["auto", "light", "dark"]}),
-        ("window_width", "Window width", "choice", {"choices": ["sm", "md", "lg"]}),
-        ("page_height", "Page height", "choice", {"choices": ["sm", "md", "lg"]}),
-        ("main_height", "Main area height", "choice", {"choices": ["sm", "md", "lg"]}),
-        ("indicator", "Indicator", "string", {}),
-        ("enabled", "Triplo enabled", "bool", {}),
-        ("pinned", "Keep the window pinned", "bool", {}),
-        ("copy_results", "Copy results to the clipboard", "bool", {}),
-        ("auto_scroll", "Scroll answers automatically", "bool", {}),
-    ]),
-}
-MAX_STRING = 200
+# The settings tabs: (title, intro, settings) from the one desktop-settings schema.
+SETTINGS_TABS = {tab: (title, intro, desktop_settings.of_tab(tab)) for tab, (title, intro) in desktop_settings.TABS.items()}
 
 
 def provider_label(provider):
@@ -145,40 +105,12 @@ def posted_values(form):
 
 def settings_fields(tab, settings, template_settings):
     """The tab's fields with their current values (the template's default when a key is missing)."""
-    fields = []
-    for key, label, kind, extra in SETTINGS_TABS[tab][2]:
-        value = settings.get(key, template_settings.get(key))
-        fields.append({"key": key, "label": label, "kind": kind, "value": value, **extra})
-    return fields
+    return desktop_settings.fields(tab, settings, template_settings)
 
 
 def settings_payload(tab, form, current):
     """(values to merge into settings, field errors) from a posted settings tab; `current` is the stored settings."""
-    values, errors = {}, {}
-    for key, label, kind, extra in SETTINGS_TABS[tab][2]:
-        raw = form.get(key, "")
-        if kind == "bool":
-            values[key] = key in form
-        elif kind == "number":
-            try:
-                number = float(raw.strip())
-            except ValueError:
-                errors[key] = f"{label} must be a number"
-                continue
-            if not extra["min"] <= number <= extra["max"]:
-                errors[key] = f"{label} must be between {extra['min']} and {extra['max']}"
-                continue
-            values[key] = int(number) if number.is_integer() else number
-        elif kind == "secret":
-            if raw.strip():
-                values[key] = raw.strip()  # empty keeps the stored value
-        elif len(raw) > MAX_STRING or any(ord(c) < 32 for c in raw):
-            errors[key] = f"{label} must be at most {MAX_STRING} printable characters"
-        elif kind == "choice" and raw not in extra["choices"] and raw != current.get(key):
-            errors[key] = f"{label} must be one of {', '.join(extra['choices'])}"
-        else:
-            values[key] = raw.strip()
-    return values, errors
+    return desktop_settings.from_form(tab, form, current)
 
 
 def desktop_message(outcome):

@@ -3,7 +3,7 @@
 from flask import Blueprint, flash, redirect, request, url_for
 
 from .. import catalog
-from ..core import credentials, profile_ops, profiles, provider_ops
+from ..core import credentials, models, profile_ops, profiles
 from ..errors import Conflict, DesktopError, ValidationFailed
 from . import forms
 from .auth_views import _safe_next
@@ -165,7 +165,7 @@ def delete(profile_id):
 @bp.post("/profiles/<profile_id>/test")
 def test(profile_id):
     """Test connection without JavaScript: a tiny real request, the outcome flashed."""
-    result = provider_ops.test_profile(svc(), profile_id)
+    result = models.test_profile(svc(), profile_id)
     if result.get("ok"):
         flash(f"Connection OK: {result.get('model')} answered in {result.get('latency_ms')} ms.", "success")
     else:

@@ -8,7 +8,7 @@ import uuid
 from flask import Blueprint, Response
 from werkzeug.exceptions import HTTPException
 
-from ..core import completions
+from ..core import chat as chat_ops
 from ..errors import ValidationFailed, WebUIError
 from .chat_common import chat
 from .common import answer, json_body, services
@@ -22,15 +22,21 @@ OWNER = "triplo-webui"
 def models():
     """Profiles by id, then role:<id> entries, in OpenAI's list shape."""
     settings, _ = services().config.settings()
-    return answer({"object": "list", "data": [_model(m) for m in completions.model_list(settings)]})
+    return answer({"object": "list", "data": [_model(m) for m in chat_ops.model_list(settings)]})
 
 
 @bp.get("/v1/models/<path:model_id>")
 def model(model_id):
     """One entry of the list (profile id, profile name or role:<id>)."""
     settings, _ = services().config.settings()
-    completions.resolve_model(settings, model_id)
+    chat_ops.resolve_model(settings, model_id)
     return answer(_model({"id": model_id}))
+
+
+def _completion_args(body):
+    """(model, messages, tuning, json_mode): the plain arguments of a completion request."""
+    tuning = {name: body.get(name) for name in chat_ops.TUNING}
+    return body.get("model"), body.get("messages"), tuning, (body.get("response_format") or {}).get("type") == "json_object"
 
 
 def _model(item):
@@ -49,10 +55,10 @@ def chat_completions():
     completion_id, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
     if stream:
         include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-        source = completions.complete_stream(chat(), body)
+        source = chat().complete_stream(*_completion_args(body))
         first = next(source)  # a failure before any text still gets a proper error status
         return _stream(source, first, completion_id, created, body["model"], include_usage)
-    result = completions.complete(chat(), body)
+    result = chat().complete(*_completion_args(body))
     response = answer({
         "id": completion_id, "object": "chat.completion", "created": created, "model": body["model"],
         "choices": [{"index": 0, "message": {"role": "assistant", "content": result.text, "refusal": None},

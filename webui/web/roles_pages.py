@@ -2,7 +2,7 @@
 
 from flask import Blueprint, flash, redirect, request, url_for
 
-from ..core import game_ops, routing
+from ..core import role_ops, routing
 from ..catalog import PROVIDERS
 from ..errors import NotFound, WebUIError
 from .chat_common import chat
@@ -109,7 +109,7 @@ def _attempt(action, success=None):
 def save_roles():
     """The roles table: one profile dropdown per role (empty: the active profile)."""
     mapping = {k[len("profile-"):]: v or None for k, v in request.form.items() if k.startswith("profile-")}
-    _attempt(lambda: game_ops.set_role_profiles(services().config, mapping), "Role profiles saved.")
+    _attempt(lambda: role_ops.set_role_profiles(services().config, mapping), "Role profiles saved.")
     return _back(request.form.get("session_id"))
 
 
@@ -121,7 +121,7 @@ def import_roles():
         flash("Choose a YAML or JSON game config file to import.", "error")
         return _back()
     text = upload.read().decode("utf-8-sig", errors="replace")
-    summary = _attempt(lambda: game_ops.import_config(services().config, text)[0])
+    summary = _attempt(lambda: role_ops.import_config(services().config, text)[0])
     if summary:
         flash(f"Imported {len(summary['profiles'])} profile(s) and {len(summary['roles'])} role(s).", "success")
     return _back()

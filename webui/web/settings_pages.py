@@ -3,7 +3,7 @@
 from flask import Blueprint, flash, redirect, request, url_for
 
 from .. import catalog
-from ..core import config_merge, local_llm
+from ..core import local_llm, profile_ops
 from ..core.store import load_template
 from ..core.vault import mask
 from ..errors import ProviderError, ValidationFailed
@@ -21,7 +21,7 @@ def _settings_tab(tab):
     if request.method == "POST":
         values, errors = forms.settings_payload(tab, request.form, settings)
         if not errors:
-            _, desktop, _ = svc().mutate(lambda s: config_merge.merge(s, values, svc().vault))
+            _, desktop, _ = svc().mutate(lambda s: profile_ops.merge(s, values, svc().vault))
             flash(f"{forms.SETTINGS_TABS[tab][0]} saved.", "success")
             flash_desktop(desktop)
             return redirect(url_for(f".{tab}"))

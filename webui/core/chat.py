@@ -1,13 +1,18 @@
-"""Chat and redraw use cases: resolve the profile, call the gateway, store the exchange (or nothing)."""
+"""Chat, redraw and the OpenAI face's completions: resolve the profile, call the gateway, store (or not)."""
 
 import threading
 from dataclasses import dataclass
 
 from . import credentials, gateway, profiles, routing
-from ..errors import BadRequest, NotFound, ValidationFailed
+from ..catalog import PARAMS
+from ..errors import NotFound, UnknownModel, ValidationFailed
 from .streaming import ReplyStream
 
 MAX_MESSAGE = 100_000
+ROLE_PREFIX = "role:"
+MESSAGE_ROLES = ("system", "developer", "user", "assistant", "tool")
+# Request fields that tune the profile for one completion (OpenAI name -> profile field).
+TUNING = {**{name: name for name in PARAMS if name != "context_window"}, "max_completion_tokens": "max_tokens"}
 
 
 @dataclass
@@ -20,6 +25,7 @@ class Turn:
     messages: list
     replaces: dict | None = None  # the message a redraw regenerates
     user_text: str | None = None  # the player's line, stored together with the reply
+    settings: dict | None = None  # the settings the turn was planned with: read once per turn
 
 
 class ChatService:
@@ -60,7 +66,7 @@ class ChatService:
         pid, _rule = routing.resolve(settings, role, overrides, llm_profile_id)
         messages = routing.build_messages(role, history, routing.role_names(settings))
         messages.append({"role": "user", "content": message})
-        return Turn(session_id, role_id, pid, messages, user_text=message)
+        return Turn(session_id, role_id, pid, messages, user_text=message, settings=settings)
 
     def plan_redraw(self, session_id, character_id, llm_profile_id=None):
         """The Turn regenerating the last AI reply of `character_id` (its profile unless one is named)."""
@@ -81,21 +87,19 @@ class ChatService:
                 pid, _ = routing.resolve(settings, role, self.sessions.get_overrides(session_id))
         earlier = [m for m in history if m["position"] < last["position"]]
         messages = routing.build_messages(role, earlier, routing.role_names(settings))
-        return Turn(session_id, character_id, pid, messages, replaces=last)
+        return Turn(session_id, character_id, pid, messages, replaces=last, settings=settings)
 
     # ---- running ----------------------------------------------------------------------------
 
     def run(self, turn):
         """Call the gateway and store the exchange; the reply dict. Nothing is stored when the call fails."""
-        settings, _ = self.config.settings()
-        resolve, by_id = self.caller(settings)
+        resolve, by_id = self.caller(turn.settings or self.config.settings()[0])
         answer = gateway.chat(turn.profile_id, turn.messages, resolve, by_id)
         return self._store(turn, answer.text, routing.metadata(answer))
 
     def run_stream(self, turn):
         """A started ReplyStream: text deltas, then the stored reply dict (stored even if the reader leaves)."""
-        settings, _ = self.config.settings()
-        resolve, by_id = self.caller(settings)
+        resolve, by_id = self.caller(turn.settings or self.config.settings()[0])
         source = stream_source(turn.profile_id, turn.messages, resolve, by_id)
         return ReplyStream(source, lambda answer: self._store(turn, answer.text, routing.metadata(answer))).start()
 
@@ -114,6 +118,27 @@ class ChatService:
                     (turn.role_id, text, True, meta),
                 ])[-1]  # the player's line and the reply in one transaction: never half-stored
         return reply(stored, turn)
+
+    # ---- stateless completions (the OpenAI face) -------------------------------------------------
+
+    def plan_completion(self, model, messages, tuning=None, json_mode=False):
+        """(profile_id, messages, resolve, profiles) for one completion; settings are read once."""
+        settings, _ = self.config.settings()
+        profile_id, role = resolve_model(settings, model)
+        messages = to_messages(messages)
+        prompt = routing.system_prompt(role) if role else None
+        if prompt:
+            messages.insert(0, {"role": "system", "content": prompt})
+        resolve, by_id = self.caller(settings, tuner(tuning or {}, json_mode))
+        return profile_id, messages, resolve, by_id
+
+    def complete(self, model, messages, tuning=None, json_mode=False):
+        """One completion (a gateway result); nothing is stored."""
+        return gateway.chat(*self.plan_completion(model, messages, tuning, json_mode))
+
+    def complete_stream(self, model, messages, tuning=None, json_mode=False):
+        """Text deltas, then the gateway result; nothing is stored."""
+        return stream_source(*self.plan_completion(model, messages, tuning, json_mode))
 
     # ---- alternatives and overrides ------------------------------------------------------------
 
@@ -158,21 +183,64 @@ def reply(stored, turn):
     return out
 
 
-def parse_chat_body(body):
-    """(role_id, message, llm_profile_id, stream) from a chat request body."""
-    if not isinstance(body, dict):
-        raise BadRequest("The body must be a JSON object.")
-    errors = {}
-    role_id = body.get("role_id")
-    if not isinstance(role_id, str) or not role_id:
-        errors["role_id"] = "is required"
-    profile_id = body.get("llm_profile_id") or None
-    if profile_id is not None and not isinstance(profile_id, str):
-        errors["llm_profile_id"] = "must be a profile id"
-    if not isinstance(body.get("stream", False), bool):
-        errors["stream"] = "must be true or false"
-    if not isinstance(body.get("message"), str) or not body["message"].strip():
-        errors["message"] = "is required"
-    if errors:
-        raise ValidationFailed(errors)
-    return role_id, body["message"], profile_id, body.get("stream", False)
+def model_list(settings):
+    """Profiles by id, then role:<id> entries (OpenAI's list shape is made by the web layer)."""
+    items = [{"id": p["id"], "name": p.get("name"), "provider": p.get("provider"), "model": p.get("model")}
+             for p in settings.get("llm_profiles") or [] if isinstance(p, dict) and p.get("id")]
+    items += [{"id": ROLE_PREFIX + r["id"], "name": r.get("name"), "provider": None, "model": None}
+              for r in settings.get("llm_roles") or [] if isinstance(r, dict) and r.get("id")]
+    return items
+
+
+def resolve_model(settings, model):
+    """(profile_id, role or None) for a `model` string: a profile id, a profile name, or role:<id>."""
+    if not isinstance(model, str) or not model.strip():
+        raise ValidationFailed({"model": "is required"})
+    if model.startswith(ROLE_PREFIX):
+        role = routing.find_role(settings, model[len(ROLE_PREFIX):])
+        return routing.resolve(settings, role)[0], role
+    found = [p for p in settings.get("llm_profiles") or [] if isinstance(p, dict)]
+    for match in (lambda p: p.get("id") == model, lambda p: str(p.get("name", "")).casefold() == model.casefold()):
+        hit = next((p for p in found if match(p)), None)
+        if hit:
+            return hit["id"], None
+    raise UnknownModel(f"The model '{model}' does not exist: use a profile id, a profile name or role:<id> "
+                       "(GET /v1/models lists them).", id=model)
+
+
+def to_messages(raw):
+    """OpenAI request messages as plain {role, content} text messages (content parts joined)."""
+    if not isinstance(raw, list) or not raw:
+        raise ValidationFailed({"messages": "must be a non-empty list of messages"})
+    out = []
+    for i, item in enumerate(raw):
+        if not isinstance(item, dict) or item.get("role") not in MESSAGE_ROLES:
+            raise ValidationFailed({f"messages[{i}]": f"needs a role among {', '.join(MESSAGE_ROLES)}"})
+        content = item.get("content")
+        if isinstance(content, list):
+            content = "".join(p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text")
+        if content is not None and not isinstance(content, str):
+            raise ValidationFailed({f"messages[{i}].content": "must be text or a list of text parts"})
+        role = {"developer": "system", "tool": "user"}.get(item["role"], item["role"])
+        out.append({"role": role, "content": content or ""})
+    return out
+
+
+def tuner(tuning, json_mode=False):
+    """A function adjusting a profile copy with a request's sampling fields ({OpenAI name: value}, None = unset)."""
+    changes = {}
+    for name, field in TUNING.items():
+        value = tuning.get(name)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValidationFailed({name: "must be a number"})
+        changes[field] = value
+
+    def tune(profile):
+        profile = dict(profile, **changes)
+        if json_mode:
+            profile["options"] = dict(profile.get("options") or {}, json_mode=True)
+        return profile
+
+    return tune

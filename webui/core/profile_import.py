@@ -1,15 +1,19 @@
-"""Migration: legacy single-provider Triplo configs and role/game configs into profiles."""
+"""The one path from any outside shape to profiles: legacy Triplo config, game config, env seeding, API bulk replace."""
 
+import copy
 import json
 import re
 
 from . import credentials, profiles
-from ..catalog import PROVIDERS, SECRET_FIELDS, canonical_provider
+from ..catalog import LEGACY_KEY_FIELDS, PROVIDERS, SECRET_FIELDS, canonical_provider
 from ..errors import ValidationFailed
 from .roles import normalize_roles, roles_of
+from .vault import is_secret_obj
 
+# Keys a profile view carries (GET round-trips) that are not profile fields.
+VIEW_ONLY_PROFILE_KEYS = ("active", "set_active", "credential")
 # (provider, legacy key field): the flat fields a single-provider Triplo config keeps its keys in.
-LEGACY_KEYS = (("open_ai", "openai_key"), ("open_router", "openrouter_key"), ("anthropic", "anthropic_key"))
+LEGACY_KEYS = tuple((provider, field) for field, provider in LEGACY_KEY_FIELDS.items())
 
 
 def is_legacy(settings):
@@ -36,7 +40,8 @@ def migrate_legacy(settings, vault, extra_keys=None, with_ollama=None):
     wants_ollama = (settings.get("enable_ollama") is True) if with_ollama is None else with_ollama
     if wants_ollama:
         models = [m for m in settings.get("ollama_models") or [] if isinstance(m, str)]
-        creds.setdefault("ollama", {}).update(url=settings.get("ollama_url") or "http://localhost:11434", models=models)
+        url = settings.get("ollama_url") or PROVIDERS["ollama"]["default_base_url"]
+        creds.setdefault("ollama", {}).update(url=url, models=models)
         ollama = _legacy_profile(settings, "ollama", models[0] if models else PROVIDERS["ollama"]["defaults"]["model"])
         made.append(ollama)
     settings["llm_profiles"] = made
@@ -94,40 +99,62 @@ def slug(text):
     return value or profiles.new_id()
 
 
-def import_profiles(settings, items, vault, field="llm_profiles"):
-    """Upsert profiles given in either field naming; all or nothing. Returns the imported ids."""
+def is_masked(value):
+    """A secret as the API shows it ({"set", "hint"}): sending it back means "keep the stored one"."""
+    return isinstance(value, dict) and "set" in value and not is_secret_obj(value)
+
+
+def import_profiles(settings, items, vault, field="llm_profiles", replace=False):
+    """Profiles from outside input (either field naming, inline keys); all or nothing. Returns their ids.
+
+    Each item merges over the stored profile with its id; `replace` makes the list the whole new list,
+    otherwise it is upserted. Only new or changed profiles are validated (a migrated one may lack a key).
+    Field errors name `field[i].name`.
+    """
     if isinstance(items, dict):  # YAML often keys profiles by id
         items = [dict(v or {}, id=v.get("id", k) if isinstance(v, dict) else k) for k, v in items.items()]
     if not isinstance(items, list):
         raise ValidationFailed({field: "must be a list of profiles"})
-    errors, staged = {}, []
+    stored = {p.get("id"): p for p in profiles.profiles_of(settings)}
+    errors, staged, seen = {}, [], set()
     for i, raw in enumerate(items):
         if not isinstance(raw, dict):
             errors[f"{field}[{i}]"] = "must be an object"
             continue
-        raw = dict(raw)
-        raw.setdefault("id", slug(raw.get("name") or profiles.new_id()))
-        raw.setdefault("name", str(raw["id"]))
-        existing = next((p for p in profiles.profiles_of(settings) if p.get("id") == raw["id"]), None)
-        profile, secrets, errs = profiles.normalize(raw, base=existing)
+        raw = {k: v for k, v in raw.items() if k not in VIEW_ONLY_PROFILE_KEYS}
+        if not raw.get("id"):
+            raw["id"] = slug(raw.get("name") or profiles.new_id())
+        if not isinstance(raw["id"], str):
+            errors[f"{field}[{i}].id"] = "must be a string"
+            continue
+        base = stored.get(raw["id"])
+        if base is None:
+            raw.setdefault("name", raw["id"])
+        profile, secrets, errs = profiles.normalize(raw, base=copy.deepcopy(base) if base else None)
+        if profile["id"] in seen:
+            errs["id"] = f"'{profile['id']}' is used twice"
+        seen.add(profile["id"])
         errors.update({f"{field}[{i}].{k}": v for k, v in errs.items()})
-        staged.append((existing, profile, secrets, i))
+        before = profiles.normalize({}, base=copy.deepcopy(base))[0] if base else None  # same shape as `profile`
+        staged.append((i, profile, {k: v for k, v in secrets.items() if not is_masked(v)}, profile != before))
     if errors:
         raise ValidationFailed(errors)
-    for existing, profile, secrets, _ in staged:
+    for _, profile, secrets, _ in staged:
         if secrets:
             credentials.apply(settings, credentials.credential_id_of(profile), secrets, vault)
-        if existing is not None:
-            existing.clear()
-            existing.update(profile)
-        else:
-            profiles.profiles_of(settings).append(profile)
-    for _, profile, _, i in staged:
-        errs = profiles.validate(profile, settings, lambda p, f: credentials.has_field(settings, p, f))
-        errors.update({f"{field}[{i}].{k}": v for k, v in errs.items()})
+    listed = {p["id"]: p for _, p, _, _ in staged}
+    current = profiles.profiles_of(settings)
+    if replace:
+        current[:] = list(listed.values())
+    else:  # upsert: stored ones keep their place, new ones go last
+        current[:] = [listed.get(p.get("id"), p) for p in current] + [p for i, p in listed.items() if i not in stored]
+    has = lambda profile, name: credentials.has_field(settings, profile, name)  # noqa: E731
+    for i, profile, _, changed in staged:
+        if changed:
+            errors.update({f"{field}[{i}].{k}": v for k, v in profiles.validate(profile, settings, has).items()})
     if errors:
         raise ValidationFailed(errors)
-    return [p["id"] for _, p, _, _ in staged]
+    return list(listed)
 
 
 def import_game_config(settings, doc, vault):

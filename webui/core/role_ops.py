@@ -1,6 +1,6 @@
-"""The game-master API's configuration use cases: replace profiles, replace roles, import a game config."""
+"""Roles and the /api/v1 profile use cases: list/replace profiles and roles, route roles, import a game config."""
 
-from . import migration, profiles, roles
+from . import profile_import, profiles, roles
 from ..errors import ValidationFailed
 
 LIST_KEYS = ("profiles", "llm_profiles")
@@ -33,9 +33,8 @@ def replace_profiles(svc, body, restart=True):
     wanted = next((body.get(k) for k in ACTIVE_KEYS if isinstance(body, dict) and body.get(k)), None)
 
     def change(settings):
-        ids = migration.import_profiles(settings, items, svc.vault)
+        ids = profile_import.import_profiles(settings, items, svc.vault, replace=True)
         by_id = {p["id"]: p for p in profiles.profiles_of(settings)}
-        settings["llm_profiles"] = [by_id[i] for i in dict.fromkeys(ids)]
         _drop_references(settings, set(ids))
         if wanted:
             profiles.find(settings, wanted)
@@ -97,10 +96,10 @@ def set_role_profiles(svc, mapping):
 
 def import_config(svc, text, restart=True):
     """Import a role/game config given as YAML or JSON text; the import summary."""
-    doc = migration.parse_document(text, what="file")
+    doc = profile_import.parse_document(text, what="file")
 
     def change(settings):
-        return migration.import_game_config(settings, doc, svc.vault)
+        return profile_import.import_game_config(settings, doc, svc.vault)
 
     summary, desktop, revision = svc.mutate(change, restart=restart)
     return dict(summary, desktop=desktop), revision

@@ -6,8 +6,8 @@ import json
 import os
 import threading
 
-from . import credentials, migration, profiles
-from ..catalog import PROVIDERS
+from . import credentials, profile_import, profiles
+from ..catalog import LEGACY_KEY_FIELDS, PROVIDERS
 from ..errors import DesktopError, ValidationFailed
 from .paths import config_dir as default_config_dir
 from .store import ConfigStore
@@ -16,7 +16,6 @@ from .vault import Vault, is_secret_obj, mask
 # settings keys only the web UI uses; the desktop app never needs a restart when only these change.
 WEBUI_KEYS = ("llm_profiles", "active_llm_profile", "multi_provider_enabled", "provider_credentials",
               "llm_roles", "game_config")
-LEGACY_SECRET_FIELDS = {"openai_key": "open_ai", "openrouter_key": "open_router", "anthropic_key": "anthropic"}
 OTHER_SECRET_FIELDS = ("license_key", "llm_key")
 
 
@@ -37,13 +36,13 @@ class ConfigService:
         """(data, revision) with a legacy config shown as profiles at once (in memory only)."""
         snap = self.store.read()
         data = snap.data
-        if migration.is_legacy(data["settings"]):
+        if profile_import.is_legacy(data["settings"]):
             with self._view_lock:
                 cached_rev, cached = self._view_cache
                 if cached_rev == snap.revision and cached is not None:
                     return cached, snap.revision
             data = copy.deepcopy(data)
-            migration.migrate_legacy(data["settings"], self.vault)
+            profile_import.migrate_legacy(data["settings"], self.vault)
             with self._view_lock:
                 self._view_cache = (snap.revision, data)
         return data, snap.revision
@@ -75,7 +74,7 @@ class ConfigService:
         data, revision = self.snapshot()
         out = copy.deepcopy(data)
         settings = out["settings"]
-        for field in (*LEGACY_SECRET_FIELDS, *OTHER_SECRET_FIELDS):
+        for field in (*LEGACY_KEY_FIELDS, *OTHER_SECRET_FIELDS):
             if isinstance(settings.get(field), str):
                 settings[field] = mask(settings[field])
         settings["provider_credentials"] = credentials.masked_view(settings, self.vault)
@@ -94,7 +93,7 @@ class ConfigService:
 
         def run(data):
             settings = data.setdefault("settings", {})
-            migration.migrate_legacy(settings, self.vault)
+            profile_import.migrate_legacy(settings, self.vault)
             before = _desktop_digest(data)
             result = change(settings)
             self.check_and_project(settings)
