@@ -13,7 +13,7 @@ class _App(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
-        from .. import create_app
+        from .app import create_app
 
         return create_app()
 
