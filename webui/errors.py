@@ -50,6 +50,27 @@ class UnknownModel(NotFound):
     code = "model_not_found"
 
 
+class Unauthorized(WebUIError):
+    """No or bad credentials."""
+
+    status = 401
+    code = "unauthorized"
+
+
+class CsrfFailed(WebUIError):
+    """A cookie-authenticated state change without the CSRF token."""
+
+    status = 403
+    code = "csrf_failed"
+
+
+class TooManyAttempts(WebUIError):
+    """Login throttling."""
+
+    status = 429
+    code = "too_many_attempts"
+
+
 class Conflict(WebUIError):
     """A write that names a stale revision, or a state change that is not allowed now."""
 

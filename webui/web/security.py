@@ -8,7 +8,7 @@ import secrets
 from flask import g, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 
-from ..errors import WebUIError
+from ..errors import CsrfFailed, TooManyAttempts, Unauthorized
 from .common import is_api_request, services
 
 PUBLIC_ENDPOINTS = {"auth.login", "static", "health.healthz"}
@@ -16,27 +16,6 @@ STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; "
        "form-action 'self'; frame-ancestors 'none'")
-
-
-class Unauthorized(WebUIError):
-    """No or bad credentials."""
-
-    status = 401
-    code = "unauthorized"
-
-
-class CsrfFailed(WebUIError):
-    """A cookie-authenticated state change without the CSRF token."""
-
-    status = 403
-    code = "csrf_failed"
-
-
-class TooManyAttempts(WebUIError):
-    """Login throttling."""
-
-    status = 429
-    code = "too_many_attempts"
 
 
 class SessionInterface(SecureCookieSessionInterface):
