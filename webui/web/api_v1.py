@@ -5,6 +5,7 @@ from flask import Blueprint, request
 from ..core import game_ops, profile_ops, routing
 from ..core.chat_service import parse_chat_body
 from ..errors import BadRequest, NotFound, ValidationFailed
+from .capacity import streamed
 from .chat_common import chat, ensure_chat, event_stream
 from .common import answer, json_body, services
 
@@ -150,7 +151,7 @@ def sessions_redraw(session_id):
 
 def _run(turn, stream):
     if stream:
-        return event_stream(chat().run_stream(turn))
+        return streamed(lambda: event_stream(chat().run_stream(turn)))  # WEBUI_MAX_STREAMS
     return answer(chat().run(turn))
 
 
