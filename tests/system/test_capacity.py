@@ -166,8 +166,6 @@ def test_slowloris_sockets_do_not_stop_healthz_and_are_closed(tmp_path):
                     status, _, _ = _request(port, "GET", "/healthz", "-", timeout=10)
                     worst = max(worst, time.monotonic() - started)
                     assert status == 200
-            # well before the held streams' natural end (25 s): leaving closed them, provider side included
-            assert time.monotonic() - left < 15
                     time.sleep(0.5)
                 assert worst < 2, worst
                 # WEBUI_HEADER_TIMEOUT bounds the whole request head: by now every half-sent header is closed
@@ -210,8 +208,6 @@ def test_streams_beyond_the_cap_get_503_at_once_and_slots_come_back(tmp_path, qu
             status, _, _ = _request(port, "POST", "/v1/chat/completions", token,
                                     {"model": "cap", "messages": [{"role": "user", "content": "hi"}]})
             assert status == 200
-            # well before the held streams' natural end (25 s): leaving closed them, provider side included
-            assert time.monotonic() - left < 15
             # clients that leave give their slots back (the server notices at its next write)
             for conn, _ in held:
                 conn.sock.shutdown(socket.SHUT_RDWR)
