@@ -94,9 +94,17 @@ def one_stream(port, token, result):
         result.append((False, first, None, type(exc).__name__))
 
 
+def cpu_seconds(pid):
+    """user + system CPU time of a process so far."""
+    with open(f"/proc/{pid}/stat") as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def run_streams(port, token, n, server_pid):
     """N streams at once; returns a dict of figures."""
     result, peak_rss = [], 0.0
+    cpu_before, bench_before = cpu_seconds(server_pid), cpu_seconds(os.getpid())
     status = sampler(port, "/api/status", token, seconds=2.0 + n / 250)
     started = time.perf_counter()
     greenlets = [gevent.spawn(one_stream, port, token, result) for _ in range(n)]
@@ -110,6 +118,8 @@ def run_streams(port, token, n, server_pid):
     firsts = [r[1] for r in result if r[1] is not None]
     statuses = sampled(status)
     return {
+        "cpu_ms_per_stream": (cpu_seconds(server_pid) - cpu_before) * 1000 / n,
+        "bench_cpu_ms_per_stream": (cpu_seconds(os.getpid()) - bench_before) * 1000 / n,
         "n": n, "completed": sum(1 for r in result if r[0]), "total_s": total,
         "first_p50": percentile(firsts, 50) if firsts else float("nan"),
         "first_p95": percentile(firsts, 95) if firsts else float("nan"),
@@ -187,7 +197,8 @@ def main():
                 print(f"{r['n']:<6d} {r['completed']:>5d}  {r['first_p50']:8.3f} / {r['first_p95']:6.3f}"
                       f"          {r['total_s']:7.2f}     {r['rss_mb']:8.1f}               "
                       f"{r['status_p50'] * 1000:7.1f} / {r['status_p95'] * 1000:7.1f} ({r['status_n']}, "
-                      f"{r['status_errors']} errors)" + (f"  failures: {r['failures']}" if r["failures"] else ""))
+                      f"{r['status_errors']} errors)  worker CPU {r['cpu_ms_per_stream']:.2f} ms/stream, "
+                      f"this process {r['bench_cpu_ms_per_stream']:.2f} ms/stream" + (f"  failures: {r['failures']}" if r["failures"] else ""))
                 gevent.sleep(1)
             s = run_slowloris(port, args.slowloris, args.slowloris_seconds)
             print(f"slowloris: {s['sockets']} sockets for {args.slowloris_seconds:g} s, {s['closed_by_server']} "
