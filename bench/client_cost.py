@@ -1,4 +1,5 @@
-"""What one outbound provider call costs per HTTP client: requests (as the transport uses it), urllib3, http.client."""
+"""What one outbound provider call costs per HTTP client: our transport (transport.send on urllib3, with retries,
+error mapping and redaction), requests, bare urllib3, http.client."""
 
 import argparse
 import http.client
@@ -38,7 +39,15 @@ def main():
             conn.request("POST", path, json.dumps(BODY), HEADERS)
             return conn.getresponse().read()
 
+        from webui.providers import transport
+
+        ours = transport.SessionPool()
+
+        def our_transport():
+            return transport.send(ours.get(), "POST", url, label="bench", headers=HEADERS, json_body=BODY).content
+
         clients = {
+            "our transport": our_transport,
             "requests": lambda: plain.post(url, json=BODY, headers=HEADERS, timeout=(5, 60)).content,
             "requests, trust_env off": lambda: no_env.post(url, json=BODY, headers=HEADERS, timeout=(5, 60)).content,
             "urllib3": lambda: pool.request("POST", url, body=json.dumps(BODY), headers=HEADERS,

@@ -10,7 +10,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _util import BENCH_PASSWORD, bench_env, machine, pct, percentile  # noqa: E402
 
 from webui.core import profile_ops, profiles  # noqa: E402
-from webui.core.service import ConfigService  # noqa: E402
+from webui.core.config import ConfigService  # noqa: E402
 
 SIZES = (10, 100, 500)
 PROVIDERS = ("open_ai", "anthropic", "open_router", "ollama")

@@ -17,7 +17,7 @@ from tests.fakes import FakeProvider  # noqa: E402
 from tests.fakes import server as fake_server  # noqa: E402
 from webui.core import profile_ops  # noqa: E402
 from webui.core.auth import AuthStore  # noqa: E402
-from webui.core.service import ConfigService  # noqa: E402
+from webui.core.config import ConfigService  # noqa: E402
 
 KEY = "sk-bench-gateway-0000-0000"
 MESSAGES = [{"role": "user", "content": "Hello"}]
@@ -96,7 +96,7 @@ def prepare(config_dir, fake):
 
 
 def start_server(config_dir, port):
-    """`python -m webui serve`: gunicorn, one gthread worker (the production runner)."""
+    """`python -m webui serve`: gunicorn, one gevent worker (the production runner)."""
     env = bench_env(config_dir, WEBUI_PORT=port, WEBUI_HOST="127.0.0.1")
     proc = subprocess.Popen([sys.executable, "-m", "webui", "serve"], cwd=REPO, env=env, start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -192,7 +192,7 @@ def main():
     parser.add_argument("--budget", type=float, default=40.0, help="seconds for the request rounds at most")
     args = parser.parse_args()
     print(machine())
-    print("server: `python -m webui serve` = gunicorn, 1 gthread worker, 16 threads, access log on, Bearer token auth")
+    print("server: `python -m webui serve` = gunicorn, 1 gevent worker, access log on, Bearer token auth")
     with tempfile.TemporaryDirectory(prefix="bench-gw-") as tmp, FakeProvider("open_ai") as fake:
         prepare(tmp, fake)
         port = free_port()

@@ -9,7 +9,7 @@ from .core.paths import config_dir
 
 
 def _serve(args):
-    """Run under gunicorn (threads, so streamed replies never block other requests); --dev uses Flask's server."""
+    """Run under gunicorn (one gevent worker: a streamed reply costs no thread); --dev uses Flask's server."""
     host = args.host or os.environ.get("WEBUI_HOST", "127.0.0.1")
     port = int(args.port or os.environ.get("WEBUI_PORT", "8080"))
     if args.dev:
@@ -19,7 +19,7 @@ def _serve(args):
         return 0
     from .web.server import run_gunicorn
 
-    return run_gunicorn(host, port, threads=args.threads)
+    return run_gunicorn(host, port)
 
 
 def _seed(args):
@@ -74,7 +74,7 @@ def build_parser():
     serve = sub.add_parser("serve", help="run the web UI (gunicorn; --dev for Flask's server)")
     serve.add_argument("--host")
     serve.add_argument("--port")
-    serve.add_argument("--threads", type=int, default=int(os.environ.get("WEBUI_THREADS", "16")))
+    serve.add_argument("--threads", type=int, help=argparse.SUPPRESS)  # ignored since the gevent worker
     serve.add_argument("--dev", action="store_true", help="Flask's development server (not for production)")
     serve.set_defaults(func=_serve)
     seed = sub.add_parser("seed", help="build config.json from the environment on first run")

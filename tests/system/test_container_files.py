@@ -155,8 +155,12 @@ def test_supervisord_conf_loads_with_overrides(tmp_path):
     argv = shlex.split(progs["webui"]["command"])
     assert argv[0] == "gunicorn" and argv[-1] == "webui:create_app()"
     assert argv[argv.index("--bind") + 1] == "127.0.0.1:9999"
-    assert argv[argv.index("--worker-class") + 1] == "gthread" and argv[argv.index("--threads") + 1] == "8"
-    assert "%(U)s" in argv[argv.index("--access-logformat") + 1]  # the path without the query string
+    # the same settings module as `python -m webui serve`: one gevent worker, access log without query strings
+    assert argv[argv.index("-c") + 1] == "python:webui.web.gunicorn_conf"
+    from webui.web.gunicorn_conf import settings
+
+    assert settings()["worker_class"] == "webui.web.worker.Worker" and settings()["workers"] == 1
+    assert "%(U)s" in settings()["access_log_format"] and "%(q)s" not in settings()["access_log_format"]
     assert conf["socket"] == str(tmp_path / "s.sock") and conf["rpc"] == ["supervisor"]
 
 

@@ -5,6 +5,8 @@ import fcntl
 import os
 import tempfile
 
+from ..offload import cooperative
+
 
 def atomic_write_bytes(path, data, mode=0o600):
     """Write `data` to `path` so a crash leaves the old or the new file, never a torn one."""
@@ -39,11 +41,28 @@ def file_lock(lock_path):
     """Exclusive advisory lock shared by every process that writes the guarded file."""
     fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        _acquire(fd)
         yield
     finally:
         fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
+
+
+def _acquire(fd):
+    """flock(LOCK_EX); under gevent a non-blocking try plus short sleeps, so a held lock never stalls the loop."""
+    if not cooperative():
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        return
+    import gevent
+
+    delay = 0.001
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            gevent.sleep(delay)  # another process (or greenlet) holds it: let the others run meanwhile
+            delay = min(delay * 2, 0.05)
 
 
 def ensure_private_dir(path, mode=0o700):

@@ -9,6 +9,7 @@ import uuid
 from datetime import datetime, timezone
 
 from ..errors import ConfigCorrupt, NotFound, ValidationFailed
+from ..offload import thread_local
 from .sessions_schema import SCHEMA, SCHEMA_VERSION
 
 MAX_TITLE = 200
@@ -39,11 +40,11 @@ def _metadata_json(metadata):
 
 
 class SessionStore:
-    """Thread-safe store: one connection per thread (parallel reads in WAL), writes serialized by a lock."""
+    """Thread-safe store: one connection per OS thread (parallel reads in WAL), writes serialized by a lock."""
 
     def __init__(self, db_path):
         self.db_path = str(db_path)
-        self._local = threading.local()
+        self._local = thread_local()  # per OS thread, not per greenlet: no connection per request
         # SQLite allows one writer; queueing on a Python lock is cheaper than its sleep-and-retry busy handler.
         self._write_lock = threading.Lock()
         self._all = []
@@ -98,7 +99,7 @@ class SessionStore:
         for conn in conns:
             with contextlib.suppress(sqlite3.Error):
                 conn.close()
-        self._local = threading.local()
+        self._local = thread_local()  # per OS thread, not per greenlet: no connection per request
 
     def journal_mode(self):
         """'wal' once set up (for status pages and tests)."""

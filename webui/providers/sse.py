@@ -2,7 +2,6 @@
 
 from collections import namedtuple
 
-import requests
 import urllib3
 
 from .transport import parse_json, stream_error
@@ -16,9 +15,11 @@ def iter_chunks(resp, label="provider", secrets=()):
     """Body bytes as they arrive (never waits to fill a buffer); read failures become ProviderErrors."""
     raw = resp.raw
     try:
-        if getattr(raw, "chunked", False) or not hasattr(raw, "read1"):
+        if raw.chunked:
             # Chunked bodies: urllib3 yields each HTTP chunk as soon as it is complete.
-            yield from resp.iter_content(chunk_size=CHUNK)
+            for data in raw.read_chunked(CHUNK, decode_content=True):
+                if data:
+                    yield data
         else:
             # Close-delimited or sized bodies: read1 returns what is there instead of blocking for CHUNK bytes.
             while True:
@@ -26,7 +27,8 @@ def iter_chunks(resp, label="provider", secrets=()):
                 if not data:
                     break
                 yield data
-    except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+        resp.consumed = True  # read to the end: the connection can be reused
+    except (urllib3.exceptions.HTTPError, OSError) as exc:
         raise stream_error(exc, label, secrets) from None
 
 

@@ -1,19 +1,17 @@
-"""HTTP for adapters: pooled sessions, a timeout on every call, bounded retries, status -> error mapping."""
+"""HTTP for adapters: pooled urllib3 connections, a timeout on every call, bounded retries, status -> error mapping."""
 
 import email.utils
-import http.cookiejar
 import json
 import logging
 import os
 import random
-import threading
 import time
 from urllib.parse import urlsplit
 
-import requests
 import urllib3
 
 from .. import errors as E
+from .http_client import PROXY_VARS, Reply, SessionPool  # noqa: F401  (adapters and tests import them from here)
 from .redact import redact_headers, redact_url, scrub
 
 log = logging.getLogger("webui.providers")
@@ -50,44 +48,6 @@ def retry_policy():
         _env_number("WEBUI_PROVIDER_RETRY_BUDGET", 20.0),
         _env_number("WEBUI_PROVIDER_BACKOFF", 0.5),
     )
-
-
-# The variables requests consults for http(s) traffic; checking six names is ~100x cheaper than
-# scanning the whole environment on every call.
-PROXY_VARS = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
-
-
-class SessionPool:
-    """Pooled requests.Sessions per adapter and process (re-made after a fork, e.g. gunicorn workers)."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._sessions = {}
-        self._pid = None
-
-    def get(self):
-        """The pooled session of this process; it honours proxy env vars only when some are set."""
-        # requests re-reads proxy settings and ~/.netrc on every call when trust_env is on (~0.35 ms);
-        # with no proxy configured a session that skips that lookup gives the same result faster.
-        trust_env = any(os.environ.get(name) for name in PROXY_VARS)
-        with self._lock:
-            if self._pid != os.getpid():
-                self._sessions, self._pid = {}, os.getpid()
-            session = self._sessions.get(trust_env)
-            if session is None:
-                session = self._sessions[trust_env] = _new_session(trust_env)
-            return session
-
-
-def _new_session(trust_env):
-    session = requests.Session()
-    session.trust_env = trust_env
-    # Provider APIs are stateless; a shared jar would carry one caller's cookies to another's calls.
-    session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
-    adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=32, max_retries=0)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    return session
 
 
 def where(url):
@@ -201,51 +161,61 @@ def _log_request(method, url, headers, secrets):
 
 
 def _transport_error(exc, url, label, secrets):
-    """Turn a requests exception into our taxonomy; never chained (its text may hold URLs)."""
+    """Turn a urllib3 exception into our taxonomy; never chained (its text may hold URLs)."""
+    if isinstance(exc, urllib3.exceptions.MaxRetryError) and exc.reason is not None:
+        exc = exc.reason  # connect/read retries are 0: the one failure is the reason
     connect, read = timeouts()
     place = where(url)
     log.debug(scrub(f"{label} request failed: {type(exc).__name__}: {exc}", secrets))
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
+    if isinstance(exc, urllib3.exceptions.ProxyError) and exc.args and isinstance(exc.args[-1], Exception):
+        exc = exc.args[-1] if isinstance(exc.args[-1], urllib3.exceptions.TimeoutError) else exc
+    if isinstance(exc, urllib3.exceptions.NewConnectionError):  # a ConnectTimeoutError subclass, for history
+        return E.Unreachable(f"Cannot reach {label} at {place} (connection failed)", provider=label)
+    if isinstance(exc, urllib3.exceptions.ConnectTimeoutError):
         return E.ProviderTimeout(f"Could not connect to {label} at {place} within {connect:g} s", provider=label)
-    if isinstance(exc, requests.exceptions.ReadTimeout):
+    if isinstance(exc, urllib3.exceptions.ReadTimeoutError):
         return E.ProviderTimeout(f"{label} at {place} did not answer within {read:g} s", provider=label)
-    if isinstance(exc, requests.exceptions.ChunkedEncodingError) or _wraps_read_timeout(exc):
-        return stream_error(exc, label, secrets)  # the answer had started: a body cut short or stalled
-    if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
-                        requests.exceptions.InvalidSchema)):
+    if isinstance(exc, (urllib3.exceptions.LocationValueError, urllib3.exceptions.LocationParseError)):
         return E.ProviderRequestError(f"The base URL for {label} is not a valid http(s) URL", provider=label)
-    if isinstance(exc, requests.exceptions.SSLError):
+    if isinstance(exc, urllib3.exceptions.SSLError):
         return E.Unreachable(f"TLS handshake with {label} at {place} failed", provider=label)
     return E.Unreachable(f"Cannot reach {label} at {place} (connection failed)", provider=label)
 
 
-def _wraps_read_timeout(exc):
-    """requests reports a read timeout while reading a body as ConnectionError(ReadTimeoutError)."""
-    return bool(exc.args) and isinstance(exc.args[0], urllib3.exceptions.ReadTimeoutError)
-
-
 def stream_error(exc, label, secrets=()):
-    """Turn a failure while reading a streamed body into ProviderTimeout or StreamInterrupted."""
+    """Turn a failure while reading a (streamed) body into ProviderTimeout or StreamInterrupted."""
     log.debug(scrub(f"{label} stream broke: {type(exc).__name__}: {exc}", secrets))
-    if isinstance(exc, (urllib3.exceptions.ReadTimeoutError, requests.exceptions.ReadTimeout)) or \
-            _wraps_read_timeout(exc):
+    if isinstance(exc, (urllib3.exceptions.ReadTimeoutError, TimeoutError)):
         return E.ProviderTimeout(f"{label} stopped sending for {timeouts()[1]:g} s mid-reply", provider=label)
     return E.StreamInterrupted(f"{label} closed the connection before the reply finished", provider=label)
+
+
+def _valid_url(url):
+    try:
+        parts = urlsplit(url)
+        return parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return False
 
 
 def send(session, method, url, *, label, secrets=(), headers=None, json_body=None, params=None,
          stream=False, model=None):
     """One HTTP exchange with retries for 429/5xx/529; returns a <400 response or raises a ProviderError."""
+    if not _valid_url(url):
+        raise E.ProviderRequestError(f"The base URL for {label} is not a valid http(s) URL", provider=label)
     max_retries, budget, backoff = retry_policy()
     deadline = time.monotonic() + budget
     for attempt in range(max_retries + 1):
         _log_request(method, url, headers or {}, secrets)
         started = time.monotonic()
         try:
-            resp = session.request(method, url, headers=headers, json=json_body, params=params,
-                                   stream=stream, timeout=timeouts())
-        except requests.exceptions.RequestException as exc:
+            raw = session.request(method, url, headers=headers, json_body=json_body, params=params,
+                                  stream=stream, timeout=timeouts())
+        except ValueError:  # NaN or infinity in the body: not JSON
+            raise E.ProviderRequestError(f"The request for {label} is not valid JSON", provider=label) from None
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise _transport_error(exc, url, label, secrets) from None
+        resp = Reply(raw, lambda exc: stream_error(exc, label, secrets))
         log.debug("%s answered %s in %d ms", label, resp.status_code, (time.monotonic() - started) * 1000)
         if resp.status_code < 400:
             return resp
@@ -265,7 +235,7 @@ def send(session, method, url, *, label, secrets=(), headers=None, json_body=Non
 def _error_of(resp, streamed, *, label, secrets, model):
     """Read a (small) error body and map it; the connection goes back to the pool."""
     try:
-        body = resp.raw.read(MAX_ERROR_BODY, decode_content=True) if streamed else resp.content
+        body = resp.raw.read(MAX_ERROR_BODY, decode_content=True)
     except Exception:  # a broken error body still deserves the status-based error
         body = b""
     finally:

@@ -4,6 +4,7 @@ from flask import Blueprint, request
 
 from ..core import profile_ops, role_ops, routing
 from ..errors import BadRequest, NotFound, ValidationFailed
+from .capacity import streamed
 from .chat_common import chat, ensure_chat, event_stream, parse_chat_body
 from .common import answer, desktop_outcome, json_body, restart_flag, services
 
@@ -147,7 +148,7 @@ def sessions_redraw(session_id):
 
 def _run(turn, stream):
     if stream:
-        return event_stream(chat().run_stream(turn))
+        return streamed(lambda: event_stream(chat().run_stream(turn)))  # WEBUI_MAX_STREAMS
     return answer(chat().run(turn))
 
 

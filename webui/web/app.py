@@ -60,6 +60,9 @@ def create_app(test_config=None):
         log.warning("No WEBUI_PASSWORD was set: generated a password for user '%s': %s  "
                     "(change it with 'python -m webui set-password')", svc.auth.username(), generated)
 
+    from . import capacity
+
+    capacity.install(app, environ)
     _register(app)
     return app
 

@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..core import chat as chat_ops
 from ..errors import ValidationFailed, WebUIError
+from .capacity import streamed
 from .chat_common import chat
 from .common import answer, json_body, services
 
@@ -55,9 +56,17 @@ def chat_completions():
     completion_id, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
     if stream:
         include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-        source = chat().complete_stream(*_completion_args(body))
-        first = next(source)  # a failure before any text still gets a proper error status
-        return _stream(source, first, completion_id, created, body["model"], include_usage)
+
+        def start():
+            source = chat().complete_stream(*_completion_args(body))
+            try:
+                first = next(source)  # a failure before any text still gets a proper error status
+            except BaseException:
+                source.close()
+                raise
+            return _stream(source, first, completion_id, created, body["model"], include_usage)
+
+        return streamed(start)
     result = chat().complete(*_completion_args(body))
     response = answer({
         "id": completion_id, "object": "chat.completion", "created": created, "model": body["model"],
@@ -104,7 +113,7 @@ def _stream(source, first, completion_id, created, model_name, include_usage):
         except WebUIError as exc:  # after the first byte the status is sent: the error goes in the stream
             yield f"data: {json.dumps({'error': _error_body(exc)[0]['error']})}\n\n"
         finally:
-            source.close()
+            source.close()  # a client that left: closing the chain closes the provider response too
 
     response = Response(frames(), mimetype="text/event-stream")
     response.headers["X-Accel-Buffering"] = "no"
@@ -132,7 +141,10 @@ def _error_body(exc):
 @bp.errorhandler(WebUIError)
 def _webui_error(exc):
     body, status = _error_body(exc)
-    return answer(body, status)
+    response = answer(body, status)
+    if exc.details.get("retry_after") is not None:
+        response.headers["Retry-After"] = str(int(exc.details["retry_after"]))
+    return response
 
 
 def openai_error(status, code, message):

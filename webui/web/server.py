@@ -1,6 +1,8 @@
-"""Run the app under gunicorn from Python (the same server the Dockerfile uses)."""
+"""Run the app under gunicorn from Python, with the same settings as supervisord.conf and the Dockerfile."""
 
 from gunicorn.app.base import BaseApplication
+
+from .gunicorn_conf import settings
 
 
 class _App(BaseApplication):
@@ -18,18 +20,7 @@ class _App(BaseApplication):
         return create_app()
 
 
-def run_gunicorn(host, port, threads=16):
-    """One worker with threads: one process keeps the login throttle and caches coherent."""
-    _App({
-        "bind": f"{host}:{port}",
-        "workers": 1,
-        "worker_class": "gthread",
-        "threads": threads,
-        "timeout": 0,  # streamed replies may legitimately run long; the provider timeouts bound them
-        "graceful_timeout": 5,
-        "accesslog": "-",
-        "access_log_format": '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms',  # path without query: no secrets
-        "errorlog": "-",
-        "preload_app": True,
-    }).run()
+def run_gunicorn(host, port):
+    """gunicorn with webui.web.gunicorn_conf (one gevent worker) bound to host:port."""
+    _App(dict(settings(), bind=f"{host}:{port}")).run()
     return 0

@@ -1,0 +1,213 @@
+"""Capacity: N concurrent streamed /v1 replies (20 deltas, 100 ms apart) through `python -m webui serve`, with
+/api/status sampled meanwhile; then slowloris sockets with /healthz sampled meanwhile. All on 127.0.0.1.
+
+This process runs the fake provider and the streaming clients as greenlets (gevent), so 1,000 of each cost
+no OS thread here either; the /api/status and /healthz samplers run in a separate plain Python process, so
+their latencies are the server's and not this busy loop's."""
+
+from gevent import monkey
+
+monkey.patch_all()
+
+import argparse  # noqa: E402
+import http.client  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import resource  # noqa: E402
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+
+import gevent  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _util import REPO, bench_env, children, free_port, machine, percentile, rss_mb, stop, wait_port  # noqa: E402
+
+from tests.fakes import FakeProvider  # noqa: E402
+from tests.fakes import server as fake_server  # noqa: E402
+from webui.core import profile_ops  # noqa: E402
+from webui.core.auth import AuthStore  # noqa: E402
+from webui.core.config import ConfigService  # noqa: E402
+
+KEY = "sk-bench-capacity-0000-0000"
+TOKENS = [f"t{i:02d} " for i in range(20)]
+fake_server._Server.request_queue_size = 4096  # a real provider's listen backlog, not socketserver's 5
+fake_server._Server.handle_error = lambda self, request, address: None
+
+# The sampler: a plain (unpatched) process polling one path every `every` s for `seconds`; prints latencies.
+SAMPLER = """
+import http.client, json, sys, time
+port, path, token, seconds, every = int(sys.argv[1]), sys.argv[2], sys.argv[3], float(sys.argv[4]), float(sys.argv[5])
+out, errors, end = [], 0, time.monotonic() + seconds
+while time.monotonic() < end:
+    started = time.perf_counter()
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request("GET", path, headers={"Authorization": "Bearer " + token})
+        ok = conn.getresponse().read() is not None
+        out.append(time.perf_counter() - started)
+        conn.close()
+    except OSError:
+        errors += 1
+    time.sleep(every)
+print(json.dumps({"times": out, "errors": errors}))
+"""
+
+
+def sampler(port, path, token, seconds, every=0.1):
+    return subprocess.Popen([sys.executable, "-c", SAMPLER, str(port), path, token, str(seconds), str(every)],
+                            stdout=subprocess.PIPE, text=True)
+
+
+def sampled(proc):
+    out, _ = proc.communicate(timeout=120)
+    return json.loads(out)
+
+
+def one_stream(port, token, result):
+    """POST a streamed completion; record (ok, first delta s, total s)."""
+    started = time.perf_counter()
+    first = None
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        conn.request("POST", "/v1/chat/completions", json.dumps({"model": "bench", "stream": True,
+                     "messages": [{"role": "user", "content": "hi"}]}),
+                     {"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        response = conn.getresponse()
+        if response.status != 200:
+            result.append((False, None, None, response.status))
+            return
+        seen = b""
+        while True:
+            chunk = response.read1(65536)
+            if not chunk:
+                break
+            seen += chunk
+            if first is None and TOKENS[0].encode() in seen:
+                first = time.perf_counter() - started
+        conn.close()
+        ok = seen.rstrip().endswith(b"data: [DONE]") and all(t.encode() in seen for t in TOKENS)
+        result.append((ok, first, time.perf_counter() - started, 200))
+    except OSError as exc:
+        result.append((False, first, None, type(exc).__name__))
+
+
+def cpu_seconds(pid):
+    """user + system CPU time of a process so far."""
+    with open(f"/proc/{pid}/stat") as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_streams(port, token, n, server_pid):
+    """N streams at once; returns a dict of figures."""
+    result, peak_rss = [], 0.0
+    cpu_before, bench_before = cpu_seconds(server_pid), cpu_seconds(os.getpid())
+    status = sampler(port, "/api/status", token, seconds=2.0 + n / 250)
+    started = time.perf_counter()
+    greenlets = [gevent.spawn(one_stream, port, token, result) for _ in range(n)]
+    deadline = time.monotonic() + 120
+    while not all(g.ready() for g in greenlets) and time.monotonic() < deadline:
+        gevent.sleep(0.25)
+        if server_pid:
+            peak_rss = max(peak_rss, rss_mb(server_pid))
+    gevent.killall([g for g in greenlets if not g.ready()], timeout=5)
+    total = time.perf_counter() - started
+    firsts = [r[1] for r in result if r[1] is not None]
+    statuses = sampled(status)
+    return {
+        "cpu_ms_per_stream": (cpu_seconds(server_pid) - cpu_before) * 1000 / n,
+        "bench_cpu_ms_per_stream": (cpu_seconds(os.getpid()) - bench_before) * 1000 / n,
+        "n": n, "completed": sum(1 for r in result if r[0]), "total_s": total,
+        "first_p50": percentile(firsts, 50) if firsts else float("nan"),
+        "first_p95": percentile(firsts, 95) if firsts else float("nan"),
+        "rss_mb": peak_rss, "failures": sorted({str(r[3]) for r in result if not r[0]}),
+        "status_p50": percentile(statuses["times"], 50), "status_p95": percentile(statuses["times"], 95),
+        "status_n": len(statuses["times"]), "status_errors": statuses["errors"],
+    }
+
+
+def run_slowloris(port, sockets, seconds):
+    """`sockets` half-sent request heads, one more byte each every 5 s; /healthz sampled meanwhile."""
+    loris = []
+    for _ in range(sockets):
+        sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-slow: ")
+        loris.append(sock)
+    health = sampler(port, "/healthz", "-", seconds=seconds)
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        for sock in loris:
+            try:
+                sock.send(b"a")
+            except OSError:
+                pass
+        gevent.sleep(min(5, max(0, end - time.monotonic())))
+    closed = 0
+    for sock in loris:
+        sock.settimeout(1)
+        try:
+            closed += sock.recv(1) == b""
+        except TimeoutError:
+            pass  # still open
+        except OSError:
+            closed += 1  # reset by the server
+        sock.close()
+    times = sampled(health)
+    return {"sockets": sockets, "closed_by_server": closed, "healthz_p50": percentile(times["times"], 50),
+            "healthz_p95": percentile(times["times"], 95), "healthz_max": max(times["times"]),
+            "n": len(times["times"]), "errors": times["errors"]}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", default="100,300,1000")
+    parser.add_argument("--slowloris", type=int, default=256)
+    parser.add_argument("--slowloris-seconds", type=float, default=15)
+    args = parser.parse_args()
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 16384), hard))  # 1,000 clients + 1,000 fake sockets
+    print(machine())
+    print("server: `python -m webui serve` = gunicorn, 1 gevent worker (webui.web.worker.Worker), access log on")
+    with tempfile.TemporaryDirectory(prefix="bench-cap-") as tmp, \
+            FakeProvider("open_ai", chunks=TOKENS, chunk_delay=0.1) as fake:
+        svc = ConfigService(tmp, environ=bench_env(tmp))
+        profile_ops.create_profile(svc, {"id": "bench", "name": "Bench", "provider": "open_ai",
+                                         "model": "gpt-4o-mini", "base_url": fake.base_url, "api_key": KEY,
+                                         "set_active": True}, restart=False)
+        port = free_port()
+        env = bench_env(tmp, WEBUI_PORT=port, WEBUI_HOST="127.0.0.1")
+        proc = subprocess.Popen([sys.executable, "-m", "webui", "serve"], cwd=REPO, env=env,
+                                start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            if not wait_port(port, 30):
+                raise SystemExit("the server did not start")
+            _, token = AuthStore(tmp).create_token("bench")
+            time.sleep(1)
+            kids = children(proc.pid)
+            server_pid = kids[0] if kids else None
+            print(f"worker idle RSS {rss_mb(server_pid):.1f} MiB" if server_pid else "worker pid not found")
+            run_streams(port, token, 20, server_pid)  # warm-up
+            print("N      done   first-delta p50/p95 (s)   total (s)   worker RSS peak (MiB)   "
+                  "/api/status p50/p95 (ms, n)")
+            for n in (int(x) for x in args.sizes.split(",")):
+                r = run_streams(port, token, n, server_pid)
+                print(f"{r['n']:<6d} {r['completed']:>5d}  {r['first_p50']:8.3f} / {r['first_p95']:6.3f}"
+                      f"          {r['total_s']:7.2f}     {r['rss_mb']:8.1f}               "
+                      f"{r['status_p50'] * 1000:7.1f} / {r['status_p95'] * 1000:7.1f} ({r['status_n']}, "
+                      f"{r['status_errors']} errors)  worker CPU {r['cpu_ms_per_stream']:.2f} ms/stream, "
+                      f"this process {r['bench_cpu_ms_per_stream']:.2f} ms/stream" + (f"  failures: {r['failures']}" if r["failures"] else ""))
+                gevent.sleep(1)
+            s = run_slowloris(port, args.slowloris, args.slowloris_seconds)
+            print(f"slowloris: {s['sockets']} sockets for {args.slowloris_seconds:g} s, {s['closed_by_server']} "
+                  f"closed by the server (WEBUI_HEADER_TIMEOUT); /healthz p50 {s['healthz_p50'] * 1000:.1f} ms, "
+                  f"p95 {s['healthz_p95'] * 1000:.1f} ms, max {s['healthz_max'] * 1000:.1f} ms "
+                  f"(n={s['n']}, {s['errors']} errors)")
+        finally:
+            stop(proc)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,35 @@
+"""Run a CPU-heavy call off the event loop when serving under gevent; a plain call otherwise."""
+
+import sys
+
+
+def _patched():
+    """True in a gevent worker (gunicorn's gevent worker monkey-patches at worker start)."""
+    monkey = sys.modules.get("gevent.monkey")
+    return monkey is not None and monkey.is_module_patched("threading")
+
+
+def off_loop(fn, *args, **kwargs):
+    """fn(*args, **kwargs), in gevent's native thread pool when the loop would otherwise stall on it."""
+    if _patched():
+        import gevent
+
+        # hashlib.scrypt releases the GIL, so other greenlets keep running while it works.
+        return gevent.get_hub().threadpool.apply(fn, args, kwargs)
+    return fn(*args, **kwargs)
+
+
+def cooperative():
+    """True when blocking waits should be turned into short sleeps that let other greenlets run."""
+    return _patched()
+
+
+def thread_local():
+    """A threading.local of the OS thread: under gevent the patched one is per greenlet (per request)."""
+    import threading
+
+    if _patched():
+        from gevent import monkey
+
+        return monkey.get_original("threading", "local")()
+    return threading.local()

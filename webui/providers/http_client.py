@@ -1,0 +1,166 @@
+"""urllib3 straight, for the adapters: pooled connections per process, proxies from the environment (NO_PROXY
+honoured), and Reply, the answer object adapters read (status_code, headers, content, raw, close)."""
+
+import ipaddress
+import json
+import logging
+import os
+import threading
+from urllib.parse import unquote, urlencode, urlsplit
+
+import urllib3
+
+# The variables that name a proxy for http(s) traffic (as requests and curl read them).
+PROXY_VARS = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
+POOL_MAXSIZE = 256  # idle connections kept per provider host; more may be open at once (block=False)
+
+# "Connection pool is full, discarding connection" after a burst of streams is expected, not a warning.
+logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)
+
+
+class Reply:
+    """A provider's answer: status_code, headers (case-insensitive), content (read on demand), raw (urllib3)."""
+
+    def __init__(self, raw, on_read_error):
+        self.raw = raw
+        self.status_code = raw.status
+        self.headers = raw.headers
+        self.consumed = False  # the body was read to its end: the connection may go back to the pool
+        self._content = None
+        self._on_read_error = on_read_error
+
+    @property
+    def content(self):
+        """The whole body; a failure while reading it becomes a ProviderError (timeout or cut short)."""
+        if self._content is None:
+            try:
+                self._content = self.raw.read(decode_content=True)
+            except (urllib3.exceptions.HTTPError, OSError) as exc:
+                self.close()
+                raise self._on_read_error(exc) from None
+            self.consumed = True
+            self.close()
+        return self._content
+
+    def close(self):
+        """Give the connection back to the pool when the body was read, else close it (it has unread bytes)."""
+        if not self.consumed:
+            self.raw.close()
+        self.raw.release_conn()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class Client:
+    """One pool manager (and one per proxy) for a process; `trust_env`: proxy variables were set when made."""
+
+    def __init__(self, trust_env):
+        self.trust_env = trust_env
+        self._direct = _manager()
+        self._proxied = {}
+        self._lock = threading.Lock()
+
+    def request(self, method, url, *, headers=None, json_body=None, params=None, stream=False, timeout=(5, 60)):
+        """The urllib3 response, body unread; raises urllib3 errors (the transport maps them). Up to 3 redirects."""
+        if params:
+            query = urlencode({k: v for k, v in params.items() if v is not None}, doseq=True)
+            url = f"{url}{'&' if '?' in url else '?'}{query}" if query else url
+        headers = {k: v for k, v in (headers or {}).items() if v is not None}
+        body = None
+        if json_body is not None:
+            body = json.dumps(json_body, allow_nan=False).encode("utf-8")
+            if not any(k.lower() == "content-type" for k in headers):
+                headers["Content-Type"] = "application/json"
+        return self._manager_for(url).request(
+            method, url, body=body, headers=headers, preload_content=False, decode_content=True,
+            timeout=urllib3.Timeout(connect=timeout[0], read=timeout[1]),
+            retries=urllib3.Retry(total=3, connect=0, read=0, status=0, other=0, redirect=3,
+                                  raise_on_redirect=False))
+
+    def _manager_for(self, url):
+        if not self.trust_env:
+            return self._direct
+        parts = urlsplit(url)
+        proxy = proxy_for(parts.scheme, parts.hostname or "", parts.port, os.environ)
+        if not proxy:
+            return self._direct
+        with self._lock:
+            manager = self._proxied.get(proxy)
+            if manager is None:
+                manager = self._proxied[proxy] = _proxy_manager(proxy)
+            return manager
+
+
+def _manager():
+    return urllib3.PoolManager(num_pools=16, maxsize=POOL_MAXSIZE, block=False)
+
+
+def _proxy_manager(proxy):
+    parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+    headers = None
+    if parts.username:
+        headers = urllib3.make_headers(proxy_basic_auth=f"{unquote(parts.username)}:{unquote(parts.password or '')}")
+    bare = f"{parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+    return urllib3.ProxyManager(bare, num_pools=16, maxsize=POOL_MAXSIZE, block=False, proxy_headers=headers)
+
+
+def proxy_for(scheme, host, port, environ):
+    """The proxy URL for a request (lower-case variables first, then upper, then ALL_PROXY), or None."""
+    proxy = None
+    for name in (f"{scheme}_proxy", "all_proxy"):
+        proxy = proxy or environ.get(name) or environ.get(name.upper())
+    if not proxy or bypassed(host, port, environ.get("no_proxy") or environ.get("NO_PROXY") or ""):
+        return None
+    return proxy
+
+
+def bypassed(host, port, no_proxy):
+    """True when NO_PROXY names the host: `*`, a domain (and its subdomains), an IP, a CIDR, or host:port."""
+    host = host.lower().strip("[]")
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        address = None
+    for entry in (e.strip().lower() for e in no_proxy.replace(" ", ",").split(",")):
+        if not entry:
+            continue
+        if entry == "*":
+            return True
+        if address is not None:
+            try:
+                if address in ipaddress.ip_network(entry.strip("[]"), strict=False):
+                    return True
+                continue
+            except ValueError:
+                pass
+        name, _, only_port = entry.rpartition(":") if entry.count(":") == 1 else (entry, "", "")
+        if only_port and only_port != str(port or ""):
+            continue
+        name = name.lstrip(".")
+        if name and (host == name or host.endswith("." + name)):
+            return True
+    return False
+
+
+class SessionPool:
+    """The Client of this process (re-made after a fork, e.g. gunicorn workers), by whether proxies are set."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._clients = {}
+        self._pid = None
+
+    def get(self):
+        """The pooled client; proxy settings are consulted per request only when some proxy variable is set."""
+        trust_env = any(os.environ.get(name) for name in PROXY_VARS)
+        with self._lock:
+            if self._pid != os.getpid():
+                self._clients, self._pid = {}, os.getpid()
+            client = self._clients.get(trust_env)
+            if client is None:
+                client = self._clients[trust_env] = Client(trust_env)
+            return client
