@@ -1,0 +1,112 @@
+"""Issue 15, items 10 and 12-15: storage failures, sessions that end, an atomic throttle, one If-Match, lost keys."""
+
+import threading
+
+import pytest
+
+from tests.app_fixtures import basic, http_session, logged_in_session
+
+pytestmark = pytest.mark.system
+
+PROFILE = {"id": "p1", "name": "One", "provider": "openai", "model": "gpt-4o", "api_key": "sk-proj-hardening-0000aa11"}
+ROLES_YAML = "characters:\n  - id: gm\n    name: Game Master\n"
+
+
+# ---- item 14: /api/v1 writes honour If-Match like /api/... ---------------------------------------------
+
+V1_WRITES = [
+    ("post", "/api/v1/profiles?restart=false", {"json": {"profiles": [dict(PROFILE, name="Renamed")]}}),
+    ("post", "/api/v1/profiles/add?restart=false", {"json": dict(PROFILE, id="p2", name="Two")}),
+    ("delete", "/api/v1/profiles/p0?restart=false", {}),
+    ("put", "/api/v1/roles", {"json": {"roles": [{"id": "gm", "name": "GM"}]}}),
+    ("post", "/api/v1/roles/import?restart=false",
+     {"data": ROLES_YAML, "headers": {"Content-Type": "application/x-yaml"}}),
+]
+
+
+@pytest.mark.parametrize("method, path, kwargs", V1_WRITES, ids=[w[1].split("?")[0] for w in V1_WRITES])
+def test_item14_v1_writes_honour_if_match(api, method, path, kwargs):
+    base = api.base
+    assert api.post(f"{base}/api/llm/profiles?restart=false", json=PROFILE).status_code == 201
+    stale = api.get(f"{base}/api/v1/profiles").headers["ETag"]
+    assert api.post(f"{base}/api/llm/profiles?restart=false", json=dict(PROFILE, id="p0", name="Zero")).status_code == 201
+    current = api.get(f"{base}/api/v1/profiles").headers["ETag"]
+    reference = api.patch(f"{base}/api/llm/profiles/p1?restart=false", json={"temperature": 0.3},
+                          headers={"If-Match": stale})
+    assert reference.status_code == 409
+
+    headers = dict(kwargs.get("headers", {}), **{"If-Match": stale})
+    refused = getattr(api, method)(f"{base}{path}", **dict(kwargs, headers=headers))
+    assert refused.status_code == 409, refused.text[:300]
+    assert refused.json() == reference.json()  # one error body for both APIs
+    assert api.get(f"{base}/api/v1/profiles").headers["ETag"] == current  # nothing was written
+
+    headers["If-Match"] = "*"  # unconditional
+    assert getattr(api, method)(f"{base}{path}", **dict(kwargs, headers=headers)).status_code in (200, 201)
+
+
+# ---- item 13: the login throttle's count is atomic ---------------------------------------------------------
+
+@pytest.mark.parametrize("how", ["form", "basic"])
+def test_item13_parallel_wrong_guesses_pass_the_throttle_at_most_ten_times(live, how):
+    from webui.core.throttle import LOCK_AFTER
+
+    statuses, start = [], threading.Barrier(30)
+
+    def guess(index):
+        http = http_session(live.url, trust_env=False)
+        start.wait(timeout=30)
+        if how == "form":
+            reply = http.post(f"{live.url}/login", data={"username": "admin", "password": f"wrong-{index}"},
+                              timeout=60)
+        else:
+            reply = http.get(f"{live.url}/api/status", headers=basic(password=f"wrong-{index}"), timeout=60)
+        statuses.append(reply.status_code)
+
+    threads = [threading.Thread(target=guess, args=(i,)) for i in range(30)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert len(statuses) == 30 and set(statuses) <= {401, 429}, statuses
+    assert statuses.count(401) <= LOCK_AFTER, statuses  # 401: the password was checked
+
+
+# ---- item 12: logout ends the session server-side ----------------------------------------------------------
+
+def _cookie_copy(session, base):
+    """A new client holding a copy of `session`'s cookie (what a thief would have)."""
+    thief = http_session(base, trust_env=False)
+    thief.cookies.update(session.cookies)
+    return thief
+
+
+def test_item12_copied_cookie_stops_working_after_logout(live):
+    browser = logged_in_session(live.url)
+    thief = _cookie_copy(browser, live.url)
+    assert thief.get(f"{live.url}/api/status").status_code == 200
+    other = logged_in_session(live.url)  # a second browser of the same user stays logged in
+
+    out = browser.post(f"{live.url}/logout", allow_redirects=False)
+    assert out.status_code == 302
+    assert thief.get(f"{live.url}/api/status").status_code == 401
+    assert thief.get(f"{live.url}/", allow_redirects=False).status_code == 302  # to the login page
+    assert other.get(f"{live.url}/api/status").status_code == 200
+
+
+def test_item12_logout_is_seen_by_every_worker(live, live_server):
+    """A second app on the same folder (another gunicorn worker) refuses the ended session too."""
+    second = live_server()
+    browser = logged_in_session(live.url)
+    thief = _cookie_copy(browser, second.url)
+    assert thief.get(f"{second.url}/api/status").status_code == 200
+    browser.post(f"{live.url}/logout", allow_redirects=False)
+    assert thief.get(f"{second.url}/api/status").status_code == 401
+
+
+def test_item12_password_change_ends_sessions(live):
+    browser = logged_in_session(live.url)
+    live.app.extensions["triplo"].auth.set_password("another long password")
+    assert browser.get(f"{live.url}/api/status").status_code == 401
+    assert http_session(live.url, basic(password="another long password")).get(
+        f"{live.url}/api/status").status_code == 200
