@@ -283,3 +283,17 @@ def test_wrong_username_still_pays_the_kdf(store, tmp_path, monkeypatch):
     assert not store.verify_password("nobody", "correct horse")
     assert not AuthStore(tmp_path / "empty").verify_password("admin", "anything")
     assert len(calls) == 2
+
+
+def test_item13_attempts_in_flight_count_before_they_fail():
+    """Issue 15 item 13: the check and the count are one step, so overlapping guesses cannot all pass."""
+    t = LoginThrottle(clock=FakeClock())
+    verdicts = []
+
+    def guess(depth):  # each guess is still being verified while the next one starts
+        verdicts.append(t.attempt("k", lambda: depth < 20 and guess(depth + 1) and False)[0])
+        return False
+
+    guess(0)
+    assert verdicts.count(False) == 5 and verdicts.count(None) == 1  # the 6th overlapping guess is refused
+    assert t.check("k")[0] is False and t.attempt("k", lambda: True)[0] is None

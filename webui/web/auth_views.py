@@ -25,18 +25,17 @@ def login():
     if request.method == "POST":
         svc = services()
         client = request.remote_addr or "unknown"
-        allowed, _retry, message = svc.throttle.check(client)
-        if not allowed:
+        ok, _retry, message = svc.throttle.attempt(client, lambda: svc.auth.verify_password(
+            request.form.get("username", ""), request.form.get("password", "")))
+        if ok is None:
             error, status = message, 429
-        elif svc.auth.verify_password(request.form.get("username", ""), request.form.get("password", "")):
-            svc.throttle.success(client)
+        elif ok:
             session.clear()
             session.permanent = True
             session.update(user=request.form["username"], pw=svc.auth.password_fingerprint(),
                            csrf=secrets.token_urlsafe(32))
             return redirect(_safe_next(request.form.get("next")))
         else:
-            svc.throttle.failure(client)
             error, status = "Wrong username or password.", 401
     return render_template("login.html", error=error, next=request.values.get("next", "")), status
 

@@ -61,13 +61,11 @@ def _basic_user():
     except (IndexError, ValueError, binascii.Error, UnicodeDecodeError):
         raise Unauthorized("Malformed Basic credentials.") from None
     client = request.remote_addr or "unknown"
-    allowed, retry_after, message = auth.throttle.check(client)
-    if not allowed:
+    ok, retry_after, message = auth.throttle.attempt(client, lambda: auth.auth.verify_password(username, password))
+    if ok is None:
         raise TooManyAttempts(message, retry_after=retry_after)
-    if not auth.auth.verify_password(username, password):
-        auth.throttle.failure(client)
+    if not ok:
         raise Unauthorized("Wrong username or password.")
-    auth.throttle.success(client)
     return username
 
 
