@@ -27,6 +27,7 @@ TOKEN_PREFIX = "tw_"
 TOUCH_SECONDS = 60           # last_used_at is written at most once a minute per token
 CACHE_MAX_AGE = 5.0          # re-read even an unchanged-looking file this often (cross-process safety net)
 LOCK_NAME = ".webui-auth.lock"
+MAX_ENDED_SESSIONS = 1000   # logged-out session ids kept until their cookies expire
 # Run against this when there is no real hash, so a wrong username costs as much as a wrong password.
 _DUMMY_HASH = "scrypt$16384$8$1$" + base64.b64encode(bytes(16)).decode() + "$" + base64.b64encode(bytes(64)).decode()
 
@@ -218,11 +219,37 @@ class AuthStore:
         self._update(change)
 
     def password_fingerprint(self):
-        """A short value that changes with the password: sessions store it and die when it changes."""
+        """A short value that changes with the password (or the session epoch): sessions store it and die with it."""
         data = self._load()
         if not data or not data.get("password_hash"):
             return secrets.token_hex(8)  # matches nothing
-        return hashlib.sha256(b"webui-session\0" + data["password_hash"].encode()).hexdigest()[:24]
+        epoch = f"\0{data['session_epoch']}" if data.get("session_epoch") else ""
+        return hashlib.sha256(b"webui-session\0" + (data["password_hash"] + epoch).encode()).hexdigest()[:24]
+
+    # ---- login sessions ----------------------------------------------------------------------
+
+    def session_live(self, session_id):
+        """False for a missing session id or one that logged out (the cookie alone proves nothing after logout)."""
+        ended = (self._load() or {}).get("ended_sessions")
+        return isinstance(session_id, str) and bool(session_id) and session_id not in (ended or {})
+
+    def end_session(self, session_id, lifetime_seconds):
+        """Logout: remember the id until its cookie would expire anyway; past MAX_ENDED, end every session."""
+        now = self._clock()
+
+        def change(data):
+            if data is None or not isinstance(session_id, str) or not session_id:
+                return None, None
+            ended = {k: v for k, v in (data.get("ended_sessions") or {}).items()
+                     if isinstance(v, (int, float)) and v > now}
+            ended[session_id] = int(now + lifetime_seconds) + 1
+            if len(ended) > MAX_ENDED_SESSIONS:  # bounded file: a new epoch ends all sessions at once
+                data["session_epoch"] = int(data.get("session_epoch") or 0) + 1
+                ended = {}
+            data["ended_sessions"] = ended
+            return data, None
+
+        self._update(change)
 
     # ---- API tokens --------------------------------------------------------------------------
 

@@ -3,7 +3,7 @@
 import secrets
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 
 from .common import services
 
@@ -33,7 +33,7 @@ def login():
             session.clear()
             session.permanent = True
             session.update(user=request.form["username"], pw=svc.auth.password_fingerprint(),
-                           csrf=secrets.token_urlsafe(32))
+                           csrf=secrets.token_urlsafe(32), sid=secrets.token_urlsafe(18))
             return redirect(_safe_next(request.form.get("next")))
         else:
             error, status = "Wrong username or password.", 401
@@ -42,7 +42,10 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    """End the session."""
+    """End the session here and on the server: a copy of the cookie stops working too."""
+    if session.get("sid"):
+        lifetime = current_app.permanent_session_lifetime.total_seconds()
+        services().auth.end_session(session["sid"], lifetime)
     session.clear()
     flash("You are logged out.")
     return redirect(url_for("auth.login"))

@@ -86,7 +86,8 @@ def authenticate():
     if scheme == "basic":
         g.user, g.auth_method = _basic_user(), "basic"
         return None
-    if session.get("user") and session.get("pw") == services().auth.password_fingerprint():
+    auth = services().auth
+    if session.get("user") and session.get("pw") == auth.password_fingerprint() and auth.session_live(session.get("sid")):
         g.user, g.auth_method = session["user"], "session"
         if request.method in STATE_CHANGING:
             sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token", "")
