@@ -110,3 +110,44 @@ def test_item12_password_change_ends_sessions(live):
     assert browser.get(f"{live.url}/api/status").status_code == 401
     assert http_session(live.url, basic(password="another long password")).get(
         f"{live.url}/api/status").status_code == 200
+
+
+# ---- item 15: a lost webui.key blocks only the saves that need the unreadable key --------------------------
+
+def test_item15_unrelated_saves_work_after_the_key_is_lost(config_dir, live_server):
+    import json
+    import os
+
+    first = live_server()
+    api = http_session(first.url, basic())
+    assert api.post(f"{first.url}/api/llm/profiles?restart=false", json=PROFILE).status_code == 201
+    other = dict(PROFILE, id="p2", name="Claude", provider="anthropic", model="claude-3-5-haiku-latest",
+                 api_key="sk-ant-hardening-0000bb22")
+    assert api.post(f"{first.url}/api/llm/profiles?restart=false", json=other).status_code == 201
+    os.unlink(config_dir / "webui.key")  # lost: the next start makes a new key that opens nothing stored
+
+    lost = live_server()
+    api = http_session(lost.url, basic())
+    saves = [
+        api.post(f"{lost.url}/api/config?restart=false", json={"settings": {"language": "de"}}),
+        api.put(f"{lost.url}/api/v1/roles", json={"roles": [{"id": "gm", "name": "GM"}]}),
+        api.patch(f"{lost.url}/api/llm/profiles/p1?restart=false", json={"temperature": 0.4}),
+        api.patch(f"{lost.url}/api/llm/profiles/p2?restart=false", json={"name": "Claude 2"}),
+    ]
+    assert [s.status_code for s in saves] == [200] * 4, [s.text[:300] for s in saves]
+    on_disk = json.loads((config_dir / "config.json").read_text())["settings"]
+    assert on_disk["openai_key"] == PROFILE["api_key"]  # the desktop app keeps the key it had
+    assert on_disk["temperature"] == 0.4  # ...and still gets the active profile's other changes
+
+    view = api.get(f"{lost.url}/api/config").json()
+    assert view["active_profile"]["credential"]["api_key"]["needs_reentry"] is True
+    assert view["settings"]["provider_credentials"]["anthropic"]["api_key"]["needs_reentry"] is True
+    page = logged_in_session(lost.url).get(f"{lost.url}/profiles/p1").text
+    assert "cannot be decrypted with the current key" in page
+
+    # Switching the desktop app to a profile whose key cannot be read still needs the key first.
+    refused = api.post(f"{lost.url}/api/llm/profile/activate?restart=false", json={"id": "p2"})
+    assert refused.status_code == 409 and refused.json()["error"] == "needs_reentry"
+    healed = api.put(f"{lost.url}/api/llm/credentials/anthropic?restart=false", json={"api_key": "sk-ant-new-0000cc33"})
+    assert healed.status_code == 200
+    assert api.post(f"{lost.url}/api/llm/profile/activate?restart=false", json={"id": "p2"}).status_code == 200
