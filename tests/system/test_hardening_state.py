@@ -1,10 +1,13 @@
 """Issue 15, items 10 and 12-15: storage failures, sessions that end, an atomic throttle, one If-Match, lost keys."""
 
+import json
+import os
+import subprocess
 import threading
 
 import pytest
 
-from tests.app_fixtures import basic, http_session, logged_in_session
+from tests.app_fixtures import basic, http_session, logged_in_session, make_app
 
 pytestmark = pytest.mark.system
 
@@ -115,9 +118,6 @@ def test_item12_password_change_ends_sessions(live):
 # ---- item 15: a lost webui.key blocks only the saves that need the unreadable key --------------------------
 
 def test_item15_unrelated_saves_work_after_the_key_is_lost(config_dir, live_server):
-    import json
-    import os
-
     first = live_server()
     api = http_session(first.url, basic())
     assert api.post(f"{first.url}/api/llm/profiles?restart=false", json=PROFILE).status_code == 201
@@ -151,3 +151,101 @@ def test_item15_unrelated_saves_work_after_the_key_is_lost(config_dir, live_serv
     healed = api.put(f"{lost.url}/api/llm/credentials/anthropic?restart=false", json={"api_key": "sk-ant-new-0000cc33"})
     assert healed.status_code == 200
     assert api.post(f"{lost.url}/api/llm/profile/activate?restart=false", json={"id": "p2"}).status_code == 200
+
+
+# ---- item 10: a full disk or a read-only config folder -----------------------------------------------------
+
+def _mount(*args):
+    """Run mount(8); skip when this process may not mount (the tests need root for a real full/read-only disk)."""
+    done = subprocess.run(["mount", *map(str, args)], capture_output=True, text=True)
+    if done.returncode:
+        pytest.skip(f"mount refused ({done.stderr.strip()}): a real full or read-only folder needs root")
+
+
+@pytest.fixture
+def tiny_config_dir(tmp_path):
+    """A config folder on its own 512 KiB tmpfs, so the disk can really fill up."""
+    path = tmp_path / "tiny"
+    path.mkdir()
+    _mount("-t", "tmpfs", "-o", "size=512k,mode=0700", "tmpfs", path)
+    yield path
+    subprocess.run(["umount", "-l", str(path)], check=False)
+
+
+@pytest.fixture
+def read_only_view(tmp_path):
+    """read_only_view(folder): the same folder through a read-only bind mount (EROFS on every write)."""
+    mounts = []
+
+    def view(folder):
+        target = tmp_path / f"ro-{len(mounts)}"
+        target.mkdir()
+        _mount("--bind", folder, target)
+        mounts.append(target)
+        _mount("-o", "remount,bind,ro", target)
+        return target
+
+    yield view
+    for target in reversed(mounts):
+        subprocess.run(["umount", "-l", str(target)], check=False)
+
+
+def _fill(folder):
+    """Write a filler file until the disk is full; its path."""
+    filler = os.path.join(folder, "filler.bin")
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        while True:
+            os.write(fd, b"\0" * 4096)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+    return filler
+
+
+def test_item10_disk_full_save_answers_507_and_keeps_the_file(tiny_config_dir, live_server):
+    live = live_server(make_app(tiny_config_dir))
+    api = http_session(live.url, basic())
+    assert api.post(f"{live.url}/api/llm/profiles?restart=false", json=PROFILE).status_code == 201
+    config = tiny_config_dir / "config.json"
+    before = config.read_bytes()
+    filler = _fill(tiny_config_dir)
+
+    big = {"settings": {"notes": "x" * 200_000}}  # needs room the disk no longer has
+    full = api.post(f"{live.url}/api/config?restart=false", json=big)
+    assert full.status_code == 507, full.text[:300]
+    assert full.json()["error"] == "storage_full" and "full" in full.json()["message"]
+    assert config.read_bytes() == before  # intact
+    assert not [n for n in os.listdir(tiny_config_dir) if n.endswith(".tmp")]  # no temp file left behind
+    token = api.post(f"{live.url}/access/tokens", data={"name": "t" * 80}, headers={"Accept": "application/json"})
+    assert token.status_code == 507 and token.json()["error"] == "storage_full"  # webui-auth.json too
+
+    os.unlink(filler)
+    assert api.post(f"{live.url}/api/config?restart=false", json=big).status_code == 200
+
+
+def test_item10_read_only_folder_starts_in_read_only_mode(config_dir, live_server, read_only_view):
+    first = live_server()
+    api = http_session(first.url, basic())
+    assert api.post(f"{first.url}/api/llm/profiles?restart=false", json=PROFILE).status_code == 201
+    assert http_session(first.url).post(f"{first.url}/api/v1/sessions", headers=basic(), json={}).status_code == 201
+    before = (config_dir / "config.json").read_bytes()
+
+    read_only = live_server(make_app(read_only_view(config_dir)))
+    base = read_only.url
+    api = http_session(base, basic())
+    status = api.get(f"{base}/api/status").json()
+    assert status["read_only"]["reason"] and "read-only" in status["read_only"]["message"]
+    assert api.get(f"{base}/api/config").json()["active_profile"]["id"] == "p1"
+    assert api.get(f"{base}/api/v1/sessions").status_code == 200
+    browser = logged_in_session(base)  # logging in writes nothing
+    page = browser.get(f"{base}/")
+    assert page.status_code == 200 and "read-only" in page.text  # the banner
+
+    refused = api.post(f"{base}/api/config?restart=false", json={"settings": {"language": "de"}})
+    assert refused.status_code == 503, refused.text[:300]
+    assert refused.json()["error"] == "storage_unwritable" and "read-only" in refused.json()["message"]
+    assert api.post(f"{base}/api/v1/sessions", json={}).status_code == 503
+    assert browser.post(f"{base}/logout", allow_redirects=False).status_code == 302  # never a 500
+    assert (config_dir / "config.json").read_bytes() == before

@@ -12,8 +12,8 @@ import time
 import uuid
 from datetime import datetime, timezone
 
-from ..errors import ConfigCorrupt, NotFound, ValidationFailed
-from .fileio import atomic_write_bytes, ensure_private_dir, file_lock
+from ..errors import ConfigCorrupt, NotFound, StorageError, ValidationFailed
+from .fileio import atomic_write_bytes, ensure_private_dir, file_lock, storage_errors
 from .paths import AUTH_FILE
 from .throttle import LoginThrottle  # noqa: F401  (the web layer imports it from here)
 
@@ -138,13 +138,14 @@ class AuthStore:
 
     def _update(self, change):
         """Run change(data or None) -> (new data, result) on a fresh read under the lock, then write atomically."""
-        ensure_private_dir(self.config_dir)
-        with file_lock(self._lock_path):
-            data, _key = self._read()
-            data, result = change(data)
-            if data is not None:
-                atomic_write_bytes(self.path, json.dumps(data, indent=2).encode("utf-8") + b"\n", mode=0o600)
-                self._cache = None  # the next _load re-reads; the write's own stat is the new key
+        with storage_errors(self.config_dir, AUTH_FILE):  # full or read-only folder: 507 / 503, file unchanged
+            ensure_private_dir(self.config_dir)
+            with file_lock(self._lock_path):
+                data, _key = self._read()
+                data, result = change(data)
+                if data is not None:
+                    atomic_write_bytes(self.path, json.dumps(data, indent=2).encode("utf-8") + b"\n", mode=0o600)
+                    self._cache = None  # the next _load re-reads; the write's own stat is the new key
         return result
 
     # ---- password ----------------------------------------------------------------------------
@@ -326,7 +327,7 @@ class AuthStore:
 
         try:
             self._update(change)
-        except (OSError, ConfigCorrupt) as exc:  # bookkeeping must never fail a request
+        except (OSError, ConfigCorrupt, StorageError) as exc:  # bookkeeping must never fail a request
             log.warning("Could not record API token use: %s", getattr(exc, "strerror", None) or type(exc).__name__)
             return None
         return stamp

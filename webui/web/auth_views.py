@@ -1,11 +1,15 @@
 """Login and logout pages."""
 
+import logging
 import secrets
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 
+from ..errors import StorageError
 from .common import services
+
+log = logging.getLogger("webui.auth")
 
 bp = Blueprint("auth", __name__)
 
@@ -45,7 +49,10 @@ def logout():
     """End the session here and on the server: a copy of the cookie stops working too."""
     if session.get("sid"):
         lifetime = current_app.permanent_session_lifetime.total_seconds()
-        services().auth.end_session(session["sid"], lifetime)
+        try:
+            services().auth.end_session(session["sid"], lifetime)
+        except StorageError as exc:  # a read-only or full folder: the cookie still goes, say why it may live on
+            log.warning("Logout could not be recorded server-side: %s", exc.message)
     session.clear()
     flash("You are logged out.")
     return redirect(url_for("auth.login"))
