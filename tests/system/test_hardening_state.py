@@ -32,7 +32,8 @@ def test_item14_v1_writes_honour_if_match(api, method, path, kwargs):
     base = api.base
     assert api.post(f"{base}/api/llm/profiles?restart=false", json=PROFILE).status_code == 201
     stale = api.get(f"{base}/api/v1/profiles").headers["ETag"]
-    assert api.post(f"{base}/api/llm/profiles?restart=false", json=dict(PROFILE, id="p0", name="Zero")).status_code == 201
+    zero = api.post(f"{base}/api/llm/profiles?restart=false", json=dict(PROFILE, id="p0", name="Zero"))
+    assert zero.status_code == 201
     current = api.get(f"{base}/api/v1/profiles").headers["ETag"]
     reference = api.patch(f"{base}/api/llm/profiles/p1?restart=false", json={"temperature": 0.3},
                           headers={"If-Match": stale})

@@ -154,9 +154,9 @@ class ConfigService:
             key = readable(PROVIDERS[active["provider"]]["projection"]["key"],
                            lambda: credentials.resolve_key(settings, active, self.vault, self.environ))
         openai_key = None
-        if settings.get("voice"):
-            openai_key = readable("openai_key", lambda: credentials.plaintext(settings, "open_ai", "api_key", self.vault)) \
-                if credentials.has_field(settings, {"provider": "open_ai"}, "api_key") else None
+        if settings.get("voice") and credentials.has_field(settings, {"provider": "open_ai"}, "api_key"):
+            openai_key = readable("openai_key",
+                                  lambda: credentials.plaintext(settings, "open_ai", "api_key", self.vault))
         projected = dict(active)
         if active["provider"] == "ollama":
             cred = credentials.credentials_of(settings).get(credentials.credential_id_of(active)) or {}

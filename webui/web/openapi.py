@@ -159,7 +159,7 @@ SCHEMAS = {
     "ConfigPost": _obj({"settings": _OBJ, "revision": _REV}, ("settings",)),
     "Status": _obj({"desktop": _ref("DesktopStatus"), "active_profile": {"type": ["object", "null"]},
                     "revision": {"type": ["string", "null"]},
-                    "read_only": {"type": ["object", "null"], "description": "set when the config folder is read-only"}},
+                    "read_only": {"type": ["object", "null"], "description": "set while the folder is read-only"}},
                    ("desktop", "active_profile")),
     "Catalog": _obj({"providers": {"type": "array", "items": _OBJ}}, ("providers",)),
     "Credentials": _obj({"credentials": {"type": "object", "additionalProperties": _OBJ},

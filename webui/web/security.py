@@ -87,7 +87,8 @@ def authenticate():
         g.user, g.auth_method = _basic_user(), "basic"
         return None
     auth = services().auth
-    if session.get("user") and session.get("pw") == auth.password_fingerprint() and auth.session_live(session.get("sid")):
+    signed_in = session.get("user") and session.get("pw") == auth.password_fingerprint()
+    if signed_in and auth.session_live(session.get("sid")):  # a logged-out session id stays dead
         g.user, g.auth_method = session["user"], "session"
         if request.method in STATE_CHANGING:
             sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token", "")
