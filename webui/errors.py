@@ -85,6 +85,24 @@ class ConfigCorrupt(WebUIError):
     code = "config_corrupt"
 
 
+class StorageError(WebUIError):
+    """The config folder cannot take a write; nothing was changed. Subclasses say why."""
+
+    status = 503
+    code = "storage_unwritable"
+
+
+class StorageFull(StorageError):
+    """No space (or quota) left in the config folder: 507 Insufficient Storage."""
+
+    status = 507
+    code = "storage_full"
+
+
+class StorageUnwritable(StorageError):
+    """The config folder is read-only or not writable for this process."""
+
+
 class DesktopError(WebUIError):
     """The desktop app cannot be driven by this profile or restart failed."""
 

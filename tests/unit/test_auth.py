@@ -283,3 +283,34 @@ def test_wrong_username_still_pays_the_kdf(store, tmp_path, monkeypatch):
     assert not store.verify_password("nobody", "correct horse")
     assert not AuthStore(tmp_path / "empty").verify_password("admin", "anything")
     assert len(calls) == 2
+
+
+def test_item13_attempts_in_flight_count_before_they_fail():
+    """Issue 15 item 13: the check and the count are one step, so overlapping guesses cannot all pass."""
+    t = LoginThrottle(clock=FakeClock())
+    verdicts = []
+
+    def guess(depth):  # each guess is still being verified while the next one starts
+        verdicts.append(t.attempt("k", lambda: depth < 20 and guess(depth + 1) and False)[0])
+        return False
+
+    guess(0)
+    assert verdicts.count(False) == 5 and verdicts.count(None) == 1  # the 6th overlapping guess is refused
+    assert t.check("k")[0] is False and t.attempt("k", lambda: True)[0] is None
+
+
+def test_item12_ended_sessions_expire_and_stay_bounded(tmp_path, monkeypatch):
+    """Issue 15 item 12: logout remembers the session id until its cookie expires; the list never grows unbounded."""
+    clock = FakeClock()
+    s = AuthStore(tmp_path, clock=clock)
+    s.ensure_initialized({"WEBUI_PASSWORD": "correct horse"})
+    fingerprint = s.password_fingerprint()
+    s.end_session("gone", lifetime_seconds=100)
+    assert not s.session_live("gone") and s.session_live("other") and not s.session_live(None)
+    clock.now += 200
+    s.end_session("later", lifetime_seconds=100)  # "gone" has expired: pruned
+    assert list(json.loads(open(s.path).read())["ended_sessions"]) == ["later"]
+    monkeypatch.setattr(auth_mod, "MAX_ENDED_SESSIONS", 3)
+    for i in range(3):
+        s.end_session(f"s{i}", lifetime_seconds=100)
+    assert s.password_fingerprint() != fingerprint  # past the cap: a new epoch ends every session

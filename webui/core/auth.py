@@ -12,9 +12,9 @@ import time
 import uuid
 from datetime import datetime, timezone
 
-from ..errors import ConfigCorrupt, NotFound, ValidationFailed
+from ..errors import ConfigCorrupt, NotFound, StorageError, ValidationFailed
 from ..offload import off_loop
-from .fileio import atomic_write_bytes, ensure_private_dir, file_lock
+from .fileio import atomic_write_bytes, ensure_private_dir, file_lock, storage_errors
 from .paths import AUTH_FILE
 from .throttle import LoginThrottle  # noqa: F401  (the web layer imports it from here)
 
@@ -28,6 +28,7 @@ TOKEN_PREFIX = "tw_"
 TOUCH_SECONDS = 60           # last_used_at is written at most once a minute per token
 CACHE_MAX_AGE = 5.0          # re-read even an unchanged-looking file this often (cross-process safety net)
 LOCK_NAME = ".webui-auth.lock"
+MAX_ENDED_SESSIONS = 1000   # logged-out session ids kept until their cookies expire
 # Run against this when there is no real hash, so a wrong username costs as much as a wrong password.
 _DUMMY_HASH = "scrypt$16384$8$1$" + base64.b64encode(bytes(16)).decode() + "$" + base64.b64encode(bytes(64)).decode()
 
@@ -139,13 +140,14 @@ class AuthStore:
 
     def _update(self, change):
         """Run change(data or None) -> (new data, result) on a fresh read under the lock, then write atomically."""
-        ensure_private_dir(self.config_dir)
-        with file_lock(self._lock_path):
-            data, _key = self._read()
-            data, result = change(data)
-            if data is not None:
-                atomic_write_bytes(self.path, json.dumps(data, indent=2).encode("utf-8") + b"\n", mode=0o600)
-                self._cache = None  # the next _load re-reads; the write's own stat is the new key
+        with storage_errors(self.config_dir, AUTH_FILE):  # full or read-only folder: 507 / 503, file unchanged
+            ensure_private_dir(self.config_dir)
+            with file_lock(self._lock_path):
+                data, _key = self._read()
+                data, result = change(data)
+                if data is not None:
+                    atomic_write_bytes(self.path, json.dumps(data, indent=2).encode("utf-8") + b"\n", mode=0o600)
+                    self._cache = None  # the next _load re-reads; the write's own stat is the new key
         return result
 
     # ---- password ----------------------------------------------------------------------------
@@ -220,11 +222,37 @@ class AuthStore:
         self._update(change)
 
     def password_fingerprint(self):
-        """A short value that changes with the password: sessions store it and die when it changes."""
+        """A short value that changes with the password (or the session epoch): sessions store it and die with it."""
         data = self._load()
         if not data or not data.get("password_hash"):
             return secrets.token_hex(8)  # matches nothing
-        return hashlib.sha256(b"webui-session\0" + data["password_hash"].encode()).hexdigest()[:24]
+        epoch = f"\0{data['session_epoch']}" if data.get("session_epoch") else ""
+        return hashlib.sha256(b"webui-session\0" + (data["password_hash"] + epoch).encode()).hexdigest()[:24]
+
+    # ---- login sessions ----------------------------------------------------------------------
+
+    def session_live(self, session_id):
+        """False for a missing session id or one that logged out (the cookie alone proves nothing after logout)."""
+        ended = (self._load() or {}).get("ended_sessions")
+        return isinstance(session_id, str) and bool(session_id) and session_id not in (ended or {})
+
+    def end_session(self, session_id, lifetime_seconds):
+        """Logout: remember the id until its cookie would expire anyway; past MAX_ENDED, end every session."""
+        now = self._clock()
+
+        def change(data):
+            if data is None or not isinstance(session_id, str) or not session_id:
+                return None, None
+            ended = {k: v for k, v in (data.get("ended_sessions") or {}).items()
+                     if isinstance(v, (int, float)) and v > now}
+            ended[session_id] = int(now + lifetime_seconds) + 1
+            if len(ended) > MAX_ENDED_SESSIONS:  # bounded file: a new epoch ends all sessions at once
+                data["session_epoch"] = int(data.get("session_epoch") or 0) + 1
+                ended = {}
+            data["ended_sessions"] = ended
+            return data, None
+
+        self._update(change)
 
     # ---- API tokens --------------------------------------------------------------------------
 
@@ -301,7 +329,7 @@ class AuthStore:
 
         try:
             self._update(change)
-        except (OSError, ConfigCorrupt) as exc:  # bookkeeping must never fail a request
+        except (OSError, ConfigCorrupt, StorageError) as exc:  # bookkeeping must never fail a request
             log.warning("Could not record API token use: %s", getattr(exc, "strerror", None) or type(exc).__name__)
             return None
         return stamp

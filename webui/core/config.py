@@ -8,7 +8,7 @@ import threading
 
 from . import credentials, profile_import, profiles
 from ..catalog import LEGACY_KEY_FIELDS, PROVIDERS
-from ..errors import DesktopError, ValidationFailed
+from ..errors import DesktopError, SecretUnreadable, ValidationFailed
 from .paths import config_dir as default_config_dir
 from .store import ConfigStore
 from .vault import Vault, is_secret_obj, mask
@@ -95,8 +95,9 @@ class ConfigService:
             settings = data.setdefault("settings", {})
             profile_import.migrate_legacy(settings, self.vault)
             before = _desktop_digest(data)
+            keys_before = self._desktop_key_sources(settings)
             result = change(settings)
-            self.check_and_project(settings)
+            self.check_and_project(settings, keys_before)
             outcome["changed"] = _desktop_digest(data) != before
             return result
 
@@ -112,10 +113,14 @@ class ConfigService:
             return {"result": "skipped", "pid": None, "message": "No desktop app supervisor is configured."}
         return self.desktop.restart()
 
-    def check_and_project(self, settings):
-        """What every save does to settings: validate the active profile, then project it (SPEC §3.1, §4)."""
+    def check_and_project(self, settings, keys_before=None):
+        """What every save does to settings: validate the active profile, then project it (SPEC §3.1, §4).
+
+        keys_before (from _desktop_key_sources before the change) lets a save that did not touch an
+        unreadable key (webui.key lost) keep the plaintext the desktop app already has.
+        """
         self._check_active(settings)
-        self._project(settings)
+        self._project(settings, keys_before)
 
     def _check_active(self, settings):
         """Saving validates the active profile: an invalid one is never written."""
@@ -127,24 +132,56 @@ class ConfigService:
             if errors:
                 raise ValidationFailed(errors, message=f"The active profile '{active.get('name')}' is invalid")
 
-    def _project(self, settings):
+    def _project(self, settings, keys_before=None):
         """Write the active profile onto the desktop app's legacy fields (SPEC §4)."""
         from . import desktop
 
         active = self.active_profile(settings)
         if active is None or not PROVIDERS[active["provider"]]["desktop"]:
             return
-        key = credentials.resolve_key(settings, active, self.vault, self.environ) if active["provider"] != "ollama" else None
+        sources, kept = self._desktop_key_sources(settings), keys_before or {}
+
+        def readable(field, read):
+            try:
+                return read()
+            except SecretUnreadable:
+                if field not in sources or sources[field] != kept.get(field) or not settings.get(field):
+                    raise  # the save chose this key: it must be re-entered first
+                return settings[field]  # untouched: the desktop app keeps the key it has
+
+        key = None
+        if active["provider"] != "ollama":
+            key = readable(PROVIDERS[active["provider"]]["projection"]["key"],
+                           lambda: credentials.resolve_key(settings, active, self.vault, self.environ))
         openai_key = None
-        if settings.get("voice"):
-            openai_key = credentials.plaintext(settings, "open_ai", "api_key", self.vault) if \
-                credentials.has_field(settings, {"provider": "open_ai"}, "api_key") else None
+        if settings.get("voice") and credentials.has_field(settings, {"provider": "open_ai"}, "api_key"):
+            openai_key = readable("openai_key",
+                                  lambda: credentials.plaintext(settings, "open_ai", "api_key", self.vault))
         projected = dict(active)
         if active["provider"] == "ollama":
             cred = credentials.credentials_of(settings).get(credentials.credential_id_of(active)) or {}
             projected["base_url"] = active.get("base_url") or cred.get("url")
             projected.setdefault("models", cred.get("models") or [])
         desktop.project(settings, projected, key, openai_key)
+
+
+    def _desktop_key_sources(self, settings):
+        """Which stored secret feeds each legacy key field of the desktop app: {field: (credential id, stored)}."""
+        creds = settings.get("provider_credentials")
+        creds = creds if isinstance(creds, dict) else {}
+
+        def stored(cid):
+            cred = creds.get(cid)
+            return cid, json.dumps(cred.get("api_key") if isinstance(cred, dict) else None, sort_keys=True)
+
+        active = self.active_profile(settings)
+        sources = {}
+        projection = PROVIDERS.get((active or {}).get("provider"), {}).get("projection")
+        if projection and projection.get("key") and not active.get("api_key_ref"):
+            sources[projection["key"]] = stored(credentials.credential_id_of(active))
+        if settings.get("voice"):
+            sources.setdefault("openai_key", stored("open_ai"))
+        return sources
 
 
 def _desktop_digest(data):

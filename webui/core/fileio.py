@@ -1,11 +1,18 @@
 """Crash-safe file primitives: atomic replace and a cross-process lock."""
 
 import contextlib
+import errno
 import fcntl
 import os
+import sqlite3
 import tempfile
 
 from ..offload import cooperative
+from ..errors import StorageFull, StorageUnwritable
+
+FULL = {errno.ENOSPC, errno.EDQUOT}
+UNWRITABLE = {errno.EROFS, errno.EACCES, errno.EPERM}
+SQLITE_CODES = {13: errno.ENOSPC, 8: errno.EROFS}  # SQLITE_FULL, SQLITE_READONLY
 
 
 def atomic_write_bytes(path, data, mode=0o600):
@@ -66,7 +73,44 @@ def _acquire(fd):
 
 
 def ensure_private_dir(path, mode=0o700):
-    """Create a folder (and parents) if missing; tighten its mode."""
+    """Create a folder (and parents) if missing; tighten its mode (best effort: a read-only folder keeps its own)."""
     os.makedirs(path, mode=mode, exist_ok=True)
-    with contextlib.suppress(PermissionError):
+    try:
         os.chmod(path, mode)
+    except OSError as exc:
+        if exc.errno not in UNWRITABLE:
+            raise
+
+
+@contextlib.contextmanager
+def storage_errors(folder, what="config.json"):
+    """Turn a full or unwritable folder into StorageFull (507) / StorageUnwritable (503) naming the folder."""
+    try:
+        yield
+    except (OSError, sqlite3.OperationalError) as exc:
+        number = _errno_of(exc)
+        if number in FULL:
+            raise StorageFull(f"The config folder {folder} is full ({os.strerror(number)}): {what} was not changed. "
+                              "Free some space and save again.", reason=os.strerror(number)) from None
+        if number in UNWRITABLE:
+            raise StorageUnwritable(f"The config folder {folder} is read-only or not writable ({os.strerror(number)}): "
+                                    f"{what} was not changed.", reason=os.strerror(number)) from None
+        raise
+
+
+def _errno_of(exc):
+    """An OSError's errno; for sessions.db, SQLITE_FULL / SQLITE_READONLY (low byte of the code) as errno."""
+    if isinstance(exc, OSError):
+        return exc.errno
+    return SQLITE_CODES.get((getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF)
+
+
+def unwritable_reason(folder):
+    """None when a file can be made in `folder`, else why not (e.g. 'Read-only file system')."""
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".webui-probe.", suffix=".tmp")
+    except OSError as exc:
+        return exc.strerror if exc.errno in UNWRITABLE else None
+    os.close(fd)
+    os.unlink(tmp)
+    return None

@@ -27,7 +27,7 @@ def list_profiles(svc):
     return {"profiles": items, "active_llm_profile": active, "default_profile_id": active}, revision
 
 
-def replace_profiles(svc, body, restart=True):
+def replace_profiles(svc, body, restart=True, revision=None):
     """Replace all profiles (either field naming, inline keys accepted); references to dropped ones are cleared."""
     items = _items(body, LIST_KEYS, "profiles")
     wanted = next((body.get(k) for k in ACTIVE_KEYS if isinstance(body, dict) and body.get(k)), None)
@@ -46,7 +46,7 @@ def replace_profiles(svc, body, restart=True):
             settings["multi_provider_enabled"] = True
         return ids
 
-    _ids, desktop, revision = svc.mutate(change, restart=restart)
+    _ids, desktop, revision = svc.mutate(change, revision, restart=restart)
     listing, _ = list_profiles(svc)
     return dict(listing, desktop=desktop), revision
 
@@ -67,7 +67,7 @@ def list_roles(svc):
     return {"roles": [dict(r) for r in settings.get("llm_roles") or [] if isinstance(r, dict)]}, revision
 
 
-def replace_roles(svc, body):
+def replace_roles(svc, body, revision=None):
     """Replace the role list (validated: ids unique, profile ids known)."""
     items = _items(body, ROLE_KEYS, "roles")
 
@@ -75,7 +75,7 @@ def replace_roles(svc, body):
         known = {p.get("id") for p in profiles.profiles_of(settings)}
         settings["llm_roles"] = roles.normalize_roles(items, known)
 
-    _, _, revision = svc.mutate(change, restart=False)
+    _, _, revision = svc.mutate(change, revision, restart=False)
     return list_roles(svc)[0], revision
 
 
@@ -94,12 +94,12 @@ def set_role_profiles(svc, mapping):
     svc.mutate(change, restart=False)
 
 
-def import_config(svc, text, restart=True):
+def import_config(svc, text, restart=True, revision=None):
     """Import a role/game config given as YAML or JSON text; the import summary."""
     doc = profile_import.parse_document(text, what="file")
 
     def change(settings):
         return profile_import.import_game_config(settings, doc, svc.vault)
 
-    summary, desktop, revision = svc.mutate(change, restart=restart)
+    summary, desktop, revision = svc.mutate(change, revision, restart=restart)
     return dict(summary, desktop=desktop), revision

@@ -5,11 +5,13 @@ import json
 import os
 import sqlite3
 import threading
+import urllib.parse
 import uuid
 from datetime import datetime, timezone
 
 from ..errors import ConfigCorrupt, NotFound, ValidationFailed
 from ..offload import thread_local
+from .fileio import storage_errors
 from .sessions_schema import SCHEMA, SCHEMA_VERSION
 
 MAX_TITLE = 200
@@ -42,13 +44,16 @@ def _metadata_json(metadata):
 class SessionStore:
     """Thread-safe store: one connection per OS thread (parallel reads in WAL), writes serialized by a lock."""
 
-    def __init__(self, db_path):
+    def __init__(self, db_path, read_only=False):
         self.db_path = str(db_path)
+        self.read_only = read_only  # a read-only config folder: reads only; writes answer StorageUnwritable
         self._local = thread_local()  # per OS thread, not per greenlet: no connection per request
         # SQLite allows one writer; queueing on a Python lock is cheaper than its sleep-and-retry busy handler.
         self._write_lock = threading.Lock()
         self._all = []
         self._all_lock = threading.Lock()
+        if read_only:
+            return
         # Create the file ourselves so it is 0600 from the start; SQLite gives -wal/-shm the same mode.
         os.close(os.open(self.db_path, os.O_RDWR | os.O_CREAT, 0o600))
         os.chmod(self.db_path, 0o600)
@@ -69,7 +74,9 @@ class SessionStore:
         conn = getattr(self._local, "conn", None)
         if conn is None:
             # Autocommit mode: transactions are opened explicitly below, never implicitly.
-            conn = sqlite3.connect(self.db_path, timeout=10, isolation_level=None, check_same_thread=False)
+            target = f"file:{urllib.parse.quote(self.db_path)}?mode=ro" if self.read_only else self.db_path
+            conn = sqlite3.connect(target, timeout=10, isolation_level=None, check_same_thread=False,
+                                   uri=self.read_only)
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
@@ -83,7 +90,7 @@ class SessionStore:
     def _write(self):
         """One IMMEDIATE transaction: all of it is stored or none of it."""
         conn = self._conn()
-        with self._write_lock:
+        with self._write_lock, storage_errors(os.path.dirname(self.db_path), "sessions.db"):
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield _Tx(conn)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from . import paths
 from ..errors import ConfigCorrupt, Conflict
-from .fileio import atomic_write_bytes, ensure_private_dir, file_lock
+from .fileio import atomic_write_bytes, ensure_private_dir, file_lock, storage_errors
 
 BACKUPS_KEPT = 10
 TEMPLATE_PATH = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "config-template.json")
@@ -95,8 +95,13 @@ class ConfigStore:
     def update(self, change, expected_revision=None):
         """Run change(data) on a fresh copy under the lock, then write; returns (Snapshot, result).
 
-        A stale expected_revision raises Conflict; nothing is written when change raises.
+        A stale expected_revision raises Conflict; nothing is written when change raises. A full or
+        read-only folder raises StorageFull / StorageUnwritable and leaves the file as it was.
         """
+        with storage_errors(self.config_dir):
+            return self._update(change, expected_revision)
+
+    def _update(self, change, expected_revision):
         ensure_private_dir(self.config_dir)
         with file_lock(self.lock_path):
             if not self._swept:
@@ -142,7 +147,11 @@ class ConfigStore:
 
     def backup(self):
         """Copy config.json into backups/ now (under the lock); the backup's path, or None without a file."""
-        ensure_private_dir(self.config_dir)
+        with storage_errors(self.config_dir, "backups/"):
+            ensure_private_dir(self.config_dir)
+            return self._backup_now()
+
+    def _backup_now(self):
         with file_lock(self.lock_path):
             if not self.exists():
                 return None

@@ -13,6 +13,13 @@ FORGET_AFTER_SECONDS = 60 * 60   # an idle client starts over (bounded memory, n
 MAX_CLIENTS = 10_000
 
 
+def _verdict(wait):
+    """(allowed, retry_after, message) for a wait in seconds."""
+    if wait <= 0:
+        return True, 0, ""
+    return False, wait, f"Too many failed logins. Try again in {_wait_text(wait)}."
+
+
 def _wait_text(seconds):
     """'4 seconds' below two minutes, else whole minutes, rounded up so the client never retries too early."""
     if seconds < 120:
@@ -30,6 +37,7 @@ class LoginThrottle:
         self._lock = threading.Lock()
         # key -> (consecutive failures, time of the last failure); ordered oldest failure first
         self._entries = OrderedDict()
+        self._pending = {}  # key -> attempts being checked right now (counted as failures until settled)
 
     def _wait(self, failures, last):
         """Seconds this client must still wait (0 when it may try now)."""
@@ -44,16 +52,44 @@ class LoginThrottle:
     def check(self, key):
         """(allowed, retry_after_seconds, message) for one login attempt from `key`."""
         with self._lock:
-            entry = self._entries.get(key)
-            if entry is None:
-                return True, 0, ""
-            if self._clock() - entry[1] > FORGET_AFTER_SECONDS:
-                del self._entries[key]
-                return True, 0, ""
-            wait = self._wait(*entry)
-        if wait <= 0:
-            return True, 0, ""
-        return False, wait, f"Too many failed logins. Try again in {_wait_text(wait)}."
+            wait = self._wait_locked(key)
+        return _verdict(wait)
+
+    def attempt(self, key, verify):
+        """Run verify() as one throttled attempt: (True/False, 0, "") or (None, retry_after, message) when refused.
+
+        The check and the count are one step: an attempt in flight counts as a failure until verify() answers,
+        so parallel guesses cannot all pass the check before any of them is counted.
+        """
+        with self._lock:
+            wait = self._wait_locked(key)
+            if wait > 0:
+                return (None, *_verdict(wait)[1:])
+            self._pending[key] = self._pending.get(key, 0) + 1
+        ok = None
+        try:
+            ok = bool(verify())
+        finally:
+            with self._lock:
+                left = self._pending.pop(key) - 1
+                if left:
+                    self._pending[key] = left
+            if ok is True:
+                self.success(key)
+            elif ok is False:
+                self.failure(key)
+        return ok, 0, ""
+
+    def _wait_locked(self, key):
+        """Seconds `key` must wait, counting attempts in flight as failures made now (caller holds the lock)."""
+        failures, last = self._entries.get(key, (0, None))
+        if last is not None and self._clock() - last > FORGET_AFTER_SECONDS:
+            del self._entries[key]
+            failures, last = 0, None
+        pending = self._pending.get(key, 0)
+        if pending:
+            failures, last = failures + pending, self._clock()
+        return self._wait(failures, last) if failures else 0
 
     def failure(self, key):
         """Count one failed attempt."""

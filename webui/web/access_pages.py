@@ -28,12 +28,12 @@ def change_password():
     """Change the web UI password; this session stays logged in, every other one ends."""
     svc_all, form = services(), request.form
     client = request.remote_addr or "unknown"
-    allowed, _retry, message = svc_all.throttle.check(client)
+    ok, _retry, message = svc_all.throttle.attempt(client, lambda: svc_all.auth.verify_password(
+        svc_all.auth.username(), form.get("current_password", "")))
     errors = {}
-    if not allowed:
+    if ok is None:
         errors["current_password"] = message
-    elif not svc_all.auth.verify_password(svc_all.auth.username(), form.get("current_password", "")):
-        svc_all.throttle.failure(client)
+    elif not ok:
         errors["current_password"] = "The current password is wrong."
     elif form.get("new_password", "") != form.get("confirm_password", ""):
         errors["confirm_password"] = "The two new passwords differ."

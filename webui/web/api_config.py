@@ -89,7 +89,8 @@ def status():
     settings, revision = svc.config.settings()
     active = svc.config.active_profile(settings)
     summary = {k: active.get(k) for k in ("id", "name", "provider", "model")} if active else None
-    return answer({"desktop": svc.desktop.status(), "active_profile": summary, "revision": revision}, revision=revision)
+    return answer({"desktop": svc.desktop.status(), "active_profile": summary, "revision": revision,
+                   "read_only": svc.read_only}, revision=revision)
 
 
 @bp.get("/api/llm/providers")

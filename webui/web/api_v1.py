@@ -1,4 +1,7 @@
-"""The game-master JSON API (SPEC §5 "Roles, sessions and chat"): /api/v1/... and the /sessions/... aliases."""
+"""The game-master JSON API (SPEC §5 "Roles, sessions and chat"): /api/v1/... and the /sessions/... aliases.
+
+Config writes are conditional exactly as on /api/... (`If-Match`, or a body `revision`; see api_config).
+"""
 
 from flask import Blueprint, request
 
@@ -6,7 +9,7 @@ from ..core import profile_ops, role_ops, routing
 from ..errors import BadRequest, NotFound, ValidationFailed
 from .capacity import streamed
 from .chat_common import chat, ensure_chat, event_stream, parse_chat_body
-from .common import answer, desktop_outcome, json_body, restart_flag, services
+from .common import answer, desktop_outcome, expected_revision, json_body, restart_flag, services
 
 bp = Blueprint("api_v1", __name__)
 YAML_TYPES = ("application/x-yaml", "application/yaml", "text/yaml", "text/x-yaml", "application/json", "text/plain")
@@ -47,14 +50,18 @@ def profiles_list():
 def profiles_replace():
     """Replace all profiles (seed/game field names accepted)."""
     body = json_body(kind=(dict, list))
-    data, revision = role_ops.replace_profiles(services().config, body, restart=restart_flag())
+    data, revision = role_ops.replace_profiles(services().config, body, restart=restart_flag(),
+                                               revision=expected_revision(body))
     return answer(_with_desktop(data), revision=revision)
 
 
 @bp.post("/api/v1/profiles/add")
 def profiles_add():
     """Add one profile."""
-    view, desktop, revision = profile_ops.create_profile(services().config, json_body(), restart=restart_flag())
+    body = json_body()
+    payload = {k: v for k, v in body.items() if k != "revision"}
+    view, desktop, revision = profile_ops.create_profile(services().config, payload, expected_revision(body),
+                                                         restart=restart_flag())
     return answer(_with_desktop({"profile": view, "desktop": desktop}), 201, revision)
 
 
@@ -62,7 +69,8 @@ def profiles_add():
 def profiles_delete(profile_id):
     """Delete one profile (the active one only with ?new_active_id=)."""
     _, desktop, revision = profile_ops.delete_profile(services().config, profile_id,
-                                                      request.args.get("new_active_id"), restart=restart_flag())
+                                                      request.args.get("new_active_id"), expected_revision(),
+                                                      restart=restart_flag())
     return answer(_with_desktop({"deleted": profile_id, "desktop": desktop}), revision=revision)
 
 
@@ -78,14 +86,16 @@ def roles_list():
 @bp.put("/api/v1/roles")
 def roles_replace():
     """Replace the roles."""
-    data, revision = role_ops.replace_roles(services().config, json_body(kind=(dict, list)))
+    body = json_body(kind=(dict, list))
+    data, revision = role_ops.replace_roles(services().config, body, expected_revision(body))
     return answer(data, revision=revision)
 
 
 @bp.post("/api/v1/roles/import")
 def roles_import():
     """Import a role/game config: raw YAML/JSON body, or a multipart file upload."""
-    summary, revision = role_ops.import_config(services().config, _document_text(), restart=restart_flag())
+    summary, revision = role_ops.import_config(services().config, _document_text(), restart=restart_flag(),
+                                               revision=expected_revision())
     return answer(_with_desktop(summary), revision=revision)
 
 

@@ -13,7 +13,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 log = logging.getLogger("webui")
 
 
-def _services(config_dir, environ):
+def _services(config_dir, environ, read_only=None):
     """Build the core services once per app."""
     from ..core.auth import AuthStore, LoginThrottle
     from ..core.desktop import DesktopController
@@ -21,6 +21,7 @@ def _services(config_dir, environ):
 
     desktop = DesktopController.from_env(environ)
     return SimpleNamespace(
+        read_only=read_only,
         config=ConfigService(config_dir, environ, desktop=desktop),
         auth=AuthStore(config_dir),
         throttle=LoginThrottle(),
@@ -48,13 +49,10 @@ def create_app(test_config=None):
     logging.basicConfig(level=environ.get("WEBUI_LOG_LEVEL", "INFO").upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-    from ..core.fileio import ensure_private_dir
-
-    ensure_private_dir(config_dir)
-    svc = _services(config_dir, environ)
+    svc = _services(config_dir, environ, _read_only_mode(config_dir))
     app.extensions["triplo"] = svc
     app.secret_key = svc.config.vault.derive("flask-session-cookie")
-    generated = svc.auth.ensure_initialized(environ)
+    generated = svc.auth.ensure_initialized(environ) if not svc.read_only else None
     if generated:
         # Printed exactly once, on the first run, so the owner can log in; only its hash is stored.
         log.warning("No WEBUI_PASSWORD was set: generated a password for user '%s': %s  "
@@ -65,6 +63,25 @@ def create_app(test_config=None):
     capacity.install(app, environ)
     _register(app)
     return app
+
+
+def _read_only_mode(config_dir):
+    """None for a writable config folder; else {"reason", "message"}: the app then serves reads, writes answer 503."""
+    from ..core.fileio import UNWRITABLE, ensure_private_dir, unwritable_reason
+
+    try:
+        ensure_private_dir(config_dir)
+    except OSError as exc:
+        if exc.errno not in UNWRITABLE:
+            raise
+        reason = exc.strerror
+    else:
+        reason = unwritable_reason(config_dir)
+    if reason is None:
+        return None
+    message = f"The config folder {config_dir} is read-only ({reason}): settings can be viewed but not saved."
+    log.error("%s Starting in read-only mode.", message)
+    return {"reason": reason, "message": message}
 
 
 def _register(app):

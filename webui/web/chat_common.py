@@ -19,7 +19,7 @@ def ensure_chat(app):
     svc = app.extensions["triplo"]
     with _guard:
         if getattr(svc, "sessions", None) is None:
-            svc.sessions = SessionStore(os.path.join(svc.config_dir, SESSIONS_DB))
+            svc.sessions = SessionStore(os.path.join(svc.config_dir, SESSIONS_DB), read_only=bool(svc.read_only))
         if getattr(svc, "chat", None) is None:
             svc.chat = ChatService(svc.config, svc.sessions)
     return svc

@@ -48,7 +48,7 @@ def render_page(template, tab, status=200, **context):
         header = {"name": active.get("name"), "model": active.get("model"),
                   "provider": forms.provider_label(active["provider"])}
     return render_template(template, tab=tab, header_active=header, desktop=desktop_state(),
-                           here=_here(), **context), status
+                           here=_here(), read_only=services().read_only, **context), status
 
 
 def _here():

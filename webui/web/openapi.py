@@ -158,7 +158,9 @@ SCHEMAS = {
                         "revision": {"type": ["string", "null"]}, "desktop": _DESKTOP}, ("settings",)),
     "ConfigPost": _obj({"settings": _OBJ, "revision": _REV}, ("settings",)),
     "Status": _obj({"desktop": _ref("DesktopStatus"), "active_profile": {"type": ["object", "null"]},
-                    "revision": {"type": ["string", "null"]}}, ("desktop", "active_profile")),
+                    "revision": {"type": ["string", "null"]},
+                    "read_only": {"type": ["object", "null"], "description": "set while the folder is read-only"}},
+                   ("desktop", "active_profile")),
     "Catalog": _obj({"providers": {"type": "array", "items": _OBJ}}, ("providers",)),
     "Credentials": _obj({"credentials": {"type": "object", "additionalProperties": _OBJ},
                          "revision": {"type": ["string", "null"]}}, ("credentials",)),
@@ -207,7 +209,8 @@ QUERY = {
 ERRORS = {"400": "Bad request or validation failed", "401": "Not authenticated", "403": "CSRF token missing",
           "404": "Unknown id (the message names it)", "409": "Stale revision or not allowed now",
           "413": "Body over 1 MiB", "415": "Body is not JSON", "429": "Too many failed logins",
-          "502": "Provider or desktop failure", "504": "Provider timeout"}
+          "502": "Provider or desktop failure", "503": "Config folder read-only or not writable (storage_unwritable)",
+          "504": "Provider timeout", "507": "Config folder full (storage_full); nothing was changed"}
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 
 
@@ -229,7 +232,7 @@ def _operation(route):
         ok["content"]["text/event-stream"] = {"schema": {"type": "string"}}
     codes = {"400", "401", "404", "429"}  # 404 too where the body names an unknown id
     if route.method in WRITES:
-        codes |= {"403", "409", "413", "415"}
+        codes |= {"403", "409", "413", "415", "503", "507"}
     if route.path.endswith(("/models", "/test", "/chat", "/redraw", "/completions", "/restart")):
         codes |= {"502", "504"}
     responses = {str(route.ok): ok}

@@ -40,13 +40,11 @@ def _basic_user():
     except (IndexError, ValueError, binascii.Error, UnicodeDecodeError):
         raise Unauthorized("Malformed Basic credentials.") from None
     client = request.remote_addr or "unknown"
-    allowed, retry_after, message = auth.throttle.check(client)
-    if not allowed:
+    ok, retry_after, message = auth.throttle.attempt(client, lambda: auth.auth.verify_password(username, password))
+    if ok is None:
         raise TooManyAttempts(message, retry_after=retry_after)
-    if not auth.auth.verify_password(username, password):
-        auth.throttle.failure(client)
+    if not ok:
         raise Unauthorized("Wrong username or password.")
-    auth.throttle.success(client)
     return username
 
 
@@ -67,7 +65,9 @@ def authenticate():
     if scheme == "basic":
         g.user, g.auth_method = _basic_user(), "basic"
         return None
-    if session.get("user") and session.get("pw") == services().auth.password_fingerprint():
+    auth = services().auth
+    signed_in = session.get("user") and session.get("pw") == auth.password_fingerprint()
+    if signed_in and auth.session_live(session.get("sid")):  # a logged-out session id stays dead
         g.user, g.auth_method = session["user"], "session"
         if request.method in STATE_CHANGING:
             sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token", "")
