@@ -44,9 +44,9 @@ def editor_context(request_args):
     wanted, victim = request_args.get("role_edit"), request_args.get("role_delete")
     roles = {r.get("id"): r for r in current_roles()}
     if wanted == "new":
-        return {"editor": {"original": "", "values": editor_values({}), "errors": {}}}
+        return {"editor": {"original": "", "fields": editor_values({}), "errors": {}}}
     if wanted in roles:
-        return {"editor": {"original": wanted, "values": editor_values(roles[wanted]), "errors": {}}}
+        return {"editor": {"original": wanted, "fields": editor_values(roles[wanted]), "errors": {}}}
     if victim in roles:
         return {"delete_role": {"id": victim, "name": roles[victim].get("name") or victim}}
     return {}
@@ -129,7 +129,7 @@ def _editor_again(form, original, errors):
 
     values = {k: form.get(k, "") for k in FORM_KEYS}
     context = roles_page_context(services().config, services().sessions, {"session": form.get("session_id")})
-    context["chat"]["role_editor"] = {"editor": {"original": original, "values": values, "errors": errors}}
+    context["chat"]["role_editor"] = {"editor": {"original": original, "fields": values, "errors": errors}}
     return render_page("roles.html", "roles", status=400, **context)
 
 
