@@ -39,7 +39,8 @@ def desktop_state():
         log.exception("desktop status failed")
         status = {"state": "unreachable", "message": "The desktop app's state could not be read."}
     state = status.get("state") or "unknown"
-    return {"state": state, "label": STATE_LABELS.get(state, state), "message": status.get("message") or ""}
+    return {"state": state, "label": STATE_LABELS.get(state, state),
+            "message": forms.user_text(status.get("message"))}
 
 
 def render_page(template, tab, status=200, **context):
