@@ -132,6 +132,22 @@ def profile_values(profile, active=False):
     return values
 
 
+def edit_fallbacks(form):
+    """The fallback order after one no-JS picker button (fallback_op: add, or up/down/remove:<id>)."""
+    ids = [i for i in form.getlist("fallback_profile_ids") if i]
+    action, _, target = (form.get("fallback_op") or "").partition(":")
+    if action == "add":
+        wanted = form.get("fallback_add")
+        if wanted and wanted not in ids:
+            ids.append(wanted)
+    elif target in ids:
+        i = ids.index(target)
+        ids.remove(target)
+        if action in ("up", "down"):
+            ids.insert(max(0, i - 1) if action == "up" else i + 1, target)
+    return ids
+
+
 def posted_values(form):
     """The editor's input values as the user typed them (kept on a validation error)."""
     values = {k: form.get(k, "") for k in form.keys()}
