@@ -140,11 +140,22 @@ def duplicate(profile_id):
 @bp.post("/profiles/<profile_id>/move")
 def move(profile_id):
     """Keyboard-accessible reorder: one step up or down."""
+    return _move(profile_id, request.form.get("direction"))
+
+
+@bp.post("/profiles/move")
+def move_by_button():
+    """The sidebar's arrow buttons (one form for all): move=<profile id>:up|down."""
+    profile_id, _, direction = (request.form.get("move") or "").rpartition(":")
+    return _move(profile_id, direction)
+
+
+def _move(profile_id, direction):
     settings, _ = svc().settings()
     order = [p["id"] for p in profiles.profiles_of(settings)]
     profiles.find(settings, profile_id)
     i = order.index(profile_id)
-    j = i - 1 if request.form.get("direction") == "up" else i + 1
+    j = i - 1 if direction == "up" else i + 1
     if 0 <= j < len(order):
         order[i], order[j] = order[j], order[i]
         profile_ops.reorder_profiles(svc(), order)
