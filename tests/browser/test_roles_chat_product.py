@@ -104,7 +104,8 @@ def test_new_edit_and_delete_a_role_in_the_page(game, new_page, javascript):
 
     # Delete asks first; Cancel has the focus and keeps the role.
     page.click("a[aria-label='Delete Gate Guard']")
-    assert page.evaluate("document.activeElement.textContent.trim()") == "Cancel"
+    # autofocus is applied at the next rendering step, not at load: wait for it
+    page.wait_for_function("() => document.activeElement && document.activeElement.textContent.trim() === 'Cancel'")
     page.click("#role-delete a:has-text('Cancel')")
     assert any(r["id"] == "town-guard" for r in stored_roles(game))
     page.click("a[aria-label='Delete Gate Guard']")
