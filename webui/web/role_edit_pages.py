@@ -1,16 +1,17 @@
-"""Roles & Chat: make, edit and delete roles in the page (plain form posts, PRG; errors next to the fields)."""
+"""Roles & Chat: make, edit and delete roles in the page (plain form posts, PRG; errors next to the fields).
+
+Its routes live on the Roles & Chat blueprint (roles_pages calls register), so the tab stays one blueprint."""
 
 import json
 import re
 
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 
 from ..core import game_ops
 from ..errors import ValidationFailed
 from .common import services
 from .layout import render_page
 
-bp = Blueprint("role_edit", __name__)
 ROLE_TYPES = ("gm", "npc", "player", "narrator")
 CONTROLS = ("ai", "human")
 FORM_KEYS = ("id", "name", "type", "control", "profile_id", "system_prompt", "tools")
@@ -100,7 +101,12 @@ def _back(**args):
     return redirect(url_for("roles.index", **{k: v for k, v in args.items() if v}) + f"#{anchor}")
 
 
-@bp.post("/roles/role")
+def register(bp):
+    """Add the role editor's routes to the Roles & Chat blueprint."""
+    bp.add_url_rule("/roles/role", "role_save", save, methods=["POST"])
+    bp.add_url_rule("/roles/role/<role_id>/delete", "role_delete", delete, methods=["POST"])
+
+
 def save():
     """Create a role (no original id) or replace the one named by original_id; a rename keeps its place."""
     form = request.form
@@ -133,7 +139,6 @@ def _editor_again(form, original, errors):
     return render_page("roles.html", "roles", status=400, **context)
 
 
-@bp.post("/roles/role/<role_id>/delete")
 def delete(role_id):
     """Delete a role after the confirmation step (the page's ?role_delete= box or the JS dialog)."""
     roles = current_roles()

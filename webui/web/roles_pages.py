@@ -8,9 +8,11 @@ from ..errors import NotFound, WebUIError
 from .chat_common import chat
 from .common import services
 from .layout import render_page
+from . import role_edit_pages
 from .role_edit_pages import CONTROLS, ROLE_TYPES, editor_context
 
 bp = Blueprint("roles", __name__)
+role_edit_pages.register(bp)  # New role / edit / delete
 SESSIONS_SHOWN = 30
 
 
