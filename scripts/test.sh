@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Set up everything the tests need (venv, test extras, Debian chromium) and run the whole suite.
+# Set up everything the tests need (venv, test extras, Debian chromium, axe-core) and run the whole suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh test
@@ -7,5 +7,8 @@ if [ ! -x /usr/bin/chromium ]; then
   sudo_cmd=""; [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium >/dev/null
+fi
+if [ ! -f node_modules/axe-core/axe.min.js ]; then
+  npm install --no-audit --no-fund --silent  # axe-core for the accessibility test (package.json, test-only)
 fi
 exec .venv/bin/python -m pytest "$@"

@@ -10,7 +10,31 @@
   var data = JSON.parse(document.getElementById("chat-data").textContent);
   var csrf = document.querySelector('meta[name="csrf-token"]').getAttribute("content");
   var errorBox = document.getElementById("chat-error");
-  var button = form.querySelector('button[type="submit"]');
+  var announcer = document.getElementById("chat-announce");
+  var button = document.getElementById("chat-send");
+
+  // Keep the newest message (or the error) in view: inside the log's own scroll box and in the window.
+  function showNewest() {
+    log.scrollTop = log.scrollHeight;
+    var last = log.lastElementChild;
+    if (last) last.scrollIntoView({block: "nearest"});
+  }
+
+  function showError(message) {
+    errorBox.textContent = "";
+    var line = document.createElement("p");
+    line.textContent = message;
+    errorBox.appendChild(line);
+    errorBox.hidden = false;
+    errorBox.scrollIntoView({block: "nearest"});
+  }
+
+  if (!errorBox.hidden) {
+    log.scrollTop = log.scrollHeight;
+    errorBox.scrollIntoView({block: "nearest"});
+  } else {
+    showNewest();
+  }
 
   function byId(list, id) {
     for (var i = 0; i < list.length; i++) if (list[i].id === id) return list[i];
@@ -29,7 +53,11 @@
     body.textContent = text;
     item.appendChild(who);
     item.appendChild(body);
+    var previous = document.getElementById("newest");
+    if (previous) previous.removeAttribute("id");
+    item.id = "newest";
     log.appendChild(item);
+    showNewest();
     return item;
   }
 
@@ -59,6 +87,7 @@
       parts.push(["tokens", (usage.prompt_tokens != null ? usage.prompt_tokens : "?") + " → " +
                             (usage.completion_tokens != null ? usage.completion_tokens : "?") + " tokens"]);
     }
+    if (meta.finish_reason) parts.push(["finish", "finish: " + meta.finish_reason]);
     if (meta.fallback_from) {
       var from = byId(data.profiles, meta.fallback_from) || {};
       parts.push(["fallback", "fallback from " + (from.name || meta.fallback_from), "msg-fallback"]);
@@ -68,6 +97,17 @@
       line.appendChild(span(p[0], p[1], p[2]));
     });
     item.appendChild(line);
+    var flags = [];
+    if (meta.finish_reason === "length") flags.push(["length", "⚠ Cut off: the reply reached the profile's max tokens."]);
+    if (!(reply.content || "").trim()) flags.push(["empty", "⚠ The model sent an empty reply."]);
+    flags.forEach(function (f) {
+      var p = document.createElement("p");
+      p.className = "msg-flag";
+      p.setAttribute("data-flag", f[0]);
+      p.textContent = f[1];
+      item.appendChild(p);
+    });
+    if (flags.length) item.classList.add("msg-flagged");
     item.setAttribute("data-message-id", reply.message_id);
     item.setAttribute("data-role-id", reply.role_id);
     addRedraw(item, reply.role_id);
@@ -112,6 +152,7 @@
     var roleId = form.elements.role_id.value;
     var role = byId(data.roles, roleId) || {name: roleId};
     errorBox.hidden = true;
+    announcer.textContent = "";
     button.disabled = true;
     addMessage("msg-user", "You", message);
     var item = addMessage("msg-ai msg-streaming", role.name, "");
@@ -139,24 +180,71 @@
           if (name === "done") {
             text.textContent = payload.content;
             showMeta(item, payload);
+            announcer.textContent = role.name + " replied: " + (payload.content || "(empty reply)");
             finished = true;
           } else if (name === "error") {
             throw new Error(payload.message || "The reply failed.");
           } else {
+            var follow = log.scrollHeight - log.scrollTop - log.clientHeight < 48;  // do not yank a reader back
             text.textContent += payload.delta;
+            if (follow) showNewest();
           }
         });
       }
       if (!finished) throw new Error("The connection closed before the reply finished.");
     } catch (err) {
       fail(item, err.message);
-      errorBox.textContent = err.message;
-      errorBox.hidden = false;
+      showError(err.message);
     } finally {
       item.classList.remove("msg-streaming");
       button.disabled = false;
+      if (errorBox.hidden) showNewest();
     }
   }
 
   form.addEventListener("submit", send);
+
+  // The role's profile for this session (the session override), switched without leaving the chat.
+  var roleSelect = form.elements.role_id;
+  var sessionProfile = document.getElementById("session-profile");
+  var note = document.getElementById("session-profile-note");
+  var apply = document.getElementById("session-profile-apply");
+  var overridesUrl = form.getAttribute("data-overrides");
+
+  function profileName(id) {
+    var p = byId(data.profiles, id);
+    return p ? p.name : "no profile";
+  }
+
+  function syncSwitcher() {
+    var role = byId(data.roles, roleSelect.value) || {};
+    sessionProfile.value = role.override || "";
+    note.textContent = "Answers with " + profileName(role.effective) + ".";
+  }
+
+  roleSelect.addEventListener("change", syncSwitcher);
+  apply.addEventListener("click", async function (event) {
+    event.preventDefault();
+    var roleId = roleSelect.value, profileId = sessionProfile.value;
+    var url = overridesUrl.replace("__ROLE__", encodeURIComponent(roleId));
+    errorBox.hidden = true;
+    try {
+      var response = await fetch(url, {
+        method: profileId ? "PUT" : "DELETE",
+        credentials: "same-origin",
+        headers: {"Content-Type": "application/json", "X-CSRF-Token": csrf},
+        body: profileId ? JSON.stringify({profile_id: profileId}) : null
+      });
+      var body = await response.json().catch(function () { return {}; });
+      if (!response.ok) throw new Error(body.message || ("The server answered " + response.status));
+      (body.roles || []).forEach(function (r) {
+        var role = byId(data.roles, r.character_id);
+        if (role) { role.override = r.override_profile_id; role.effective = r.effective_profile_id; }
+      });
+      syncSwitcher();
+      announcer.textContent = note.textContent;
+    } catch (err) {
+      showError(err.message);
+    }
+  });
 })();

@@ -41,9 +41,24 @@
   }
 
   /* The error message of a failed api() answer, in words a person can act on. */
+  /* Same rules as forms.user_text on the server: no env-var or exception class names shown to people. */
+  function userText(text) {
+    text = text || "";
+    if (text.indexOf("SUPERVISOR_SERVER_URL") >= 0) {
+      return text.indexOf("invalid") >= 0
+        ? "The address of the desktop app's supervisor is set wrong in this installation: ask whoever set it up, or restart Triplo yourself."
+        : "The desktop app is not managed from here, so it was not restarted: restart Triplo yourself.";
+    }
+    var name = /\s*\((?:\w+\.)*\w*(?:Error|Exception|Timeout)\w*\)/g;
+    if (name.test(text)) {
+      text = text.replace(name, "").replace(/\.$/, "") + ". Check that the server is running and the address is right.";
+    }
+    return text;
+  }
+
   function messageOf(result) {
-    if (result.error) return result.error;
-    if (result.data && result.data.message) return result.data.message;
+    if (result.error) return userText(result.error);
+    if (result.data && result.data.message) return userText(result.data.message);
     return "The request failed (HTTP " + result.status + ").";
   }
 
@@ -140,7 +155,8 @@
   function desktopText(outcome) {
     if (!outcome) return "";
     if (outcome.result === "restarted") return "The desktop app was restarted.";
-    if (outcome.result === "failed") return "The desktop app could not be restarted: " + (outcome.message || "");
+    if (outcome.result === "failed") return "The desktop app could not be restarted: " + userText(outcome.message);
+    if (outcome.result === "skipped" && outcome.message) return userText(outcome.message);
     return "";
   }
 
@@ -166,6 +182,6 @@
     return (spec && spec.short_label) || id;
   }
 
-  window.Triplo = { providerLabel, api, messageOf, setStatus, errorText, fieldContainer, clearFieldErrors, showFieldErrors,
+  window.Triplo = { providerLabel, api, messageOf, userText, setStatus, errorText, fieldContainer, clearFieldErrors, showFieldErrors,
                     showSummary, desktopText, catalog, visible, flash };
 })();

@@ -7,7 +7,8 @@
     link.addEventListener("click", (event) => {
       event.preventDefault();
       dialog.showModal();
-      const first = dialog.querySelector("select, button");
+      // A choice to make comes first; otherwise the safe way out (Cancel), never the destructive button.
+      const first = dialog.querySelector("select") || dialog.querySelector("[data-dialog-cancel]");
       if (first) first.focus();
     });
     dialog.querySelectorAll("[data-dialog-cancel]").forEach((cancel) => {

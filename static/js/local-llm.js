@@ -14,14 +14,34 @@
       const result = await T.api("POST", "/api/local-llm/key", { persist: true });
       button.disabled = false;
       if (result.ok && result.data && result.data.llm_key) {
-        // Only the mask is ever shown, like every other secret on these pages.
+        // The stored key shows as its mask; the new one is shown in full once (this answer only) to be copied.
         keyForm.querySelector("[data-llm-key-hint]").textContent = "…" + result.data.llm_key.slice(-4);
+        const once = keyForm.querySelector("[data-key-once]");
+        once.querySelector("[data-key-full]").textContent = result.data.llm_key;
+        once.hidden = false;
+        keyForm.querySelector("[data-confirm-step]").open = false;
         T.setStatus(status, ("New key saved. " + T.desktopText(result.data.desktop)).trim(), "ok");
       } else {
         T.setStatus(status, "The key was not changed: " + T.messageOf(result), "error");
       }
     });
   }
+
+  document.querySelectorAll("[data-copy]").forEach((button) => {
+    button.addEventListener("click", async () => {
+      const text = button.parentElement.querySelector("code").textContent;
+      try {
+        await navigator.clipboard.writeText(text);
+        button.textContent = "Copied";
+      } catch (err) {  // no clipboard permission (plain http): select it for Ctrl+C instead
+        const range = document.createRange();
+        range.selectNodeContents(button.parentElement.querySelector("code"));
+        window.getSelection().removeAllRanges();
+        window.getSelection().addRange(range);
+        button.textContent = "Selected: press Ctrl+C";
+      }
+    });
+  });
 
   const modelsForm = document.querySelector("[data-local-models-form]");
   if (modelsForm) {

@@ -86,6 +86,11 @@
       if (badge) { badge.textContent = spec.label; badge.className = "badge badge-" + profile.provider; }
     }
     if (profile.active) {
+      // The editor's own head: "Active", and no Activate button any more.
+      const state = document.querySelector("[data-active-state]");
+      if (state) { state.textContent = "Active"; state.className = "active-tag"; }
+      const activate = document.querySelector("[data-activate-form]");
+      if (activate) activate.remove();
       document.querySelectorAll('.profile-item [data-part="active"]').forEach((tag) => {
         tag.hidden = tag.closest(".profile-item") !== item;
       });

@@ -56,6 +56,10 @@
   select.addEventListener("change", () => {
     const spec = byId[select.value];
     if (!spec) return;
+    // Errors and test results were about the previous provider's inputs: clear them.
+    T.clearFieldErrors(form);
+    if (document.getElementById("error-summary")) T.showSummary(form, null);
+    form.querySelectorAll("[data-form-status], [data-test-status]").forEach((el) => T.setStatus(el, ""));
     form.querySelectorAll("[data-provider-fields]").forEach((fieldset) => {
       const on = fieldset.dataset.providerFields === select.value;
       fieldset.hidden = !on;

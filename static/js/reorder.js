@@ -12,8 +12,8 @@
   function refreshButtons() {
     const all = items();
     all.forEach((li, i) => {
-      li.querySelector('button[value="up"]').disabled = i === 0;
-      li.querySelector('button[value="down"]').disabled = i === all.length - 1;
+      li.querySelector('button[value$=":up"]').disabled = i === 0;
+      li.querySelector('button[value$=":down"]').disabled = i === all.length - 1;
     });
   }
 
@@ -38,15 +38,18 @@
   }
 
   // ---- keyboard and pointer: the arrow buttons ----
-  list.addEventListener("submit", (event) => {
-    const form = event.target.closest(".move-form");
+  // One form holds every arrow button; a button's value is "<profile id>:up|down".
+  const moveForm = list.closest("[data-move-list-form]") || list;
+  moveForm.addEventListener("submit", (event) => {
+    const button = event.submitter;
+    const form = button && button.closest(".move-form");
     if (!form) return;
     event.preventDefault();
-    const button = event.submitter;
     const li = form.closest(".profile-item");
+    const direction = button.value.slice(button.value.lastIndexOf(":") + 1);
     const before = order();
-    if (button && button.value === "up" && li.previousElementSibling) list.insertBefore(li, li.previousElementSibling);
-    else if (button && button.value === "down" && li.nextElementSibling) list.insertBefore(li.nextElementSibling, li);
+    if (direction === "up" && li.previousElementSibling) list.insertBefore(li, li.previousElementSibling);
+    else if (direction === "down" && li.nextElementSibling) list.insertBefore(li.nextElementSibling, li);
     persist(before, li);
     refreshButtons();
     // Keep focus on the pressed arrow (or its partner at the end of the list) so repeated presses keep moving.

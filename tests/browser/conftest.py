@@ -29,15 +29,20 @@ def browser():
 
 @pytest.fixture
 def new_page(browser):
-    """Pages in fresh contexts, with a bounded wait for everything; JS errors fail the test."""
+    """Pages in fresh contexts, with a bounded wait for everything; JS errors fail the test.
+
+    new_page(base) also logs in at `base` through the form first.
+    """
     contexts, errors = [], []
 
-    def make(javascript=True, width=1280, height=900):
+    def make(base=None, javascript=True, width=1280, height=900):
         context = browser.new_context(java_script_enabled=javascript, viewport={"width": width, "height": height})
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(TIMEOUT_MS)
         page.on("pageerror", lambda exc: errors.append(str(exc)))
+        if base is not None:
+            browser_login(page, base)
         return page
 
     yield make
@@ -52,7 +57,7 @@ def browser_login(page, base):
     page.fill("input[name=username]", ADMIN_USER)
     page.fill("input[name=password]", ADMIN_PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
+    page.wait_for_url(lambda url: "/login" not in url)
 
 
 @pytest.fixture

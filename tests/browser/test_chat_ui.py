@@ -20,7 +20,7 @@ def test_chat_pane_streams_and_regenerates(game, browser, login):
     page.click("button:has-text('New session')")
     page.select_option("#chat-role", "gm")
     page.fill("#chat-message", "I enter the tavern")
-    page.click("#chat-form button[type=submit]")
+    page.click("#chat-send")
     streaming = page.locator(".msg-ai.msg-streaming [data-text]")
     streaming.wait_for()
     page.wait_for_function("() => { const t = document.querySelector('.msg-streaming [data-text]');"
@@ -38,7 +38,7 @@ def test_chat_pane_streams_and_regenerates(game, browser, login):
     page.select_option("#chat-role", "npc")
     page.select_option("#chat-profile", "alpha")
     page.fill("#chat-message", "A room, please")
-    page.click("#chat-form button[type=submit]")
+    page.click("#chat-send")
     page.wait_for_function("() => document.querySelectorAll('.msg-ai [data-meta]').length === 2")
     npc_meta = page.locator(".msg-ai [data-meta]").last.text_content()
     assert "Alpha" in npc_meta and "Beta" not in npc_meta
@@ -73,7 +73,7 @@ def test_roles_table_and_chat_without_javascript(game, browser, login):
     page.click("button:has-text('New session')")
     page.select_option("#chat-role", "gm")
     page.fill("#chat-message", "Hello without scripts")
-    page.click("#chat-form button[type=submit]")
+    page.click("#chat-send")
     reply = page.locator(".msg-ai").last
     assert reply.locator("[data-text]").text_content() == "Gamma sings a song"
     assert "Gamma" in reply.locator("[data-meta]").text_content()

@@ -53,15 +53,15 @@ def create_app(test_config=None):
     app.extensions["triplo"] = svc
     app.secret_key = svc.config.vault.derive("flask-session-cookie")
     generated = svc.auth.ensure_initialized(environ) if not svc.read_only else None
-    if generated:
-        # Printed exactly once, on the first run, so the owner can log in; only its hash is stored.
-        log.warning("No WEBUI_PASSWORD was set: generated a password for user '%s': %s  "
-                    "(change it with 'python -m webui set-password')", svc.auth.username(), generated)
 
     from . import capacity
 
     capacity.install(app, environ)
     _register(app)
+    if generated:
+        # Printed exactly once, on the first run and last of the start-up output, so the owner can log in;
+        # only its hash is stored.
+        log.warning("%s", first_run_box(svc.auth.username(), generated))
     return app
 
 
@@ -82,6 +82,17 @@ def _read_only_mode(config_dir):
     message = f"The config folder {config_dir} is read-only ({reason}): settings can be viewed but not saved."
     log.error("%s Starting in read-only mode.", message)
     return {"reason": reason, "message": message}
+
+
+def first_run_box(username, password):
+    """The generated first-run login in a box that stands out among install output, with how to change it."""
+    lines = ["Triplo Web UI: first run, no WEBUI_PASSWORD was set.", "",
+             f"  Username: {username}", f"  Password: {password}", "",
+             "Change it after logging in (Access tab), or with:", "  python -m webui set-password",
+             "This password is shown only this once."]
+    width = max(len(line) for line in lines)
+    rule = "+" + "-" * (width + 2) + "+"
+    return "\n".join(["", rule, *(f"| {line.ljust(width)} |" for line in lines), rule])
 
 
 def _register(app):

@@ -1,6 +1,7 @@
 """Form helpers for the pages: HTML form data to core payloads, settings-tab field tables, outcome messages."""
 
 import json
+import re
 
 from ..catalog import PARAMS, PROVIDERS
 from ..core import desktop_settings
@@ -91,6 +92,22 @@ def profile_values(profile, active=False):
     return values
 
 
+def edit_fallbacks(form):
+    """The fallback order after one no-JS picker button (fallback_op: add, or up/down/remove:<id>)."""
+    ids = [i for i in form.getlist("fallback_profile_ids") if i]
+    action, _, target = (form.get("fallback_op") or "").partition(":")
+    if action == "add":
+        wanted = form.get("fallback_add")
+        if wanted and wanted not in ids:
+            ids.append(wanted)
+    elif target in ids:
+        i = ids.index(target)
+        ids.remove(target)
+        if action in ("up", "down"):
+            ids.insert(max(0, i - 1) if action == "up" else i + 1, target)
+    return ids
+
+
 def posted_values(form):
     """The editor's input values as the user typed them (kept on a validation error)."""
     values = {k: form.get(k, "") for k in form.keys()}
@@ -113,11 +130,27 @@ def settings_payload(tab, form, current):
     return desktop_settings.from_form(tab, form, current)
 
 
+NO_SUPERVISOR = "The desktop app is not managed from here, so it was not restarted: restart Triplo yourself."
+BAD_SUPERVISOR = ("The address of the desktop app's supervisor is set wrong in this installation: "
+                  "ask whoever set it up, or restart Triplo yourself.")
+EXCEPTION_NAME = re.compile(r"\s*\((?:\w+\.)*\w*(?:Error|Exception|Timeout)\w*\)")
+
+
+def user_text(message):
+    """A core message in words for people: no env-var names or exception class names."""
+    text = message or ""
+    if "SUPERVISOR_SERVER_URL" in text:
+        return BAD_SUPERVISOR if "invalid" in text else NO_SUPERVISOR
+    if EXCEPTION_NAME.search(text):
+        text = EXCEPTION_NAME.sub("", text).rstrip(".") + ". Check that the server is running and the address is right."
+    return text
+
+
 def desktop_message(outcome):
     """(flash text, category) for a desktop restart outcome, or None when nothing was restarted."""
     if not outcome:
         return None
-    result, message = outcome.get("result"), outcome.get("message") or ""
+    result, message = outcome.get("result"), user_text(outcome.get("message") or "")
     if result == "restarted":
         return "The desktop app was restarted.", "success"
     if result == "failed":

@@ -19,6 +19,9 @@ STATE_LABELS = {"running": "running", "starting": "starting", "stopped": "stoppe
 def init_app(app):
     """Template helpers every tab uses."""
     app.add_template_filter(forms.provider_label, "provider_label")
+    # /favicon.ico as a second rule of the public "static" endpoint: browsers ask for it before logging in.
+    app.add_url_rule("/favicon.ico", endpoint="static", view_func=app.view_functions["static"],
+                     defaults={"filename": "favicon.svg"})
 
 
 def svc():
@@ -36,7 +39,8 @@ def desktop_state():
         log.exception("desktop status failed")
         status = {"state": "unreachable", "message": "The desktop app's state could not be read."}
     state = status.get("state") or "unknown"
-    return {"state": state, "label": STATE_LABELS.get(state, state), "message": status.get("message") or ""}
+    return {"state": state, "label": STATE_LABELS.get(state, state),
+            "message": forms.user_text(status.get("message"))}
 
 
 def render_page(template, tab, status=200, **context):

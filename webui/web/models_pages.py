@@ -77,9 +77,17 @@ def new_profile():
     return models_page(new=provider)
 
 
+def _fallback_step(selected=None, new=None):
+    """A fallback picker button without JS: the editor again with the new order, nothing saved yet."""
+    values = dict(forms.posted_values(request.form), fallback_profile_ids=forms.edit_fallbacks(request.form))
+    return models_page(selected=selected, new=new, values=values)
+
+
 @bp.post("/profiles")
 def create_profile():
     """Create from the editor form; 400 with inline errors and the input kept."""
+    if "fallback_op" in request.form:
+        return _fallback_step(new=catalog.canonical_provider(request.form.get("provider")) or DEFAULT_PROVIDER)
     payload, parse_errors = forms.profile_payload(request.form)
     result, errors, form_error = attempt(lambda: profile_ops.create_profile(svc(), payload))
     if result:
@@ -95,6 +103,8 @@ def create_profile():
 @bp.post("/profiles/<profile_id>")
 def save_profile(profile_id):
     """Save the editor form over a stored profile (fields the form omits are kept)."""
+    if "fallback_op" in request.form:
+        return _fallback_step(selected=profile_id)
     payload, parse_errors = forms.profile_payload(request.form)
     result, errors, form_error = attempt(
         lambda: profile_ops.update_profile(svc(), profile_id, payload, partial=True))
@@ -130,11 +140,22 @@ def duplicate(profile_id):
 @bp.post("/profiles/<profile_id>/move")
 def move(profile_id):
     """Keyboard-accessible reorder: one step up or down."""
+    return _move(profile_id, request.form.get("direction"))
+
+
+@bp.post("/profiles/move")
+def move_by_button():
+    """The sidebar's arrow buttons (one form for all): move=<profile id>:up|down."""
+    profile_id, _, direction = (request.form.get("move") or "").rpartition(":")
+    return _move(profile_id, direction)
+
+
+def _move(profile_id, direction):
     settings, _ = svc().settings()
     order = [p["id"] for p in profiles.profiles_of(settings)]
     profiles.find(settings, profile_id)
     i = order.index(profile_id)
-    j = i - 1 if request.form.get("direction") == "up" else i + 1
+    j = i - 1 if direction == "up" else i + 1
     if 0 <= j < len(order):
         order[i], order[j] = order[j], order[i]
         profile_ops.reorder_profiles(svc(), order)

@@ -8,8 +8,11 @@ from ..errors import NotFound, WebUIError
 from .chat_common import chat
 from .common import services
 from .layout import render_page
+from . import role_edit_pages
+from .role_edit_pages import CONTROLS, ROLE_TYPES, editor_context
 
 bp = Blueprint("roles", __name__)
+role_edit_pages.register(bp)  # New role / edit / delete
 SESSIONS_SHOWN = 30
 
 
@@ -44,6 +47,7 @@ def roles_page_context(svc, sessions, request_args):
             effective = None
         own = (role.get("ai_config") or {}).get("profile_id") if isinstance(role.get("ai_config"), dict) else None
         role_rows.append({"id": role["id"], "name": role.get("name") or role["id"], "type": role.get("type"),
+                          "control": role.get("control"),
                           "profile_id": own, "override": overrides.get(role["id"]), "effective": effective})
     names = {r["id"]: r["name"] for r in role_rows}
     wanted = request_args.get("role")
@@ -57,7 +61,8 @@ def roles_page_context(svc, sessions, request_args):
     return {"chat": {"profiles": profiles, "profile_names": {p["id"]: p["name"] for p in profiles},
                      "active": settings.get("active_llm_profile"), "roles": role_rows, "sessions": listing,
                      "session": session, "session_id": session["session_id"] if session else None,
-                     "missing_session": missing, "selected_role": selected, "messages": messages}}
+                     "missing_session": missing, "selected_role": selected, "messages": messages,
+                     "role_editor": editor_context(request_args), "role_types": ROLE_TYPES, "controls": CONTROLS}}
 
 
 def _message_view(message, by_id, names):
@@ -72,6 +77,8 @@ def _message_view(message, by_id, names):
                                "model": meta.get("model"), "latency_ms": meta.get("latency_ms"),
                                "prompt_tokens": usage.get("prompt_tokens"),
                                "completion_tokens": usage.get("completion_tokens"),
+                               "finish_reason": meta.get("finish_reason"),
+                               "empty": not (message.get("content") or "").strip(),
                                "fallback_from": (by_id.get(meta.get("fallback_from")) or {}).get("name")
                                or meta.get("fallback_from")}
     alts = message.get("alternatives") or []
@@ -85,24 +92,30 @@ def _message_view(message, by_id, names):
 
 # ---- form routes: post, then redirect back to the tab -------------------------------------------------
 
-def _back(session_id=None, role_id=None):
-    """Back to the tab, on the session and role the form was about."""
+def _back(session_id=None, role_id=None, failed=False):
+    """Back to the tab, on the session and role the form was about, landing on the newest message or the error."""
     args = {k: v for k, v in (("session", session_id), ("role", role_id)) if v}
-    return redirect(url_for(".index", **args) + ("#chat-end" if session_id else ""))
+    anchor = ("#chat-error" if failed else "#newest") if session_id else ""
+    return redirect(url_for(".index", **args) + anchor)
 
 
-def _attempt(action, success=None):
-    """Run a core call; a failure becomes a flash message (the page shows it after the redirect)."""
+def _attempt(action, success=None, where="error"):
+    """Run a core call; a failure becomes a flash message (the page shows it after the redirect).
+
+    where="chat-error" puts the message next to the chat instead of at the top of the page."""
     try:
         result = action()
     except WebUIError as exc:
         fields = getattr(exc, "fields", None)
         detail = "; ".join(f"{k}: {v}" for k, v in fields.items()) if fields else ""
-        flash(f"{exc.message}{' (' + detail + ')' if detail else ''}", "error")
-        return None
+        flash(f"{exc.message}{' (' + detail + ')' if detail else ''}", where)
+        return FAILED
     if success:
-        flash(success, "success")
+        flash(success, "success" if where == "error" else "chat-success")
     return result
+
+
+FAILED = object()  # what _attempt returns when the call failed
 
 
 @bp.post("/roles/profiles")
@@ -122,7 +135,7 @@ def import_roles():
         return _back()
     text = upload.read().decode("utf-8-sig", errors="replace")
     summary = _attempt(lambda: role_ops.import_config(services().config, text)[0])
-    if summary:
+    if summary is not FAILED:
         flash(f"Imported {len(summary['profiles'])} profile(s) and {len(summary['roles'])} role(s).", "success")
     return _back()
 
@@ -132,7 +145,7 @@ def new_session():
     """Start a session."""
     title = request.form.get("title", "").strip() or None
     created = _attempt(lambda: services().sessions.create_session(title))
-    return _back(created and created["session_id"], request.form.get("role_id"))
+    return _back(None if created is FAILED else created["session_id"], request.form.get("role_id"))
 
 
 @bp.post("/roles/chat")
@@ -140,9 +153,9 @@ def send():
     """Send one message to a role (optionally through another profile for this message only)."""
     form = request.form
     sid, role_id = form.get("session_id"), form.get("role_id")
-    _attempt(lambda: chat().run(chat().plan_chat(sid, role_id, form.get("message", ""),
-                                                 form.get("llm_profile_id") or None)))
-    return _back(sid, role_id)
+    result = _attempt(lambda: chat().run(chat().plan_chat(sid, role_id, form.get("message", ""),
+                                                          form.get("llm_profile_id") or None)), where="chat-error")
+    return _back(sid, role_id, failed=result is FAILED)
 
 
 @bp.post("/roles/redraw")
@@ -150,8 +163,9 @@ def redraw():
     """Regenerate a character's last reply, with its profile or the one picked."""
     form = request.form
     sid, role_id = form.get("session_id"), form.get("character_id")
-    _attempt(lambda: chat().run(chat().plan_redraw(sid, role_id, form.get("llm_profile_id") or None)))
-    return _back(sid, role_id)
+    result = _attempt(lambda: chat().run(chat().plan_redraw(sid, role_id, form.get("llm_profile_id") or None)),
+                      where="chat-error")
+    return _back(sid, role_id, failed=result is FAILED)
 
 
 @bp.post("/roles/alternative")
@@ -159,17 +173,25 @@ def select_alternative():
     """Show another alternative of a turn."""
     form = request.form
     sid = form.get("session_id")
-    _attempt(lambda: chat().select_alternative(sid, form.get("position"), form.get("alt_index")))
-    return _back(sid, form.get("role_id"))
+    result = _attempt(lambda: chat().select_alternative(sid, form.get("position"), form.get("alt_index")),
+                      where="chat-error")
+    return _back(sid, form.get("role_id"), failed=result is FAILED)
 
 
 @bp.post("/roles/override")
 def override():
     """Route a character to a profile for this session only (empty: back to the role's profile)."""
     form = request.form
-    sid, role_id, profile_id = form.get("session_id"), form.get("character_id"), form.get("profile_id")
+    sid, role_id = form.get("session_id"), form.get("character_id") or form.get("role_id")
+    # The chat form's "Switch" button posts here too, with the pane's session profile select.
+    profile_id = form.get("profile_id") if "profile_id" in form else form.get("session_profile_id")
+    result = None
     if profile_id:
-        _attempt(lambda: chat().set_override(sid, role_id, profile_id), "Session override saved.")
-    elif role_id in (_attempt(lambda: services().sessions.get_overrides(sid)) or {}):
-        _attempt(lambda: services().sessions.delete_override(sid, role_id), "Session override removed.")
-    return _back(sid, role_id)
+        result = _attempt(lambda: chat().set_override(sid, role_id, profile_id), "Session override saved.",
+                          where="chat-error")
+    else:
+        current = _attempt(lambda: services().sessions.get_overrides(sid), where="chat-error")
+        if current is not FAILED and role_id in current:
+            result = _attempt(lambda: services().sessions.delete_override(sid, role_id),
+                              "Session override removed.", where="chat-error")
+    return _back(sid, role_id, failed=result is FAILED)

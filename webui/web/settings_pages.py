@@ -89,7 +89,7 @@ def local_llm_models():
     except ValidationFailed as exc:
         return _local_page({"url": forms.error_text("url", exc.fields.get("url", exc.message))}, url, 400)
     except ProviderError as exc:
-        return _local_page({"url": exc.message}, url, 502)
+        return _local_page({"url": forms.user_text(exc.message)}, url, 502)
     _, desktop, _ = svc().mutate(lambda s: s.update(ollama_models=names))
     flash(f"Found {len(names)} model{'s' if len(names) != 1 else ''} at {url}.", "success")
     flash_desktop(desktop)

@@ -1,0 +1,17 @@
+// Role editor: show the id a role gets from its name while the id field is left empty.
+(function () {
+  "use strict";
+  var id = document.querySelector("[data-slug-of]");
+  if (!id) return;
+  var name = document.getElementById(id.getAttribute("data-slug-of"));
+
+  // Same rule as role_edit_pages.slug on the server.
+  function slug(text) {
+    var s = text.trim().toLowerCase().replace(/[^a-z0-9_.-]+/g, "-").replace(/^[-._]+|[-._]+$/g, "");
+    return s.slice(0, 64).replace(/[-._]+$/, "") || "role";
+  }
+
+  function update() { id.placeholder = name.value.trim() ? slug(name.value) : ""; }
+  name.addEventListener("input", update);
+  update();
+})();
