@@ -1,6 +1,6 @@
 """The game-master JSON API (SPEC §5 "Roles, sessions and chat"): /api/v1/... and the /sessions/... aliases."""
 
-from flask import Blueprint, request
+from flask import Blueprint, Response, request
 
 from ..core import profile_ops, role_ops, routing
 from ..errors import BadRequest, NotFound, ValidationFailed
@@ -86,6 +86,15 @@ def roles_import():
     """Import a role/game config: raw YAML/JSON body, or a multipart file upload."""
     summary, revision = role_ops.import_config(services().config, _document_text(), restart=restart_flag())
     return answer(_with_desktop(summary), revision=revision)
+
+
+@bp.get("/api/v1/export")
+def export_config():
+    """The game config in the document's format: YAML, or JSON with ?format=json (a download)."""
+    fmt = request.args.get("format", "yaml").lower()
+    text, mimetype = role_ops.export_config(services().config, fmt)
+    name = "game-config.json" if fmt == "json" else "game-config.yaml"
+    return Response(text, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 def _document_text():
