@@ -8,7 +8,7 @@ import threading
 
 from . import credentials, profile_import, profiles
 from ..catalog import LEGACY_KEY_FIELDS, PROVIDERS
-from ..errors import DesktopError, ValidationFailed
+from ..errors import DesktopError, MissingCredential, ValidationFailed
 from .paths import config_dir as default_config_dir
 from .store import ConfigStore
 from .vault import Vault, is_secret_obj, mask
@@ -84,9 +84,11 @@ class ConfigService:
         return out
 
     # ---- writing -------------------------------------------------------------------------
-    def mutate(self, change, revision=None, restart=True):
+    def mutate(self, change, revision=None, restart=True, strict_key=False):
         """Apply change(settings) under the store lock, re-project the active profile, restart if needed.
 
+        `strict_key`: the active profile's key must be readable now (activation); otherwise a key read from an
+        unset environment variable only postpones the projection (SPEC §3.3: such a profile may be active).
         Returns (result of change, desktop outcome or None, new revision).
         """
         outcome = {}
@@ -96,7 +98,7 @@ class ConfigService:
             profile_import.migrate_legacy(settings, self.vault)
             before = _desktop_digest(data)
             result = change(settings)
-            self.check_and_project(settings)
+            self.check_and_project(settings, strict_key)
             outcome["changed"] = _desktop_digest(data) != before
             return result
 
@@ -112,10 +114,14 @@ class ConfigService:
             return {"result": "skipped", "pid": None, "message": "No desktop app supervisor is configured."}
         return self.desktop.restart()
 
-    def check_and_project(self, settings):
+    def check_and_project(self, settings, strict_key=True):
         """What every save does to settings: validate the active profile, then project it (SPEC §3.1, §4)."""
         self._check_active(settings)
-        self._project(settings)
+        try:
+            self._project(settings)
+        except MissingCredential:
+            if strict_key:
+                raise  # otherwise the desktop app keeps what it runs until the variable is set and a save projects
 
     def _check_active(self, settings):
         """Saving validates the active profile: an invalid one is never written."""
@@ -132,7 +138,10 @@ class ConfigService:
         from . import desktop
 
         active = self.active_profile(settings)
-        if active is None or not PROVIDERS[active["provider"]]["desktop"]:
+        if active is None:
+            return
+        active = credentials.routed(active)  # `anthropic/claude-…` runs the desktop app as Anthropic
+        if not PROVIDERS[active["provider"]]["desktop"]:
             return
         key = credentials.resolve_key(settings, active, self.vault, self.environ) if active["provider"] != "ollama" else None
         openai_key = None

@@ -107,6 +107,17 @@ def is_masked(value):
     return isinstance(value, dict) and "set" in value and not is_secret_obj(value)
 
 
+def document_defaults(raw):
+    """A new profile as the game-config document may write it (`id` and `model`), completed: the name is the id,
+    the provider the one the model name implies (`claude-…` Anthropic, `gemini-…` Gemini, else OpenAI format)."""
+    raw = dict(raw)
+    if raw.get("id") and not raw.get("name"):
+        raw["name"] = raw["id"]
+    if raw.get("provider") is None and raw.get("provider_type") is None:
+        raw["provider"] = infer_provider(raw.get("model"))
+    return raw
+
+
 def import_profiles(settings, items, vault, field="llm_profiles", replace=False, env_keys=False):
     """Profiles from outside input (either field naming, inline keys); all or nothing. Returns their ids.
 
@@ -134,9 +145,7 @@ def import_profiles(settings, items, vault, field="llm_profiles", replace=False,
             continue
         base = stored.get(raw["id"])
         if base is None:
-            raw.setdefault("name", raw["id"])
-            if raw.get("provider") is None and raw.get("provider_type") is None:
-                raw["provider"] = infer_provider(raw.get("model"))
+            raw = document_defaults(raw)
         profile, secrets, errs = profiles.normalize(raw, base=copy.deepcopy(base) if base else None)
         if "provider_type" in raw and "provider" not in raw and "provider" in errs:
             errs["provider_type"] = errs.pop("provider")  # the entry as the input names it

@@ -2,7 +2,7 @@
 
 from flask import Blueprint, Response, request
 
-from ..core import profile_ops, role_ops, routing
+from ..core import profile_import, profile_ops, role_ops, routing
 from ..errors import BadRequest, NotFound, ValidationFailed
 from .chat_common import chat, ensure_chat, event_stream, parse_chat_body
 from .common import answer, desktop_outcome, json_body, restart_flag, services
@@ -53,7 +53,9 @@ def profiles_replace():
 @bp.post("/api/v1/profiles/add")
 def profiles_add():
     """Add one profile."""
-    view, desktop, revision = profile_ops.create_profile(services().config, json_body(), restart=restart_flag())
+    body = json_body()
+    view, desktop, revision = profile_ops.create_profile(services().config, profile_import.document_defaults(body),
+                                                         restart=restart_flag())
     return answer(_with_desktop({"profile": view, "desktop": desktop}), 201, revision)
 
 
