@@ -205,6 +205,8 @@ QUERY = {
     "restart": {"schema": {"type": "boolean", "default": True}, "description": "false skips the desktop restart"},
     "refresh": {"schema": {"type": "boolean", "default": False}, "description": "true bypasses the model cache"},
     "new_active_id": {"schema": {"type": "string"}, "description": "profile to activate instead of the deleted one"},
+    "format": {"schema": {"type": "string", "enum": ["yaml", "json"], "default": "yaml"},
+               "description": "json: the export as JSON"},
 }
 ERRORS = {"400": "Bad request or validation failed", "401": "Not authenticated", "403": "CSRF token missing",
           "404": "Unknown id (the message names it)", "409": "Stale revision or not allowed now",
