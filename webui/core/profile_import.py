@@ -118,14 +118,15 @@ def document_defaults(raw):
     return raw
 
 
-def import_profiles(settings, items, vault, field="llm_profiles", replace=False, env_keys=False):
+def import_profiles(settings, items, vault, field="llm_profiles", replace=False, document=False):
     """Profiles from outside input (either field naming, inline keys); all or nothing. Returns their ids.
 
     Each item merges over the stored profile with its id; `replace` makes the list the whole new list,
     otherwise it is upserted. Only new or changed profiles are validated (a migrated one may lack a key).
     A new profile without a provider gets the one its model name implies (`claude-…` is Anthropic, else
-    OpenAI format). `env_keys` (the game-config document): a profile with no key anywhere reads it from its
-    provider's standard variable (`api_key_ref` is set to it). Field errors name `field[i].name` as written.
+    OpenAI format). `document` (the game-config document): a profile with no key anywhere reads it from its
+    provider's standard variable (`api_key_ref` is set to it), and field errors name the entry as the document
+    does (`llm_profiles[1].provider_type`). Field errors name `field[i].name`.
     """
     if isinstance(items, dict):  # YAML often keys profiles by id
         items = [dict(v or {}, id=v.get("id", k) if isinstance(v, dict) else k) for k, v in items.items()]
@@ -147,7 +148,7 @@ def import_profiles(settings, items, vault, field="llm_profiles", replace=False,
         if base is None:
             raw = document_defaults(raw)
         profile, secrets, errs = profiles.normalize(raw, base=copy.deepcopy(base) if base else None)
-        if "provider_type" in raw and "provider" not in raw and "provider" in errs:
+        if document and "provider_type" in raw and "provider" not in raw and "provider" in errs:
             errs["provider_type"] = errs.pop("provider")  # the entry as the input names it
         if profile["id"] in seen:
             errs["id"] = f"'{profile['id']}' is used twice"
@@ -168,7 +169,7 @@ def import_profiles(settings, items, vault, field="llm_profiles", replace=False,
         current[:] = [listed.get(p.get("id"), p) for p in current] + [p for i, p in listed.items() if i not in stored]
     has = lambda profile, name: credentials.has_field(settings, profile, name)  # noqa: E731
     for i, profile, secrets, changed in staged:
-        if changed and env_keys and not secrets.get("api_key"):
+        if changed and document and not secrets.get("api_key"):
             _key_from_env(profile, has)
         if changed:
             errors.update({f"{field}[{i}].{k}": v for k, v in profiles.validate(profile, settings, has).items()})
@@ -198,7 +199,7 @@ def import_game_config(settings, doc, vault):
     legacy = not items and any(k != "default_profile_id" for k in llm_config)
     if legacy:
         items = [_default_profile(llm_config)]
-    ids = import_profiles(settings, items, vault, env_keys=True)
+    ids = import_profiles(settings, items, vault, document=True)
     summary = {"profiles": ids, "roles": [], "active_llm_profile": settings.get("active_llm_profile")}
     characters = doc.pop("characters", None)
     if characters is not None:
