@@ -231,6 +231,8 @@ def _operation(route):
         ok["headers"] = {"Location": {"description": "the new profile's URL", "schema": {"type": "string"}}}
     if route.path.endswith(("/chat", "/completions")):  # "stream": true answers Server-Sent Events
         ok["content"]["text/event-stream"] = {"schema": {"type": "string"}}
+    if route.path.endswith("/export"):  # the game config is YAML unless format=json
+        ok["content"]["application/yaml"] = {"schema": _ref(route.reply)}
     codes = {"400", "401", "404", "429"}  # 404 too where the body names an unknown id
     if route.method in WRITES:
         codes |= {"403", "409", "413", "415"}
