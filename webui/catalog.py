@@ -169,3 +169,51 @@ def public_catalog():
             "can_drive_desktop": spec["desktop"],
         })
     return out
+
+
+# LiteLLM's `provider/model` names (the game-config document's provider layer): prefix -> our provider.
+# `azure/<deployment>` is an Azure OpenAI deployment, served by the OpenAI-compatible adapter.
+MODEL_PREFIXES = {
+    "azure": "custom",
+    "anthropic": "anthropic",
+    "gemini": "gemini",
+    "ollama": "ollama",
+    "openrouter": "open_router",
+    "openai": "open_ai",
+}
+AZURE_ENV_VAR = "AZURE_OPENAI_API_KEY"  # the variable the document's Azure example names
+# Model name families LiteLLM routes by name alone, for profiles that do not name their provider.
+MODEL_FAMILIES = (("claude-", "anthropic"), ("gemini-", "gemini"), ("gpt-", "open_ai"))
+
+
+def route_model(provider, model):
+    """(provider, wire model, Azure deployment or None) for a profile's provider and model as written.
+
+    A LiteLLM prefix routes when the profile is the generic OpenAI-format one (the document's default
+    `oai_compatible`), or names the profile's own provider (then it is only stripped), or is `azure/` on an
+    OpenAI-compatible server. Other slashes are model names of their own (OpenRouter's `anthropic/claude-…`).
+    """
+    head, sep, rest = (model or "").partition("/")
+    target = MODEL_PREFIXES.get(head.lower()) if sep and rest else None
+    if target is None or not (provider in ("open_ai", target) or (target == "custom" and provider == "custom")):
+        return provider, model, None
+    return target, rest, rest if head.lower() == "azure" else None
+
+
+def infer_provider(model):
+    """The provider a model name implies when none is given: LiteLLM's well-known families, else OpenAI format."""
+    name = (model or "").lower() if isinstance(model, str) else ""
+    return next((provider for prefix, provider in MODEL_FAMILIES if name.startswith(prefix)), "open_ai")
+
+
+def key_env_var(provider, model=None):
+    """The standard variable holding the key of the provider a profile's model routes to (None: no key needed)."""
+    routed, _, deployment = route_model(provider, model)
+    return AZURE_ENV_VAR if deployment is not None else PROVIDERS.get(routed, {}).get("env_var")
+
+
+def model_fits(provider, model):
+    """False when a model name belongs to another provider's family (`gpt-4o-mini` for Anthropic)."""
+    name = model.lower() if isinstance(model, str) else ""
+    family = next((owner for prefix, owner in MODEL_FAMILIES if name.startswith(prefix)), None)
+    return family in (None, provider)

@@ -1,4 +1,4 @@
-"""Command line: serve, seed, rotate-key, set-password, create-token (SPEC §8)."""
+"""Command line: serve, seed, rotate-key, set-password, create-token, export, import (SPEC §8)."""
 
 import argparse
 import getpass
@@ -67,6 +67,43 @@ def _create_token(args):
     return 0
 
 
+def _config_service(restart):
+    from .core.config import ConfigService
+    from .core.desktop import DesktopController
+
+    return ConfigService(config_dir(), os.environ, desktop=DesktopController.from_env(os.environ) if restart else None)
+
+
+def _export(args):
+    """The game config on stdout (the same use case as GET /api/v1/export)."""
+    from .core.role_ops import export_config
+
+    text, _ = export_config(_config_service(False), args.format)
+    sys.stdout.write(text)
+    return 0
+
+
+def _import(args):
+    """Import a game config file, YAML or JSON (the same use case as POST /api/v1/roles/import)."""
+    from .core.role_ops import import_config
+    from .errors import WebUIError
+
+    try:
+        with open(args.file, encoding="utf-8-sig") as handle:
+            text = handle.read()
+        summary, _ = import_config(_config_service(not args.no_restart), text, restart=not args.no_restart)
+    except OSError as exc:
+        print(f"Import failed: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        return 1
+    except WebUIError as exc:
+        for field, problem in (exc.details.get("fields") or {"": exc.message}).items():
+            print(f"Import failed, nothing stored: {field + ': ' if field else ''}{problem}", file=sys.stderr)
+        return 2
+    print(f"Imported {len(summary['profiles'])} profiles and {len(summary['roles'])} roles; "
+          f"active profile: {summary['active_llm_profile']}.")
+    return 0
+
+
 def build_parser():
     """The argparse tree."""
     parser = argparse.ArgumentParser(prog="python -m webui", description="Triplo Web UI")
@@ -87,6 +124,13 @@ def build_parser():
     tok = sub.add_parser("create-token", help="create an API token (shown once)")
     tok.add_argument("name")
     tok.set_defaults(func=_create_token)
+    exp = sub.add_parser("export", help="write the game config (profiles, roles, default profile) to stdout")
+    exp.add_argument("--format", choices=("yaml", "json"), default="yaml")
+    exp.set_defaults(func=_export)
+    imp = sub.add_parser("import", help="import a game config file (YAML or JSON); all or nothing")
+    imp.add_argument("file")
+    imp.add_argument("--no-restart", action="store_true", help="do not restart the desktop app afterwards")
+    imp.set_defaults(func=_import)
     return parser
 
 

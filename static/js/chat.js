@@ -147,14 +147,13 @@
 
   async function send(event) {
     event.preventDefault();
-    var message = form.elements.message.value;
-    if (!message.trim()) return;
+    var message = form.elements.message.value.trim() ? form.elements.message.value : null;  // none: the role's own turn
     var roleId = form.elements.role_id.value;
     var role = byId(data.roles, roleId) || {name: roleId};
     errorBox.hidden = true;
     announcer.textContent = "";
     button.disabled = true;
-    addMessage("msg-user", "You", message);
+    if (message) addMessage("msg-user", "You", message);
     var item = addMessage("msg-ai msg-streaming", role.name, "");
     var text = item.querySelector("[data-text]");
     try {

@@ -9,6 +9,7 @@ from cryptography.fernet import Fernet
 
 from webui import cli
 from webui.core import credentials, desktop_settings, seed
+from webui.catalog import PROVIDERS
 from webui.core.vault import Vault
 
 from .core_helpers import HOSTILE_KEY, mode, read_config
@@ -287,3 +288,21 @@ def test_cli_seed(folder, monkeypatch, capsys):
     assert os.path.exists(os.path.join(folder, "webui.key"))
     assert cli.main(["seed"]) == 0 and "skipped" in capsys.readouterr().out
     assert cli.main(["seed", "--force"]) == 0 and "backed up" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("source, key_env, key, model_env, model", [
+    ("anthropic", "ANTHROPIC_API_KEY", ANTHROPIC, None, PROVIDERS["anthropic"]["defaults"]["model"]),
+    ("anthropic", "ANTHROPIC_API_KEY", ANTHROPIC, "gpt-4o", PROVIDERS["anthropic"]["defaults"]["model"]),
+    ("anthropic", "ANTHROPIC_API_KEY", ANTHROPIC, "claude-3-opus-20240229", "claude-3-opus-20240229"),
+    ("open_ai", "OPENAI_API_KEY", OPENAI, None, "gpt-4o-mini"),
+    ("openrouter", "OPENROUTER_API_KEY", OPENROUTER, "gpt-4o", PROVIDERS["open_router"]["defaults"]["model"]),
+])
+def test_the_seeded_active_profile_gets_a_model_of_its_provider(folder, source, key_env, key, model_env, model):
+    env = {"TRIPLO_AI_SOURCE": source, key_env: key}
+    if model_env:
+        env["TRIPLO_OPENAI_MODEL"] = model_env
+    code, out, err = run(folder, **env)
+    assert code == 0, err
+    settings = settings_of(folder)
+    active = next(p for p in settings["llm_profiles"] if p["id"] == settings["active_llm_profile"])
+    assert active["model"] == model and settings["openai_model"] == model  # the desktop app runs that model

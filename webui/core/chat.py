@@ -54,10 +54,13 @@ class ChatService:
     # ---- planning ---------------------------------------------------------------------------
 
     def plan_chat(self, session_id, role_id, message, llm_profile_id=None):
-        """Check the ids and the message; the Turn a chat will run."""
-        if not isinstance(message, str) or not message.strip():
-            raise ValidationFailed({"message": "is required"})
-        if len(message) > MAX_MESSAGE:
+        """Check the ids and the message; the Turn a chat will run.
+
+        Without a message (None) it is the role's own turn: the model answers the history as it is.
+        """
+        if message is not None and (not isinstance(message, str) or not message.strip()):
+            raise ValidationFailed({"message": "must be text; leave it out for the role's own turn"})
+        if message and len(message) > MAX_MESSAGE:
             raise ValidationFailed({"message": f"must be at most {MAX_MESSAGE} characters"})
         settings, _ = self.config.settings()
         history = self.sessions.history(session_id)  # NotFound names the session
@@ -65,7 +68,8 @@ class ChatService:
         overrides = self.sessions.get_overrides(session_id)
         pid, _rule = routing.resolve(settings, role, overrides, llm_profile_id)
         messages = routing.build_messages(role, history, routing.role_names(settings))
-        messages.append({"role": "user", "content": message})
+        if message:
+            messages.append({"role": "user", "content": message})
         return Turn(session_id, role_id, pid, messages, user_text=message, settings=settings)
 
     def plan_redraw(self, session_id, character_id, llm_profile_id=None):
@@ -113,8 +117,8 @@ class ChatService:
             if turn.replaces is not None:
                 stored = self.sessions.add_alternative(turn.replaces["id"], text, meta)
             else:
-                stored = self.sessions.add_messages(turn.session_id, [
-                    (None, turn.user_text, False, {"to_role_id": turn.role_id}),
+                player = [(None, turn.user_text, False, {"to_role_id": turn.role_id})] if turn.user_text else []
+                stored = self.sessions.add_messages(turn.session_id, player + [
                     (turn.role_id, text, True, meta),
                 ])[-1]  # the player's line and the reply in one transaction: never half-stored
         return reply(stored, turn)

@@ -8,7 +8,7 @@ import threading
 
 from . import credentials, profile_import, profiles
 from ..catalog import LEGACY_KEY_FIELDS, PROVIDERS
-from ..errors import DesktopError, SecretUnreadable, ValidationFailed
+from ..errors import DesktopError, MissingCredential, SecretUnreadable, ValidationFailed
 from .paths import config_dir as default_config_dir
 from .store import ConfigStore
 from .vault import Vault, is_secret_obj, mask
@@ -84,9 +84,11 @@ class ConfigService:
         return out
 
     # ---- writing -------------------------------------------------------------------------
-    def mutate(self, change, revision=None, restart=True):
+    def mutate(self, change, revision=None, restart=True, strict_key=False):
         """Apply change(settings) under the store lock, re-project the active profile, restart if needed.
 
+        `strict_key`: the active profile's key must be readable now (activation); otherwise a key read from an
+        unset environment variable only postpones the projection (SPEC §3.3: such a profile may be active).
         Returns (result of change, desktop outcome or None, new revision).
         """
         outcome = {}
@@ -97,7 +99,7 @@ class ConfigService:
             before = _desktop_digest(data)
             keys_before = self._desktop_key_sources(settings)
             result = change(settings)
-            self.check_and_project(settings, keys_before)
+            self.check_and_project(settings, keys_before, strict_key)
             outcome["changed"] = _desktop_digest(data) != before
             return result
 
@@ -113,14 +115,19 @@ class ConfigService:
             return {"result": "skipped", "pid": None, "message": "No desktop app supervisor is configured."}
         return self.desktop.restart()
 
-    def check_and_project(self, settings, keys_before=None):
+    def check_and_project(self, settings, keys_before=None, strict_key=True):
         """What every save does to settings: validate the active profile, then project it (SPEC §3.1, §4).
 
         keys_before (from _desktop_key_sources before the change) lets a save that did not touch an
-        unreadable key (webui.key lost) keep the plaintext the desktop app already has.
+        unreadable key (webui.key lost) keep the plaintext the desktop app already has; without
+        strict_key a key variable that is unset only postpones the projection.
         """
         self._check_active(settings)
-        self._project(settings, keys_before)
+        try:
+            self._project(settings, keys_before)
+        except MissingCredential:
+            if strict_key:
+                raise  # otherwise the desktop app keeps what it runs until the variable is set and a save projects
 
     def _check_active(self, settings):
         """Saving validates the active profile: an invalid one is never written."""
@@ -137,7 +144,10 @@ class ConfigService:
         from . import desktop
 
         active = self.active_profile(settings)
-        if active is None or not PROVIDERS[active["provider"]]["desktop"]:
+        if active is None:
+            return
+        active = credentials.routed(active)  # `anthropic/claude-…` runs the desktop app as Anthropic
+        if not PROVIDERS[active["provider"]]["desktop"]:
             return
         sources, kept = self._desktop_key_sources(settings), keys_before or {}
 

@@ -2,7 +2,7 @@
 
 import os
 
-from ..catalog import PROVIDERS, SECRET_FIELDS, canonical_provider
+from ..catalog import PROVIDERS, SECRET_FIELDS, canonical_provider, key_env_var, route_model
 from ..errors import MissingCredential, NotFound, SecretUnreadable, ValidationFailed
 from .profiles import ID_RE, URL_RE
 from .vault import is_secret_obj
@@ -131,8 +131,12 @@ def resolve_call(settings, profile, vault, environ=None):
     """Everything an adapter needs for one request (see providers.base.Call)."""
     from ..providers.base import Call  # the core owns resolution; adapters never see the vault
 
+    original, profile = profile, routed(profile)
     cred = credentials_of(settings).get(credential_id_of(profile)) or {}
     api_key = resolve_key(settings, profile, vault, environ)
+    if api_key is None and not profile.get("api_key_ref"):  # SPEC §3.3: else the provider's standard variable
+        variable = key_env_var(original.get("provider"), original.get("model"))
+        api_key = (os.environ if environ is None else environ).get(variable) if variable else None
     base_url = profile.get("base_url")
     token = None
     if profile.get("provider") == "ollama":
@@ -140,6 +144,21 @@ def resolve_call(settings, profile, vault, environ=None):
         token = plaintext(settings, credential_id_of(profile), "token", vault)
     hint = vault_hint(api_key)
     return Call(profile=profile, api_key=api_key, base_url=base_url, token=token, key_hint=hint)
+
+
+def routed(profile):
+    """The profile as its provider sees it: a LiteLLM model prefix resolved to provider and wire model.
+
+    The stored profile keeps the model as written; a routed copy without its own credential_id uses the
+    credential of the provider it routes to. An Azure deployment is the OpenAI-compatible adapter in Azure mode.
+    """
+    provider, model, deployment = route_model(profile.get("provider"), profile.get("model"))
+    if provider == profile.get("provider") and model == profile.get("model"):
+        return profile
+    out = dict(profile, provider=provider, model=model)
+    if deployment is not None:
+        out["options"] = dict(profile.get("options") or {}, azure=True)
+    return out
 
 
 def vault_hint(secret):

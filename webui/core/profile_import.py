@@ -5,7 +5,8 @@ import json
 import re
 
 from . import credentials, profiles
-from ..catalog import LEGACY_KEY_FIELDS, PROVIDERS, SECRET_FIELDS, canonical_provider
+from ..catalog import LEGACY_KEY_FIELDS, PROVIDERS, SECRET_FIELDS, canonical_provider, infer_provider, key_env_var
+from ..catalog import model_fits, route_model
 from ..errors import ValidationFailed
 from .roles import normalize_roles, roles_of
 from .vault import is_secret_obj
@@ -54,9 +55,11 @@ def migrate_legacy(settings, vault, extra_keys=None, with_ollama=None):
 
 
 def _legacy_model(settings, provider):
-    """openai_model is the model of the source the desktop app ran with; other providers get their default."""
+    """openai_model is the model of the source the desktop app ran with, where it fits that provider (the field
+    was shared by every provider: the template's `gpt-4o-mini` is no Anthropic model); else the provider's default."""
     model = settings.get("openai_model")
-    if isinstance(model, str) and model.strip() and canonical_provider(settings.get("ai_source")) == provider:
+    if isinstance(model, str) and model.strip() and canonical_provider(settings.get("ai_source")) == provider \
+            and model_fits(provider, model.strip()):
         return model.strip()
     return PROVIDERS[provider]["defaults"]["model"]
 
@@ -104,12 +107,26 @@ def is_masked(value):
     return isinstance(value, dict) and "set" in value and not is_secret_obj(value)
 
 
-def import_profiles(settings, items, vault, field="llm_profiles", replace=False):
+def document_defaults(raw):
+    """A new profile as the game-config document may write it (`id` and `model`), completed: the name is the id,
+    the provider the one the model name implies (`claude-…` Anthropic, `gemini-…` Gemini, else OpenAI format)."""
+    raw = dict(raw)
+    if raw.get("id") and not raw.get("name"):
+        raw["name"] = raw["id"]
+    if raw.get("provider") is None and raw.get("provider_type") is None:
+        raw["provider"] = infer_provider(raw.get("model"))
+    return raw
+
+
+def import_profiles(settings, items, vault, field="llm_profiles", replace=False, document=False):
     """Profiles from outside input (either field naming, inline keys); all or nothing. Returns their ids.
 
     Each item merges over the stored profile with its id; `replace` makes the list the whole new list,
     otherwise it is upserted. Only new or changed profiles are validated (a migrated one may lack a key).
-    Field errors name `field[i].name`.
+    A new profile without a provider gets the one its model name implies (`claude-…` is Anthropic, else
+    OpenAI format). `document` (the game-config document): a profile with no key anywhere reads it from its
+    provider's standard variable (`api_key_ref` is set to it), and field errors name the entry as the document
+    does (`llm_profiles[1].provider_type`). Field errors name `field[i].name`.
     """
     if isinstance(items, dict):  # YAML often keys profiles by id
         items = [dict(v or {}, id=v.get("id", k) if isinstance(v, dict) else k) for k, v in items.items()]
@@ -129,8 +146,10 @@ def import_profiles(settings, items, vault, field="llm_profiles", replace=False)
             continue
         base = stored.get(raw["id"])
         if base is None:
-            raw.setdefault("name", raw["id"])
+            raw = document_defaults(raw)
         profile, secrets, errs = profiles.normalize(raw, base=copy.deepcopy(base) if base else None)
+        if document and "provider_type" in raw and "provider" not in raw and "provider" in errs:
+            errs["provider_type"] = errs.pop("provider")  # the entry as the input names it
         if profile["id"] in seen:
             errs["id"] = f"'{profile['id']}' is used twice"
         seen.add(profile["id"])
@@ -149,12 +168,23 @@ def import_profiles(settings, items, vault, field="llm_profiles", replace=False)
     else:  # upsert: stored ones keep their place, new ones go last
         current[:] = [listed.get(p.get("id"), p) for p in current] + [p for i, p in listed.items() if i not in stored]
     has = lambda profile, name: credentials.has_field(settings, profile, name)  # noqa: E731
-    for i, profile, _, changed in staged:
+    for i, profile, secrets, changed in staged:
+        if changed and document and not secrets.get("api_key"):
+            _key_from_env(profile, has)
         if changed:
             errors.update({f"{field}[{i}].{k}": v for k, v in profiles.validate(profile, settings, has).items()})
     if errors:
         raise ValidationFailed(errors)
     return list(listed)
+
+
+def _key_from_env(profile, has):
+    """No api_key_ref and no stored key: the key is the standard variable of the provider the model routes to."""
+    routed = route_model(profile["provider"], profile.get("model"))[0]
+    if profile.get("api_key_ref") or "api_key" not in PROVIDERS[routed]["requires"]:
+        return
+    if not has(dict(profile, provider=routed) if not profile.get("credential_id") else profile, "api_key"):
+        profile["api_key_ref"] = key_env_var(profile["provider"], profile.get("model"))
 
 
 def import_game_config(settings, doc, vault):
@@ -166,10 +196,10 @@ def import_game_config(settings, doc, vault):
     if not isinstance(llm_config, dict):
         raise ValidationFailed({"llm_config": "must be a mapping"})
     items = doc.pop("llm_profiles", None) or []
-    legacy = not items and bool(llm_config)
+    legacy = not items and any(k != "default_profile_id" for k in llm_config)
     if legacy:
         items = [_default_profile(llm_config)]
-    ids = import_profiles(settings, items, vault)
+    ids = import_profiles(settings, items, vault, document=True)
     summary = {"profiles": ids, "roles": [], "active_llm_profile": settings.get("active_llm_profile")}
     characters = doc.pop("characters", None)
     if characters is not None:
@@ -202,7 +232,8 @@ def import_game_config(settings, doc, vault):
 
 
 def _default_profile(llm_config):
-    provider = llm_config.get("provider") or llm_config.get("provider_type") or "open_ai"
+    model = llm_config.get("default_model") or llm_config.get("model")
+    provider = llm_config.get("provider") or llm_config.get("provider_type") or infer_provider(model)
     profile = {"id": "default", "name": "Default", "provider": provider,
                "model": llm_config.get("default_model") or llm_config.get("model")}
     for key in ("temperature", "max_tokens", "api_key_ref", "base_url", "top_p", "api_key"):

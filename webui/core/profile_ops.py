@@ -133,7 +133,7 @@ def activate_profile(svc, profile_id, revision=None, restart=True):
             raise ValidationFailed(errors, message=f"Profile '{profile.get('name')}' is invalid")
         settings["active_llm_profile"] = profile_id
 
-    _, desktop, rev = svc.mutate(change, revision, restart=False)
+    _, desktop, rev = svc.mutate(change, revision, restart=False, strict_key=True)
     if restart:
         desktop = svc.restart()
     settings, _ = svc.settings()

@@ -4,7 +4,7 @@ import math
 import re
 import uuid
 
-from ..catalog import PARAMS, PROVIDERS, canonical_provider
+from ..catalog import PARAMS, PROVIDERS, canonical_provider, route_model
 from ..errors import Conflict, NotFound, ValidationFailed
 
 FIELD_ORDER = (
@@ -142,9 +142,13 @@ def validate(profile, settings, has_credential):
     """Field errors {field: message} for one profile; has_credential(profile, field) answers key/url presence."""
     errors = {}
     provider = profile.get("provider")
-    spec = PROVIDERS.get(provider)
-    if spec is None:
+    if provider not in PROVIDERS:
         return {"provider": f"Unknown provider {provider!r}"}
+    # A LiteLLM prefix (`anthropic/…`, `azure/…`) makes the provider it routes to the one whose rules apply.
+    routed = route_model(provider, profile.get("model"))[0]
+    spec = PROVIDERS[routed]
+    if routed != provider:
+        has_credential = _for_provider(has_credential, routed)
     others = [p for p in profiles_of(settings) if p.get("id") != profile.get("id")]
     pid = profile.get("id")
     if not isinstance(pid, str) or not ID_RE.match(pid):
@@ -179,6 +183,11 @@ def validate(profile, settings, has_credential):
     _validate_params(profile, spec, errors)
     _validate_structure(profile, others, errors)
     return errors
+
+
+def _for_provider(has_credential, provider):
+    """has_credential asking about the credential of another provider (unless the profile names its own)."""
+    return lambda profile, field: has_credential(dict(profile, provider=provider), field)
 
 
 def _validate_params(profile, spec, errors):

@@ -103,3 +103,13 @@ def import_config(svc, text, restart=True, revision=None):
 
     summary, desktop, revision = svc.mutate(change, revision, restart=restart)
     return dict(summary, desktop=desktop), revision
+
+
+def export_config(svc, fmt="yaml"):
+    """The game config (profiles, roles, default profile) as (text, mimetype); never a secret."""
+    from .game_export import FORMATS, export_document, render
+
+    if fmt not in FORMATS:
+        raise ValidationFailed({"format": f"must be one of {', '.join(FORMATS)}"})
+    settings, _ = svc.settings()
+    return render(export_document(settings), fmt)

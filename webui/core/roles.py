@@ -21,12 +21,20 @@ def find(settings, role_id):
 
 
 def normalize_roles(items, profile_ids, field="roles"):
-    """Validate a list of roles; unknown keys are kept. Raises ValidationFailed naming the entry."""
-    if not isinstance(items, list):
-        raise ValidationFailed({field: "must be a list of roles"})
+    """Validate a list of roles, or a mapping keyed by role id (as the game-config document writes it).
+
+    Unknown keys are kept. Raises ValidationFailed naming the entry as the input names it
+    (`roles[1].id`, `characters.gm.ai_config.profile_id`).
+    """
+    if isinstance(items, dict):
+        entries = [(f"{field}.{key}", dict(item, id=item.get("id", key)) if isinstance(item, dict) else item)
+                   for key, item in items.items()]
+    elif isinstance(items, list):
+        entries = [(f"{field}[{i}]", item) for i, item in enumerate(items)]
+    else:
+        raise ValidationFailed({field: "must be a list of roles or a mapping of role id to role"})
     errors, out, seen = {}, [], set()
-    for i, item in enumerate(items):
-        where = f"{field}[{i}]"
+    for where, item in entries:
         if not isinstance(item, dict):
             errors[where] = "must be an object"
             continue

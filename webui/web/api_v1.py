@@ -3,9 +3,9 @@
 Config writes are conditional exactly as on /api/... (`If-Match`, or a body `revision`; see api_config).
 """
 
-from flask import Blueprint, request
+from flask import Blueprint, Response, request
 
-from ..core import profile_ops, role_ops, routing
+from ..core import profile_import, profile_ops, role_ops, routing
 from ..errors import BadRequest, NotFound, ValidationFailed
 from .capacity import streamed
 from .chat_common import chat, ensure_chat, event_stream, parse_chat_body
@@ -60,7 +60,8 @@ def profiles_add():
     """Add one profile."""
     body = json_body()
     payload = {k: v for k, v in body.items() if k != "revision"}
-    view, desktop, revision = profile_ops.create_profile(services().config, payload, expected_revision(body),
+    view, desktop, revision = profile_ops.create_profile(services().config, profile_import.document_defaults(payload),
+                                                         expected_revision(body),
                                                          restart=restart_flag())
     return answer(_with_desktop({"profile": view, "desktop": desktop}), 201, revision)
 
@@ -97,6 +98,15 @@ def roles_import():
     summary, revision = role_ops.import_config(services().config, _document_text(), restart=restart_flag(),
                                                revision=expected_revision())
     return answer(_with_desktop(summary), revision=revision)
+
+
+@bp.get("/api/v1/export")
+def export_config():
+    """The game config in the document's format: YAML, or JSON with ?format=json (a download)."""
+    fmt = request.args.get("format", "yaml").lower()
+    text, mimetype = role_ops.export_config(services().config, fmt)
+    name = "game-config.json" if fmt == "json" else "game-config.yaml"
+    return Response(text, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 def _document_text():

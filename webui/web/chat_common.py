@@ -65,8 +65,9 @@ def parse_chat_body(body):
         errors["llm_profile_id"] = "must be a profile id"
     if not isinstance(body.get("stream", False), bool):
         errors["stream"] = "must be true or false"
-    if not isinstance(body.get("message"), str) or not body["message"].strip():
-        errors["message"] = "is required"
+    message = body.get("message")
+    if message is not None and (not isinstance(message, str) or not message.strip()):
+        errors["message"] = "must be text; leave it out (or null) for the role's own turn"
     if errors:
         raise ValidationFailed(errors)
-    return role_id, body["message"], profile_id, body.get("stream", False)
+    return role_id, body.get("message"), profile_id, body.get("stream", False)

@@ -3,7 +3,7 @@
 import json
 import re
 
-from ..catalog import PARAMS, PROVIDERS
+from ..catalog import PARAMS, PROVIDERS, route_model
 from ..core import desktop_settings
 
 # The settings tabs: (title, intro, settings) from the one desktop-settings schema.
@@ -156,3 +156,13 @@ def desktop_message(outcome):
     if result == "failed":
         return f"The desktop app could not be restarted: {message}", "error"
     return (message[:1].upper() + message[1:]) if message else "The desktop app was not restarted.", "info"
+
+
+def route_note(provider, model):
+    """What a LiteLLM model prefix resolves to, for the line under the model field; None without one."""
+    routed, wire, deployment = route_model(provider, model)
+    if deployment is not None:
+        return f"Runs as the Azure OpenAI deployment '{deployment}' at the base URL (api-key header)."
+    if routed == provider and wire == model:
+        return None
+    return f"Runs on {PROVIDERS[routed]['label']} as model '{wire}'."

@@ -47,7 +47,8 @@ def models_page(selected=None, new=None, values=None, errors=None, form_error=No
         values=values or {}, errors=errors or {}, form_error=form_error, provider=provider,
         providers=catalog.public_catalog(), creds=credentials.masked_view(settings, svc().vault),
         multi=multi_setting or len(items) < 2, multi_setting=multi_setting, show_toggle=len(items) >= 2,
-        cached_models=_cached_models(settings, provider))
+        cached_models=_cached_models(settings, provider),
+        model_route=forms.route_note(provider, (values or {}).get("model")))
 
 
 def _cached_models(settings, provider):

@@ -90,6 +90,7 @@ ROUTES = (
     Route(V, "GET", "/api/v1/roles", "Roles"),
     Route(V, "PUT", "/api/v1/roles", "Replace roles", "AnyValue"),
     Route(V, "POST", "/api/v1/roles/import", "Import a role/game config (YAML or JSON)", "AnyValue"),
+    Route(V, "GET", "/api/v1/export", "The game config as YAML (or JSON with format=json)", query=("format",)),
     Route(V, "GET", "/api/v1/sessions", "Chat sessions"),
     Route(V, "POST", "/api/v1/sessions", "New chat session", "AnyObject", 201, "SessionCreated", body_required=False),
     *(r for prefix in ("/api/v1", "") for r in _session_routes(prefix)),
@@ -189,8 +190,9 @@ SCHEMAS = {
     "LocalModelsAnswer": _obj({"models": _STRINGS, "persisted": {"type": "boolean"}, "desktop": _DESKTOP,
                                "revision": {"type": ["string", "null"]}}, ("models", "persisted")),
     "SessionCreated": _obj({"session_id": {"type": "string"}}, ("session_id",)),
-    "ChatInput": _obj({"role_id": {"type": "string"}, "message": {"type": "string"},
-                       "llm_profile_id": _NULL_STR, "stream": {"type": "boolean"}}, ("role_id", "message")),
+    "ChatInput": _obj({"role_id": {"type": "string"},
+                       "message": dict(_NULL_STR, description="left out: the role's own turn"),
+                       "llm_profile_id": _NULL_STR, "stream": {"type": "boolean"}}, ("role_id",)),
     "RedrawInput": _obj({"character_id": {"type": "string"}, "llm_profile_id": _NULL_STR}, ("character_id",)),
     "OverrideInput": _obj({"llm_profile_id": {"type": "string"}}),
     "ChatReply": _obj({"content": {"type": "string"}, "role_id": {"type": "string"}, "is_ai": {"type": "boolean"},
@@ -205,6 +207,8 @@ QUERY = {
     "restart": {"schema": {"type": "boolean", "default": True}, "description": "false skips the desktop restart"},
     "refresh": {"schema": {"type": "boolean", "default": False}, "description": "true bypasses the model cache"},
     "new_active_id": {"schema": {"type": "string"}, "description": "profile to activate instead of the deleted one"},
+    "format": {"schema": {"type": "string", "enum": ["yaml", "json"], "default": "yaml"},
+               "description": "json: the export as JSON"},
 }
 ERRORS = {"400": "Bad request or validation failed", "401": "Not authenticated", "403": "CSRF token missing",
           "404": "Unknown id (the message names it)", "409": "Stale revision or not allowed now",
@@ -230,6 +234,8 @@ def _operation(route):
         ok["headers"] = {"Location": {"description": "the new profile's URL", "schema": {"type": "string"}}}
     if route.path.endswith(("/chat", "/completions")):  # "stream": true answers Server-Sent Events
         ok["content"]["text/event-stream"] = {"schema": {"type": "string"}}
+    if route.path.endswith("/export"):  # the game config is YAML unless format=json
+        ok["content"]["application/yaml"] = {"schema": _ref(route.reply)}
     codes = {"400", "401", "404", "429"}  # 404 too where the body names an unknown id
     if route.method in WRITES:
         codes |= {"403", "409", "413", "415", "503", "507"}

@@ -150,10 +150,10 @@ def new_session():
 
 @bp.post("/roles/chat")
 def send():
-    """Send one message to a role (optionally through another profile for this message only)."""
+    """Send one message to a role (none: the role's own turn), optionally through another profile."""
     form = request.form
-    sid, role_id = form.get("session_id"), form.get("role_id")
-    result = _attempt(lambda: chat().run(chat().plan_chat(sid, role_id, form.get("message", ""),
+    sid, role_id, message = form.get("session_id"), form.get("role_id"), form.get("message", "")
+    result = _attempt(lambda: chat().run(chat().plan_chat(sid, role_id, message if message.strip() else None,
                                                           form.get("llm_profile_id") or None)), where="chat-error")
     return _back(sid, role_id, failed=result is FAILED)
 
