@@ -266,3 +266,19 @@ def test_game_master_api_maps_errors_the_same_way(face):
     face.fakes["open_ai"].fail(429, headers={"Retry-After": "0"}, times=3)
     r = face.http.post(f"{face.base}/api/v1/sessions/{sid}/chat", json={"role_id": "gm", "message": "Hi"})
     assert r.status_code == 429 and r.headers["Retry-After"] == "0"
+
+
+@pytest.mark.parametrize("kind, stream", [("open_ai", False), ("anthropic", False), ("gemini", True)])
+def test_game_master_roles_with_tools_record_the_calls(face, kind, stream):
+    role = {"id": "scout", "name": "Scout", "ai_config": {"profile_id": kind, "tools": TOOLS}}
+    assert face.http.put(f"{face.base}/api/v1/roles", json={"roles": [role]}).status_code == 200
+    sid = face.http.post(f"{face.base}/api/v1/sessions", json={}).json()["session_id"]
+    face.fakes[kind].tool_calls = [CALL]
+    r = face.http.post(f"{face.base}/api/v1/sessions/{sid}/chat", json={"role_id": "scout", "message": "Go",
+                                                                        "stream": stream})
+    assert r.status_code == 200, r.text
+    assert "get_weather" in json.dumps(upstream(face, kind)["tools"])
+    stored = face.http.get(f"{face.base}/api/v1/sessions/{sid}").json()["messages"][-1]["metadata"]
+    [call] = stored["tool_calls"]
+    assert call["function"]["name"] == "get_weather" and json.loads(call["function"]["arguments"]) == {"city": "Paris"}
+    assert stored["finish_reason"] == "tool_calls"

@@ -27,6 +27,7 @@ class Turn:
     replaces: dict | None = None  # the message a redraw regenerates
     user_text: str | None = None  # the player's line, stored together with the reply
     settings: dict | None = None  # the settings the turn was planned with: read once per turn
+    request: dict | None = None  # the role's own request fields for its provider (its `tools`)
 
 
 class ChatService:
@@ -70,7 +71,8 @@ class ChatService:
         pid, _rule = routing.resolve(settings, role, overrides, llm_profile_id)
         messages = routing.build_messages(role, history, routing.role_names(settings))
         messages.append({"role": "user", "content": message})
-        return Turn(session_id, role_id, pid, messages, user_text=message, settings=settings)
+        return Turn(session_id, role_id, pid, messages, user_text=message, settings=settings,
+                    request=role_request(role))
 
     def plan_redraw(self, session_id, character_id, llm_profile_id=None):
         """The Turn regenerating the last AI reply of `character_id` (its profile unless one is named)."""
@@ -91,19 +93,20 @@ class ChatService:
                 pid, _ = routing.resolve(settings, role, self.sessions.get_overrides(session_id))
         earlier = [m for m in history if m["position"] < last["position"]]
         messages = routing.build_messages(role, earlier, routing.role_names(settings))
-        return Turn(session_id, character_id, pid, messages, replaces=last, settings=settings)
+        return Turn(session_id, character_id, pid, messages, replaces=last, settings=settings,
+                    request=role_request(role))
 
     # ---- running ----------------------------------------------------------------------------
 
     def run(self, turn):
         """Call the gateway and store the exchange; the reply dict. Nothing is stored when the call fails."""
-        resolve, by_id = self.caller(turn.settings or self.config.settings()[0])
+        resolve, by_id = self.caller(turn.settings or self.config.settings()[0], request=turn.request)
         answer = gateway.chat(turn.profile_id, turn.messages, resolve, by_id)
         return self._store(turn, answer.text, routing.metadata(answer))
 
     def run_stream(self, turn):
         """A started ReplyStream: text deltas, then the stored reply dict (stored even if the reader leaves)."""
-        resolve, by_id = self.caller(turn.settings or self.config.settings()[0])
+        resolve, by_id = self.caller(turn.settings or self.config.settings()[0], request=turn.request)
         source = stream_source(turn.profile_id, turn.messages, resolve, by_id)
         return ReplyStream(source, lambda answer: self._store(turn, answer.text, routing.metadata(answer))).start()
 
@@ -178,6 +181,13 @@ def _whole(call, *args):
     if result.tool_calls:  # a stream's pieces carry the calls too, whole
         yield Delta({"tool_calls": [dict(c, index=i) for i, c in enumerate(result.tool_calls)]})
     yield result
+
+
+def role_request(role):
+    """A role's request fields for its provider: the `tools` of its config (or of its ai_config), else None."""
+    ai = role.get("ai_config") if isinstance(role.get("ai_config"), dict) else {}
+    tools = role.get("tools") or ai.get("tools")
+    return {"tools": tools} if isinstance(tools, list) and tools else None
 
 
 def reply(stored, turn):
