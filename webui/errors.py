@@ -117,12 +117,17 @@ class MissingCredential(WebUIError):
     code = "missing_credential"
 
 
+# Upstream statuses that say "your request is wrong": answered with the same status, never retried (SPEC §5.1).
+CALLER_STATUSES = (400, 404, 413, 422)
+
+
 class ProviderError(WebUIError):
     """A provider call failed; never carries the key. Subclasses say why."""
 
     status = 502
     code = "provider_error"
     retryable = False
+    keeps_upstream_status = False  # request errors answer with the upstream's own 4xx
 
     def __init__(self, message, provider=None, upstream_status=None, **details):
         if provider:
@@ -132,6 +137,8 @@ class ProviderError(WebUIError):
         super().__init__(message, **details)
         self.provider = provider
         self.upstream_status = upstream_status
+        if self.keeps_upstream_status and upstream_status in CALLER_STATUSES:
+            self.status = upstream_status
 
 
 class AuthFailed(ProviderError):
@@ -144,11 +151,13 @@ class ModelNotFound(ProviderError):
     """The provider does not know the model."""
 
     code = "model_not_found"
+    keeps_upstream_status = True
 
 
 class RateLimited(ProviderError):
     """429; `retry_after` seconds when the provider said so."""
 
+    status = 429
     code = "rate_limited"
     retryable = True
 
@@ -202,9 +211,22 @@ class StreamInterrupted(ProviderError):
 
 
 class ProviderRequestError(ProviderError):
-    """Other 4xx: the provider rejected the request (message from its body)."""
+    """Other 4xx: the provider rejected the request (message from its body); 400/404/413/422 keep their status."""
 
     code = "provider_bad_request"
+    keeps_upstream_status = True
+
+
+class UnsupportedParameter(WebUIError):
+    """A request parameter the profile's provider cannot honour (and the profile does not drop)."""
+
+    status = 400
+    code = "unsupported_parameter"
+
+    def __init__(self, param, provider, why="is not supported"):
+        super().__init__(f"'{param}' {why} by {provider} (set options.drop_unsupported on the profile to drop it)",
+                         param=param, provider=provider)
+        self.param = param
 
 
 class SecretUnreadable(WebUIError):

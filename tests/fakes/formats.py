@@ -1,5 +1,6 @@
 """The OpenAI-family wire formats of the fakes (OpenAI, OpenRouter, Azure, generic compatible) and the registry."""
 
+import json
 import re
 
 from .wire import bearer as _bearer, comment, now, sse
@@ -41,27 +42,61 @@ class OpenAIFormat:
         return self.error_body(404, f"The model `{model}` does not exist or you do not have access to it.")
 
     def usage(self, fake):
+        if fake.usage is None:
+            return None
         p, c = fake.usage
-        return {"prompt_tokens": p, "completion_tokens": c, "total_tokens": p + c}
+        return {"prompt_tokens": p, "completion_tokens": c, "total_tokens": p + c,
+                "prompt_tokens_details": {"cached_tokens": 0}}
+
+    def finish(self, fake):
+        return fake.finish_reason or ("tool_calls" if fake.tool_calls else "stop")
+
+    def tool_calls(self, fake):
+        return [{"id": t["id"], "type": "function",
+                 "function": {"name": t["name"], "arguments": json.dumps(t["arguments"])}} for t in fake.tool_calls]
+
+    def logprobs(self, body, text):
+        """Per-word log probabilities when the request asked for them (else None)."""
+        if not body.get("logprobs"):
+            return None
+        return {"content": [{"token": w, "logprob": -0.25, "bytes": list(w.encode()), "top_logprobs": []}
+                            for w in text.split(" ") if w], "refusal": None}
 
     def chat_body(self, fake, model, body):
-        return {
+        message = {"role": "assistant", "content": fake.reply, "refusal": None}
+        if fake.tool_calls:
+            message.update(content=None, tool_calls=self.tool_calls(fake))
+        out = {
             "id": "chatcmpl-fake", "object": "chat.completion", "created": now(), "model": model,
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": fake.reply, "refusal": None},
-                         "logprobs": None, "finish_reason": fake.finish_reason or "stop"}],
+            "choices": [{"index": 0, "message": message, "logprobs": self.logprobs(body, fake.reply),
+                         "finish_reason": self.finish(fake)}],
             "usage": self.usage(fake), "system_fingerprint": "fp_fake",
         }
+        if out["usage"] is None:
+            del out["usage"]
+        return out
 
     def chunk(self, model, delta, finish=None, **extra):
         return {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": now(), "model": model,
+                "system_fingerprint": "fp_fake",
                 "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish, **extra}]}
 
     def frames(self, fake, model, body):
         yield False, sse(self.chunk(model, {"role": "assistant", "content": ""}))
-        for text in fake.deltas():
-            yield True, sse(self.chunk(model, {"content": text}))
-        yield False, sse(self.chunk(model, {}, fake.finish_reason or "stop"))
-        if (body.get("stream_options") or {}).get("include_usage"):
+        if fake.tool_calls:
+            # As OpenAI streams them: id, type and name once, then the arguments in fragments, by index.
+            for i, call in enumerate(self.tool_calls(fake)):
+                args = call["function"]["arguments"]
+                yield True, sse(self.chunk(model, {"tool_calls": [{"index": i, "id": call["id"], "type": "function",
+                                                                   "function": {"name": call["function"]["name"],
+                                                                                "arguments": ""}}]}))
+                for part in (args[:len(args) // 2], args[len(args) // 2:]):
+                    yield True, sse(self.chunk(model, {"tool_calls": [{"index": i, "function": {"arguments": part}}]}))
+        else:
+            for text in fake.deltas():
+                yield True, sse(self.chunk(model, {"content": text}, logprobs=self.logprobs(body, text)))
+        yield False, sse(self.chunk(model, {}, self.finish(fake)))
+        if (body.get("stream_options") or {}).get("include_usage") and fake.usage is not None:
             yield False, sse({"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": now(),
                               "model": model, "choices": [], "usage": self.usage(fake)})
         yield False, b"data: [DONE]\n\n"

@@ -1,5 +1,6 @@
 """The non-OpenAI wire formats of the fakes: Anthropic Messages, Gemini generateContent, Ollama native."""
 
+import json
 import re
 
 from .wire import bearer as _bearer, ndjson, sse
@@ -41,15 +42,21 @@ class AnthropicFormat:
     def model_not_found(self, model):
         return self.error_body(404, f"model: {model}")
 
+    def stop_reason(self, fake):
+        return fake.finish_reason or ("tool_use" if fake.tool_calls else "end_turn")
+
     def chat_body(self, fake, model, body):
-        p, c = fake.usage
+        p, c = fake.usage or (0, 0)
+        content = [{"type": "text", "text": fake.reply}]
+        content += [{"type": "tool_use", "id": t["id"], "name": t["name"], "input": t["arguments"]}
+                    for t in fake.tool_calls]
         return {"id": "msg_fake", "type": "message", "role": "assistant", "model": model,
-                "content": [{"type": "text", "text": fake.reply}], "stop_reason": fake.finish_reason or "end_turn",
+                "content": content, "stop_reason": self.stop_reason(fake),
                 "stop_sequence": None, "usage": {"input_tokens": p, "output_tokens": c,
                                                  "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}}
 
     def frames(self, fake, model, body):
-        p, c = fake.usage
+        p, c = fake.usage or (0, 0)
         ev = lambda data: sse(data, data["type"])  # noqa: E731 - every event carries its name
         yield False, ev({"type": "message_start", "message": {
             "id": "msg_fake", "type": "message", "role": "assistant", "model": model, "content": [],
@@ -59,7 +66,15 @@ class AnthropicFormat:
         for text in fake.deltas():
             yield True, ev({"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": text}})
         yield False, ev({"type": "content_block_stop", "index": 0})
-        yield False, ev({"type": "message_delta", "delta": {"stop_reason": fake.finish_reason or "end_turn",
+        for i, call in enumerate(fake.tool_calls, start=1):  # tool_use blocks after the text, input in fragments
+            args = json.dumps(call["arguments"])
+            yield True, ev({"type": "content_block_start", "index": i, "content_block": {
+                "type": "tool_use", "id": call["id"], "name": call["name"], "input": {}}})
+            for part in (args[:len(args) // 2], args[len(args) // 2:]):
+                yield True, ev({"type": "content_block_delta", "index": i,
+                                "delta": {"type": "input_json_delta", "partial_json": part}})
+            yield False, ev({"type": "content_block_stop", "index": i})
+        yield False, ev({"type": "message_delta", "delta": {"stop_reason": self.stop_reason(fake),
                                                             "stop_sequence": None}, "usage": {"output_tokens": c}})
         yield False, ev({"type": "message_stop"})
 
@@ -119,24 +134,30 @@ class GeminiFormat:
                                     "for generateContent. Call ListModels to see the list of available models.")
 
     def usage(self, fake):
-        p, c = fake.usage
+        p, c = fake.usage or (0, 0)
         return {"promptTokenCount": p, "candidatesTokenCount": c, "totalTokenCount": p + c}
 
-    def candidate(self, text, finish=None):
-        out = {"content": {"role": "model", "parts": [{"text": text}]}, "index": 0}
+    def candidate(self, text, finish=None, calls=()):
+        parts = [{"text": text}] if text or not calls else []
+        # Gemini calls carry no id unless asked; finishReason stays STOP (providers.md §10.3).
+        parts += [{"functionCall": {"name": t["name"], "args": t["arguments"]}} for t in calls]
+        out = {"content": {"role": "model", "parts": parts}, "index": 0}
         if finish:
             out["finishReason"] = finish
         return out
 
     def chat_body(self, fake, model, body):
-        return {"candidates": [self.candidate(fake.reply, fake.finish_reason or "STOP")],
+        text = "" if fake.tool_calls else fake.reply
+        return {"candidates": [self.candidate(text, fake.finish_reason or "STOP", fake.tool_calls)],
                 "usageMetadata": self.usage(fake), "modelVersion": model, "responseId": "fake-response"}
 
     def frames(self, fake, model, body):
-        deltas = fake.deltas()
-        for i, text in enumerate(deltas):
-            last = i == len(deltas) - 1
-            chunk = {"candidates": [self.candidate(text, (fake.finish_reason or "STOP") if last else None)],
+        # Text, or whole functionCall parts one per chunk; the last chunk finishes and reports usage.
+        pieces = [(None, t) for t in fake.tool_calls] or [(text, None) for text in fake.deltas()]
+        for i, (text, call) in enumerate(pieces):
+            last = i == len(pieces) - 1
+            chunk = {"candidates": [self.candidate(text or "", (fake.finish_reason or "STOP") if last else None,
+                                                   [call] if call else ())],
                      "modelVersion": model, "responseId": "fake-response"}
             if last:
                 chunk["usageMetadata"] = self.usage(fake)

@@ -130,7 +130,8 @@ class FakeProvider:
     """A fake of one provider on 127.0.0.1:0; scripted through attributes, records every request.
 
     Settings (attributes, also constructor keywords): reply, chunks (stream deltas; default: the reply's
-    words), models, page_size, usage (prompt, completion), finish_reason, required_key, strict_models,
+    words), models, page_size, usage (prompt, completion; None: none reported), finish_reason, tool_calls
+    ([{"id", "name", "arguments": dict}]: the reply calls these tools), required_key, strict_models,
     stall (s before answering), chunk_delay (s between deltas), close_after (deltas before the connection
     is cut), error_after (deltas before a mid-stream error event), malformed (invalid JSON / events),
     gate (threading.Event the stream waits on after its first delta), chunked (False: close-delimited).
@@ -147,6 +148,7 @@ class FakeProvider:
         self.page_size = self.fmt.default_page_size
         self.usage = (11, 7)
         self.finish_reason = None
+        self.tool_calls = []  # [{"id", "name", "arguments": dict}]: the reply is these calls, in the kind's format
         self.required_key = None
         self.strict_models = False
         self.stall = 0.0

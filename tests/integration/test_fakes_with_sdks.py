@@ -215,3 +215,48 @@ def test_gemini_invalid_key_is_400(fake_gemini):
     with pytest.raises(genai_errors.ClientError, match="API key not valid") as info:
         client.models.generate_content(model="gemini-2.5-flash", contents="Hi")
     assert info.value.code == 400 and info.value.status == "INVALID_ARGUMENT"
+
+
+# --- tool calls, in each format (the OpenAI face's matrix relies on these) --------------------------------
+
+CALLS = [{"id": "call_1", "name": "get_weather", "arguments": {"city": "Paris"}},
+         {"id": "call_2", "name": "get_weather", "arguments": {"city": "Oslo"}}]
+WEATHER_TOOL = {"type": "function", "function": {"name": "get_weather", "parameters": {
+    "type": "object", "properties": {"city": {"type": "string"}}}}}
+
+
+def test_openai_tool_calls_and_logprobs(fake_openai):
+    fake_openai.tool_calls = CALLS
+    client = openai_client(fake_openai)
+    reply = client.chat.completions.create(model="gpt-4o", messages=USER, tools=[WEATHER_TOOL])
+    assert reply.choices[0].finish_reason == "tool_calls" and reply.choices[0].message.content is None
+    assert [c.function.arguments for c in reply.choices[0].message.tool_calls] == ['{"city": "Paris"}',
+                                                                                  '{"city": "Oslo"}']
+    with client.chat.completions.stream(model="gpt-4o", messages=USER, tools=[WEATHER_TOOL]) as stream:
+        final = stream.get_final_completion()
+    assert [c.id for c in final.choices[0].message.tool_calls] == ["call_1", "call_2"]
+    fake_openai.tool_calls = []
+    reply = client.chat.completions.create(model="gpt-4o", messages=USER, logprobs=True)
+    assert [t.token for t in reply.choices[0].logprobs.content] == fake_openai.reply.split(" ")
+
+
+def test_anthropic_tool_use(fake_anthropic):
+    fake_anthropic.tool_calls = CALLS
+    client = anthropic_client(fake_anthropic)
+    reply = client.messages.create(model="claude-x", max_tokens=16, messages=USER)
+    assert reply.stop_reason == "tool_use"
+    assert [(b.id, b.input) for b in reply.content if b.type == "tool_use"] == [
+        ("call_1", {"city": "Paris"}), ("call_2", {"city": "Oslo"})]
+    with client.messages.stream(model="claude-x", max_tokens=16, messages=USER) as s:
+        final = s.get_final_message()
+    assert [b.input for b in final.content if b.type == "tool_use"] == [{"city": "Paris"}, {"city": "Oslo"}]
+
+
+def test_gemini_function_calls(fake_gemini):
+    fake_gemini.tool_calls = CALLS
+    client = gemini_client(fake_gemini)
+    reply = client.models.generate_content(model="gemini-2.5-flash", contents="Hi")
+    assert [(c.name, c.args) for c in reply.function_calls] == [("get_weather", {"city": "Paris"}),
+                                                                ("get_weather", {"city": "Oslo"})]
+    chunks = list(client.models.generate_content_stream(model="gemini-2.5-flash", contents="Hi"))
+    assert [c.function_calls[0].args for c in chunks] == [{"city": "Paris"}, {"city": "Oslo"}]

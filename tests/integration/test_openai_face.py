@@ -83,9 +83,9 @@ def test_errors_in_openai_shape(game, client, token):
     game.fakes.a.fail(400, "context_length_exceeded upstream")
     r = requests.post(f"{game.base}/v1/chat/completions", headers={"Authorization": f"Bearer {token}"}, timeout=10,
                       json={"model": "alpha", "messages": [{"role": "user", "content": "x"}]})
-    assert r.status_code == 502
+    assert r.status_code == 400  # the upstream's 4xx keeps its status (SPEC §5.1), so clients do not retry
     error = r.json()["error"]
-    assert set(error) == {"message", "type", "param", "code"} and error["type"] == "server_error"
+    assert set(error) == {"message", "type", "param", "code"} and error["type"] == "invalid_request_error"
     assert "context_length_exceeded upstream" in error["message"] and KEY_A not in r.text
 
 

@@ -183,11 +183,11 @@ def test_fallback_answers_and_is_recorded(game):
     assert stored["metadata"]["fallback_from"] == "beta"
 
 
-def test_provider_failure_without_fallback_is_502_and_nothing_stored(game):
+def test_provider_failure_without_fallback_keeps_its_4xx_and_nothing_stored(game):
     game.fakes.b.fail(400, "context too long for this model")
     sid = new_session(game)
     r = chat(game, sid, "npc", "Hi")
-    assert r.status_code == 502 and "context too long" in r.json()["message"]
+    assert r.status_code == 400 and "context too long" in r.json()["message"]  # SPEC §5.1: the upstream's 4xx
     assert game.http.get(f"{game.base}/api/v1/sessions/{sid}").json()["messages"] == []
 
 

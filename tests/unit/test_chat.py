@@ -71,7 +71,8 @@ def test_completion_by_profile_name_with_tuning_and_json_mode(world):
                                  {"temperature": 0.2, "max_completion_tokens": 9}, json_mode=True)
     assert result.text == "reply from b"
     body = world.b.last("chat").body
-    assert body["messages"] == [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}]
+    assert body["messages"] == [{"role": "developer", "content": "Be brief."},  # as sent (SPEC §5.1)
+                                {"role": "user", "content": [{"type": "text", "text": "Hi"}]}]
     assert body["temperature"] == 0.2 and body["max_completion_tokens"] == 9
     assert body["response_format"] == {"type": "json_object"}
     assert world.sessions.history(world.sid) == []  # completions store nothing

@@ -32,10 +32,36 @@ def test_bare_origin_gets_v1(fake_custom):
     assert adapter.list_models(None, fake_custom.url + "/") == fake_custom.models
 
 
-def test_stream_without_usage(fake_custom):
+def test_stream_asks_for_usage(fake_custom):
     deltas, end = split_stream(adapter.stream(call_for(fake_custom, "custom"), MESSAGES))
     assert "".join(deltas) == end.text == fake_custom.reply
-    assert end.usage == {"prompt_tokens": None, "completion_tokens": None}
+    assert fake_custom.last("chat").body["stream_options"] == {"include_usage": True}
+    assert end.usage == {"prompt_tokens": 11, "completion_tokens": 7}
+
+
+def test_stream_without_usage_when_the_server_sends_none(fake_custom):
+    fake_custom.usage = None  # the server ignores include_usage
+    deltas, end = split_stream(adapter.stream(call_for(fake_custom, "custom"), MESSAGES))
+    assert end.usage == {"prompt_tokens": None, "completion_tokens": None} and end.wire_usage is None
+
+
+def test_a_server_rejecting_stream_options_is_asked_once(fake_custom):
+    fake_custom.fail(400, "Unrecognized request argument supplied: stream_options")
+    deltas, end = split_stream(adapter.stream(call_for(fake_custom, "custom"), MESSAGES))
+    assert "".join(deltas) == fake_custom.reply
+    sent = [r.body for r in fake_custom.requests]
+    assert len(sent) == 2 and sent[0]["stream_options"] == {"include_usage": True} and "stream_options" not in sent[1]
+    split_stream(adapter.stream(call_for(fake_custom, "custom"), MESSAGES))  # remembered for this base URL
+    assert fake_custom.count("chat") == 3 and "stream_options" not in fake_custom.last("chat").body
+
+
+def test_other_400s_on_a_stream_are_not_remembered(fake_custom):
+    fake_custom.fail(400, "context too long", times=2)
+    with pytest.raises(E.ProviderRequestError) as info:
+        split_stream(adapter.stream(call_for(fake_custom, "custom"), MESSAGES))
+    assert info.value.status == 400 and fake_custom.count("chat") == 2
+    split_stream(adapter.stream(call_for(fake_custom, "custom"), MESSAGES))
+    assert fake_custom.last("chat").body["stream_options"] == {"include_usage": True}
 
 
 def test_flat_error_body(fake_custom):

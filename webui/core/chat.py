@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from . import credentials, gateway, profiles, routing
 from ..catalog import PARAMS
 from ..errors import NotFound, UnknownModel, ValidationFailed
+from ..providers.base import Delta  # the web layer tells stream pieces apart with it too
 from .streaming import ReplyStream
 
 MAX_MESSAGE = 100_000
@@ -26,6 +27,7 @@ class Turn:
     replaces: dict | None = None  # the message a redraw regenerates
     user_text: str | None = None  # the player's line, stored together with the reply
     settings: dict | None = None  # the settings the turn was planned with: read once per turn
+    request: dict | None = None  # the role's own request fields for its provider (its `tools`)
 
 
 class ChatService:
@@ -39,15 +41,18 @@ class ChatService:
 
     # ---- profile access ---------------------------------------------------------------------
 
-    def caller(self, settings, tune=None):
-        """(resolve(id) -> Call, {id: profile}) for the gateway; `tune` may adjust each profile copy."""
+    def caller(self, settings, tune=None, request=None):
+        """(resolve(id) -> Call, {id: profile}) for the gateway; `tune` may adjust each profile copy, `request`
+        (the caller's OpenAI-format fields) rides along on every Call."""
         by_id = {p["id"]: p for p in profiles.profiles_of(dict(settings)) if isinstance(p, dict) and p.get("id")}
 
         def resolve(profile_id):
             profile = dict(profiles.find(settings, profile_id))
             if tune:
                 profile = tune(profile)
-            return credentials.resolve_call(settings, profile, self.config.vault, self.config.environ)
+            call = credentials.resolve_call(settings, profile, self.config.vault, self.config.environ)
+            call.request = request
+            return call
 
         return resolve, by_id
 
@@ -70,7 +75,8 @@ class ChatService:
         messages = routing.build_messages(role, history, routing.role_names(settings))
         if message:
             messages.append({"role": "user", "content": message})
-        return Turn(session_id, role_id, pid, messages, user_text=message, settings=settings)
+        return Turn(session_id, role_id, pid, messages, user_text=message, settings=settings,
+                    request=role_request(role))
 
     def plan_redraw(self, session_id, character_id, llm_profile_id=None):
         """The Turn regenerating the last AI reply of `character_id` (its profile unless one is named)."""
@@ -91,19 +97,20 @@ class ChatService:
                 pid, _ = routing.resolve(settings, role, self.sessions.get_overrides(session_id))
         earlier = [m for m in history if m["position"] < last["position"]]
         messages = routing.build_messages(role, earlier, routing.role_names(settings))
-        return Turn(session_id, character_id, pid, messages, replaces=last, settings=settings)
+        return Turn(session_id, character_id, pid, messages, replaces=last, settings=settings,
+                    request=role_request(role))
 
     # ---- running ----------------------------------------------------------------------------
 
     def run(self, turn):
         """Call the gateway and store the exchange; the reply dict. Nothing is stored when the call fails."""
-        resolve, by_id = self.caller(turn.settings or self.config.settings()[0])
+        resolve, by_id = self.caller(turn.settings or self.config.settings()[0], request=turn.request)
         answer = gateway.chat(turn.profile_id, turn.messages, resolve, by_id)
         return self._store(turn, answer.text, routing.metadata(answer))
 
     def run_stream(self, turn):
         """A started ReplyStream: text deltas, then the stored reply dict (stored even if the reader leaves)."""
-        resolve, by_id = self.caller(turn.settings or self.config.settings()[0])
+        resolve, by_id = self.caller(turn.settings or self.config.settings()[0], request=turn.request)
         source = stream_source(turn.profile_id, turn.messages, resolve, by_id)
         return ReplyStream(source, lambda answer: self._store(turn, answer.text, routing.metadata(answer))).start()
 
@@ -125,24 +132,27 @@ class ChatService:
 
     # ---- stateless completions (the OpenAI face) -------------------------------------------------
 
-    def plan_completion(self, model, messages, tuning=None, json_mode=False):
-        """(profile_id, messages, resolve, profiles) for one completion; settings are read once."""
+    def plan_completion(self, model, messages, tuning=None, json_mode=False, request=None):
+        """(profile_id, messages, resolve, profiles) for one completion; settings are read once.
+
+        `request`: every other field the caller sent (OpenAI names); OpenAI-format upstreams get them as sent,
+        the others translate them or refuse them (providers/face_params)."""
         settings, _ = self.config.settings()
         profile_id, role = resolve_model(settings, model)
         messages = to_messages(messages)
         prompt = routing.system_prompt(role) if role else None
         if prompt:
             messages.insert(0, {"role": "system", "content": prompt})
-        resolve, by_id = self.caller(settings, tuner(tuning or {}, json_mode))
+        resolve, by_id = self.caller(settings, tuner(tuning or {}, json_mode), request or None)
         return profile_id, messages, resolve, by_id
 
-    def complete(self, model, messages, tuning=None, json_mode=False):
+    def complete(self, model, messages, tuning=None, json_mode=False, request=None):
         """One completion (a gateway result); nothing is stored."""
-        return gateway.chat(*self.plan_completion(model, messages, tuning, json_mode))
+        return gateway.chat(*self.plan_completion(model, messages, tuning, json_mode, request))
 
-    def complete_stream(self, model, messages, tuning=None, json_mode=False):
-        """Text deltas, then the gateway result; nothing is stored."""
-        return stream_source(*self.plan_completion(model, messages, tuning, json_mode))
+    def complete_stream(self, model, messages, tuning=None, json_mode=False, request=None):
+        """Deltas (text, or Delta for tool calls and the like), then the gateway result; nothing is stored."""
+        return stream_source(*self.plan_completion(model, messages, tuning, json_mode, request))
 
     # ---- alternatives and overrides ------------------------------------------------------------
 
@@ -172,7 +182,16 @@ def _whole(call, *args):
     result = call(*args)
     if result.text:
         yield result.text
+    if result.tool_calls:  # a stream's pieces carry the calls too, whole
+        yield Delta({"tool_calls": [dict(c, index=i) for i, c in enumerate(result.tool_calls)]})
     yield result
+
+
+def role_request(role):
+    """A role's request fields for its provider: the `tools` of its config (or of its ai_config), else None."""
+    ai = role.get("ai_config") if isinstance(role.get("ai_config"), dict) else {}
+    tools = role.get("tools") or ai.get("tools")
+    return {"tools": tools} if isinstance(tools, list) and tools else None
 
 
 def reply(stored, turn):
@@ -213,21 +232,17 @@ def resolve_model(settings, model):
 
 
 def to_messages(raw):
-    """OpenAI request messages as plain {role, content} text messages (content parts joined)."""
+    """The request's messages, checked and kept as sent (tool calls, tool results, image parts, developer)."""
     if not isinstance(raw, list) or not raw:
         raise ValidationFailed({"messages": "must be a non-empty list of messages"})
-    out = []
     for i, item in enumerate(raw):
         if not isinstance(item, dict) or item.get("role") not in MESSAGE_ROLES:
             raise ValidationFailed({f"messages[{i}]": f"needs a role among {', '.join(MESSAGE_ROLES)}"})
         content = item.get("content")
-        if isinstance(content, list):
-            content = "".join(p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text")
-        if content is not None and not isinstance(content, str):
-            raise ValidationFailed({f"messages[{i}].content": "must be text or a list of text parts"})
-        role = {"developer": "system", "tool": "user"}.get(item["role"], item["role"])
-        out.append({"role": role, "content": content or ""})
-    return out
+        if content is not None and not isinstance(content, str) and not (
+                isinstance(content, list) and all(isinstance(p, dict) for p in content)):
+            raise ValidationFailed({f"messages[{i}].content": "must be text or a list of content parts"})
+    return list(raw)
 
 
 def tuner(tuning, json_mode=False):

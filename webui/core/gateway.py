@@ -22,6 +22,10 @@ class GatewayResult:
     finish_reason = property(lambda self: self.result.finish_reason)
     model = property(lambda self: self.result.model)
     latency_ms = property(lambda self: self.result.latency_ms)
+    tool_calls = property(lambda self: self.result.tool_calls)
+    wire = property(lambda self: getattr(self.result, "wire", None))
+    wire_usage = property(lambda self: self.result.wire_usage)
+    system_fingerprint = property(lambda self: getattr(self.result, "system_fingerprint", None))
 
     def metadata(self):
         """The SPEC §5 message metadata (never holds a secret)."""
@@ -34,7 +38,7 @@ class GatewayResult:
             "finish_reason": self.finish_reason,
             "fallback_from": self.fallback_from,
             "fallback_failures": list(self.failures),
-            "tool_calls": [],
+            "tool_calls": list(self.tool_calls or []),
             "iterations": 1,
         }
 

@@ -106,6 +106,6 @@ def metadata(answer, iterations=1):
         "usage": {"prompt_tokens": usage.get("prompt_tokens"), "completion_tokens": usage.get("completion_tokens")},
         "finish_reason": answer.finish_reason,
         "fallback_from": answer.fallback_from,
-        "tool_calls": [],
+        "tool_calls": list(getattr(answer, "tool_calls", None) or []),
         "iterations": iterations,
     }

@@ -6,6 +6,7 @@ import queue
 import threading
 
 from ..errors import WebUIError
+from ..providers.base import Delta
 
 log = logging.getLogger("webui.chat")
 
@@ -50,6 +51,9 @@ class ReplyStream:
             for item in self._source:
                 if isinstance(item, str):
                     self._queue.put(("delta", item))
+                elif isinstance(item, Delta):  # tool calls and the like: only their text is a reply delta
+                    if item.text and item.index == 0:
+                        self._queue.put(("delta", item.text))
                 else:
                     last = item
             if last is None:

@@ -1,8 +1,8 @@
 """Anthropic Messages API: x-api-key auth, top-level system prompt, named SSE events, cursor model list."""
 
 from ..errors import MalformedResponse
-from . import sse, transport
-from .base import ProviderAdapter, finish_body, merge_turns, split_system, usage
+from . import anthropic_wire as wire, sse, transport
+from .base import Delta, ProviderAdapter, finish_body, usage
 
 API_VERSION = "2023-06-01"
 DEFAULT_MAX_TOKENS = 1024  # Anthropic requires max_tokens
@@ -27,18 +27,25 @@ class AnthropicAdapter(ProviderAdapter):
     def request(self, call, messages, stream):
         key = self.key_of(call)
         p = call.profile
-        system, turns = split_system(messages)
+        fields = self.face_fields(call)  # the caller's parameters, by the table in face_params
+
+        def refuse(name, why):
+            self.refuse(call, name, why)
+
+        system, turns = wire.conversation(messages, refuse)
         if (p.get("options") or {}).get("json_mode"):
             system = f"{system}\n\n{JSON_HINT}" if system else JSON_HINT
         body = {
             "model": p.get("model"),
             "max_tokens": p.get("max_tokens") or DEFAULT_MAX_TOKENS,
             "system": system,
-            "messages": merge_turns(turns),
+            "messages": turns,
             "temperature": p.get("temperature"),
             "top_p": p.get("top_p"),
             "stream": True if stream else None,
         }
+        if fields:
+            body.update(wire.options(fields, refuse))
         return f"{self.base_url(call.base_url)}/v1/messages", finish_body(body, p), self.headers(key)
 
     def parse_reply(self, data, call):
@@ -47,10 +54,11 @@ class AnthropicAdapter(ProviderAdapter):
         text = "".join(b.get("text") or "" for b in data["content"] if isinstance(b, dict) and b.get("type") == "text")
         used = data.get("usage") or {}
         return text, usage(used.get("input_tokens"), used.get("output_tokens")), data.get("stop_reason"), \
-            data.get("model")
+            data.get("model"), {"tool_calls": wire.tool_calls(data["content"])}
 
     def parse_stream(self, resp, call, state, secrets):
         model = call.profile.get("model")
+        tools = {}  # content block index -> [OpenAI tool index, whether arguments came]
         for event in sse.iter_sse(self.lines(resp, secrets)):
             data = transport.parse_json(event.data, label=self.label, what="stream event")
             if not isinstance(data, dict):
@@ -64,10 +72,23 @@ class AnthropicAdapter(ProviderAdapter):
                 state.model = message.get("model") or state.model
                 state.prompt_tokens = (message.get("usage") or {}).get("input_tokens")
                 state.completion_tokens = (message.get("usage") or {}).get("output_tokens")
+            elif kind == "content_block_start" and (data.get("content_block") or {}).get("type") == "tool_use":
+                block = data["content_block"]
+                tools[data.get("index")] = [len(tools), False]  # the event index counts text blocks too
+                yield Delta({"tool_calls": [{"index": len(tools) - 1, "id": block.get("id"), "type": "function",
+                                             "function": {"name": block.get("name"), "arguments": ""}}]})
             elif kind == "content_block_delta":
                 delta = data.get("delta") or {}
                 if delta.get("type") == "text_delta" and delta.get("text"):
                     yield delta["text"]
+                elif delta.get("type") == "input_json_delta" and data.get("index") in tools and \
+                        delta.get("partial_json"):
+                    tool = tools[data["index"]]
+                    tool[1] = True
+                    yield Delta({"tool_calls": [{"index": tool[0], "function": {"arguments": delta["partial_json"]}}]})
+            elif kind == "content_block_stop" and data.get("index") in tools and not tools[data["index"]][1]:
+                # A call without arguments: "{}", so accumulators rebuild an object (§10.5).
+                yield Delta({"tool_calls": [{"index": tools[data["index"]][0], "function": {"arguments": "{}"}}]})
             elif kind == "message_delta":
                 state.finish_reason = (data.get("delta") or {}).get("stop_reason") or state.finish_reason
                 used = data.get("usage") or {}

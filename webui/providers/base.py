@@ -4,8 +4,9 @@ import logging
 import time
 from dataclasses import dataclass, field
 
+from .. import face_params
 from ..catalog import PROVIDERS
-from ..errors import MissingCredential, WebUIError
+from ..errors import MissingCredential, UnsupportedParameter, WebUIError
 from . import sse, transport
 from .redact import scrub
 
@@ -30,6 +31,19 @@ class Call:
     base_url: str | None
     token: str | None = None
     key_hint: str = ""
+    # The caller's OpenAI-format fields beyond model/messages (the /v1 face, a role's tools), or None.
+    request: dict | None = None
+
+
+@dataclass
+class Delta:
+    """A stream piece beyond plain text, in OpenAI's chunk terms: the choice's `delta` and `logprobs`."""
+
+    delta: dict
+    logprobs: dict | None = None
+    text: str = ""  # the delta's content, for whoever only wants text (choice 0 only)
+    index: int = 0  # the choice (n > 1 on OpenAI-format upstreams)
+    finish_reason: str | None = None  # set on the last piece of a choice other than 0
 
 
 @dataclass
@@ -41,6 +55,9 @@ class ChatResult:
     finish_reason: str | None = None
     model: str | None = None
     latency_ms: int = 0
+    tool_calls: list | None = None  # OpenAI-shaped calls the model made
+    wire: dict | None = None  # an OpenAI-format upstream's whole reply, passed back as it came
+    wire_usage: dict | None = None  # the usage object in OpenAI's shape (None when unknown)
 
 
 @dataclass
@@ -52,6 +69,9 @@ class StreamEnd:
     model: str | None = None
     latency_ms: int = 0
     text: str = ""
+    tool_calls: list | None = None
+    wire_usage: dict | None = None
+    system_fingerprint: str | None = None
 
 
 class StreamState:
@@ -63,12 +83,35 @@ class StreamState:
         self.finish_reason = None
         self.model = model
         self.done = False
+        self.tool_calls = []  # OpenAI-shaped calls, rebuilt from the deltas
+        self.wire_usage = None
+        self.system_fingerprint = None
 
 
 def usage(prompt, completion):
     """The usage dict with ints (or None when unknown)."""
     as_int = lambda v: int(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None  # noqa: E731
     return {"prompt_tokens": as_int(prompt), "completion_tokens": as_int(completion)}
+
+
+def wire_usage(counts):
+    """OpenAI's usage object from our counts; None when neither is known (usage is never invented)."""
+    prompt, completion = counts.get("prompt_tokens"), counts.get("completion_tokens")
+    if prompt is None and completion is None:
+        return None
+    total = prompt + completion if prompt is not None and completion is not None else None
+    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": total}
+
+
+def add_tool_delta(calls, piece):
+    """Fold one OpenAI `delta.tool_calls[]` fragment into the calls list (strings concatenate, by index)."""
+    index = piece.get("index", len(calls))
+    while len(calls) <= index:
+        calls.append({"id": None, "type": "function", "function": {"name": "", "arguments": ""}})
+    call, fn = calls[index], piece.get("function") or {}
+    call["id"] = call["id"] or piece.get("id")
+    call["function"]["name"] += fn.get("name") or ""
+    call["function"]["arguments"] += fn.get("arguments") or ""
 
 
 def finish_reason(value):
@@ -192,6 +235,28 @@ class ProviderAdapter:
         """A ProviderError for an error object inside a stream or a 200 body."""
         return transport.error_from_payload(err, label=self.label, secrets=secrets, model=model)
 
+    # --- the caller's parameters (the /v1 face) --------------------------------------------------------
+
+    def face_fields(self, call):
+        """The caller's fields this provider honours, by the table in face_params; the rest refused or dropped."""
+        if not call.request:
+            return {}
+        out = {}
+        for name, value in call.request.items():
+            if name in face_params.FRAME or value is None:
+                continue
+            if face_params.mode(self.id, name)[0] == face_params.REFUSED and \
+                    value not in face_params.HARMLESS.get(name, ()):
+                self.refuse(call, name)
+                continue
+            out[name] = value
+        return out
+
+    def refuse(self, call, name, why="is not supported"):
+        """UnsupportedParameter naming the parameter and this provider, unless the profile drops such fields."""
+        if not ((call.profile or {}).get("options") or {}).get("drop_unsupported"):
+            raise UnsupportedParameter(name, self.label, why)
+
     # --- the adapter interface ------------------------------------------------------------------------
 
     def request(self, call, messages, stream):
@@ -220,9 +285,12 @@ class ProviderAdapter:
         data = transport.parse_json(resp.content, label=self.label)
         if isinstance(data, dict) and data.get("error"):
             raise self.payload_error(data["error"], secrets, model)
-        text, used, reason, reported = self.parse_reply(data, call)
+        text, used, reason, reported, *extra = self.parse_reply(data, call)
+        extra = extra[0] if extra else {}  # tool_calls, wire, wire_usage when the adapter has them
         return ChatResult(text=text, usage=used, finish_reason=finish_reason(reason),
-                          model=reported or model, latency_ms=ms_since(started))
+                          model=reported or model, latency_ms=ms_since(started),
+                          tool_calls=extra.get("tool_calls") or None, wire=extra.get("wire"),
+                          wire_usage=extra.get("wire_usage", wire_usage(used)))
 
     def stream(self, call, messages):
         """Text deltas as they arrive, then exactly one StreamEnd."""
@@ -235,14 +303,22 @@ class ProviderAdapter:
         parts = []
         with resp:
             for delta in self.parse_stream(resp, call, state, secrets):
-                if delta:
+                if isinstance(delta, Delta):  # tool calls, logprobs, refusal: the face passes them on
+                    if delta.index == 0:
+                        parts.append(delta.text)
+                        for piece in delta.delta.get("tool_calls") or ():
+                            add_tool_delta(state.tool_calls, piece)
+                    yield delta
+                elif delta:
                     parts.append(delta)
                     yield delta
         if not state.done:
             raise transport.stream_error(EOFError("stream ended early"), self.label, secrets)
-        yield StreamEnd(usage=usage(state.prompt_tokens, state.completion_tokens),
-                        finish_reason=finish_reason(state.finish_reason), model=state.model,
-                        latency_ms=ms_since(started), text="".join(parts))
+        counts = usage(state.prompt_tokens, state.completion_tokens)
+        yield StreamEnd(usage=counts, finish_reason=finish_reason(state.finish_reason), model=state.model,
+                        latency_ms=ms_since(started), text="".join(parts), tool_calls=state.tool_calls or None,
+                        wire_usage=state.wire_usage or wire_usage(counts),
+                        system_fingerprint=state.system_fingerprint)
 
     def check(self, call):
         """The cheapest real call proving the credential works; default: a 1-token completion."""

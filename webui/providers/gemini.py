@@ -3,8 +3,8 @@
 from urllib.parse import quote
 
 from ..errors import MalformedResponse, ProviderRequestError
-from . import sse, transport
-from .base import ProviderAdapter, finish_body, merge_turns, split_system, usage
+from . import gemini_wire as wire, sse, transport
+from .base import Delta, ProviderAdapter, finish_body, usage
 
 API_VERSION = "v1beta"
 MAX_PAGES = 50
@@ -41,9 +41,13 @@ class GeminiAdapter(ProviderAdapter):
     def request(self, call, messages, stream):
         key = self.key_of(call)
         p = call.profile
-        system, turns = split_system(messages)
-        contents = [{"role": "model" if m["role"] == "assistant" else "user", "parts": [{"text": m["content"]}]}
-                    for m in merge_turns(turns)]
+        fields = self.face_fields(call)  # the caller's parameters, by the table in face_params
+
+        def refuse(name, why):
+            self.refuse(call, name, why)
+
+        system, contents = wire.conversation(messages, refuse)
+        extra_config, top = wire.options(fields, refuse) if fields else ({}, {})
         config = {
             "temperature": p.get("temperature"),
             "topP": p.get("top_p"),
@@ -53,17 +57,24 @@ class GeminiAdapter(ProviderAdapter):
         }
         if (p.get("options") or {}).get("json_mode"):
             config["responseMimeType"] = "application/json"
+        config.update(extra_config)
         body = {
             "contents": contents,
-            "systemInstruction": {"parts": [{"text": system}]} if system else None,
+            "systemInstruction": system,
             "generationConfig": {k: v for k, v in config.items() if v is not None} or None,
+            **top,
         }
         action = "streamGenerateContent?alt=sse" if stream else "generateContent"
         url = f"{self.base_url(call.base_url)}/{self.model_path(p.get('model'))}:{action}"
         return url, finish_body(body, p), self.headers(key)
 
+    @staticmethod
+    def one_call(call):
+        """Whether the caller asked for at most one tool call per reply (Gemini has no such switch)."""
+        return (call.request or {}).get("parallel_tool_calls") is False
+
     def _candidate(self, data):
-        """(text, finishReason) of the first candidate; a blocked prompt is an error the user can act on."""
+        """(text, finishReason, parts) of the first candidate; a blocked prompt is an error the user can act on."""
         if not isinstance(data, dict):
             raise MalformedResponse("Google Gemini sent a reply that is not an object", provider=self.label)
         candidates = data.get("candidates")
@@ -71,27 +82,39 @@ class GeminiAdapter(ProviderAdapter):
             block = (data.get("promptFeedback") or {}).get("blockReason")
             if block:
                 raise ProviderRequestError(f"Google Gemini blocked the prompt ({block})", provider=self.label)
-            return "", None
+            return "", None, []
         first = candidates[0] if isinstance(candidates[0], dict) else {}
         parts = (first.get("content") or {}).get("parts") or []
         # Thought summaries are not part of the answer.
         text = "".join(p.get("text") or "" for p in parts if isinstance(p, dict) and not p.get("thought"))
-        return text, first.get("finishReason")
+        return text, first.get("finishReason"), parts
 
     def parse_reply(self, data, call):
         if not isinstance(data, dict) or ("candidates" not in data and "promptFeedback" not in data):
             raise MalformedResponse("Google Gemini sent a reply without candidates", provider=self.label)
-        text, reason = self._candidate(data)
-        return text, usage(*_tokens(data.get("usageMetadata"))), reason, data.get("modelVersion")
+        text, reason, parts = self._candidate(data)
+        calls = wire.tool_calls(parts)[:1 if self.one_call(call) else None]
+        if calls and reason == "STOP":
+            reason = "tool_calls"  # Gemini's finishReason has no value for calls (§10.3)
+        return text, usage(*_tokens(data.get("usageMetadata"))), reason, data.get("modelVersion"), \
+            {"tool_calls": calls}
 
     def parse_stream(self, resp, call, state, secrets):
+        calls = 0
         for event in sse.iter_sse(self.lines(resp, secrets)):
             data = transport.parse_json(event.data, label=self.label, what="stream event")
             if isinstance(data, dict) and data.get("error"):
                 raise self.payload_error(data["error"], secrets, call.profile.get("model"))
-            text, reason = self._candidate(data)
+            text, reason, parts = self._candidate(data)
             if text:
                 yield text
+            for found in wire.tool_calls(parts, calls):  # whole calls, one complete delta each (§10.5)
+                if calls and self.one_call(call):
+                    break
+                yield Delta({"tool_calls": [dict(found, index=calls)]})
+                calls += 1
+            if calls and reason == "STOP":
+                reason = "tool_calls"
             state.finish_reason = reason or state.finish_reason
             state.model = data.get("modelVersion") or state.model
             if data.get("usageMetadata"):

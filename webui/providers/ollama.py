@@ -1,7 +1,7 @@
 """Ollama's native API: /api/chat (JSON or NDJSON stream), /api/tags; an optional Bearer token."""
 
 from ..errors import MalformedResponse, ModelNotFound
-from . import sse
+from . import openai_parts as parts, sse
 from .base import ProviderAdapter, finish_body, usage
 
 
@@ -29,6 +29,7 @@ class OllamaAdapter(ProviderAdapter):
 
     def request(self, call, messages, stream):
         p = call.profile
+        fields = self.face_fields(call)  # the caller's parameters, by the table in face_params
         options = {
             "temperature": p.get("temperature"),
             "top_p": p.get("top_p"),
@@ -36,16 +37,38 @@ class OllamaAdapter(ProviderAdapter):
             "frequency_penalty": p.get("frequency_penalty"),
             "num_predict": p.get("max_tokens"),
             "num_ctx": p.get("context_window"),
+            "stop": parts.stop_list(fields["stop"]) if "stop" in fields else None,
+            "seed": fields.get("seed"),
+            "top_k": fields.get("top_k"),
         }
+        schema = ((fields.get("response_format") or {}).get("json_schema") or {}).get("schema")
         body = {
             "model": p.get("model"),
-            "messages": [{"role": m.get("role"), "content": m.get("content")} for m in messages],
+            "messages": [self.message(call, i, m) for i, m in enumerate(messages)],
             "stream": bool(stream),  # Ollama streams by default: say false explicitly
             "options": {k: v for k, v in options.items() if v is not None} or None,
-            "format": "json" if (p.get("options") or {}).get("json_mode") else None,
+            "format": schema or ("json" if (p.get("options") or {}).get("json_mode") else None),
         }
         url = f"{self.base_url(call.base_url)}/api/chat"
         return url, finish_body(body, p), self.headers(call.token or call.api_key)
+
+    def message(self, call, index, m):
+        """One message in Ollama's terms: text content, data-URL images as base64, developer as system."""
+        out = {"role": "system" if m.get("role") == "developer" else m.get("role"),
+               "content": parts.text_of(m.get("content"))}
+        images = []
+        for part in m.get("content") if isinstance(m.get("content"), list) else ():
+            if part.get("type") == "image_url":
+                inline = parts.data_url(parts.image_url(part))
+                if inline:
+                    images.append(inline[1])
+                else:
+                    self.refuse(call, f"messages[{index}].content", "has an image URL that is not a data: URL")
+            elif part.get("type") != "text":
+                self.refuse(call, f"messages[{index}].content", f"has a '{part.get('type')}' part")
+        if images:
+            out["images"] = images
+        return out
 
     def parse_reply(self, data, call):
         if not isinstance(data, dict) or not isinstance(data.get("message"), dict):

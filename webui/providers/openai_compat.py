@@ -4,13 +4,17 @@ import os
 from urllib.parse import parse_qs, quote, urlsplit
 
 from ..catalog import PARAMS
-from ..errors import MalformedResponse
+from ..errors import MalformedResponse, ProviderRequestError
 from . import sse, transport
-from .base import ProviderAdapter, finish_body, usage
+from .base import Delta, ProviderAdapter, finish_body, usage
 
 SAMPLING = tuple(name for name in PARAMS if name not in ("max_tokens", "context_window"))
 AZURE_API_VERSION = "2024-10-21"  # the GA data-plane version
 AZURE_HOST_SUFFIXES = (".openai.azure.com", ".cognitiveservices.azure.com")
+MAX_TOKEN_FIELDS = ("max_tokens", "max_completion_tokens")
+PLAIN_DELTA = frozenset(("content",))
+# Base URLs of servers that answered 400 to stream_options: asked no more (per process).
+NO_STREAM_USAGE = set()
 
 
 class OpenAICompatAdapter(ProviderAdapter):
@@ -27,23 +31,35 @@ class OpenAICompatAdapter(ProviderAdapter):
         """(url, query params) of the chat endpoint."""
         return f"{self.base_url(call.base_url)}/chat/completions", None
 
+    def asks_stream_usage(self, call):
+        """Whether a stream asks for the final usage chunk (not from servers known to reject stream_options)."""
+        return self.stream_usage and self.base_url(call.base_url) not in NO_STREAM_USAGE
+
     def body(self, call, messages, stream):
-        """The JSON body: the profile's parameters, then extra_params; None-valued fields are left out."""
-        p = call.profile
+        """The JSON body: the profile's parameters, then extra_params (None-valued fields left out), then every
+        field the caller sent, as sent (messages included: tool calls, tool results and images pass unchanged)."""
+        p, asked = call.profile, call.request
         body = {
             "model": p.get("model"),
-            "messages": [{"role": m.get("role"), "content": m.get("content")} for m in messages],
+            "messages": list(messages),
             # The sampling parameters keep their names on this wire; max_tokens is renamed per provider.
             **{name: p.get(name) for name in SAMPLING},
             self.max_tokens_field: p.get("max_tokens"),
         }
         if (p.get("options") or {}).get("json_mode"):
             body["response_format"] = {"type": "json_object"}
+        if asked and any(name in asked for name in MAX_TOKEN_FIELDS):
+            del body[self.max_tokens_field]  # the caller's own field alone: servers refuse both at once
+        body = finish_body(body, p)
+        if asked:
+            body.update((k, v) for k, v in asked.items() if k not in ("model", "messages", "stream", "stream_options"))
         if stream:
             body["stream"] = True
-            if self.stream_usage:
-                body["stream_options"] = {"include_usage": True}
-        return finish_body(body, p)
+            options = {"include_usage": True} if self.asks_stream_usage(call) else {}
+            options.update((asked or {}).get("stream_options") or {})
+            if options:
+                body["stream_options"] = options
+        return body
 
     def request(self, call, messages, stream):
         key = self.key_of(call)
@@ -57,10 +73,12 @@ class OpenAICompatAdapter(ProviderAdapter):
         if not choices or not isinstance(choices[0], dict):
             raise MalformedResponse(f"{self.label} sent a reply without choices", provider=self.label)
         choice = choices[0]
-        used = data.get("usage") or {}
-        text = _text_of((choice.get("message") or {}).get("content"))
-        return text, usage(used.get("prompt_tokens"), used.get("completion_tokens")), \
-            choice.get("finish_reason"), data.get("model")
+        used = data.get("usage") if isinstance(data.get("usage"), dict) else None
+        message = choice.get("message") or {}
+        text = _text_of(message.get("content"))
+        return text, usage((used or {}).get("prompt_tokens"), (used or {}).get("completion_tokens")), \
+            choice.get("finish_reason"), data.get("model"), \
+            {"tool_calls": message.get("tool_calls"), "wire": data, "wire_usage": used}
 
     def parse_stream(self, resp, call, state, secrets):
         for event in sse.iter_sse(self.lines(resp, secrets)):
@@ -73,17 +91,25 @@ class OpenAICompatAdapter(ProviderAdapter):
             if chunk.get("error") or event.event == "error":
                 raise self.payload_error(chunk.get("error") or chunk, secrets, call.profile.get("model"))
             state.model = chunk.get("model") or state.model
+            state.system_fingerprint = chunk.get("system_fingerprint") or state.system_fingerprint
             if isinstance(chunk.get("usage"), dict):
+                state.wire_usage = chunk["usage"]
                 state.prompt_tokens = chunk["usage"].get("prompt_tokens")
                 state.completion_tokens = chunk["usage"].get("completion_tokens")
             # Azure's first chunk and the usage chunk have choices: [] - nothing to index.
             for choice in chunk.get("choices") or []:
-                if not isinstance(choice, dict) or choice.get("index", 0) != 0:
+                if not isinstance(choice, dict):
                     continue
-                text = _text_of((choice.get("delta") or {}).get("content"))
-                if text:
-                    yield text
-                if choice.get("finish_reason"):
+                index = choice.get("index") or 0
+                delta = {k: v for k, v in (choice.get("delta") or {}).items() if v is not None and k != "role"}
+                text = _text_of(delta.get("content"))
+                if index == 0 and delta.keys() <= PLAIN_DELTA and not choice.get("logprobs"):
+                    if text:
+                        yield text  # the plain path: text only
+                elif delta or choice.get("logprobs") or (index and choice.get("finish_reason")):
+                    yield Delta(delta, choice.get("logprobs"), text, index,
+                                choice.get("finish_reason") if index else None)
+                if index == 0 and choice.get("finish_reason"):
                     state.finish_reason = choice["finish_reason"]
         # Some compatible servers end without [DONE]; a finish_reason shows the reply completed.
         state.done = state.finish_reason is not None
@@ -149,8 +175,32 @@ class CustomAdapter(OpenAICompatAdapter):
     """
 
     id = "custom"
-    # Some older local servers reject unknown fields, so plain servers are not asked for a usage chunk.
-    stream_usage = False
+    # Servers that reject stream_options (older local ones) are asked once, then remembered (NO_STREAM_USAGE).
+    stream_usage = True
+
+    def stream(self, call, messages):
+        """The stream; a 400 to the stream_options we added is retried once without them, and remembered."""
+        asked = self.asks_stream_usage(call) and not (call.request or {}).get("stream_options") and \
+            not is_azure(call.base_url, call.profile)
+        inner = super().stream(call, messages)
+        try:
+            first = next(inner)
+        except ProviderRequestError as exc:
+            if not asked or exc.upstream_status != 400:
+                raise
+            where = self.base_url(call.base_url)
+            NO_STREAM_USAGE.add(where)
+            inner = super().stream(call, messages)
+            try:
+                first = next(inner)
+            except ProviderRequestError:
+                NO_STREAM_USAGE.discard(where)  # not about stream_options after all
+                raise
+        try:
+            yield first
+            yield from inner
+        finally:
+            inner.close()
 
     def base_url(self, base_url):
         url = super().base_url(base_url)

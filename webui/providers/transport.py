@@ -105,6 +105,20 @@ def extract_message(body):
     return None
 
 
+def upstream_fields(text):
+    """{"upstream_code", "upstream_param"} from an error body: string codes only (OpenRouter's ints repeat the status)."""
+    try:
+        body = json.loads(text) if isinstance(text, (str, bytes)) else text
+    except ValueError:
+        return {}
+    err = body.get("error", body) if isinstance(body, dict) else None
+    if not isinstance(err, dict):
+        return {}
+    code = next((err[k] for k in ("code", "status") if isinstance(err.get(k), str) and err[k]), None)
+    param = err.get("param") if isinstance(err.get("param"), str) else None
+    return {k: v for k, v in (("upstream_code", code), ("upstream_param", param)) if v}
+
+
 def _is_key_invalid(status, body_text, message):
     """Gemini answers a bad key with 400 INVALID_ARGUMENT / API_KEY_INVALID instead of 401."""
     return status == 400 and ("API_KEY_INVALID" in (body_text or "") or "api key not valid" in (message or "").lower())
@@ -114,6 +128,8 @@ def build_error(status, message, *, label, secrets=(), model=None, retry_after=N
     """The ProviderError subclass for an HTTP status (or an in-stream error mapped onto one)."""
     said = f": {message}" if message else ""
     kw = {"provider": label, "upstream_status": status}
+    if status in E.CALLER_STATUSES:  # the caller's mistake: keep the upstream's own words for the answer
+        kw.update(upstream_fields(body_text), **({"upstream_message": scrub(message, secrets)} if message else {}))
 
     def make(cls, text, **extra):
         return cls(scrub(text, secrets), **kw, **extra)

@@ -9,7 +9,7 @@ from flask import Blueprint, Response
 from werkzeug.exceptions import HTTPException
 
 from ..core import chat as chat_ops
-from ..errors import ValidationFailed, WebUIError
+from ..errors import CALLER_STATUSES, ProviderError, UnsupportedParameter, ValidationFailed, WebUIError
 from .capacity import streamed
 from .chat_common import chat
 from .common import answer, json_body, services
@@ -35,9 +35,15 @@ def model(model_id):
 
 
 def _completion_args(body):
-    """(model, messages, tuning, json_mode): the plain arguments of a completion request."""
+    """(model, messages, tuning, json_mode, request): a completion request's arguments; `request` is every
+    other field the caller sent, for the upstream (as sent, translated, or refused by the provider)."""
     tuning = {name: body.get(name) for name in chat_ops.TUNING}
-    return body.get("model"), body.get("messages"), tuning, (body.get("response_format") or {}).get("type") == "json_object"
+    request = {k: v for k, v in body.items() if k not in _FRAME}
+    json_mode = (body.get("response_format") or {}).get("type") == "json_object"
+    return body.get("model"), body.get("messages"), tuning, json_mode, request
+
+
+_FRAME = ("model", "messages", "stream")  # what this face handles itself
 
 
 def _model(item):
@@ -51,8 +57,6 @@ def chat_completions():
     stream = body.get("stream", False)
     if not isinstance(stream, bool):
         raise ValidationFailed({"stream": "must be true or false"})
-    if body.get("n", 1) not in (1, None):
-        raise ValidationFailed({"n": "only n=1 is supported"})
     completion_id, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
     if stream:
         include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
@@ -68,12 +72,17 @@ def chat_completions():
 
         return streamed(start)
     result = chat().complete(*_completion_args(body))
-    response = answer({
-        "id": completion_id, "object": "chat.completion", "created": created, "model": body["model"],
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": result.text, "refusal": None},
-                     "logprobs": None, "finish_reason": result.finish_reason or "stop"}],
-        "usage": _usage(result.usage), "system_fingerprint": None,
-    })
+    if result.wire is not None:  # an OpenAI-format upstream: its reply as it came, under the name asked for
+        reply = dict(result.wire, model=body["model"])
+    else:
+        message = {"role": "assistant", "content": result.text, "refusal": None}
+        if result.tool_calls:
+            message.update(content=result.text or None, tool_calls=result.tool_calls)
+        reply = {"id": completion_id, "object": "chat.completion", "created": created, "model": body["model"],
+                 "choices": [{"index": 0, "message": message, "logprobs": None,
+                              "finish_reason": result.finish_reason or "stop"}],
+                 "usage": result.wire_usage, "system_fingerprint": None}
+    response = answer(reply)
     # `model` echoes the name asked for (this face's namespace); what really answered goes in headers.
     response.headers["X-Triplo-Profile-Id"] = result.used_profile_id
     response.headers["X-Triplo-Model"] = result.model or ""
@@ -82,18 +91,14 @@ def chat_completions():
     return response
 
 
-def _usage(usage):
-    prompt, completion = (usage or {}).get("prompt_tokens") or 0, (usage or {}).get("completion_tokens") or 0
-    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
-
-
 def _stream(source, first, completion_id, created, model_name, include_usage):
-    """chat.completion.chunk events, the usage chunk when asked for, then data: [DONE]."""
+    """chat.completion.chunk events (tool-call deltas as they came), the upstream's usage chunk when asked for
+    and known, then data: [DONE]."""
 
-    def chunk(delta, finish=None, **extra):
+    def chunk(delta, finish=None, logprobs=None, index=0, **extra):
         body = {"id": completion_id, "object": "chat.completion.chunk", "created": created, "model": model_name,
                 "system_fingerprint": None,
-                "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]}
+                "choices": [{"index": index, "delta": delta, "logprobs": logprobs, "finish_reason": finish}]}
         if include_usage:
             body["usage"] = None
         body.update(extra)
@@ -103,12 +108,18 @@ def _stream(source, first, completion_id, created, model_name, include_usage):
         yield chunk({"role": "assistant", "content": ""})
         item = first
         try:
-            while isinstance(item, str):
-                yield chunk({"content": item})
+            while True:
+                if isinstance(item, str):
+                    yield chunk({"content": item})
+                elif isinstance(item, chat_ops.Delta):
+                    yield chunk(item.delta, item.finish_reason, item.logprobs, item.index)
+                else:
+                    break
                 item = next(source)
-            yield chunk({}, item.finish_reason or "stop")
-            if include_usage:
-                yield chunk({}, choices=[], usage=_usage(item.usage))
+            fingerprint = {"system_fingerprint": item.system_fingerprint}
+            yield chunk({}, item.finish_reason or "stop", **fingerprint)
+            if include_usage and item.wire_usage:  # never invented: no usage chunk when the upstream sent none
+                yield chunk({}, choices=[], usage=item.wire_usage, **fingerprint)
             yield "data: [DONE]\n\n"
         except WebUIError as exc:  # after the first byte the status is sent: the error goes in the stream
             yield f"data: {json.dumps({'error': _error_body(exc)[0]['error']})}\n\n"
@@ -127,14 +138,21 @@ def _error_body(exc):
     status = 429 if exc.code == "rate_limited" else exc.status
     param = None
     message = exc.message
+    code = "invalid_api_key" if status == 401 else exc.code
     if isinstance(exc, ValidationFailed) and exc.fields:
         param, why = next(iter(exc.fields.items()))
         message = f"{param} {why}" if exc.message == "Validation failed" else f"{exc.message}: {param} {why}"
+    elif isinstance(exc, ProviderError) and status in CALLER_STATUSES:
+        # The upstream said the request is wrong: its own code, param and (scrubbed) words.
+        details = exc.details
+        message = details.get("upstream_message") or message
+        code, param = details.get("upstream_code") or code, details.get("upstream_param")
     elif exc.code == "model_not_found":
         param = "model"
+    elif isinstance(exc, UnsupportedParameter):
+        param = exc.param
     kind = {401: "authentication_error", 403: "permission_error", 429: "rate_limit_error"}.get(status)
     kind = kind or ("invalid_request_error" if status < 500 else "server_error")
-    code = "invalid_api_key" if status == 401 else exc.code
     return {"error": {"message": message, "type": kind, "param": param, "code": code}}, status
 
 

@@ -1,0 +1,103 @@
+"""What each provider does with the OpenAI face's request parameters: ONE table per adapter (SPEC §5.1).
+
+`passed`: sent under the same name, unchanged; `translated`: sent in the provider's own words;
+`refused`: a 400 naming the parameter and the provider, unless the profile sets
+`options.drop_unsupported: true` (then it is left out). docs/openai-face-parameters.md is made from
+these tables (scripts/face_params_doc.py; a unit test checks the two agree).
+"""
+
+PASSED, TRANSLATED, REFUSED = "passed", "translated", "refused"
+
+# The request's frame: every adapter builds these itself (model, messages, streaming).
+FRAME = ("model", "messages", "stream", "stream_options")
+
+# Values that ask for nothing beyond the default, so a provider without the parameter honours them anyway.
+HARMLESS = {"n": (1,), "logprobs": (False,), "parallel_tool_calls": (True,), "presence_penalty": (0,),
+            "frequency_penalty": (0,), "logit_bias": ({},)}
+
+# The Chat Completions request parameters the document lists (any other name is an unknown extra field, "*").
+KNOWN = ("temperature", "top_p", "max_tokens", "max_completion_tokens", "presence_penalty", "frequency_penalty",
+         "stop", "seed", "n", "tools", "tool_choice", "parallel_tool_calls", "response_format", "logprobs",
+         "top_logprobs", "logit_bias", "user", "reasoning_effort", "top_k", "*")
+
+OPENAI = {name: (PASSED, "") for name in KNOWN}
+OPENAI["*"] = (PASSED, "unknown extra fields are sent as they came")
+
+ANTHROPIC = {
+    "temperature": (PASSED, ""),
+    "top_p": (PASSED, ""),
+    "top_k": (PASSED, ""),
+    "max_tokens": (TRANSLATED, "max_tokens (required there; 1024 when neither the request nor the profile sets it)"),
+    "max_completion_tokens": (TRANSLATED, "max_tokens"),
+    "stop": (TRANSLATED, "stop_sequences"),
+    "tools": (TRANSLATED, "tools[] {name, description, input_schema}"),
+    "tool_choice": (TRANSLATED, "auto/none/required/function -> {type: auto|none|any|tool}"),
+    "parallel_tool_calls": (TRANSLATED, "false -> tool_choice.disable_parallel_tool_use"),
+    "response_format": (TRANSLATED, "json_object -> a system instruction; json_schema refused"),
+    "user": (TRANSLATED, "metadata.user_id"),
+    "presence_penalty": (REFUSED, "no such parameter (0 is accepted)"),
+    "frequency_penalty": (REFUSED, "no such parameter (0 is accepted)"),
+    "seed": (REFUSED, "no such parameter"),
+    "n": (REFUSED, "one reply per request (n=1 is accepted)"),
+    "logprobs": (REFUSED, "no log probabilities (false is accepted)"),
+    "top_logprobs": (REFUSED, "no log probabilities"),
+    "logit_bias": (REFUSED, "no such parameter"),
+    "reasoning_effort": (REFUSED, "not translated to thinking"),
+    "*": (REFUSED, "unknown fields are refused"),
+}
+
+GEMINI = {
+    "temperature": (TRANSLATED, "generationConfig.temperature"),
+    "top_p": (TRANSLATED, "generationConfig.topP"),
+    "top_k": (TRANSLATED, "generationConfig.topK"),
+    "max_tokens": (TRANSLATED, "generationConfig.maxOutputTokens"),
+    "max_completion_tokens": (TRANSLATED, "generationConfig.maxOutputTokens"),
+    "presence_penalty": (TRANSLATED, "generationConfig.presencePenalty"),
+    "frequency_penalty": (TRANSLATED, "generationConfig.frequencyPenalty"),
+    "stop": (TRANSLATED, "generationConfig.stopSequences"),
+    "seed": (TRANSLATED, "generationConfig.seed"),
+    "tools": (TRANSLATED, "tools[0].functionDeclarations[] {name, description, parametersJsonSchema}"),
+    "tool_choice": (TRANSLATED, "toolConfig.functionCallingConfig {mode: AUTO|NONE|ANY, allowedFunctionNames}"),
+    "parallel_tool_calls": (TRANSLATED, "false -> only the first call is kept"),
+    "response_format": (TRANSLATED, "json_object -> responseMimeType; json_schema -> responseMimeType + "
+                                    "responseJsonSchema"),
+    "n": (REFUSED, "one reply per request (n=1 is accepted)"),
+    "logprobs": (REFUSED, "not translated (false is accepted)"),
+    "top_logprobs": (REFUSED, "not translated"),
+    "logit_bias": (REFUSED, "no such parameter"),
+    "user": (REFUSED, "no such parameter"),
+    "reasoning_effort": (REFUSED, "not translated to thinkingConfig"),
+    "*": (REFUSED, "unknown fields are refused"),
+}
+
+OLLAMA = {
+    "temperature": (TRANSLATED, "options.temperature"),
+    "top_p": (TRANSLATED, "options.top_p"),
+    "top_k": (TRANSLATED, "options.top_k"),
+    "max_tokens": (TRANSLATED, "options.num_predict"),
+    "max_completion_tokens": (TRANSLATED, "options.num_predict"),
+    "presence_penalty": (TRANSLATED, "options.presence_penalty"),
+    "frequency_penalty": (TRANSLATED, "options.frequency_penalty"),
+    "stop": (TRANSLATED, "options.stop"),
+    "seed": (TRANSLATED, "options.seed"),
+    "response_format": (TRANSLATED, "json_object -> format: json; json_schema -> format: <schema>"),
+    "tools": (REFUSED, "not translated to Ollama's native tools yet"),
+    "tool_choice": (REFUSED, "no such parameter"),
+    "parallel_tool_calls": (REFUSED, "no such parameter (true is accepted)"),
+    "n": (REFUSED, "one reply per request (n=1 is accepted)"),
+    "logprobs": (REFUSED, "not translated (false is accepted)"),
+    "top_logprobs": (REFUSED, "not translated"),
+    "logit_bias": (REFUSED, "no such parameter"),
+    "user": (REFUSED, "no such parameter"),
+    "reasoning_effort": (REFUSED, "not translated"),
+    "*": (REFUSED, "unknown fields are refused"),
+}
+
+TABLES = {"open_ai": OPENAI, "open_router": OPENAI, "custom": OPENAI, "anthropic": ANTHROPIC, "gemini": GEMINI,
+          "ollama": OLLAMA}
+
+
+def mode(provider, name):
+    """(mode, note) of one parameter for one provider (unknown names fall under "*")."""
+    table = TABLES[provider]
+    return table.get(name) or table["*"]
