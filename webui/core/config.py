@@ -95,7 +95,9 @@ class ConfigService:
             settings = data.setdefault("settings", {})
             profile_import.migrate_legacy(settings, self.vault)
             before = _desktop_digest(data)
+            refs = _key_refs(settings)
             result = change(settings)
+            self._check_new_key_refs(settings, refs)
             self.check_and_project(settings)
             outcome["changed"] = _desktop_digest(data) != before
             return result
@@ -116,6 +118,13 @@ class ConfigService:
         """What every save does to settings: validate the active profile, then project it (SPEC §3.1, §4)."""
         self._check_active(settings)
         self._project(settings)
+
+    def _check_new_key_refs(self, settings, before):
+        """A new or changed api_key_ref must name a provider-key variable (stored ones are refused at call time)."""
+        for pid, ref in _key_refs(settings).items():
+            if ref and ref != before.get(pid) and not credentials.key_ref_allowed(ref, self.environ):
+                raise ValidationFailed({"api_key_ref": credentials.key_ref_message(ref)},
+                                       message=f"Profile '{pid}' may not read its key from {ref}")
 
     def _check_active(self, settings):
         """Saving validates the active profile: an invalid one is never written."""
@@ -145,6 +154,12 @@ class ConfigService:
             projected["base_url"] = active.get("base_url") or cred.get("url")
             projected.setdefault("models", cred.get("models") or [])
         desktop.project(settings, projected, key, openai_key)
+
+
+def _key_refs(settings):
+    """{profile id: api_key_ref} of every well-formed profile."""
+    items = settings.get("llm_profiles")
+    return {p.get("id"): p.get("api_key_ref") for p in items if isinstance(p, dict)} if isinstance(items, list) else {}
 
 
 def _desktop_digest(data):
