@@ -64,6 +64,13 @@ class ConfigCorrupt(WebUIError):
     code = "config_corrupt"
 
 
+class ConfigInvalid(ConfigCorrupt):
+    """config.json parses but holds values of the wrong type (hand-edited); named, never guessed at or crashed on."""
+
+    status = 409
+    code = "config_invalid"
+
+
 class DesktopError(WebUIError):
     """The desktop app cannot be driven by this profile or restart failed."""
 

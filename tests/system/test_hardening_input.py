@@ -179,3 +179,112 @@ def test_item11_giant_ids_are_not_echoed_into_location(app):
         assert response.status_code in (400, 404), (path[:40], response.status_code)
         assert len(response.headers.get("Location", "")) < 2000
 
+
+
+# ---- item 9: bad input never 500s ---------------------------------------------------------------------------
+
+DEEP = "[" * 200 + "]" * 200
+BAD_BODIES = [
+    DEEP, '{"a": ' + DEEP + "}", '{"settings": {"x": ' + "{\"a\": " * 50 + "1" + "}" * 50 + "}}",
+    '{"name": "\\ud800", "title": "\\ud800", "model": "\\ud800", "id": "\\udfff"}',
+    '{"settings": {"llm_profiles": [{"name": "\\ud800x"}]}}',
+    '{"position": 1e308, "alt_index": 1e308, "order": [1e308]}',
+    '{"model": "PID", "messages": [{"role": "user", "content": "hi"}], "response_format": "json", '
+    '"stream_options": 5, "stream": true}',
+    '{"model": "PID", "messages": [{"role": "user", "content": "hi"}], "response_format": 5}',
+    '{"model": "PID", "messages": [{"role": "user", "content": [{"type": "text", "text": 5}]}]}',
+    '{"model": "PID", "messages": [{"role": "user", "content": [{"type": "text", "text": {"a": 1}}, 7]}]}',
+    '{"model": "PID", "messages": [{"role": "user", "content": "\ud800"}]}',
+    '{"messages": "x", "content": 5, "characters": 5, "roles": 5, "llm_profiles": 5, "profile_id": [], "id": {}}',
+    '[1, "a", null, {"id": 5}]',
+]
+
+
+def _paths(app, ids):
+    """Every route of the app with its arguments filled in (a known id, an unknown one, a giant one)."""
+    out = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        for value in (*ids, "nope", "x" * 5000):
+            path = rule.rule
+            for arg in rule.arguments:
+                path = path.replace(f"<{arg}>", value).replace(f"<path:{arg}>", value)
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                out.append((method, path))
+    return sorted(set(out))
+
+
+def _logged_in(app):
+    from tests.app_fixtures import login, page_csrf
+
+    client = app.test_client()
+    login(client)
+    return client, {"X-CSRF-Token": page_csrf(client)}
+
+
+def test_item9_every_route_answers_bad_json_with_a_4xx(app, tc, caplog, fake_provider):
+    profile = tc.create_profile(base_url=fake_provider("open_ai").base_url)
+    session = tc.post("/api/v1/sessions", {"title": "s"}).body
+    client, headers = _logged_in(app)
+    failures = []
+    for method, path in _paths(app, [profile["id"], session.get("id", "s") if session else "s"]):
+        if method == "GET" or "logout" in path:
+            continue
+        for body in BAD_BODIES:
+            for auth in (headers, {"Authorization": tc.auth_headers["Authorization"]}):
+                data = body.replace("PID", profile["id"]).encode("utf-8", "surrogatepass")
+                response = client.open(path, method=method, data=data,
+                                       headers={**auth, "Content-Type": "application/json"})
+                if response.status_code >= 500 and response.status_code not in (502, 504):
+                    failures.append((method, path[:60], body[:40], response.status_code))
+    assert not failures, failures[:20]
+    assert "Traceback" not in caplog.text and "Unexpected error" not in caplog.text
+
+
+def test_item9_form_extra_params_nested_deeply_is_a_field_error(app, tc):
+    tc.create_profile()
+    client, headers = _logged_in(app)
+    response = client.post("/profiles", headers=headers, data={
+        "name": "Deep", "provider": "open_ai", "model": "gpt-4o", "extra_params": '{"a": ' + DEEP + "}"})
+    assert response.status_code == 400 and "nested" in response.get_data(as_text=True)
+
+
+def test_item9_game_config_upload_nested_deeply_is_a_400(tc):
+    for text in ('{"llm_profiles": ' + DEEP + "}", "a: " + "[" * 400 + "]" * 400, "a: " + "- " * 200 + "x"):
+        reply = _import(tc, text)
+        assert reply.status == 400, (text[:30], reply.status, reply.text[:200])
+
+
+BAD_SHAPES = [
+    lambda s: s["llm_profiles"].append("a profile that is a string"),
+    lambda s: s["llm_profiles"].append({"id": 5, "name": ["x"], "provider": {}, "model": 7}),
+    lambda s: s.update(llm_roles=5),
+    lambda s: s.update(llm_roles=["a role that is a string", {"id": "r", "name": 5, "ai_config": "x"}]),
+    lambda s: s["llm_profiles"][0].update(provider="custom", base_url="http://127.0.0.1:9/v1", models="gpt",
+                                          options="x", extra_params=[], fallback_profile_ids=5),
+    lambda s: s.update(provider_credentials={"custom": {"models": "gpt", "url": 5}, "open_ai": "x"}),
+    lambda s: s.update(provider_credentials=[1, 2]),
+    lambda s: s.update(active_llm_profile=["x"]),
+    lambda s: s.update(llm_profiles={"id": "x"}),
+]
+
+
+@pytest.mark.parametrize("shape", range(len(BAD_SHAPES)))
+def test_item9_hand_edited_config_with_wrong_types_never_500s(app, tc, caplog, shape):
+    profile = tc.create_profile()
+    _edit_config(app, BAD_SHAPES[shape])
+    client, headers = _logged_in(app)
+    failures = []
+    for method, path in _paths(app, [profile["id"], "r"]):
+        if "logout" in path or method not in ("GET", "POST"):
+            continue
+        response = client.open(path, method=method, headers=headers, data={} if method == "POST" else None)
+        if response.status_code >= 500 and response.status_code not in (502, 504):
+            failures.append((method, path[:60], response.status_code))
+        if path.startswith("/api/") and method == "GET":
+            response = tc.get(path)
+            if response.status >= 500 and response.status not in (502, 504):
+                failures.append(("API GET", path[:60], response.status))
+    assert not failures, failures[:20]
+    assert "Traceback" not in caplog.text and "Unexpected error" not in caplog.text

@@ -218,7 +218,10 @@ def to_messages(raw):
             raise ValidationFailed({f"messages[{i}]": f"needs a role among {', '.join(MESSAGE_ROLES)}"})
         content = item.get("content")
         if isinstance(content, list):
-            content = "".join(p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text")
+            texts = [p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text"]
+            if not all(isinstance(t, str) for t in texts):
+                raise ValidationFailed({f"messages[{i}].content": "a text part's text must be a string"})
+            content = "".join(texts)
         if content is not None and not isinstance(content, str):
             raise ValidationFailed({f"messages[{i}].content": "must be text or a list of text parts"})
         role = {"developer": "system", "tool": "user"}.get(item["role"], item["role"])

@@ -6,9 +6,9 @@ import json
 import os
 import threading
 
-from . import credentials, profile_import, profiles
+from . import config_shape, credentials, profile_import, profiles
 from ..catalog import LEGACY_KEY_FIELDS, PROVIDERS
-from ..errors import DesktopError, ValidationFailed
+from ..errors import ConfigInvalid, DesktopError, ValidationFailed
 from .paths import config_dir as default_config_dir
 from .store import ConfigStore
 from .vault import Vault, is_secret_obj, mask
@@ -36,6 +36,7 @@ class ConfigService:
         """(data, revision) with a legacy config shown as profiles at once (in memory only)."""
         snap = self.store.read()
         data = snap.data
+        self._check_shape(data["settings"])
         if profile_import.is_legacy(data["settings"]):
             with self._view_lock:
                 cached_rev, cached = self._view_cache
@@ -46,6 +47,14 @@ class ConfigService:
             with self._view_lock:
                 self._view_cache = (snap.revision, data)
         return data, snap.revision
+
+    def _check_shape(self, settings):
+        """ConfigInvalid naming the file and each hand-edited value of the wrong type."""
+        found = config_shape.problems(settings)
+        if found:
+            shown = "; ".join(found[:5]) + (f"; and {len(found) - 5} more" if len(found) > 5 else "")
+            raise ConfigInvalid(f"{self.store.path} holds values of the wrong type: {shown}. "
+                                "Fix them in the file (it was not changed).", problems=found[:50])
 
     def settings(self):
         """The current settings (read-only) and revision."""
@@ -93,6 +102,7 @@ class ConfigService:
 
         def run(data):
             settings = data.setdefault("settings", {})
+            self._check_shape(settings)
             profile_import.migrate_legacy(settings, self.vault)
             before = _desktop_digest(data)
             refs = _key_refs(settings)

@@ -36,7 +36,17 @@ def model(model_id):
 def _completion_args(body):
     """(model, messages, tuning, json_mode): the plain arguments of a completion request."""
     tuning = {name: body.get(name) for name in chat_ops.TUNING}
-    return body.get("model"), body.get("messages"), tuning, (body.get("response_format") or {}).get("type") == "json_object"
+    return body.get("model"), body.get("messages"), tuning, _object(body, "response_format").get("type") == "json_object"
+
+
+def _object(body, name):
+    """An optional object field ({} when absent); anything else is a field error, not a crash."""
+    value = body.get(name)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ValidationFailed({name: "must be an object"})
+    return value
 
 
 def _model(item):
@@ -54,7 +64,7 @@ def chat_completions():
         raise ValidationFailed({"n": "only n=1 is supported"})
     completion_id, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
     if stream:
-        include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+        include_usage = bool(_object(body, "stream_options").get("include_usage"))
         source = chat().complete_stream(*_completion_args(body))
         first = next(source)  # a failure before any text still gets a proper error status
         return _stream(source, first, completion_id, created, body["model"], include_usage)
