@@ -288,3 +288,16 @@ def test_item9_hand_edited_config_with_wrong_types_never_500s(app, tc, caplog, s
                 failures.append(("API GET", path[:60], response.status))
     assert not failures, failures[:20]
     assert "Traceback" not in caplog.text and "Unexpected error" not in caplog.text
+
+
+def test_item11_giant_ids_in_chat_forms_and_next_never_reach_location(app):
+    client, headers = _logged_in(app)
+    huge = "s" * 100_000
+    for path, form in (("/roles/chat", {"session_id": huge, "role_id": "r", "message": "hi"}),
+                       ("/roles/sessions", {"role_id": huge}), ("/roles/override", {"session_id": huge}),
+                       ("/roles/alternative", {"session_id": "abc", "role_id": "x\r\nSet-Cookie: a=b"}),
+                       ("/restart", {"next": "/" + huge})):
+        response = client.post(path, data=form, headers=headers)
+        assert response.status_code in (302, 303, 400, 404), (path, response.status_code)
+        location = response.headers.get("Location", "")
+        assert len(location) < 2000 and "\n" not in location and huge[:200] not in location, path

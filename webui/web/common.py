@@ -1,11 +1,16 @@
 """Request helpers shared by every blueprint: services, JSON bodies, revisions, ?restart=, desktop outcomes, answers."""
 
+import re
+
 from flask import current_app, jsonify, request
 
 from .. import bounds
 from ..errors import BadRequest, ValidationFailed, WebUIError
 
 API_PREFIXES = ("/api/", "/v1/", "/sessions/")
+# An id a form sends that goes back into a redirect's Location: short, plain characters (issue 15).
+ECHOED_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")
+MAX_NEXT_CHARS = 2048
 NO_RESTART = ("0", "false", "no", "off")
 
 

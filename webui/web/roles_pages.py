@@ -6,7 +6,7 @@ from ..core import role_ops, routing
 from ..catalog import PROVIDERS
 from ..errors import NotFound, WebUIError
 from .chat_common import chat
-from .common import services
+from .common import ECHOED_ID_RE, services
 from .layout import render_page
 
 bp = Blueprint("roles", __name__)
@@ -86,8 +86,10 @@ def _message_view(message, by_id, names):
 # ---- form routes: post, then redirect back to the tab -------------------------------------------------
 
 def _back(session_id=None, role_id=None):
-    """Back to the tab, on the session and role the form was about."""
+    """Back to the tab, on the session and role the form was about (ids checked before they reach Location)."""
     args = {k: v for k, v in (("session", session_id), ("role", role_id)) if v}
+    if not all(isinstance(v, str) and ECHOED_ID_RE.match(v) for v in args.values()):
+        raise NotFound("No such session or role.")
     return redirect(url_for(".index", **args) + ("#chat-end" if session_id else ""))
 
 
