@@ -73,8 +73,8 @@ def stored_urls(settings, provider, cred_id):
     urls = [PROVIDERS[provider].get("default_base_url"), stored.get("url")]
     if provider == "ollama":
         urls.append(settings.get("ollama_url"))
-    urls += [p.get("base_url") for p in profiles.profiles_of(settings)
-             if isinstance(p, dict) and credentials.credential_id_of(p) == cred_id]
+    urls += [p.get("base_url") for p in profiles.profiles_of(settings)  # a profile with api_key_ref uses no stored key
+             if isinstance(p, dict) and credentials.credential_id_of(p) == cred_id and not p.get("api_key_ref")]
     return urls
 
 
