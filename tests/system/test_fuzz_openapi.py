@@ -102,7 +102,8 @@ def test_bad_input_shapes_never_500(fuzz_schema, live):
             continue
         path = re.sub(r"\{[^}]+\}", "x", operation.path)
         for body in BAD_SHAPES:
-            response = http.request(operation.method.upper(), live.url + path, data=body.encode("utf-8", "surrogatepass"),
+            response = http.request(operation.method.upper(), live.url + path,
+                                    data=body.encode("utf-8", "surrogatepass"),
                                     headers={**BASIC, "Content-Type": "application/json"}, timeout=15)
             if response.status_code >= 500 and response.status_code not in (502, 504):
                 failures.append(f"{operation.method.upper()} {path} {body[:30]!r}: {response.status_code}")

@@ -47,7 +47,8 @@ def test_item1_provider_key_names_are_allowed(tc, ref):
 @pytest.mark.parametrize("app", [{"WEBUI_KEY_REF_ALLOW": " CORP_SECRET , OTHER_ONE"}], indirect=True)
 def test_item1_names_in_webui_key_ref_allow_are_allowed(tc):
     tc.create_profile()
-    assert tc.post(P, {"name": "Env", "provider": "open_ai", "model": "gpt-4o", "api_key_ref": "CORP_SECRET"}).status == 201
+    allowed = {"name": "Env", "provider": "open_ai", "model": "gpt-4o", "api_key_ref": "CORP_SECRET"}
+    assert tc.post(P, allowed).status == 201
     assert tc.post(P, {"name": "E2", "provider": "open_ai", "model": "gpt-4o", "api_key_ref": "CORP"}).status == 400
 
 

@@ -91,7 +91,8 @@ def _stored_for(settings, cred_id, field, vault, trusted):
     if not credentials.has_field(settings, {"credential_id": cred_id}, field):
         return None
     if not trusted:
-        raise ValidationFailed({field: f"enter the {'key' if field == 'api_key' else field} for this URL: a stored one is only "
+        what = "key" if field == "api_key" else field
+        raise ValidationFailed({field: f"enter the {what} for this URL: a stored one is only "
                                        "sent to the URL it was saved for"})
     return _stored_secret(settings, cred_id, field, vault)
 

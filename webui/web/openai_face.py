@@ -36,7 +36,8 @@ def model(model_id):
 def _completion_args(body):
     """(model, messages, tuning, json_mode): the plain arguments of a completion request."""
     tuning = {name: body.get(name) for name in chat_ops.TUNING}
-    return body.get("model"), body.get("messages"), tuning, _object(body, "response_format").get("type") == "json_object"
+    json_mode = _object(body, "response_format").get("type") == "json_object"
+    return body.get("model"), body.get("messages"), tuning, json_mode
 
 
 def _object(body, name):
