@@ -102,6 +102,16 @@ class StorageFull(StorageError):
 class StorageUnwritable(StorageError):
     """The config folder is read-only or not writable for this process."""
 
+    status = 503
+    code = "storage_unwritable"
+
+
+class ConfigInvalid(ConfigCorrupt):
+    """config.json parses but holds values of the wrong type (hand-edited); named, never guessed at or crashed on."""
+
+    status = 409
+    code = "config_invalid"
+
 
 class DesktopError(WebUIError):
     """The desktop app cannot be driven by this profile or restart failed."""

@@ -339,7 +339,8 @@ def test_form_models_use_given_or_stored_key(http, fake_provider):
                                           "api_key": "sk-test-typedintheform00001"})
     assert given.status == 200 and given.body["models"] == ["form-model"]
     assert fake.last("models").headers["authorization"] == "Bearer sk-test-typedintheform00001"
-    http.put("/api/llm/credentials/open_ai", {"api_key": "sk-test-storedcredential01"})
+    # a stored key goes only to the base URL it is stored for (issue 15 item 2): a profile saved with that URL
+    http.create_profile(base_url=fake.base_url, api_key="sk-test-storedcredential01")
     stored = http.post("/api/llm/models", {"provider": "open_ai", "base_url": fake.base_url, "refresh": True})
     assert stored.status == 200
     assert fake.last("models").headers["authorization"] == "Bearer sk-test-storedcredential01"
@@ -403,10 +404,10 @@ def test_connection_test(http, fake_provider):
 
 def test_connection_test_without_key(tc):
     tc.create_profile()  # the active one (activation would refuse a profile whose key is missing)
-    profile = tc.create_profile(name="From env", api_key=..., api_key_ref="TRIPLO_TEST_UNSET_VARIABLE")
+    profile = tc.create_profile(name="From env", api_key=..., api_key_ref="TRIPLO_TEST_UNSET_API_KEY")
     reply = tc.post(f"{P}/{profile['id']}/test")
     assert reply.status == 200 and reply.body["ok"] is False
-    assert "TRIPLO_TEST_UNSET_VARIABLE" in reply.body["error"]
+    assert "TRIPLO_TEST_UNSET_API_KEY" in reply.body["error"]
 
 
 # ---- local LLM ---------------------------------------------------------------------------------------------

@@ -267,9 +267,9 @@ def test_activate_changes_the_header(pages):
 
 def test_activate_an_invalid_profile_shows_why(pages):
     pages.create("Main")
-    pid = pages.create("Env", api_key_ref="MISSING_KEY_VAR")
+    pid = pages.create("Env", api_key_ref="MISSING_VAR_API_KEY")
     pages.post(f"/profiles/{pid}", {"name": "Env", "provider": "open_ai", "model": "gpt-4o", "api_key_ref": "bad name"})
-    assert pages.settings()["llm_profiles"][1]["api_key_ref"] == "MISSING_KEY_VAR"  # that save was refused
+    assert pages.settings()["llm_profiles"][1]["api_key_ref"] == "MISSING_VAR_API_KEY"  # that save was refused
     gem = pages.create("Gem", provider="gemini", model="gemini-2.5-flash", api_key="AIzaSyGEMINI0secret0value")
     response = pages.post(f"/profiles/{gem}/activate")
     assert response.status_code == 400

@@ -27,7 +27,8 @@ KEYS = {
 }
 ENV_KEY = _key("sk-env-")      # a key only named by api_key_ref
 TYPED_KEY = _key("sk-typed-")  # a key typed into the unsaved models form, rejected by the provider
-ALL_KEYS = [*KEYS.values(), ENV_KEY, TYPED_KEY]
+SERVER_SECRET = _key("srv-")   # a server variable that is no provider key: api_key_ref may never name it
+ALL_KEYS = [*KEYS.values(), ENV_KEY, TYPED_KEY, SERVER_SECRET]
 API_PREFIXES = ("/api/", "/v1/", "/sessions/")
 
 
@@ -71,6 +72,7 @@ def fakes(monkeypatch):
     monkeypatch.setenv("WEBUI_PROVIDER_MAX_RETRIES", "0")
     monkeypatch.setenv("WEBUI_PROVIDER_READ_TIMEOUT", "3")
     monkeypatch.setenv("PLANTED_ENV_KEY", ENV_KEY)
+    monkeypatch.setenv("PLANTED_SERVER_SECRET", SERVER_SECRET)
     started = {}
     try:
         for kind in KEYS:
@@ -304,6 +306,33 @@ def page_calls(page, ids, fakes):
     page("GET", "/no-such-page")
 
 
+def hostile_refs_and_model_ids(api, fakes):
+    """api_key_ref naming a server secret (refused on save); providers that echo the key as a model id."""
+    for ref in ("PLANTED_SERVER_SECRET", "WEBUI_PASSWORD", "SUPERVISOR_PASSWORD", "PATH"):
+        r = api("POST", "/api/llm/profiles?restart=false", json={
+            "name": f"ref {ref}", "provider": "open_ai", "model": "gpt-4o", "base_url": fakes["env"].base_url,
+            "api_key_ref": ref})
+        assert r.status_code == 400 and "api_key_ref" in r.json()["fields"], r.text
+    # the stored key is never sent to a base URL it was not stored for
+    r = api("POST", "/api/llm/models", json={"provider": "open_ai", "base_url": fakes["env"].base_url})
+    assert r.status_code == 400 and "api_key" in r.json()["fields"], r.text
+    original = {kind: (list(fake.models), fake.page_size) for kind, fake in fakes.items()}
+    for kind, fake in fakes.items():
+        if kind == "env":
+            continue
+        # one page: a pagination cursor would carry an echoed id back to the provider (urllib3 logs the URL)
+        fake.models, fake.page_size = [fake.models[0], f"echo-{KEYS[kind]}", KEYS[kind]], 100
+        api("GET", f"/api/llm/profiles/p-{kind}/models?refresh=1")
+        form = {"provider": kind, "refresh": True}
+        form.update({"url": fake.url} if kind == "ollama" else {"base_url": fake.base_url})
+        api("POST", "/api/llm/models", json=form)
+        api("GET", "/v1/models")
+    api("POST", "/api/local-llm/models", json={"url": fakes["ollama"].url, "persist": False})
+    assert not any(SERVER_SECRET in str(r.headers) for f in fakes.values() for r in f.requests)
+    for kind, fake in fakes.items():
+        fake.models, fake.page_size = original[kind]
+
+
 def check_config_files(config_dir):
     """config.json and every backup: a key appears only in the legacy field the desktop app needs."""
     problems = []
@@ -351,6 +380,7 @@ def test_no_planted_key_leaks(config_dir, fakes, logs):
         problems += check_config_files(config_dir)
         sid = chats(api, fakes)
         config_calls(api, fakes)
+        hostile_refs_and_model_ids(api, fakes)
         problems += check_config_files(config_dir)
         ids = {"profiles": [f"p-{kind}" for kind in KEYS] + ["p-env", "nope"], "session": sid}
         page = Recorder(live.url, app)

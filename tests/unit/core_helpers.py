@@ -10,8 +10,9 @@ from webui.core.config import ConfigService
 from webui.core.store import dump, load_template
 from webui.core.vault import Vault
 
-# A key a shell heredoc would mangle: quotes, backslashes, newline, unicode, a command substitution.
-HOSTILE_KEY = 'sk-"quo\'te\\back\\\\slash\nline ünïcødé 🔑 $(rm -rf /) `id` ${HOME}-a1b2'
+# A key a shell heredoc would mangle: quotes, backslashes, unicode, a command substitution.
+# No control characters: secrets holding them are refused at save (issue 15 item 4).
+HOSTILE_KEY = 'sk-"quo\'te\\back\\\\slash line ünïcødé 🔑 $(rm -rf /) `id` ${HOME}-a1b2'
 
 
 def new_vault():

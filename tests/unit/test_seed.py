@@ -220,11 +220,11 @@ def test_bad_llm_profiles_write_nothing(folder, value, problem):
 
 
 def test_active_profile_whose_env_var_is_unset_writes_nothing(folder):
-    value = '[{"id": "x", "provider": "openai", "model": "m", "api_key_ref": "UNSET_VAR_42"}]'
+    value = '[{"id": "x", "provider": "openai", "model": "m", "api_key_ref": "UNSET_VAR_42_KEY"}]'
     code, _, err = run(folder, TRIPLO_LLM_PROFILES=value)
-    assert code == 2 and "Environment variable UNSET_VAR_42 is not set" in err
+    assert code == 2 and "Environment variable UNSET_VAR_42_KEY is not set" in err
     assert not os.path.exists(folder)
-    assert run(folder, TRIPLO_LLM_PROFILES=value, UNSET_VAR_42=OPENAI)[0] == 0
+    assert run(folder, TRIPLO_LLM_PROFILES=value, UNSET_VAR_42_KEY=OPENAI)[0] == 0
     assert settings_of(folder)["openai_key"] == OPENAI  # the desktop app needs it in plain
 
 

@@ -242,6 +242,9 @@ def to_messages(raw):
         if content is not None and not isinstance(content, str) and not (
                 isinstance(content, list) and all(isinstance(p, dict) for p in content)):
             raise ValidationFailed({f"messages[{i}].content": "must be text or a list of content parts"})
+        if isinstance(content, list) and not all(isinstance(p.get("text", ""), str) for p in content
+                                                 if p.get("type") == "text"):
+            raise ValidationFailed({f"messages[{i}].content": "a text part's text must be a string"})
     return list(raw)
 
 

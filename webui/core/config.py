@@ -6,9 +6,9 @@ import json
 import os
 import threading
 
-from . import credentials, profile_import, profiles
+from . import config_shape, credentials, profile_import, profiles
 from ..catalog import LEGACY_KEY_FIELDS, PROVIDERS
-from ..errors import DesktopError, MissingCredential, SecretUnreadable, ValidationFailed
+from ..errors import ConfigInvalid, DesktopError, MissingCredential, SecretUnreadable, ValidationFailed
 from .paths import config_dir as default_config_dir
 from .store import ConfigStore
 from .vault import Vault, is_secret_obj, mask
@@ -36,6 +36,7 @@ class ConfigService:
         """(data, revision) with a legacy config shown as profiles at once (in memory only)."""
         snap = self.store.read()
         data = snap.data
+        self._check_shape(data["settings"])
         if profile_import.is_legacy(data["settings"]):
             with self._view_lock:
                 cached_rev, cached = self._view_cache
@@ -46,6 +47,14 @@ class ConfigService:
             with self._view_lock:
                 self._view_cache = (snap.revision, data)
         return data, snap.revision
+
+    def _check_shape(self, settings):
+        """ConfigInvalid naming the file and each hand-edited value of the wrong type."""
+        found = config_shape.problems(settings)
+        if found:
+            shown = "; ".join(found[:5]) + (f"; and {len(found) - 5} more" if len(found) > 5 else "")
+            raise ConfigInvalid(f"{self.store.path} holds values of the wrong type: {shown}. "
+                                "Fix them in the file (it was not changed).", problems=found[:50])
 
     def settings(self):
         """The current settings (read-only) and revision."""
@@ -95,10 +104,13 @@ class ConfigService:
 
         def run(data):
             settings = data.setdefault("settings", {})
+            self._check_shape(settings)
             profile_import.migrate_legacy(settings, self.vault)
             before = _desktop_digest(data)
             keys_before = self._desktop_key_sources(settings)
+            refs = _key_refs(settings)
             result = change(settings)
+            self._check_new_key_refs(settings, refs)
             self.check_and_project(settings, keys_before, strict_key)
             outcome["changed"] = _desktop_digest(data) != before
             return result
@@ -128,6 +140,13 @@ class ConfigService:
         except MissingCredential:
             if strict_key:
                 raise  # otherwise the desktop app keeps what it runs until the variable is set and a save projects
+
+    def _check_new_key_refs(self, settings, before):
+        """A new or changed api_key_ref must name a provider-key variable (stored ones are refused at call time)."""
+        for pid, ref in _key_refs(settings).items():
+            if ref and ref != before.get(pid) and not credentials.key_ref_allowed(ref, self.environ):
+                raise ValidationFailed({"api_key_ref": credentials.key_ref_message(ref)},
+                                       message=f"Profile '{pid}' may not read its key from {ref}")
 
     def _check_active(self, settings):
         """Saving validates the active profile: an invalid one is never written."""
@@ -192,6 +211,12 @@ class ConfigService:
         if settings.get("voice"):
             sources.setdefault("openai_key", stored("open_ai"))
         return sources
+
+
+def _key_refs(settings):
+    """{profile id: api_key_ref} of every well-formed profile."""
+    items = settings.get("llm_profiles")
+    return {p.get("id"): p.get("api_key_ref") for p in items if isinstance(p, dict)} if isinstance(items, list) else {}
 
 
 def _desktop_digest(data):

@@ -8,6 +8,35 @@ from .profiles import ID_RE, URL_RE
 from .vault import is_secret_obj
 
 
+# api_key_ref may name only provider-key variables: never the web UI's or supervisord's own secrets (issue 15).
+KEY_REF_SUFFIXES = ("_API_KEY", "_KEY", "_TOKEN")
+KEY_REF_FORBIDDEN_PREFIXES = ("WEBUI_", "SUPERVISOR_")
+KEY_REF_ALLOW_ENV = "WEBUI_KEY_REF_ALLOW"
+# Control characters (CR, LF, NUL, TAB, DEL…) would split headers or log lines.
+CONTROL_CHARS = frozenset(map(chr, [*range(0x20), 0x7F]))
+
+
+def key_ref_allowed(name, environ=None):
+    """True when api_key_ref may read this variable: a provider-key name, or one listed in WEBUI_KEY_REF_ALLOW."""
+    env = os.environ if environ is None else environ
+    extra = {n.strip() for n in env.get(KEY_REF_ALLOW_ENV, "").split(",") if n.strip()}
+    if name in extra:
+        return True
+    upper = str(name).upper()
+    return upper.endswith(KEY_REF_SUFFIXES) and not upper.startswith(KEY_REF_FORBIDDEN_PREFIXES)
+
+
+def key_ref_message(name):
+    """The field error for an api_key_ref outside the allowlist."""
+    return (f"may not name {name}: only provider-key variables (*_API_KEY, *_KEY, *_TOKEN, never WEBUI_* or "
+            f"SUPERVISOR_*) or names listed in {KEY_REF_ALLOW_ENV}")
+
+
+def has_control_chars(value):
+    """True when a secret holds a control character (refused: it could forge headers or log lines)."""
+    return isinstance(value, str) and any(ch in CONTROL_CHARS for ch in value)
+
+
 def credentials_of(settings):
     """The provider_credentials dict inside settings (created when missing)."""
     creds = settings.get("provider_credentials")
@@ -42,6 +71,8 @@ def check_payload(credential_id, payload):
             errors[field] = "must be a string"
         elif isinstance(payload.get(field), str) and len(payload[field]) > 4096:
             errors[field] = "is too long"
+        elif isinstance(payload.get(field), str) and has_control_chars(payload[field].strip()):
+            errors[field] = "must not contain control characters (line breaks, tabs, NUL)"
     url = payload.get("url")
     if url not in (None, "") and (not isinstance(url, str) or not URL_RE.match(url.strip())):
         errors["url"] = "must be an http:// or https:// URL"
@@ -108,6 +139,9 @@ def resolve_key(settings, profile, vault, environ=None):
     ref = profile.get("api_key_ref")
     if ref:
         env = os.environ if environ is None else environ
+        if not key_ref_allowed(ref, env):  # a hand-edited config must not send e.g. WEBUI_PASSWORD anywhere
+            raise MissingCredential(f"Profile '{profile.get('name')}': api_key_ref {key_ref_message(ref)}.",
+                                    field="api_key_ref")
         value = env.get(ref)
         if not value:
             label = PROVIDERS.get(profile.get("provider"), {}).get("label", "the provider")

@@ -5,6 +5,8 @@ import string
 
 from ..errors import MalformedResponse, ProviderError, Unreachable, ValidationFailed
 from ..providers import transport
+from ..providers.models_cache import clean_models
+from .credentials import has_control_chars
 from .profiles import URL_RE
 
 KEY_ALPHABET = string.ascii_lowercase + string.digits
@@ -41,12 +43,9 @@ def names_from(data):
     items = data.get("models") if isinstance(data.get("models"), list) else data.get("data")
     if not isinstance(items, list):
         return None
-    names = []
-    for item in items:
-        name = (item.get("name") or item.get("model") or item.get("id")) if isinstance(item, dict) else item
-        if isinstance(name, str) and name and name not in names:
-            names.append(name)
-    return names[:MAX_MODELS]
+    names = (((item.get("name") or item.get("model") or item.get("id")) if isinstance(item, dict) else item)
+             for item in items)
+    return clean_models(dict.fromkeys(n for n in names if isinstance(n, str)))[:MAX_MODELS]  # a set, in order
 
 
 _POOL = transport.SessionPool()
@@ -67,6 +66,8 @@ def list_models(url, token=None):
     """Model names served at `url` (tries Ollama's /api/tags, then OpenAI-compatible /v1/models)."""
     base = check_url(url)
     token = token.strip() if isinstance(token, str) and token.strip() else None
+    if has_control_chars(token):
+        raise ValidationFailed({"token": "must not contain control characters (line breaks, tabs, NUL)"})
     failure = None
     for candidate in candidate_urls(base):
         try:
@@ -78,7 +79,7 @@ def list_models(url, token=None):
             continue
         names = names_from(data)
         if names is not None:
-            return names
+            return clean_models(names, (token,))
         failure = MalformedResponse(f"{LABEL} did not answer with an Ollama or OpenAI-compatible model list",
                                     provider="local_llm")
     raise failure

@@ -5,6 +5,7 @@ import json
 import re
 
 from . import credentials, profiles
+from .. import bounds
 from ..catalog import LEGACY_KEY_FIELDS, PROVIDERS, SECRET_FIELDS, canonical_provider, infer_provider, key_env_var
 from ..catalog import model_fits, route_model
 from ..errors import ValidationFailed
@@ -78,19 +79,29 @@ def _legacy_profile(settings, provider, model):
     return profile
 
 
-def parse_document(text, what="file"):
-    """A YAML or JSON document that must be a mapping."""
+def parse_document(text, what="file", environ=None):
+    """A YAML or JSON document that must be a mapping; bounded in size, nesting and YAML alias expansion."""
     import yaml
 
+    from .yaml_safe import load_yaml
+
+    limit = bounds.max_import_bytes(environ)
+    if len(text.encode("utf-8", "surrogatepass")) > limit:
+        raise ValidationFailed({what: f"is larger than {limit} bytes (set {bounds.IMPORT_BYTES_ENV} to allow more)"})
     try:
-        doc = json.loads(text)
-    except (json.JSONDecodeError, TypeError):
         try:
-            doc = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f" at line {mark.line + 1}" if mark else ""
-            raise ValidationFailed({what: f"is neither valid JSON nor valid YAML{where}"}) from None
+            doc = bounds.loads(text)
+        except bounds.InputRefused:
+            raise
+        except (ValueError, TypeError):
+            doc = load_yaml(text)
+        bounds.check_value(doc, what)
+    except bounds.InputRefused as exc:
+        raise ValidationFailed({what: f"{exc} (at {exc.field})" if exc.field != what else str(exc)}) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise ValidationFailed({what: f"is neither valid JSON nor valid YAML{where}"}) from None
     if not isinstance(doc, (dict, list)):
         raise ValidationFailed({what: "must hold a mapping (or a list of profiles)"})
     return doc

@@ -96,7 +96,7 @@ def set_role_profiles(svc, mapping):
 
 def import_config(svc, text, restart=True, revision=None):
     """Import a role/game config given as YAML or JSON text; the import summary."""
-    doc = profile_import.parse_document(text, what="file")
+    doc = profile_import.parse_document(text, what="file", environ=svc.environ)
 
     def change(settings):
         return profile_import.import_game_config(settings, doc, svc.vault)

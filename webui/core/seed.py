@@ -8,7 +8,7 @@ import sys
 
 from cryptography.fernet import Fernet
 
-from . import desktop, desktop_settings, profile_import, profiles
+from . import credentials, desktop, desktop_settings, profile_import, profiles
 from .desktop_settings import BOOL, LIST, NUMBER
 from ..catalog import PROVIDERS, canonical_provider
 from ..errors import ValidationFailed, WebUIError
@@ -186,7 +186,11 @@ def _validate_all(svc, settings, env_made):
     """Every seeded profile must be valid, not only the active one: a broken one would surprise later."""
     problems = {}
     for profile in profiles.profiles_of(settings):
-        for field, message in profiles.validate(profile, settings, svc.has_credential(settings)).items():
+        errors = profiles.validate(profile, settings, svc.has_credential(settings))
+        ref = profile.get("api_key_ref")
+        if ref and "api_key_ref" not in errors and not credentials.key_ref_allowed(ref, svc.environ):
+            errors["api_key_ref"] = credentials.key_ref_message(ref)
+        for field, message in errors.items():
             hint = f" (from {FIELD_SOURCES[field]})" if profile["id"] in env_made and field in FIELD_SOURCES else ""
             problems[f"profile '{profile['id']}' {field}"] = message + hint
     if problems:

@@ -4,8 +4,24 @@ import hashlib
 import threading
 import time
 
+from .redact import scrub
+
 TTL = 300.0
 MAX_ENTRIES = 256
+# A provider's model list is outside text: bounded (count, id length) before it is cached or shown (issue 15).
+MAX_MODELS = 5000
+MAX_MODEL_ID_CHARS = 256
+
+
+def clean_models(ids, secrets=()):
+    """At most MAX_MODELS string ids of at most MAX_MODEL_ID_CHARS, each scrubbed of the call's secrets."""
+    out = []
+    for model in ids:
+        if len(out) >= MAX_MODELS:
+            break
+        if isinstance(model, str) and 0 < len(model) <= MAX_MODEL_ID_CHARS:
+            out.append(scrub(model, secrets))
+    return out
 
 
 class ModelsCache:
@@ -34,7 +50,7 @@ class ModelsCache:
                 if hit and now - hit[0] < self.ttl:
                     return list(hit[1])
         # The HTTP call runs outside the lock so one slow provider does not block the others.
-        models = list(adapter.list_models(api_key, base_url, token))
+        models = clean_models(adapter.list_models(api_key, base_url, token), (api_key, token))
         with self._lock:
             self._entries[key] = (self.clock(), models)
             if len(self._entries) > self.max_entries:

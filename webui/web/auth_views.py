@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 
 from ..errors import StorageError
-from .common import services
+from .common import MAX_NEXT_CHARS, services
 
 log = logging.getLogger("webui.auth")
 
@@ -16,6 +16,8 @@ bp = Blueprint("auth", __name__)
 
 def _safe_next(target):
     """Only same-site relative paths: no open redirect."""
+    if len(target or "") > MAX_NEXT_CHARS or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target or ""):
+        return url_for("models.index")  # a giant or header-splitting target never reaches Location
     parts = urlsplit(target or "")
     if parts.scheme or parts.netloc or not (target or "").startswith("/") or target.startswith("//"):
         return url_for("models.index")

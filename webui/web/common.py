@@ -1,12 +1,16 @@
 """Request helpers shared by every blueprint: services, JSON bodies, revisions, ?restart=, desktop outcomes, answers."""
 
-import json
+import re
 
 from flask import current_app, jsonify, request
 
-from ..errors import BadRequest, WebUIError
+from .. import bounds
+from ..errors import BadRequest, ValidationFailed, WebUIError
 
 API_PREFIXES = ("/api/", "/v1/", "/sessions/")
+# An id a form sends that goes back into a redirect's Location: short, plain characters (issue 15).
+ECHOED_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")
+MAX_NEXT_CHARS = 2048
 NO_RESTART = ("0", "false", "no", "off")
 
 
@@ -40,7 +44,11 @@ def json_body(kind=dict, required=True):
     if not request.is_json:
         raise UnsupportedMediaType("Send the body as JSON with 'Content-Type: application/json'.")
     try:
-        data = json.loads(raw)
+        data = bounds.loads(raw)
+    except bounds.InputRefused as exc:  # too deep, or a string no UTF-8 can store: a field error, never a 500
+        if exc.field in (None, "body"):
+            raise BadRequest(f"The body {exc}.") from None
+        raise ValidationFailed({exc.field: str(exc)}) from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadRequest(f"The body is not valid JSON: {exc}") from None
     if not isinstance(data, kind):

@@ -3,6 +3,7 @@
 import json
 import re
 
+from .. import bounds
 from ..catalog import PARAMS, PROVIDERS, route_model
 from ..core import desktop_settings
 
@@ -60,7 +61,10 @@ def profile_payload(form):
         # A bad value is still passed on: the core rejects anything but an object, so every other
         # field error shows up in the same answer, and nothing is saved.
         try:
-            payload["extra_params"] = json.loads(raw)
+            payload["extra_params"] = bounds.loads(raw)
+        except bounds.InputRefused as exc:
+            payload["extra_params"] = raw
+            errors["extra_params"] = f"Extra parameters {exc}"
         except ValueError as exc:
             payload["extra_params"] = raw
             errors["extra_params"] = f"Extra parameters are not valid JSON: {exc}"

@@ -39,11 +39,21 @@ def _completion_args(body):
     other field the caller sent, for the upstream (as sent, translated, or refused by the provider)."""
     tuning = {name: body.get(name) for name in chat_ops.TUNING}
     request = {k: v for k, v in body.items() if k not in _FRAME}
-    json_mode = (body.get("response_format") or {}).get("type") == "json_object"
+    json_mode = _object(body, "response_format").get("type") == "json_object"
     return body.get("model"), body.get("messages"), tuning, json_mode, request
 
 
 _FRAME = ("model", "messages", "stream")  # what this face handles itself
+
+
+def _object(body, name):
+    """An optional object field ({} when absent); anything else is a field error, not a crash."""
+    value = body.get(name)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ValidationFailed({name: "must be an object"})
+    return value
 
 
 def _model(item):
@@ -59,7 +69,7 @@ def chat_completions():
         raise ValidationFailed({"stream": "must be true or false"})
     completion_id, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
     if stream:
-        include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+        include_usage = bool(_object(body, "stream_options").get("include_usage"))
 
         def start():
             source = chat().complete_stream(*_completion_args(body))

@@ -6,7 +6,7 @@ from ..core import role_ops, routing
 from ..catalog import PROVIDERS
 from ..errors import NotFound, WebUIError
 from .chat_common import chat
-from .common import services
+from .common import ECHOED_ID_RE, services
 from .layout import render_page
 from . import role_edit_pages
 from .role_edit_pages import CONTROLS, ROLE_TYPES, editor_context
@@ -93,8 +93,13 @@ def _message_view(message, by_id, names):
 # ---- form routes: post, then redirect back to the tab -------------------------------------------------
 
 def _back(session_id=None, role_id=None, failed=False):
-    """Back to the tab, on the session and role the form was about, landing on the newest message or the error."""
+    """Back to the tab, on the session and role the form was about, landing on the newest message or the error.
+
+    The ids are checked before they reach the Location header.
+    """
     args = {k: v for k, v in (("session", session_id), ("role", role_id)) if v}
+    if not all(isinstance(v, str) and ECHOED_ID_RE.match(v) for v in args.values()):
+        raise NotFound("No such session or role.")
     anchor = ("#chat-error" if failed else "#newest") if session_id else ""
     return redirect(url_for(".index", **args) + anchor)
 
