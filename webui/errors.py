@@ -79,9 +79,13 @@ class Conflict(WebUIError):
 
 
 class ConfigCorrupt(WebUIError):
-    """config.json cannot be read or parsed; never overwritten by a default."""
+    """config.json cannot be read or parsed; never overwritten by a default.
 
-    status = 500
+    503, not 500: the server works, but nothing can be served from the file until someone repairs it
+    (the message names the file and a backup to restore).
+    """
+
+    status = 503
     code = "config_corrupt"
 
 

@@ -291,6 +291,30 @@ def test_item9_hand_edited_config_with_wrong_types_never_500s(app, tc, caplog, s
     assert "Traceback" not in caplog.text and "Unexpected error" not in caplog.text
 
 
+def test_item9_unparseable_config_file_is_a_clear_503_naming_the_file(app, tc, caplog):
+    """A config.json that is not JSON any more (a bad hand edit): every page and API names the file, never a 500."""
+    profile = tc.create_profile()
+    client, headers = _logged_in(app)
+    path = app.extensions["triplo"].config.store.path
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write('{"settings": {"llm_profiles": [,]}')  # a stray comma, as an editor leaves it
+    failures, seen = [], 0
+    for method, route in _paths(app, [profile["id"]]):
+        if "logout" in route or method != "GET":
+            continue
+        response = client.open(route, method=method, headers=headers)
+        if response.status_code >= 500 and response.status_code not in (502, 503, 504):
+            failures.append((route[:60], response.status_code))
+        if response.status_code == 503:
+            seen += 1
+            assert "config.json" in response.get_data(as_text=True), route
+    assert not failures, failures[:20]
+    assert seen, "no route read the broken file"
+    reply = tc.get("/api/config")
+    assert reply.status == 503 and reply.body["error"] == "config_corrupt" and "config.json" in reply.body["message"]
+    assert "Traceback" not in caplog.text
+
+
 def test_item11_giant_ids_in_chat_forms_and_next_never_reach_location(app):
     client, headers = _logged_in(app)
     huge = "s" * 100_000

@@ -8,7 +8,9 @@ import stat
 import pytest
 
 from webui.core import auth as auth_mod
-from webui.core.auth import AuthStore, LoginThrottle, check_password_hash, hash_password
+from webui.core import passwords
+from webui.core.auth import AuthStore, LoginThrottle
+from webui.core.passwords import check_password_hash, hash_password
 from webui.errors import ConfigCorrupt, NotFound, ValidationFailed
 
 
@@ -278,8 +280,8 @@ def test_throttle_memory_is_bounded_and_forgets():
 
 def test_wrong_username_still_pays_the_kdf(store, tmp_path, monkeypatch):
     calls = []
-    real = auth_mod._scrypt
-    monkeypatch.setattr(auth_mod, "_scrypt", lambda *a, **k: calls.append(1) or real(*a, **k))
+    real = passwords._scrypt
+    monkeypatch.setattr(passwords, "_scrypt", lambda *a, **k: calls.append(1) or real(*a, **k))
     assert not store.verify_password("nobody", "correct horse")
     assert not AuthStore(tmp_path / "empty").verify_password("admin", "anything")
     assert len(calls) == 2

@@ -1,6 +1,5 @@
 """Web UI login in webui-auth.json: username + scrypt password hash, API tokens stored as sha256."""
 
-import base64
 import hashlib
 import hmac
 import json
@@ -13,15 +12,13 @@ import uuid
 from datetime import datetime, timezone
 
 from ..errors import ConfigCorrupt, NotFound, StorageError, ValidationFailed
-from ..offload import off_loop
 from .fileio import atomic_write_bytes, ensure_private_dir, file_lock, storage_errors
+from .passwords import DUMMY_HASH, check_password_hash, hash_password
 from .paths import AUTH_FILE
 from .throttle import LoginThrottle  # noqa: F401  (the web layer imports it from here)
 
 log = logging.getLogger(__name__)
 
-SCRYPT_N, SCRYPT_R, SCRYPT_P = 2 ** 14, 8, 1
-SALT_BYTES = 16
 MIN_PASSWORD, MAX_PASSWORD = 8, 1024
 MAX_TOKEN_NAME = 80
 TOKEN_PREFIX = "tw_"
@@ -29,39 +26,6 @@ TOUCH_SECONDS = 60           # last_used_at is written at most once a minute per
 CACHE_MAX_AGE = 5.0          # re-read even an unchanged-looking file this often (cross-process safety net)
 LOCK_NAME = ".webui-auth.lock"
 MAX_ENDED_SESSIONS = 1000   # logged-out session ids kept until their cookies expire
-# Run against this when there is no real hash, so a wrong username costs as much as a wrong password.
-_DUMMY_HASH = "scrypt$16384$8$1$" + base64.b64encode(bytes(16)).decode() + "$" + base64.b64encode(bytes(64)).decode()
-
-
-def hash_password(password):
-    """scrypt$n$r$p$salt_b64$hash_b64 for a new random salt."""
-    salt = secrets.token_bytes(SALT_BYTES)
-    digest = _scrypt(password, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)
-    return "$".join(["scrypt", str(SCRYPT_N), str(SCRYPT_R), str(SCRYPT_P),
-                     base64.b64encode(salt).decode(), base64.b64encode(digest).decode()])
-
-
-def check_password_hash(stored, password):
-    """True when `password` matches the self-describing hash `stored` (constant-time compare)."""
-    try:
-        scheme, n, r, p, salt, expected = stored.split("$")
-        n, r, p = int(n), int(r), int(p)
-        salt, expected = base64.b64decode(salt, validate=True), base64.b64decode(expected, validate=True)
-    except (AttributeError, ValueError):
-        return False
-    # Bounds keep a tampered file from making every login allocate gigabytes.
-    if scheme != "scrypt" or not (2 <= n <= 2 ** 20 and n & (n - 1) == 0 and 1 <= r <= 32 and 1 <= p <= 16):
-        return False
-    if not 16 <= len(expected) <= 128:
-        return False
-    return hmac.compare_digest(_scrypt(password, salt, n, r, p, len(expected)), expected)
-
-
-def _scrypt(password, salt, n, r, p, dklen=64):
-    """scrypt (~50 ms of CPU) in a native thread under gevent, so one login does not stall every stream."""
-    maxmem = 128 * r * (n + p + 2) + (1 << 20)
-    return off_loop(hashlib.scrypt, password.encode("utf-8", "surrogatepass"), salt=salt, n=n, r=r, p=p,
-                    maxmem=maxmem, dklen=dklen)
 
 
 def _now_iso(epoch):
@@ -185,7 +149,7 @@ class AuthStore:
             return False
         data = self._load()
         stored_user = data["username"] if data else ""
-        stored_hash = (data or {}).get("password_hash") or _DUMMY_HASH
+        stored_hash = (data or {}).get("password_hash") or DUMMY_HASH
         user_ok = hmac.compare_digest(username.encode("utf-8", "surrogatepass"), stored_user.encode("utf-8"))
         memo = hmac.new(self._pepper, username.encode("utf-8", "surrogatepass") + b"\0"
                         + password.encode("utf-8", "surrogatepass"), hashlib.sha256).digest()
@@ -193,7 +157,7 @@ class AuthStore:
             seen = self._verified.get(memo)
         if seen is not None and user_ok and hmac.compare_digest(seen, stored_hash):
             return True
-        ok = check_password_hash(stored_hash, password) and user_ok and stored_hash is not _DUMMY_HASH
+        ok = check_password_hash(stored_hash, password) and user_ok and stored_hash is not DUMMY_HASH
         if ok:
             with self._mem:
                 if len(self._verified) >= 32:
