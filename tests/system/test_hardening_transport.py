@@ -172,3 +172,59 @@ def test_item7_the_deadline_through_the_app_is_a_504(fake_provider, api, monkeyp
                                                     "api_key": PLANTED}, timeout=20)
     assert time.monotonic() - started < 3.5
     assert r.status_code == 504 and r.json()["error"] == "provider_timeout", r.text
+
+
+# --- item 16: gunicorn's control socket ------------------------------------------------------------------------
+
+
+def _gunicorn(tmp_path, name, shared):
+    """One gunicorn instance with our config on its own config folder; HOME and XDG_RUNTIME_DIR are `shared`."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.loopback import closed_proxy_env, free_port
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items()
+           if not k.endswith("_API_KEY") and not k.startswith(("TRIPLO_", "WEBUI_", "SUPERVISOR_"))}
+    env.update(HOME=str(shared), XDG_RUNTIME_DIR=str(shared), TRIPLO_CONFIG_DIR=str(tmp_path / name),
+               WEBUI_USERNAME="admin", WEBUI_PASSWORD="correct horse battery", **closed_proxy_env())
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    out = open(tmp_path / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process below
+    proc = subprocess.Popen([str(gunicorn), "-c", "python:webui.web.gunicorn_conf", "--bind", f"127.0.0.1:{port}",
+                             "webui:create_app()"], env=env, stdout=out, stderr=subprocess.STDOUT,
+                            start_new_session=True, cwd=tmp_path)
+    proc.log, proc.base, proc.sink = tmp_path / f"{name}.log", f"http://127.0.0.1:{port}", out
+    return proc
+
+
+def _healthy(proc):
+    from tests.app_fixtures import http_session
+
+    try:
+        return http_session(trust_env=False).get(f"{proc.base}/healthz", timeout=1).status_code == 200
+    except Exception:  # noqa: BLE001 - not up yet
+        return False
+
+
+def test_item16_two_instances_share_no_control_socket(tmp_path):
+    from tests.system.supervisor_harness import stop_process_group, wait_until
+    from webui.web.gunicorn_conf import settings
+
+    shared = tmp_path / "home"
+    shared.mkdir()
+    first, second = _gunicorn(tmp_path, "one", shared), _gunicorn(tmp_path, "two", shared)
+    try:
+        for proc in (first, second):
+            assert wait_until(lambda p=proc: _healthy(p), 30, interval=0.25), proc.log.read_text()
+        sockets = [p for p in shared.rglob("*") if p.is_socket() or p.suffix == ".ctl"]
+        assert sockets == [], f"a control socket at a shared path: {sockets}"
+        stop_process_group(first)
+        assert _healthy(second), "stopping one instance disturbed the other"
+    finally:
+        for proc in (first, second):
+            stop_process_group(proc)
+            proc.sink.close()
+    assert settings()["control_socket_disable"] is True  # gunicorn >= 25.1 makes one by default; we use none
