@@ -57,7 +57,8 @@ def test_item3_redirect_is_an_error_and_the_target_sees_nothing(fake_provider, k
 @pytest.mark.parametrize("status", [301, 302, 307, 308])
 def test_item3_local_llm_model_listing_does_not_follow(fake_provider, status):
     target = fake_provider("ollama")
-    source = fake_provider("ollama", script=hostile.redirect(status, f"http://localhost:{target.url.rsplit(':', 1)[1]}/api/tags"))
+    location = f"http://localhost:{target.url.rsplit(':', 1)[1]}/api/tags"
+    source = fake_provider("ollama", script=hostile.redirect(status, location))
     with pytest.raises(E.ProviderError) as info:
         local_llm.list_models(source.url, PLANTED)
     assert "localhost" in info.value.message and PLANTED not in info.value.message
@@ -66,7 +67,8 @@ def test_item3_local_llm_model_listing_does_not_follow(fake_provider, status):
 
 def test_item3_model_listing_through_the_app_is_a_502(fake_provider, api):
     target = fake_provider("anthropic")
-    source = fake_provider("anthropic", script=hostile.redirect(307, f"http://localhost:{target.url.rsplit(':', 1)[1]}/v1/models"))
+    location = f"http://localhost:{target.url.rsplit(':', 1)[1]}/v1/models"
+    source = fake_provider("anthropic", script=hostile.redirect(307, location))
     r = api.post(f"{api.base}/api/llm/models", json={"provider": "anthropic", "base_url": source.base_url,
                                                     "api_key": PLANTED}, timeout=20)
     assert r.status_code == 502, r.text
