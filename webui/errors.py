@@ -217,6 +217,12 @@ class MalformedResponse(ProviderError):
     code = "provider_malformed_response"
 
 
+class ResponseTooLarge(ProviderError):
+    """The provider's answer (or one line of a stream) passed WEBUI_MAX_RESPONSE_BYTES; reading stopped."""
+
+    code = "provider_response_too_large"
+
+
 class StreamInterrupted(ProviderError):
     """The provider closed or broke a stream before it finished."""
 

@@ -3,6 +3,7 @@
 import collections
 import json
 import socket
+import sys
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -52,6 +53,10 @@ class _Server(ThreadingHTTPServer):
         with self.sockets_lock:
             self.open_sockets.discard(request)
         super().shutdown_request(request)
+
+    def handle_error(self, request, client_address):
+        if not isinstance(sys.exc_info()[1], ConnectionError):  # a client hanging up mid-answer is not news
+            super().handle_error(request, client_address)
 
     def drop_connections(self):
         """Cut every open connection (idle keep-alives would otherwise hold handler threads)."""
@@ -134,7 +139,8 @@ class FakeProvider:
     ([{"id", "name", "arguments": dict}]: the reply calls these tools), required_key, strict_models,
     stall (s before answering), chunk_delay (s between deltas), close_after (deltas before the connection
     is cut), error_after (deltas before a mid-stream error event), malformed (invalid JSON / events),
-    gate (threading.Event the stream waits on after its first delta), chunked (False: close-delimited).
+    gate (threading.Event the stream waits on after its first delta), chunked (False: close-delimited),
+    script (a callable taking the request handler that answers every request instead; see fakes/hostile.py).
     """
 
     def __init__(self, kind, **settings):
@@ -158,6 +164,7 @@ class FakeProvider:
         self.malformed = False
         self.gate = None
         self.chunked = True
+        self.script = None
         for name, value in settings.items():
             if not hasattr(self, name):
                 raise TypeError(f"unknown FakeProvider setting {name!r}")
@@ -265,6 +272,8 @@ class FakeProvider:
         headers = {k.lower(): v for k, v in h.headers.items()}
         with self._lock:
             self.requests.append(Recorded(h.command, parts.path, query, headers, body, raw))
+        if self.script is not None:
+            return self.script(h)
         route = self.fmt.route(h.command, parts.path, query, body if isinstance(body, dict) else {})
         if route is None:
             return h.send_json(404, self.fmt.error_body(404, f"No route for {h.command} {parts.path}"))

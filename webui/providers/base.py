@@ -228,8 +228,8 @@ class ProviderAdapter:
         return transport.parse_json(resp.content, label=self.label)
 
     def lines(self, resp, secrets):
-        """Decoded lines of a streamed body as they arrive."""
-        return sse.iter_lines(sse.iter_chunks(resp, self.label, secrets))
+        """Decoded lines of a streamed body as they arrive, each at most WEBUI_MAX_RESPONSE_BYTES."""
+        return sse.iter_lines(sse.iter_chunks(resp, self.label, secrets), transport.max_response_bytes(), self.label)
 
     def payload_error(self, err, secrets, model=None):
         """A ProviderError for an error object inside a stream or a 200 body."""
@@ -287,6 +287,9 @@ class ProviderAdapter:
             raise self.payload_error(data["error"], secrets, model)
         text, used, reason, reported, *extra = self.parse_reply(data, call)
         extra = extra[0] if extra else {}  # tool_calls, wire, wire_usage when the adapter has them
+        cap = transport.max_reply_chars()
+        if isinstance(text, str) and len(text) > cap:
+            text, reason = text[:cap], "length"  # a reply is stored whole: keep it bounded
         return ChatResult(text=text, usage=used, finish_reason=finish_reason(reason),
                           model=reported or model, latency_ms=ms_since(started),
                           tool_calls=extra.get("tool_calls") or None, wire=extra.get("wire"),
@@ -300,18 +303,34 @@ class ProviderAdapter:
         resp = self.send("POST", url, secrets=secrets, headers=headers, json_body=body, stream=True,
                          model=call.profile.get("model"))
         state = StreamState(call.profile.get("model"))
-        parts = []
+        parts, size, cap = [], 0, transport.max_reply_chars()
         with resp:
             for delta in self.parse_stream(resp, call, state, secrets):
                 if isinstance(delta, Delta):  # tool calls, logprobs, refusal: the face passes them on
+                    resp.progress()  # something arrived: the stream's deadline starts again
                     if delta.index == 0:
                         parts.append(delta.text)
+                        size += len(delta.text or "")
                         for piece in delta.delta.get("tool_calls") or ():
                             add_tool_delta(state.tool_calls, piece)
                     yield delta
-                elif delta:
+                    if size >= cap:  # WEBUI_MAX_REPLY_CHARS, as below
+                        state.finish_reason, state.done = "length", True
+                        break
+                    continue
+                if not delta:
+                    continue
+                resp.progress()  # text arrived: the stream's deadline starts again
+                if size + len(delta) > cap:
+                    # WEBUI_MAX_REPLY_CHARS: stop reading and end the reply as a model's length limit would.
+                    delta = delta[: cap - size]
+                    state.finish_reason, state.done = "length", True
+                if delta:
                     parts.append(delta)
+                    size += len(delta)
                     yield delta
+                if state.finish_reason == "length" and size >= cap:
+                    break
         if not state.done:
             raise transport.stream_error(EOFError("stream ended early"), self.label, secrets)
         counts = usage(state.prompt_tokens, state.completion_tokens)

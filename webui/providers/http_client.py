@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import threading
+import time
 from urllib.parse import unquote, urlencode, urlsplit
 
 import urllib3
@@ -18,32 +19,69 @@ POOL_MAXSIZE = 256  # idle connections kept per provider host; more may be open 
 logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)
 
 
-class Reply:
-    """A provider's answer: status_code, headers (case-insensitive), content (read on demand), raw (urllib3)."""
+READ_CHUNK = 64 * 1024  # decompressed bytes per read: a gzip bomb is counted as it expands, never whole
 
-    def __init__(self, raw, on_read_error):
+
+class Reply:
+    """A provider's answer: status_code, headers (case-insensitive), content (read on demand, bounded), raw (urllib3).
+
+    `errors` makes the ProviderErrors (read_error(exc), too_large(), timed_out()); `max_bytes` caps the decoded
+    body; `watch` is the call's deadline (webui.providers.deadline), cancelled when the reply is closed.
+    """
+
+    def __init__(self, raw, errors, max_bytes=None, watch=None):
         self.raw = raw
         self.status_code = raw.status
         self.headers = raw.headers
         self.consumed = False  # the body was read to its end: the connection may go back to the pool
+        self.max_bytes = max_bytes
+        self.errors = errors
+        self.watch = watch
         self._content = None
-        self._on_read_error = on_read_error
+
+    @property
+    def expired(self):
+        """The call's total deadline has passed (its connection may have been cut for it)."""
+        return self.watch is not None and (self.watch.expired or time.monotonic() >= self.watch.when)
+
+    def progress(self):
+        """A stream delivered text: its deadline starts again (streams are bounded by idle time, not length)."""
+        if self.watch is not None:
+            self.watch.extend(self.errors.total)
+
+    def failure(self, exc):
+        """The ProviderError for a read that raised `exc` (a timeout when the deadline cut it)."""
+        self.close()
+        return self.errors.timed_out() if self.expired else self.errors.read_error(exc)
 
     @property
     def content(self):
-        """The whole body; a failure while reading it becomes a ProviderError (timeout or cut short)."""
+        """The whole body, at most max_bytes after decompression; else ResponseTooLarge, timeout or cut short."""
         if self._content is None:
+            parts, size = [], 0
             try:
-                self._content = self.raw.read(decode_content=True)
+                while True:
+                    data = self.raw.read(READ_CHUNK, decode_content=True)
+                    if not data:
+                        break
+                    size += len(data)
+                    if self.max_bytes and size > self.max_bytes:
+                        self.close()
+                        raise self.errors.too_large()
+                    parts.append(data)
             except (urllib3.exceptions.HTTPError, OSError) as exc:
-                self.close()
-                raise self._on_read_error(exc) from None
+                raise self.failure(exc) from None
+            if self.expired:  # a cut close-delimited body ends like a whole one
+                raise self.failure(None)
             self.consumed = True
             self.close()
+            self._content = b"".join(parts)
         return self._content
 
     def close(self):
         """Give the connection back to the pool when the body was read, else close it (it has unread bytes)."""
+        if self.watch is not None:
+            self.watch.cancel()
         if not self.consumed:
             self.raw.close()
         self.raw.release_conn()
@@ -65,7 +103,8 @@ class Client:
         self._lock = threading.Lock()
 
     def request(self, method, url, *, headers=None, json_body=None, params=None, stream=False, timeout=(5, 60)):
-        """The urllib3 response, body unread; raises urllib3 errors (the transport maps them). Up to 3 redirects."""
+        """The urllib3 response, body unread; raises urllib3 errors (the transport maps them). Never redirects:
+        a 3xx comes back as it is (a key must not follow it to another host)."""
         if params:
             query = urlencode({k: v for k, v in params.items() if v is not None}, doseq=True)
             url = f"{url}{'&' if '?' in url else '?'}{query}" if query else url
@@ -77,9 +116,8 @@ class Client:
                 headers["Content-Type"] = "application/json"
         return self._manager_for(url).request(
             method, url, body=body, headers=headers, preload_content=False, decode_content=True,
-            timeout=urllib3.Timeout(connect=timeout[0], read=timeout[1]),
-            retries=urllib3.Retry(total=3, connect=0, read=0, status=0, other=0, redirect=3,
-                                  raise_on_redirect=False))
+            timeout=urllib3.Timeout(connect=timeout[0], read=timeout[1]), redirect=False,
+            retries=urllib3.Retry(total=0, redirect=False))
 
     def _manager_for(self, url):
         if not self.trust_env:

@@ -4,7 +4,7 @@ from collections import namedtuple
 
 import urllib3
 
-from .transport import parse_json, stream_error
+from .transport import max_response_bytes, parse_json, stream_error, too_large
 
 CHUNK = 4096  # upper bound per read; reads return as soon as any bytes arrive
 
@@ -27,13 +27,17 @@ def iter_chunks(resp, label="provider", secrets=()):
                 if not data:
                     break
                 yield data
-        resp.consumed = True  # read to the end: the connection can be reused
     except (urllib3.exceptions.HTTPError, OSError) as exc:
-        raise stream_error(exc, label, secrets) from None
+        failure = getattr(resp, "failure", None)
+        raise (failure(exc) if failure else stream_error(exc, label, secrets)) from None
+    if getattr(resp, "expired", False):  # the deadline cut a close-delimited body: not a clean end
+        raise resp.failure(None)
+    resp.consumed = True  # read to the end: the connection can be reused
 
 
-def iter_lines(chunks):
-    """Text lines without terminators; CRLF, LF and lone CR all end a line, even split across chunks."""
+def iter_lines(chunks, limit=None, label="provider"):
+    """Text lines without terminators; CRLF, LF and lone CR all end a line, even split across chunks.
+    A line longer than `limit` bytes is ResponseTooLarge (a provider must not grow one line forever)."""
     pending = b""
     for chunk in chunks:
         data = pending + chunk
@@ -45,18 +49,22 @@ def iter_lines(chunks):
         for line in lines:
             yield line.decode("utf-8", "replace")
         pending = rest + tail
+        if limit and len(pending) > limit:
+            raise too_large(label, limit)
     if pending:
         yield pending.rstrip(b"\r").decode("utf-8", "replace")
 
 
-def iter_sse(lines):
-    """Events per the SSE spec: comments skipped, `event:` names, multi-line `data:` joined with newlines."""
-    name, data, last_id = None, [], None
+def iter_sse(lines, limit=None, label="provider"):
+    """Events per the SSE spec: comments skipped, `event:` names, multi-line `data:` joined with newlines.
+    An event whose data passes `limit` characters (default WEBUI_MAX_RESPONSE_BYTES) is ResponseTooLarge."""
+    limit = max_response_bytes() if limit is None else limit
+    name, data, last_id, size = None, [], None, 0
     for line in lines:
         if not line:
             if data:
                 yield Event(name or "message", "\n".join(data), last_id)
-            name, data = None, []
+            name, data, size = None, [], 0
             continue
         if line.startswith(":"):
             continue  # keep-alive comments such as ": OPENROUTER PROCESSING"
@@ -65,6 +73,9 @@ def iter_sse(lines):
             value = value[1:]
         if field == "data":
             data.append(value)
+            size += len(value) + 1
+            if limit and size > limit:
+                raise too_large(label, limit)
         elif field == "event":
             name = value
         elif field == "id":

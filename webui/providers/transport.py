@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import urllib3
 
 from .. import errors as E
+from .deadline import WATCHDOG
 from .http_client import PROXY_VARS, Reply, SessionPool  # noqa: F401  (adapters and tests import them from here)
 from .redact import redact_headers, redact_url, scrub
 
@@ -39,6 +40,21 @@ def _env_number(name, default, cast=float):
 def timeouts():
     """(connect, read) seconds: WEBUI_PROVIDER_CONNECT_TIMEOUT (5) and WEBUI_PROVIDER_READ_TIMEOUT (60)."""
     return (_env_number("WEBUI_PROVIDER_CONNECT_TIMEOUT", 5.0), _env_number("WEBUI_PROVIDER_READ_TIMEOUT", 60.0))
+
+
+def max_response_bytes():
+    """WEBUI_MAX_RESPONSE_BYTES (8 MiB): the most decoded bytes read from one answer (or one stream line)."""
+    return _env_number("WEBUI_MAX_RESPONSE_BYTES", 8 * 1024 * 1024, int) or 8 * 1024 * 1024
+
+
+def max_reply_chars():
+    """WEBUI_MAX_REPLY_CHARS (1,000,000): the most characters of one reply kept; beyond, it ends as `length`."""
+    return _env_number("WEBUI_MAX_REPLY_CHARS", 1_000_000, int) or 1_000_000
+
+
+def total_timeout():
+    """WEBUI_PROVIDER_TOTAL_TIMEOUT (120 s): one call's deadline, retries included; a stream's restarts per delta."""
+    return _env_number("WEBUI_PROVIDER_TOTAL_TIMEOUT", 120.0) or 120.0
 
 
 def retry_policy():
@@ -206,6 +222,52 @@ def stream_error(exc, label, secrets=()):
     return E.StreamInterrupted(f"{label} closed the connection before the reply finished", provider=label)
 
 
+class CallErrors:
+    """The errors one call's body reads can end in (Reply and the stream readers ask for them)."""
+
+    def __init__(self, label, secrets, total, max_bytes):
+        self.label, self.secrets, self.total, self.max_bytes = label, secrets, total, max_bytes
+
+    def read_error(self, exc):
+        return stream_error(exc, self.label, self.secrets)
+
+    def too_large(self):
+        return too_large(self.label, self.max_bytes)
+
+    def timed_out(self):
+        return deadline_error(self.label, self.total)
+
+
+def too_large(label, limit):
+    """ResponseTooLarge naming the bound and its variable."""
+    return E.ResponseTooLarge(f"{label} sent more than {limit} bytes; reading stopped (WEBUI_MAX_RESPONSE_BYTES)",
+                              provider=label)
+
+
+def deadline_error(label, total):
+    """ProviderTimeout for a call that passed WEBUI_PROVIDER_TOTAL_TIMEOUT."""
+    return E.ProviderTimeout(f"{label} did not finish within {total:g} s (WEBUI_PROVIDER_TOTAL_TIMEOUT)",
+                             provider=label)
+
+
+def redirect_error(status, location, url, label, secrets):
+    """A 3xx is never followed (the key would go along): an error naming where it pointed."""
+    try:
+        parts = urlsplit(location or "")
+        host = parts.hostname or urlsplit(url).hostname or "?"
+        host += f":{parts.port}" if parts.hostname and parts.port else ""
+    except ValueError:
+        host = "an invalid location"
+    return E.ProviderRequestError(
+        scrub(f"{label} answered a redirect (HTTP {status}) to {host[:100]}; provider calls never follow "
+              f"redirects. Check the base URL.", secrets), provider=label, upstream_status=status)
+
+
+def _socket_of(raw):
+    """The socket under a urllib3 response (None when there is none to cut)."""
+    return getattr(getattr(raw, "connection", None), "sock", None)
+
+
 def _valid_url(url):
     try:
         parts = urlsplit(url)
@@ -220,19 +282,32 @@ def send(session, method, url, *, label, secrets=(), headers=None, json_body=Non
     if not _valid_url(url):
         raise E.ProviderRequestError(f"The base URL for {label} is not a valid http(s) URL", provider=label)
     max_retries, budget, backoff = retry_policy()
-    deadline = time.monotonic() + budget
+    total = total_timeout()
+    errors = CallErrors(label, secrets, total, max_response_bytes())
+    call_deadline = time.monotonic() + total
+    deadline = min(time.monotonic() + budget, call_deadline)
     for attempt in range(max_retries + 1):
         _log_request(method, url, headers or {}, secrets)
         started = time.monotonic()
+        left = call_deadline - started
+        if left <= 0:
+            raise errors.timed_out()
+        connect, read = timeouts()
         try:
             raw = session.request(method, url, headers=headers, json_body=json_body, params=params,
-                                  stream=stream, timeout=timeouts())
+                                  stream=stream, timeout=(min(connect, left), min(read, left)))
         except ValueError:  # NaN or infinity in the body: not JSON
             raise E.ProviderRequestError(f"The request for {label} is not valid JSON", provider=label) from None
         except (urllib3.exceptions.HTTPError, OSError) as exc:
+            if time.monotonic() >= call_deadline:
+                raise errors.timed_out() from None
             raise _transport_error(exc, url, label, secrets) from None
-        resp = Reply(raw, lambda exc: stream_error(exc, label, secrets))
+        # From here on the watchdog cuts the connection at the deadline, however slowly the body trickles.
+        resp = Reply(raw, errors, errors.max_bytes, WATCHDOG.watch(_socket_of(raw), call_deadline))
         log.debug("%s answered %s in %d ms", label, resp.status_code, (time.monotonic() - started) * 1000)
+        if 300 <= resp.status_code < 400:
+            resp.close()
+            raise redirect_error(resp.status_code, resp.headers.get("location"), url, label, secrets)
         if resp.status_code < 400:
             return resp
         err = _error_of(resp, stream, label=label, secrets=secrets, model=model)

@@ -34,6 +34,10 @@ def settings():
         "accesslog": "-",
         "access_log_format": '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms',  # path without query: no secrets
         "errorlog": "-",
+        # gunicorn >= 25.1 opens a control socket at one default path per user ($XDG_RUNTIME_DIR or
+        # ~/.gunicorn/gunicorn.ctl): a second instance stopping deletes the first one's, and it can reload or
+        # stop the server. Nothing here uses gunicornc: none at all (older gunicorn ignores the unknown name).
+        "control_socket_disable": True,
     }
 
 
