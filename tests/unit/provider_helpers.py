@@ -1,6 +1,6 @@
 """Helpers for the adapter tests: build a Call against a fake, the planted key, a short conversation."""
 
-from webui.providers.base import Call
+from webui.providers.results import Call
 
 PLANTED = "sk-test-PLANTED-abc123"
 
@@ -20,7 +20,7 @@ def call_for(fake, provider, api_key=PLANTED, token=None, base_url=None, **profi
 
 def split_stream(items):
     """(deltas, the StreamEnd) of a finished stream; asserts exactly one StreamEnd, at the end."""
-    from webui.providers.base import StreamEnd
+    from webui.providers.results import StreamEnd
 
     items = list(items)
     ends = [i for i in items if isinstance(i, StreamEnd)]

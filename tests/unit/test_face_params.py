@@ -8,7 +8,7 @@ import pytest
 from webui import errors as E
 from webui import face_params
 from webui.providers import get_adapter
-from webui.providers.base import Call
+from webui.providers.results import Call
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 

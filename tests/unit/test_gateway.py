@@ -6,7 +6,7 @@ import pytest
 
 from webui import errors as E
 from webui.core import gateway
-from webui.providers.base import Call
+from webui.providers.results import Call
 
 from .provider_helpers import PLANTED
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from . import credentials, gateway, profiles, routing
 from ..catalog import PARAMS
 from ..errors import NotFound, UnknownModel, ValidationFailed
-from ..providers.base import Delta  # the web layer tells stream pieces apart with it too
+from ..providers.results import Delta  # the web layer tells stream pieces apart with it too
 from .streaming import ReplyStream
 
 MAX_MESSAGE = 100_000

@@ -162,8 +162,8 @@ def resolve_key(settings, profile, vault, environ=None):
 
 
 def resolve_call(settings, profile, vault, environ=None):
-    """Everything an adapter needs for one request (see providers.base.Call)."""
-    from ..providers.base import Call  # the core owns resolution; adapters never see the vault
+    """Everything an adapter needs for one request (see providers.results.Call)."""
+    from ..providers.results import Call  # the core owns resolution; adapters never see the vault
 
     original, profile = profile, routed(profile)
     cred = credentials_of(settings).get(credential_id_of(profile)) or {}

@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 
 from ..providers import get_adapter
-from ..providers.base import StreamEnd
+from ..providers.results import StreamEnd
 from ..errors import ProviderError, ProviderTimeout, Unreachable, WebUIError
 
 

@@ -6,7 +6,7 @@ import queue
 import threading
 
 from ..errors import WebUIError
-from ..providers.base import Delta
+from ..providers.results import Delta
 
 log = logging.getLogger("webui.chat")
 

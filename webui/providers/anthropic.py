@@ -2,7 +2,8 @@
 
 from ..errors import MalformedResponse
 from . import anthropic_wire as wire, sse, transport
-from .base import Delta, ProviderAdapter, finish_body, usage
+from .base import ProviderAdapter
+from .results import Delta, finish_body, usage
 
 API_VERSION = "2023-06-01"
 DEFAULT_MAX_TOKENS = 1024  # Anthropic requires max_tokens

@@ -4,7 +4,8 @@ from urllib.parse import quote
 
 from ..errors import MalformedResponse, ProviderRequestError
 from . import gemini_wire as wire, sse, transport
-from .base import Delta, ProviderAdapter, finish_body, usage
+from .base import ProviderAdapter
+from .results import Delta, finish_body, usage
 
 API_VERSION = "v1beta"
 MAX_PAGES = 50

@@ -2,7 +2,8 @@
 
 from ..errors import MalformedResponse, ModelNotFound
 from . import openai_parts as parts, sse
-from .base import ProviderAdapter, finish_body, usage
+from .base import ProviderAdapter
+from .results import finish_body, usage
 
 
 def _bare(name):
