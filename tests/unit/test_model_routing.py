@@ -67,3 +67,9 @@ def test_a_call_uses_the_routed_provider_its_credential_and_else_its_variable():
 ])
 def test_model_fits(provider, model, fits):
     assert catalog.model_fits(provider, model) is fits
+
+
+@pytest.mark.parametrize("model", [None, 1e308, 42, ["gpt-4o"], {"a": 1}])
+def test_a_model_that_is_not_text_routes_nowhere(model):
+    """A hand-made body with a non-string model is a validation error later, never a crash in routing."""
+    assert catalog.route_model("open_ai", model) == ("open_ai", model, None)
