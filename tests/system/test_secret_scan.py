@@ -333,6 +333,28 @@ def hostile_refs_and_model_ids(api, fakes):
         fake.models, fake.page_size = original[kind]
 
 
+def redirects(api, fakes):
+    """Every provider answering with a redirect: nothing (no key header) may reach the Location's server."""
+    from tests.fakes import hostile
+
+    for kind, fake in fakes.items():
+        if kind == "env":
+            continue
+        target = FakeProvider(kind).start()
+        try:
+            location = f"http://localhost:{target.url.rsplit(':', 1)[1]}{target.fmt.base_path}/elsewhere"
+            fake.script = hostile.redirect(307, location)
+            api("GET", f"/api/llm/profiles/p-{kind}/models?refresh=1")
+            api("POST", f"/api/llm/profiles/p-{kind}/test")
+            api("POST", "/v1/chat/completions", json={"model": f"p-{kind}", "messages": [{"role": "user", "content": "hi"}]})
+            api("POST", "/v1/chat/completions", json={"model": f"p-{kind}", "stream": True,
+                                                       "messages": [{"role": "user", "content": "hi"}]})
+            assert target.count() == 0, f"{kind}: a redirect was followed to {target.requests[0].path}"
+        finally:
+            fake.script = None
+            target.stop()
+
+
 def check_config_files(config_dir):
     """config.json and every backup: a key appears only in the legacy field the desktop app needs."""
     problems = []
@@ -381,6 +403,7 @@ def test_no_planted_key_leaks(config_dir, fakes, logs):
         sid = chats(api, fakes)
         config_calls(api, fakes)
         hostile_refs_and_model_ids(api, fakes)
+        redirects(api, fakes)
         problems += check_config_files(config_dir)
         ids = {"profiles": [f"p-{kind}" for kind in KEYS] + ["p-env", "nope"], "session": sid}
         page = Recorder(live.url, app)
