@@ -12,7 +12,10 @@ import urllib3
 
 # The variables that name a proxy for http(s) traffic (as requests and curl read them).
 PROXY_VARS = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
-POOL_MAXSIZE = 256  # idle connections kept per provider host; more may be open at once (block=False)
+# Idle connections kept per provider host; more may be open at once (block=False). As many as the default stream
+# cap (WEBUI_MAX_STREAMS), so a burst of streams leaves connections a later burst reuses: a new one (resolve,
+# connect, later close) was 13 % of a streamed reply's CPU at 1,000 streams with 256 kept (bench/README.md).
+POOL_MAXSIZE = 1024
 
 # "Connection pool is full, discarding connection" after a burst of streams is expected, not a warning.
 logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)

@@ -105,14 +105,8 @@ def _stream(source, first, completion_id, created, model_name, include_usage):
     """chat.completion.chunk events (tool-call deltas as they came), the upstream's usage chunk when asked for
     and known, then data: [DONE]."""
 
-    def chunk(delta, finish=None, logprobs=None, index=0, **extra):
-        body = {"id": completion_id, "object": "chat.completion.chunk", "created": created, "model": model_name,
-                "system_fingerprint": None,
-                "choices": [{"index": index, "delta": delta, "logprobs": logprobs, "finish_reason": finish}]}
-        if include_usage:
-            body["usage"] = None
-        body.update(extra)
-        return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
+    chunk = chunker(completion_id, created, model_name, include_usage)
+    text_frame = text_framer(chunk)
 
     def frames():
         yield chunk({"role": "assistant", "content": ""})
@@ -120,7 +114,7 @@ def _stream(source, first, completion_id, created, model_name, include_usage):
         try:
             while True:
                 if isinstance(item, str):
-                    yield chunk({"content": item})
+                    yield text_frame(item)
                 elif isinstance(item, chat_ops.Delta):
                     yield chunk(item.delta, item.finish_reason, item.logprobs, item.index)
                 else:
@@ -139,6 +133,32 @@ def _stream(source, first, completion_id, created, model_name, include_usage):
     response = Response(frames(), mimetype="text/event-stream")
     response.headers["X-Accel-Buffering"] = "no"
     return response
+
+
+def chunker(completion_id, created, model_name, include_usage):
+    """chunk(delta, finish, logprobs, index, **extra) -> one chat.completion.chunk SSE frame (str)."""
+
+    def chunk(delta, finish=None, logprobs=None, index=0, **extra):
+        body = {"id": completion_id, "object": "chat.completion.chunk", "created": created, "model": model_name,
+                "system_fingerprint": None,
+                "choices": [{"index": index, "delta": delta, "logprobs": logprobs, "finish_reason": finish}]}
+        if include_usage:
+            body["usage"] = None
+        body.update(extra)
+        return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
+
+    return chunk
+
+
+def text_framer(chunk):
+    """text -> the bytes chunk({"content": text}) makes, with the frame around the text encoded once per stream
+    (the per-delta path of a stream: only the text itself goes through json.dumps)."""
+    marker = f"\ufffe{uuid.uuid4().hex}"
+    parts = chunk(marker).split(json.dumps(marker, ensure_ascii=False))
+    if len(parts) != 2:  # the marker also inside the model name: cannot happen with a fresh uuid, but stay exact
+        return lambda text: chunk({"content": text}).encode()
+    head, tail = (parts[0] + '{"content": ').encode(), ("}" + parts[1]).encode()
+    return lambda text: head + json.dumps(text, ensure_ascii=False).encode() + tail
 
 
 # ---- errors in OpenAI's shape ----------------------------------------------------------------------

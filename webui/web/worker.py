@@ -17,6 +17,7 @@ class Worker(GeventWorker):
         self.header_timeout = _number("WEBUI_HEADER_TIMEOUT", 10)
         self.body_timeout = _number("WEBUI_BODY_TIMEOUT", 30)
         _raise_fd_limit(2 * self.worker_connections + 256)  # a stream holds a client and a provider socket
+        gevent.config.resolver = "webui.web.resolver.Resolver"  # before the hub makes its resolver
         super().init_process()
 
     def timeout_ctx(self):
