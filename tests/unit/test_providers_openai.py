@@ -124,3 +124,20 @@ def test_cookies_are_not_carried_between_calls(fake_openai):
     adapter.chat(call_for(fake_openai, "open_ai"), MESSAGES)
     adapter.chat(call_for(fake_openai, "open_ai", api_key="sk-another-caller-0000"), MESSAGES)
     assert "cookie" not in fake_openai.last("chat").headers
+
+
+def test_a_finished_stream_gives_its_connection_back_for_the_next(fake_openai):
+    adapter = get_adapter("open_ai")
+    pool = adapter._pool.get()._direct.connection_from_url(fake_openai.base_url)
+    ports = set()
+    for _ in range(3):
+        deltas, end = split_stream(adapter.stream(call_for(fake_openai, "open_ai"), MESSAGES))
+        assert "".join(deltas) == end.text and end.finish_reason
+        ports |= {c.sock.getsockname()[1] for c in pool.pool.queue if c is not None and c.sock is not None}
+    assert len(ports) == 1  # [DONE], then the body's last chunk read: one open socket served all three
+
+
+def test_a_close_delimited_stream_still_ends_cleanly(fake_openai):
+    fake_openai.chunked = False
+    deltas, end = split_stream(get_adapter("open_ai").stream(call_for(fake_openai, "open_ai"), MESSAGES))
+    assert "".join(deltas) == end.text and end.finish_reason

@@ -229,7 +229,8 @@ class ProviderAdapter:
 
     def lines(self, resp, secrets):
         """Decoded lines of a streamed body as they arrive."""
-        return sse.iter_lines(sse.iter_chunks(resp, self.label, secrets))
+        resp.body_chunks = sse.iter_chunks(resp, self.label, secrets)  # Reply.finish reads the tail from it
+        return sse.iter_lines(resp.body_chunks)
 
     def payload_error(self, err, secrets, model=None):
         """A ProviderError for an error object inside a stream or a 200 body."""
@@ -312,6 +313,8 @@ class ProviderAdapter:
                 elif delta:
                     parts.append(delta)
                     yield delta
+            if state.done and hasattr(resp, "finish"):
+                resp.finish()  # the connection goes back to the pool for the next stream
         if not state.done:
             raise transport.stream_error(EOFError("stream ended early"), self.label, secrets)
         counts = usage(state.prompt_tokens, state.completion_tokens)
