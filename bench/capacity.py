@@ -197,9 +197,11 @@ def main():
     parser.add_argument("--sizes", default="100,300,1000")
     parser.add_argument("--slowloris", type=int, default=256)
     parser.add_argument("--slowloris-seconds", type=float, default=15)
+    parser.add_argument("--deltas", type=int, default=20, help="deltas per reply (1: the per-request cost alone)")
     parser.add_argument("--baseline", help="another checkout to serve and measure side by side (e.g. the parent "
                                            "commit exported with git archive)")
     args = parser.parse_args()
+    TOKENS[:] = [f"t{i:02d} " for i in range(args.deltas)]
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 16384), hard))  # 1,000 clients
     print(machine())

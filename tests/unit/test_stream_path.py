@@ -107,3 +107,26 @@ def test_resolver_answers_ip_literals_inline_and_names_as_before():
     assert resolver.getaddrinfo("::1", 8080, socket.AF_INET6, socket.SOCK_STREAM)[0][4][:2] == ("::1", 8080)
     assert any(a[4][0] in ("127.0.0.1", "::1") for a in resolver.getaddrinfo("localhost", 80, 0,
                                                                            socket.SOCK_STREAM))
+
+
+def test_access_log_lines_are_the_stock_loggers():
+    import datetime
+    from types import SimpleNamespace
+
+    from gunicorn import glogging
+    from gunicorn.config import Config
+
+    from webui.web.access_log import ACCESS_LOG_FORMAT, AccessLogger
+
+    cfg = Config()
+    cfg.set("access_log_format", ACCESS_LOG_FORMAT)
+    environ = {"REMOTE_ADDR": "127.0.0.1", "REQUEST_METHOD": "POST", "PATH_INFO": '/v1/chat/"x"',
+               "RAW_URI": "/v1/chat?key=secret", "SERVER_PROTOCOL": "HTTP/1.1", "QUERY_STRING": "key=secret"}
+    took = datetime.timedelta(seconds=1, microseconds=234567)
+    for resp in (SimpleNamespace(status="200 OK", sent=1234, headers=[("X", "y")]),
+                 SimpleNamespace(status=503, sent=None, headers=[])):
+        lines = [ACCESS_LOG_FORMAT % glogging.SafeAtoms(logger.atoms(resp, SimpleNamespace(headers=[]), environ, took))
+                 for logger in (glogging.Logger(cfg), AccessLogger(cfg))]
+        assert lines[0] == lines[1] and "secret" not in lines[1]
+    cfg.set("access_log_format", "%(h)s %(t)s %(a)s")  # another format: the stock fields, all of them
+    assert "t" in AccessLogger(cfg).atoms(resp, SimpleNamespace(headers=[]), environ, took)

@@ -109,24 +109,28 @@ def _stream(source, first, completion_id, created, model_name, include_usage):
     text_frame = text_framer(chunk)
 
     def frames():
-        yield chunk({"role": "assistant", "content": ""})
+        # The role chunk leaves with the first delta, and the closing chunks with [DONE]: one write each
+        # instead of several (a socket write is the largest single cost of a delta; bench/README.md).
+        opening = chunk({"role": "assistant", "content": ""}).encode()
         item = first
         try:
             while True:
                 if isinstance(item, str):
-                    yield text_frame(item)
+                    frame = text_frame(item)
                 elif isinstance(item, chat_ops.Delta):
-                    yield chunk(item.delta, item.finish_reason, item.logprobs, item.index)
+                    frame = chunk(item.delta, item.finish_reason, item.logprobs, item.index).encode()
                 else:
                     break
+                yield opening + frame
+                opening = b""
                 item = next(source)
             fingerprint = {"system_fingerprint": item.system_fingerprint}
-            yield chunk({}, item.finish_reason or "stop", **fingerprint)
+            closing = [chunk({}, item.finish_reason or "stop", **fingerprint)]
             if include_usage and item.wire_usage:  # never invented: no usage chunk when the upstream sent none
-                yield chunk({}, choices=[], usage=item.wire_usage, **fingerprint)
-            yield "data: [DONE]\n\n"
+                closing.append(chunk({}, choices=[], usage=item.wire_usage, **fingerprint))
+            yield opening + "".join(closing + ["data: [DONE]\n\n"]).encode()
         except WebUIError as exc:  # after the first byte the status is sent: the error goes in the stream
-            yield f"data: {json.dumps({'error': _error_body(exc)[0]['error']})}\n\n"
+            yield opening + f"data: {json.dumps({'error': _error_body(exc)[0]['error']})}\n\n".encode()
         finally:
             source.close()  # a client that left: closing the chain closes the provider response too
 
