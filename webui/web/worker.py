@@ -6,6 +6,7 @@ import gevent
 from gunicorn.workers.base_async import AsyncWorker
 from gunicorn.workers.ggevent import GeventWorker
 
+from .body_timeout import serving
 from .gunicorn_conf import _number
 
 
@@ -23,6 +24,13 @@ class Worker(GeventWorker):
     def timeout_ctx(self):
         # gunicorn wraps reading each request head in this; silent: the connection is just closed.
         return gevent.Timeout(self.header_timeout, False)
+
+    def handle_request(self, listener_name, req, sock, addr):
+        serving.request = req  # lets a 408 close this connection (webui.web.body_timeout)
+        try:
+            return super().handle_request(listener_name, req, sock, addr)
+        finally:
+            serving.request = None
 
     def handle(self, listener, client, addr):
         # GeventWorker.handle would make the socket fully blocking; keep a per-operation timeout instead,
