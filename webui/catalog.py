@@ -193,7 +193,9 @@ def route_model(provider, model):
     `oai_compatible`), or names the profile's own provider (then it is only stripped), or is `azure/` on an
     OpenAI-compatible server. Other slashes are model names of their own (OpenRouter's `anthropic/claude-…`).
     """
-    head, sep, rest = (model or "").partition("/")
+    if not isinstance(model, str):  # not a model name (bad input): nothing to route, validation says why
+        return provider, model, None
+    head, sep, rest = model.partition("/")
     target = MODEL_PREFIXES.get(head.lower()) if sep and rest else None
     if target is None or not (provider in ("open_ai", target) or (target == "custom" and provider == "custom")):
         return provider, model, None
