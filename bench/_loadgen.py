@@ -4,7 +4,8 @@ python bench/_loadgen.py PORT PATH BODY_JSON HEADERS_JSON closed CONNECTIONS SEC
 python bench/_loadgen.py PORT PATH BODY_JSON HEADERS_JSON open RATE SECONDS
 closed: CONNECTIONS clients, each sending its next request as soon as the last answer arrived (finds saturation).
 open: RATE requests per second on a schedule (below saturation: the point is the latency at a given rate), on at
-most 256 connections; latency from writing the request to the last byte of the answer. Prints one JSON object: n, errors, seconds, lat (seconds per request).
+most 256 connections; latency from writing the request to the last byte of the answer.
+Prints one JSON object: n, errors, seconds, lat (seconds per request).
 """
 
 import asyncio

@@ -45,11 +45,12 @@ class Reply:
             self.close()
         return self._content
 
-    def finish(self, grace=1.0, limit=65536):
+    def finish(self, grace=0.1, limit=65536):
         """The parser has what it needs ([DONE] came): read the few bytes left of the body (the last chunk) so
         close() can give the connection back to the pool. A body that does not end within `grace` s or `limit`
-        bytes is left unread, and close() closes it as before. A new connection per stream (resolve, connect,
-        close) was ~13 % of a streamed reply's CPU (bench/README.md)."""
+        bytes is left unread, and close() closes it as before; the grace is short because the caller's [DONE]
+        waits for it. A new connection per stream (resolve, connect, close) was ~13 % of a streamed reply's CPU
+        (bench/README.md)."""
         chunks = getattr(self, "body_chunks", None)
         if chunks is None or self.consumed:
             return
