@@ -1,9 +1,11 @@
 """Capacity: N concurrent streamed /v1 replies (20 deltas, 100 ms apart) through `python -m webui serve`, with
 /api/status sampled meanwhile; then slowloris sockets with /healthz sampled meanwhile. All on 127.0.0.1.
 
-This process runs the fake provider and the streaming clients as greenlets (gevent), so 1,000 of each cost
-no OS thread here either; the /api/status and /healthz samplers run in a separate plain Python process, so
-their latencies are the server's and not this busy loop's."""
+Three kinds of process besides the server: the fake provider (`bench/_fake_stream.py`, frames encoded once),
+this one with the streaming clients as greenlets (gevent: 1,000 clients cost no OS thread here either), and the
+/api/status and /healthz samplers (plain Python), so each latency is the server's and not a busy neighbour's.
+`--baseline DIR` (an export of another commit, e.g. `git archive HEAD~3 | tar -x -C DIR`) serves the same
+config folder from that code too; each N then runs against both servers in turn, in one run."""
 
 from gevent import monkey
 
@@ -25,16 +27,13 @@ import gevent  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _util import REPO, bench_env, children, free_port, machine, percentile, rss_mb, stop, wait_port  # noqa: E402
 
-from tests.fakes import FakeProvider  # noqa: E402
-from tests.fakes import server as fake_server  # noqa: E402
 from webui.core import profile_ops  # noqa: E402
 from webui.core.auth import AuthStore  # noqa: E402
 from webui.core.config import ConfigService  # noqa: E402
 
 KEY = "sk-bench-capacity-0000-0000"
 TOKENS = [f"t{i:02d} " for i in range(20)]
-fake_server._Server.request_queue_size = 4096  # a real provider's listen backlog, not socketserver's 5
-fake_server._Server.handle_error = lambda self, request, address: None
+FAKE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_fake_stream.py")
 
 # The sampler: a plain (unpatched) process polling one path every `every` s for `seconds`; prints latencies.
 SAMPLER = """
@@ -161,52 +160,86 @@ def run_slowloris(port, sockets, seconds):
             "n": len(times["times"]), "errors": times["errors"]}
 
 
+def start_fake(deltas, delay):
+    """The fake provider in its own process; (process, base_url)."""
+    port = free_port()
+    fake = subprocess.Popen([sys.executable, FAKE, str(port), "--deltas", str(deltas), "--delay", str(delay)],
+                            stdout=subprocess.PIPE, text=True, start_new_session=True)
+    if fake.stdout.readline().strip() != "ready":
+        raise SystemExit("the fake provider did not start")
+    return fake, f"http://127.0.0.1:{port}/v1"
+
+
+def start_server(repo, tmp):
+    """`python -m webui serve` from a checkout; (process, port, worker pid)."""
+    port = free_port()
+    env = bench_env(tmp, WEBUI_PORT=port, WEBUI_HOST="127.0.0.1", PYTHONPATH=repo)
+    proc = subprocess.Popen([sys.executable, "-m", "webui", "serve"], cwd=repo, env=env,
+                            start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if not wait_port(port, 30):
+        stop(proc)
+        raise SystemExit(f"the server from {repo} did not start")
+    time.sleep(1)
+    kids = children(proc.pid)
+    return proc, port, (kids[0] if kids else None)
+
+
+def line(label, r):
+    return (f"{r['n']:<6d} {label:<9s}{r['completed']:>5d}  {r['first_p50']:8.3f} / {r['first_p95']:6.3f}"
+            f"      {r['total_s']:7.2f}   {r['rss_mb']:8.1f}    "
+            f"{r['status_p50'] * 1000:7.1f} / {r['status_p95'] * 1000:7.1f} ({r['status_n']}, "
+            f"{r['status_errors']} err)   {r['cpu_ms_per_stream']:.2f}   {r['bench_cpu_ms_per_stream']:.2f}   "
+            f"load {os.getloadavg()[0]:.2f}" + (f"  failures: {r['failures']}" if r["failures"] else ""))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="100,300,1000")
     parser.add_argument("--slowloris", type=int, default=256)
     parser.add_argument("--slowloris-seconds", type=float, default=15)
+    parser.add_argument("--deltas", type=int, default=20, help="deltas per reply (1: the per-request cost alone)")
+    parser.add_argument("--baseline", help="another checkout to serve and measure side by side (e.g. the parent "
+                                           "commit exported with git archive)")
     args = parser.parse_args()
+    TOKENS[:] = [f"t{i:02d} " for i in range(args.deltas)]
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 16384), hard))  # 1,000 clients + 1,000 fake sockets
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 16384), hard))  # 1,000 clients
     print(machine())
-    print("server: `python -m webui serve` = gunicorn, 1 gevent worker (webui.web.worker.Worker), access log on")
-    with tempfile.TemporaryDirectory(prefix="bench-cap-") as tmp, \
-            FakeProvider("open_ai", chunks=TOKENS, chunk_delay=0.1) as fake:
-        svc = ConfigService(tmp, environ=bench_env(tmp))
-        profile_ops.create_profile(svc, {"id": "bench", "name": "Bench", "provider": "open_ai",
-                                         "model": "gpt-4o-mini", "base_url": fake.base_url, "api_key": KEY,
-                                         "set_active": True}, restart=False)
-        port = free_port()
-        env = bench_env(tmp, WEBUI_PORT=port, WEBUI_HOST="127.0.0.1")
-        proc = subprocess.Popen([sys.executable, "-m", "webui", "serve"], cwd=REPO, env=env,
-                                start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    print("server: `python -m webui serve` = gunicorn, 1 gevent worker (webui.web.worker.Worker), access log on; "
+          "fake provider, clients and samplers in their own processes")
+    servers, fake = [], None
+    with tempfile.TemporaryDirectory(prefix="bench-cap-") as tmp:
         try:
-            if not wait_port(port, 30):
-                raise SystemExit("the server did not start")
+            fake, base_url = start_fake(len(TOKENS), 0.1)
+            svc = ConfigService(tmp, environ=bench_env(tmp))
+            profile_ops.create_profile(svc, {"id": "bench", "name": "Bench", "provider": "open_ai",
+                                             "model": "gpt-4o-mini", "base_url": base_url, "api_key": KEY,
+                                             "set_active": True}, restart=False)
             _, token = AuthStore(tmp).create_token("bench")
-            time.sleep(1)
-            kids = children(proc.pid)
-            server_pid = kids[0] if kids else None
-            print(f"worker idle RSS {rss_mb(server_pid):.1f} MiB" if server_pid else "worker pid not found")
-            run_streams(port, token, 20, server_pid)  # warm-up
-            print("N      done   first-delta p50/p95 (s)   total (s)   worker RSS peak (MiB)   "
-                  "/api/status p50/p95 (ms, n)")
+            repos = ([("baseline", os.path.abspath(args.baseline))] if args.baseline else []) + [("this", REPO)]
+            for label, repo in repos:
+                proc, port, pid = start_server(repo, tmp)
+                servers.append((label, proc, port, pid))
+                print(f"{label}: {repo}, worker idle RSS {rss_mb(pid):.1f} MiB" if pid else f"{label}: no worker")
+                run_streams(port, token, 20, pid)  # warm-up
+            print("N      server    done  first-delta p50/p95 (s)  total (s)  RSS peak (MiB)  "
+                  "/api/status p50/p95 (ms, n)  worker CPU ms/stream  clients' CPU ms/stream")
             for n in (int(x) for x in args.sizes.split(",")):
-                r = run_streams(port, token, n, server_pid)
-                print(f"{r['n']:<6d} {r['completed']:>5d}  {r['first_p50']:8.3f} / {r['first_p95']:6.3f}"
-                      f"          {r['total_s']:7.2f}     {r['rss_mb']:8.1f}               "
-                      f"{r['status_p50'] * 1000:7.1f} / {r['status_p95'] * 1000:7.1f} ({r['status_n']}, "
-                      f"{r['status_errors']} errors)  worker CPU {r['cpu_ms_per_stream']:.2f} ms/stream, "
-                      f"this process {r['bench_cpu_ms_per_stream']:.2f} ms/stream" + (f"  failures: {r['failures']}" if r["failures"] else ""))
-                gevent.sleep(1)
-            s = run_slowloris(port, args.slowloris, args.slowloris_seconds)
-            print(f"slowloris: {s['sockets']} sockets for {args.slowloris_seconds:g} s, {s['closed_by_server']} "
-                  f"closed by the server (WEBUI_HEADER_TIMEOUT); /healthz p50 {s['healthz_p50'] * 1000:.1f} ms, "
-                  f"p95 {s['healthz_p95'] * 1000:.1f} ms, max {s['healthz_max'] * 1000:.1f} ms "
-                  f"(n={s['n']}, {s['errors']} errors)")
+                for label, _, port, pid in servers:
+                    print(line(label, run_streams(port, token, n, pid)), flush=True)
+                    gevent.sleep(1)
+            for label, _, port, _pid in servers[-1:]:
+                s = run_slowloris(port, args.slowloris, args.slowloris_seconds)
+                print(f"slowloris ({label}): {s['sockets']} sockets for {args.slowloris_seconds:g} s, "
+                      f"{s['closed_by_server']} closed by the server (WEBUI_HEADER_TIMEOUT); /healthz p50 "
+                      f"{s['healthz_p50'] * 1000:.1f} ms, p95 {s['healthz_p95'] * 1000:.1f} ms, max "
+                      f"{s['healthz_max'] * 1000:.1f} ms (n={s['n']}, {s['errors']} errors); "
+                      f"load {os.getloadavg()[0]:.2f}")
         finally:
-            stop(proc)
+            for _, proc, _, _ in servers:
+                stop(proc)
+            if fake is not None:
+                stop(fake)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,6 @@
-"""Gateway overhead: the same chat request straight to a zero-latency fake provider and through our two APIs."""
+"""Gateway overhead: the same chat request straight to a zero-latency fake provider and through our two APIs;
+then (load phase, `bench/_gateway_load.py`) non-streamed requests at rising load up to saturation, side by side
+with the LiteLLM proxy (installed on first use into bench/.litellm-venv; skipped with a line when it cannot be)."""
 
 import argparse
 import http.client
@@ -9,8 +11,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from types import SimpleNamespace
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import _gateway_load  # noqa: E402
 from _util import REPO, bench_env, free_port, machine, pct, percentile, stop, wait_port  # noqa: E402
 
 from tests.fakes import FakeProvider  # noqa: E402
@@ -190,21 +194,58 @@ def main():
     parser.add_argument("--streams", type=int, default=20, help="streamed requests per endpoint")
     parser.add_argument("--deltas", type=int, default=10, help="deltas per streamed reply")
     parser.add_argument("--budget", type=float, default=40.0, help="seconds for the request rounds at most")
+    parser.add_argument("--load-seconds", type=float, default=3.0, help="seconds per load step (0: no load phase)")
+    parser.add_argument("--no-litellm", action="store_true", help="load phase without the LiteLLM proxy")
+    parser.add_argument("--only-load", action="store_true", help="skip the paired rounds and the streams")
     args = parser.parse_args()
     print(machine())
     print("server: `python -m webui serve` = gunicorn, 1 gevent worker, access log on, Bearer token auth")
-    with tempfile.TemporaryDirectory(prefix="bench-gw-") as tmp, FakeProvider("open_ai") as fake:
-        prepare(tmp, fake)
-        port = free_port()
-        proc = start_server(tmp, port)
+    if not args.only_load:
+        with tempfile.TemporaryDirectory(prefix="bench-gw-") as tmp, FakeProvider("open_ai") as fake:
+            prepare(tmp, fake)
+            port = free_port()
+            proc = start_server(tmp, port)
+            try:
+                _, token = AuthStore(tmp).create_token("bench")
+                ours = Client(port, {"Authorization": f"Bearer {token}"})
+                new_session = setup_api(ours)
+                times = run_requests(fake, ours, new_session, args.rounds, args.warmup, args.budget)
+                lags = run_streams(fake, ours, new_session, args.streams, args.deltas)
+            finally:
+                stop(proc)
+        report(times, lags)
+    if args.load_seconds > 0:
+        load_phase(args)
+
+
+def load_phase(args):
+    """Our server and LiteLLM in front of one zero-latency fake, at rising load."""
+    procs = []
+    with tempfile.TemporaryDirectory(prefix="bench-gwl-") as tmp:
         try:
+            fake, fake_port = _gateway_load.start_fake()
+            procs.append(fake)
+            prepare(tmp, SimpleNamespace(base_url=f"http://127.0.0.1:{fake_port}/v1"))
+            port = free_port()
+            procs.append(start_server(tmp, port))
             _, token = AuthStore(tmp).create_token("bench")
-            ours = Client(port, {"Authorization": f"Bearer {token}"})
-            new_session = setup_api(ours)
-            times = run_requests(fake, ours, new_session, args.rounds, args.warmup, args.budget)
-            lags = run_streams(fake, ours, new_session, args.streams, args.deltas)
+            targets = [("ours", port, "/v1/chat/completions", {"Authorization": f"Bearer {token}"})]
+            litellm = None if args.no_litellm else _gateway_load.start_litellm(tmp, fake_port)
+            if litellm is not None:
+                procs.append(litellm[0])
+                targets.append(("litellm", litellm[1], "/v1/chat/completions",
+                                {"Authorization": f"Bearer {_gateway_load.MASTER_KEY}"}))
+            elif not args.no_litellm:
+                print("LiteLLM: not measured (see the line above); continuing with our server only")
+            direct = ("direct", fake_port, "/v1/chat/completions", {"Authorization": f"Bearer {KEY}"})
+            _gateway_load.report(_gateway_load.run(targets, direct, args.load_seconds))
         finally:
-            stop(proc)
+            for proc in reversed(procs):
+                stop(proc)
+
+
+def report(times, lags):
+    """Percentiles of the paired rounds and the stream lags, and the verdicts."""
     print("\nround trip, ms:")
     for name, values in times.items():
         print(f"  {name:12s} {pct(values)}")

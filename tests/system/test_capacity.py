@@ -227,3 +227,32 @@ def test_streams_beyond_the_cap_get_503_at_once_and_slots_come_back(tmp_path, qu
             assert status == 200
             # well before the held streams' natural end (25 s): leaving closed them, provider side included
             assert time.monotonic() - left < 15
+
+
+def _stalled_body(port, path, token):
+    """Send a request head and 10 of the 100 body bytes it announces, then nothing; (status line, body, closed)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=20) as sock:
+        sock.sendall((f"POST {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n"
+                      "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n").encode() + b'{"model": ')
+        data = b""
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break  # the server closed the connection after its answer
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    return head.split(b"\r\n")[0].decode(), body, head
+
+
+def test_a_client_that_stalls_sending_its_body_gets_408(tmp_path):
+    with FakeProvider("open_ai") as fake:
+        token = _prepare(tmp_path / "cfg", fake)
+        with served(tmp_path / "cfg", WEBUI_BODY_TIMEOUT=1) as port:
+            status, body, head = _stalled_body(port, "/v1/chat/completions", token)
+            assert status.startswith("HTTP/1.1 408"), (status, body[:300])
+            assert json.loads(body)["error"]["code"] == "request_timeout"  # OpenAI's error object on /v1
+            assert b"connection: close" in head.lower()
+            status, body, _ = _stalled_body(port, "/api/v1/sessions", token)
+            assert status.startswith("HTTP/1.1 408"), (status, body[:300])
+            assert json.loads(body)["error"] == "request_timeout"
+            assert _request(port, "GET", "/healthz", "-")[0] == 200  # the worker is fine

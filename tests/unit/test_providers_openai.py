@@ -124,3 +124,52 @@ def test_cookies_are_not_carried_between_calls(fake_openai):
     adapter.chat(call_for(fake_openai, "open_ai"), MESSAGES)
     adapter.chat(call_for(fake_openai, "open_ai", api_key="sk-another-caller-0000"), MESSAGES)
     assert "cookie" not in fake_openai.last("chat").headers
+
+
+def test_a_finished_stream_gives_its_connection_back_for_the_next(fake_openai):
+    adapter = get_adapter("open_ai")
+    pool = adapter._pool.get()._direct.connection_from_url(fake_openai.base_url)
+    ports = set()
+    for _ in range(3):
+        deltas, end = split_stream(adapter.stream(call_for(fake_openai, "open_ai"), MESSAGES))
+        assert "".join(deltas) == end.text and end.finish_reason
+        ports |= {c.sock.getsockname()[1] for c in pool.pool.queue if c is not None and c.sock is not None}
+    assert len(ports) == 1  # [DONE], then the body's last chunk read: one open socket served all three
+
+
+def test_a_close_delimited_stream_still_ends_cleanly(fake_openai):
+    fake_openai.chunked = False
+    deltas, end = split_stream(get_adapter("open_ai").stream(call_for(fake_openai, "open_ai"), MESSAGES))
+    assert "".join(deltas) == end.text and end.finish_reason
+
+
+def test_a_body_that_never_ends_after_done_still_ends_the_stream_and_is_not_pooled():
+    import json
+    import socket
+
+    hold = threading.Event()
+    event = {"choices": [{"index": 0, "delta": {"content": "hi"}, "finish_reason": "stop"}]}
+    frames = [f"data: {json.dumps(event)}\n\n".encode(), b"data: [DONE]\n\n"]
+
+    def serve(listener):
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+                         + b"".join(b"%x\r\n%s\r\n" % (len(f), f) for f in frames))
+            hold.wait(30)  # no terminating chunk: the body stays open
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        threading.Thread(target=serve, args=(listener,), daemon=True).start()
+        base_url = f"http://127.0.0.1:{listener.getsockname()[1]}/v1"
+        fake = type("Fake", (), {"models": ["gpt-4o-mini"], "base_url": base_url})
+        adapter = get_adapter("open_ai")
+        try:
+            deltas, end = split_stream(adapter.stream(call_for(fake, "open_ai"), MESSAGES))
+            assert deltas == ["hi"] and end.finish_reason == "stop"
+            pool = adapter._pool.get()._direct.connection_from_url(fake.base_url)
+            assert not [c for c in pool.pool.queue if c is not None and c.sock is not None]  # closed, not pooled
+        finally:
+            hold.set()

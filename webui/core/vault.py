@@ -49,6 +49,10 @@ class Vault:
         self._current = current
         self._multi = MultiFernet([current, *previous])
         self._masks = {}  # token -> masked view: a page lists every profile, most share a few credentials
+        # token -> plain text: every provider call opens its key (~0.1 ms, 2 % of a streamed reply's CPU). A
+        # token always opens to the same text under this instance's keys, so an entry is never stale: a key
+        # changed by another process is a new token. It holds nothing the keys in this object cannot open.
+        self._plain = {}
 
     @classmethod
     def from_env(cls, config_dir, environ=None):
@@ -81,12 +85,20 @@ class Vault:
         """Stored {"enc": token} to plain text; SecretUnreadable when no key we hold opens it."""
         if not is_secret_obj(stored):
             raise SecretUnreadable("The stored secret is malformed; enter it again.")
+        token = stored["enc"]
+        plain = self._plain.get(token)
+        if plain is not None:
+            return plain
         try:
-            return self._multi.decrypt(stored["enc"].encode("ascii")).decode("utf-8")
+            plain = self._multi.decrypt(token.encode("ascii")).decode("utf-8")
         except (InvalidToken, UnicodeError, ValueError):
             raise SecretUnreadable(
                 "The stored secret cannot be decrypted with the current key (key lost or replaced); enter it again."
             ) from None
+        if len(self._plain) >= 512:
+            self._plain.clear()
+        self._plain[token] = plain
+        return plain
 
     def rotate(self, stored):
         """Re-encrypt a stored secret under the current key."""

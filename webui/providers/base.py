@@ -73,7 +73,8 @@ class ProviderAdapter:
 
     def lines(self, resp, secrets):
         """Decoded lines of a streamed body as they arrive, each at most WEBUI_MAX_RESPONSE_BYTES."""
-        return sse.iter_lines(sse.iter_chunks(resp, self.label, secrets), transport.max_response_bytes(), self.label)
+        resp.body_chunks = sse.iter_chunks(resp, self.label, secrets)  # Reply.finish reads the tail from it
+        return sse.iter_lines(resp.body_chunks, transport.max_response_bytes(), self.label)
 
     def payload_error(self, err, secrets, model=None):
         """A ProviderError for an error object inside a stream or a 200 body."""
@@ -175,6 +176,8 @@ class ProviderAdapter:
                     yield delta
                 if state.finish_reason == "length" and size >= cap:
                     break
+            if state.done and hasattr(resp, "finish"):
+                resp.finish()  # the connection goes back to the pool for the next stream
         if not state.done:
             raise transport.stream_error(EOFError("stream ended early"), self.label, secrets)
         counts = usage(state.prompt_tokens, state.completion_tokens)

@@ -13,7 +13,10 @@ import urllib3
 
 # The variables that name a proxy for http(s) traffic (as requests and curl read them).
 PROXY_VARS = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
-POOL_MAXSIZE = 256  # idle connections kept per provider host; more may be open at once (block=False)
+# Idle connections kept per provider host; more may be open at once (block=False). As many as the default stream
+# cap (WEBUI_MAX_STREAMS), so a burst of streams leaves connections a later burst reuses: a new one (resolve,
+# connect, later close) was 13 % of a streamed reply's CPU at 1,000 streams with 256 kept (bench/README.md).
+POOL_MAXSIZE = 1024
 
 # "Connection pool is full, discarding connection" after a burst of streams is expected, not a warning.
 logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)
@@ -77,6 +80,27 @@ class Reply:
             self.close()
             self._content = b"".join(parts)
         return self._content
+
+    def finish(self, grace=0.1, limit=65536):
+        """The parser has what it needs ([DONE] came): read the few bytes left of the body (the last chunk) so
+        close() can give the connection back to the pool. A body that does not end within `grace` s or `limit`
+        bytes is left unread, and close() closes it as before; the grace is short because the caller's [DONE]
+        waits for it. A new connection per stream (resolve, connect, close) was ~13 % of a streamed reply's CPU
+        (bench/README.md)."""
+        chunks = getattr(self, "body_chunks", None)
+        if chunks is None or self.consumed:
+            return
+        sock = getattr(getattr(self.raw, "connection", None), "sock", None)
+        try:
+            if sock is not None:
+                sock.settimeout(grace)  # a reused connection gets its read timeout back with its next request
+            total = 0
+            for data in chunks:
+                total += len(data)
+                if total > limit:
+                    return
+        except Exception:  # noqa: BLE001 (a stalled or broken tail: the connection is closed, nothing else)
+            self.consumed = False
 
     def close(self):
         """Give the connection back to the pool when the body was read, else close it (it has unread bytes)."""

@@ -97,7 +97,7 @@ def first_run_box(username, password):
 
 def _register(app):
     """Blueprints, error handlers, auth and security headers."""
-    from . import security
+    from . import body_timeout, security
     from .auth_views import bp as auth_bp
     from .errors import register_error_handlers
 
@@ -106,6 +106,7 @@ def _register(app):
     app.after_request(security.security_headers)
     app.jinja_env.globals["csrf_token"] = security.csrf_token
     register_error_handlers(app)
+    body_timeout.install(app)
     app.register_blueprint(auth_bp)
 
     from flask import Blueprint

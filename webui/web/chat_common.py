@@ -37,13 +37,18 @@ def sse(data, event=None):
     return f"{head}data: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
+def delta_frame(text):
+    """sse({"delta": text}) as bytes, without building a dict per delta (the per-delta path of a stream)."""
+    return b'data: {"delta": ' + json.dumps(text, ensure_ascii=False).encode() + b"}\n\n"
+
+
 def event_stream(reply_stream):
     """SSE of a ReplyStream: {"delta"} events, then `event: done` with the stored reply, or `event: error`."""
 
     def frames():
         try:
             for item in reply_stream:
-                yield sse({"delta": item}) if isinstance(item, str) else sse(item, "done")
+                yield delta_frame(item) if isinstance(item, str) else sse(item, "done")
         except WebUIError as exc:
             yield sse(exc.to_dict(), "error")
 

@@ -6,6 +6,8 @@ Imports nothing of the app: the gevent worker must monkey-patch before Flask, ur
 
 import os
 
+from .access_log import ACCESS_LOG_FORMAT  # gunicorn only: nothing of the app
+
 
 def _number(name, default):
     """A positive int from the environment; a bad value falls back to the default."""
@@ -32,7 +34,8 @@ def settings():
         "graceful_timeout": 5,
         "preload_app": False,  # the app must load after the worker has patched the standard library
         "accesslog": "-",
-        "access_log_format": '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms',  # path without query: no secrets
+        "access_log_format": ACCESS_LOG_FORMAT,  # path without query: no secrets
+        "logger_class": "webui.web.access_log.AccessLogger",  # the same lines, fewer fields computed
         "errorlog": "-",
         # gunicorn >= 25.1 opens a control socket at one default path per user ($XDG_RUNTIME_DIR or
         # ~/.gunicorn/gunicorn.ctl): a second instance stopping deletes the first one's, and it can reload or

@@ -105,6 +105,43 @@ def _stream(source, first, completion_id, created, model_name, include_usage):
     """chat.completion.chunk events (tool-call deltas as they came), the upstream's usage chunk when asked for
     and known, then data: [DONE]."""
 
+    chunk = chunker(completion_id, created, model_name, include_usage)
+    text_frame = text_framer(chunk)
+
+    def frames():
+        # The role chunk leaves with the first delta, and the closing chunks with [DONE]: one write each
+        # instead of several (a socket write is the largest single cost of a delta; bench/README.md).
+        opening = chunk({"role": "assistant", "content": ""}).encode()
+        item = first
+        try:
+            while True:
+                if isinstance(item, str):
+                    frame = text_frame(item)
+                elif isinstance(item, chat_ops.Delta):
+                    frame = chunk(item.delta, item.finish_reason, item.logprobs, item.index).encode()
+                else:
+                    break
+                yield opening + frame
+                opening = b""
+                item = next(source)
+            fingerprint = {"system_fingerprint": item.system_fingerprint}
+            closing = [chunk({}, item.finish_reason or "stop", **fingerprint)]
+            if include_usage and item.wire_usage:  # never invented: no usage chunk when the upstream sent none
+                closing.append(chunk({}, choices=[], usage=item.wire_usage, **fingerprint))
+            yield opening + "".join(closing + ["data: [DONE]\n\n"]).encode()
+        except WebUIError as exc:  # after the first byte the status is sent: the error goes in the stream
+            yield opening + f"data: {json.dumps({'error': _error_body(exc)[0]['error']})}\n\n".encode()
+        finally:
+            source.close()  # a client that left: closing the chain closes the provider response too
+
+    response = Response(frames(), mimetype="text/event-stream")
+    response.headers["X-Accel-Buffering"] = "no"
+    return response
+
+
+def chunker(completion_id, created, model_name, include_usage):
+    """chunk(delta, finish, logprobs, index, **extra) -> one chat.completion.chunk SSE frame (str)."""
+
     def chunk(delta, finish=None, logprobs=None, index=0, **extra):
         body = {"id": completion_id, "object": "chat.completion.chunk", "created": created, "model": model_name,
                 "system_fingerprint": None,
@@ -114,31 +151,18 @@ def _stream(source, first, completion_id, created, model_name, include_usage):
         body.update(extra)
         return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
 
-    def frames():
-        yield chunk({"role": "assistant", "content": ""})
-        item = first
-        try:
-            while True:
-                if isinstance(item, str):
-                    yield chunk({"content": item})
-                elif isinstance(item, chat_ops.Delta):
-                    yield chunk(item.delta, item.finish_reason, item.logprobs, item.index)
-                else:
-                    break
-                item = next(source)
-            fingerprint = {"system_fingerprint": item.system_fingerprint}
-            yield chunk({}, item.finish_reason or "stop", **fingerprint)
-            if include_usage and item.wire_usage:  # never invented: no usage chunk when the upstream sent none
-                yield chunk({}, choices=[], usage=item.wire_usage, **fingerprint)
-            yield "data: [DONE]\n\n"
-        except WebUIError as exc:  # after the first byte the status is sent: the error goes in the stream
-            yield f"data: {json.dumps({'error': _error_body(exc)[0]['error']})}\n\n"
-        finally:
-            source.close()  # a client that left: closing the chain closes the provider response too
+    return chunk
 
-    response = Response(frames(), mimetype="text/event-stream")
-    response.headers["X-Accel-Buffering"] = "no"
-    return response
+
+def text_framer(chunk):
+    """text -> the bytes chunk({"content": text}) makes, with the frame around the text encoded once per stream
+    (the per-delta path of a stream: only the text itself goes through json.dumps)."""
+    marker = f"\ufffe{uuid.uuid4().hex}"
+    parts = chunk(marker).split(json.dumps(marker, ensure_ascii=False))
+    if len(parts) != 2:  # the marker also inside the model name: cannot happen with a fresh uuid, but stay exact
+        return lambda text: chunk({"content": text}).encode()
+    head, tail = (parts[0] + '{"content": ').encode(), ("}" + parts[1]).encode()
+    return lambda text: head + json.dumps(text, ensure_ascii=False).encode() + tail
 
 
 # ---- errors in OpenAI's shape ----------------------------------------------------------------------

@@ -6,6 +6,7 @@ import gevent
 from gunicorn.workers.base_async import AsyncWorker
 from gunicorn.workers.ggevent import GeventWorker
 
+from .body_timeout import serving
 from .gunicorn_conf import _number
 
 
@@ -17,11 +18,19 @@ class Worker(GeventWorker):
         self.header_timeout = _number("WEBUI_HEADER_TIMEOUT", 10)
         self.body_timeout = _number("WEBUI_BODY_TIMEOUT", 30)
         _raise_fd_limit(2 * self.worker_connections + 256)  # a stream holds a client and a provider socket
+        gevent.config.resolver = "webui.web.resolver.Resolver"  # before the hub makes its resolver
         super().init_process()
 
     def timeout_ctx(self):
         # gunicorn wraps reading each request head in this; silent: the connection is just closed.
         return gevent.Timeout(self.header_timeout, False)
+
+    def handle_request(self, listener_name, req, sock, addr):
+        serving.request = req  # lets a 408 close this connection (webui.web.body_timeout)
+        try:
+            return super().handle_request(listener_name, req, sock, addr)
+        finally:
+            serving.request = None
 
     def handle(self, listener, client, addr):
         # GeventWorker.handle would make the socket fully blocking; keep a per-operation timeout instead,
