@@ -36,6 +36,8 @@ def _session_routes(prefix):
     return (
         Route(V, "GET", s, "Session messages with metadata" + alias),
         Route(V, "POST", s + "/redraw", "Regenerate the last AI reply" + alias, "RedrawInput", reply="ChatReply"),
+        Route(V, "POST", s + "/compare", "The same turn from 2-4 profiles in parallel, kept as alternatives" + alias,
+              "CompareInput", reply="CompareReply"),
         Route(V, "POST", s + "/alternatives", "Choose which alternative reply is current" + alias, "AnyObject"),
         Route(V, "GET", s + "/character-profiles", "Session profile overrides per character" + alias),
         Route(V, "PUT", s + "/character-profiles/{character_id}", "Override a character's profile" + alias,
@@ -193,6 +195,14 @@ SCHEMAS = {
     "ChatInput": _obj({"role_id": {"type": "string"},
                        "message": dict(_NULL_STR, description="left out: the role's own turn"),
                        "llm_profile_id": _NULL_STR, "stream": {"type": "boolean"}}, ("role_id",)),
+    "CompareInput": _obj({"character_id": {"type": "string"},
+                          "llm_profile_ids": {"type": "array", "items": {"type": "string"}, "minItems": 2,
+                                              "maxItems": 4},
+                          "message": _NULL_STR}, ("character_id", "llm_profile_ids")),
+    "CompareReply": _obj({"session_id": {"type": "string"}, "character_id": {"type": "string"},
+                          "position": {"type": "integer"},
+                          "results": {"type": "array", "items": _obj({"llm_profile_id": {"type": "string"},
+                                                                      "ok": {"type": "boolean"}})}}),
     "RedrawInput": _obj({"character_id": {"type": "string"}, "llm_profile_id": _NULL_STR}, ("character_id",)),
     "OverrideInput": _obj({"llm_profile_id": {"type": "string"}}),
     "ChatReply": _obj({"content": {"type": "string"}, "role_id": {"type": "string"}, "is_ai": {"type": "boolean"},
@@ -239,7 +249,7 @@ def _operation(route):
     codes = {"400", "401", "404", "429"}  # 404 too where the body names an unknown id
     if route.method in WRITES:
         codes |= {"403", "409", "413", "415", "503", "507"}
-    if route.path.endswith(("/models", "/test", "/chat", "/redraw", "/completions", "/restart")):
+    if route.path.endswith(("/models", "/test", "/chat", "/redraw", "/compare", "/completions", "/restart")):
         codes |= {"502", "504"}
     responses = {str(route.ok): ok}
     prefix = "O" if route.surface == O else "E"  # the OpenAI face answers errors in OpenAI's own format
