@@ -17,7 +17,7 @@ truthfully as `"desktop": {"result": "restarted"|"failed"|"skipped", "pid", "mes
 from flask import Blueprint, request, url_for
 
 from .. import catalog
-from ..core import credentials, local_llm, models, profile_import, profile_ops, profiles
+from ..core import connection_check, credentials, local_llm, models, profile_import, profile_ops, profiles
 from ..errors import ValidationFailed, WebUIError
 from . import openapi
 from .common import answer, desktop_outcome, expected_revision, json_body, restart_flag, services
@@ -227,6 +227,15 @@ def profile_test(profile_id):
     """A tiny real request: {ok, latency_ms, model, error}."""
     json_body(required=False)  # no input, but a malformed body still gets its 400/415
     return answer(models.test_profile(_svc(), profile_id))
+
+
+@bp.post("/api/llm/test")
+def form_test():
+    """Test connection for the editor's values as they stand (saved or not): the server, then the chosen model
+    (in its model list, or by a 1-token call where a list proves nothing)."""
+    body = json_body()
+    form = {k: body.get(k) for k in (*models.FORM_FIELDS, *connection_check.TEST_FIELDS)}
+    return answer(connection_check.test_form(_svc(), form))
 
 
 @bp.post("/api/restart")

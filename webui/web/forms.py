@@ -170,3 +170,15 @@ def route_note(provider, model):
     if routed == provider and wire == model:
         return None
     return f"Runs on {PROVIDERS[routed]['label']} as model '{wire}'."
+
+
+def test_message(result):
+    """A connection test's outcome in words: whether the server answered and whether it has the model."""
+    if not result.get("ok"):
+        return f"Connection failed: {user_text(result.get('error') or 'no answer')}"
+    head = f"Connection OK: {result.get('model')} answered in {result.get('latency_ms')} ms"
+    if result.get("checked") == "one_token_call":
+        return head + " (a 1-token test call: this server's model list cannot prove the model exists)."
+    if result.get("model_found"):
+        return head + "; the server lists this model."
+    return head + "."

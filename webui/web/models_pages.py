@@ -3,7 +3,7 @@
 from flask import Blueprint, flash, redirect, request, url_for
 
 from .. import catalog
-from ..core import credentials, models, profile_ops, profiles
+from ..core import connection_check, credentials, models, profile_ops, profiles
 from ..errors import Conflict, DesktopError, ValidationFailed
 from . import forms
 from .auth_views import _safe_next
@@ -26,7 +26,7 @@ def attempt(action):
         return None, {}, exc.message
 
 
-def models_page(selected=None, new=None, values=None, errors=None, form_error=None, status=200):
+def models_page(selected=None, new=None, values=None, errors=None, form_error=None, status=200, test_result=None):
     """Sidebar + editor for a stored profile (`selected`, default the active one) or a new one (`new` provider)."""
     settings, _ = svc().settings()
     items = [svc().profile_view(settings, p) for p in profiles.profiles_of(settings)]
@@ -48,7 +48,8 @@ def models_page(selected=None, new=None, values=None, errors=None, form_error=No
         providers=catalog.public_catalog(), creds=credentials.masked_view(settings, svc().vault),
         multi=multi_setting or len(items) < 2, multi_setting=multi_setting, show_toggle=len(items) >= 2,
         cached_models=_cached_models(settings, provider),
-        model_route=forms.route_note(provider, (values or {}).get("model")))
+        model_route=forms.route_note(provider, (values or {}).get("model")),
+        test_result=test_result and {"ok": test_result.get("ok"), "text": forms.test_message(test_result)})
 
 
 def _cached_models(settings, provider):
@@ -186,13 +187,31 @@ def delete(profile_id):
 
 @bp.post("/profiles/<profile_id>/test")
 def test(profile_id):
-    """Test connection without JavaScript: a tiny real request, the outcome flashed."""
+    """Test connection without JavaScript: the editor's values as posted (the editor again, the outcome by the
+    button), or with no form the saved profile (the outcome flashed)."""
+    if "provider" in request.form:
+        return _test_form(selected=profile_id)
     result = models.test_profile(svc(), profile_id)
-    if result.get("ok"):
-        flash(f"Connection OK: {result.get('model')} answered in {result.get('latency_ms')} ms.", "success")
-    else:
-        flash(f"Connection failed: {result.get('error')}", "error")
+    flash(forms.test_message(result), "success" if result.get("ok") else "error")
     return redirect(url_for(".profile", profile_id=profile_id))
+
+
+@bp.post("/profiles/test")
+def test_new():
+    """Test connection for a profile not saved yet (the editor again, the outcome by the button)."""
+    return _test_form(new=catalog.canonical_provider(request.form.get("provider")) or DEFAULT_PROVIDER)
+
+
+def _test_form(selected=None, new=None):
+    values = forms.posted_values(request.form)
+    form = {k: request.form.get(k) for k in (*models.FORM_FIELDS, *connection_check.TEST_FIELDS)}
+    form["profile_id"] = selected
+    try:
+        result = connection_check.test_form(svc(), form)
+    except ValidationFailed as exc:
+        errors = {k: forms.error_text(k, v) for k, v in exc.fields.items()}
+        return models_page(selected=selected, new=new, values=values, errors=errors, status=400)
+    return models_page(selected=selected, new=new, values=values, test_result=result)
 
 
 @bp.post("/multi-provider")

@@ -78,6 +78,8 @@ ROUTES = (
           query=("refresh",)),
     Route(C, "POST", P + "/{profile_id}/test", "Tiny real request to the provider", "AnyObject",
           reply="TestResult", body_required=False),
+    Route(C, "POST", "/api/llm/test", "Test connection for unsaved form values: server and model", "TestForm",
+          reply="TestResult"),
     Route(C, "POST", "/api/restart", "Restart the desktop app", "AnyObject", reply="RestartAnswer",
           body_required=False),
     Route(C, "POST", "/api/local-llm/key", "New local-LLM sync key (shown once)", "LocalKeyInput",
@@ -180,7 +182,11 @@ SCHEMAS = {
     "ModelsForm": _obj({"provider": {"type": "string"}, "base_url": _NULL_STR, "api_key": _SECRET_IN,
                         "url": _NULL_STR, "token": _SECRET_IN, "credential_id": _NULL_STR,
                         "refresh": {"type": "boolean"}}, ("provider",)),
+    "TestForm": _obj({"provider": {"type": "string"}, "model": {"type": "string"}, "base_url": _NULL_STR,
+                      "api_key": _SECRET_IN, "url": _NULL_STR, "token": _SECRET_IN, "credential_id": _NULL_STR,
+                      "api_key_ref": _NULL_STR, "profile_id": _NULL_STR}, ("provider", "model")),
     "TestResult": _obj({"ok": {"type": "boolean"}, "latency_ms": {"type": "integer"}, "model": _NULL_STR,
+                        "model_found": {"type": ["boolean", "null"]}, "checked": _NULL_STR,
                         "error": _NULL_STR}, ("ok", "latency_ms")),
     "RestartAnswer": _obj({"desktop": _DESKTOP}, ("desktop",)),
     "LocalKeyInput": _obj({"persist": {"type": "boolean"}, "revision": _REV}),
@@ -249,7 +255,7 @@ def _operation(route):
     codes = {"400", "401", "404", "429"}  # 404 too where the body names an unknown id
     if route.method in WRITES:
         codes |= {"403", "409", "413", "415", "503", "507"}
-    if route.path.endswith(("/models", "/test", "/chat", "/redraw", "/compare", "/completions", "/restart")):
+    if route.path.endswith(("/models", "/test", "/chat", "/redraw", "/compare", "/completions", "/restart", "/llm/test")):
         codes |= {"502", "504"}
     responses = {str(route.ok): ok}
     prefix = "O" if route.surface == O else "E"  # the OpenAI face answers errors in OpenAI's own format
