@@ -108,3 +108,16 @@ class OllamaAdapter(ProviderAdapter):
         if model and _bare(model) not in {_bare(n) for n in names}:
             raise ModelNotFound(f"Ollama has no model '{model}': pull it first (ollama pull {model})",
                                 provider=self.label)
+
+    def pull(self, base_url, token, model):
+        """POST /api/pull: its NDJSON status lines ({"status", "digest", "total", "completed"}) as they arrive."""
+        secrets = self.secrets(token)
+        resp = self.send("POST", f"{self.base_url(base_url)}/api/pull", secrets=secrets, headers=self.headers(token),
+                         json_body={"model": model, "stream": True}, stream=True, model=model)
+        with resp:
+            for line in sse.iter_ndjson(self.lines(resp, secrets), self.label):
+                if not isinstance(line, dict):
+                    raise MalformedResponse("Ollama sent a pull status that is not an object", provider=self.label)
+                if line.get("error"):
+                    raise self.payload_error(line["error"], secrets, model)
+                yield line

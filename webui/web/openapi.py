@@ -80,6 +80,10 @@ ROUTES = (
           reply="TestResult", body_required=False),
     Route(C, "POST", "/api/llm/test", "Test connection for unsaved form values: server and model", "TestForm",
           reply="TestResult"),
+    Route(C, "POST", "/api/llm/ollama/pull", "Start pulling a model on an Ollama server (background)", "PullInput",
+          202, "PullStatus"),
+    Route(C, "GET", "/api/llm/ollama/pull", "Progress of an Ollama pull", reply="PullStatus", query=("model", "url")),
+    Route(C, "POST", "/api/llm/ollama/pull/cancel", "Cancel an Ollama pull", "PullInput", reply="PullStatus"),
     Route(C, "POST", "/api/restart", "Restart the desktop app", "AnyObject", reply="RestartAnswer",
           body_required=False),
     Route(C, "POST", "/api/local-llm/key", "New local-LLM sync key (shown once)", "LocalKeyInput",
@@ -182,6 +186,12 @@ SCHEMAS = {
     "ModelsForm": _obj({"provider": {"type": "string"}, "base_url": _NULL_STR, "api_key": _SECRET_IN,
                         "url": _NULL_STR, "token": _SECRET_IN, "credential_id": _NULL_STR,
                         "refresh": {"type": "boolean"}}, ("provider",)),
+    "PullInput": _obj({"model": {"type": "string"}, "url": _NULL_STR, "token": _SECRET_IN,
+                       "credential_id": _NULL_STR}, ("model",)),
+    "PullStatus": _obj({"url": {"type": "string"}, "model": {"type": "string"}, "state": {"type": "string"},
+                        "status": _NULL_STR, "error": _NULL_STR, "total": {"type": "integer"},
+                        "completed": {"type": "integer"}, "percent": _INT,
+                        "layers": {"type": "array", "items": _OBJ}}, ("state",)),
     "TestForm": _obj({"provider": {"type": "string"}, "model": {"type": "string"}, "base_url": _NULL_STR,
                       "api_key": _SECRET_IN, "url": _NULL_STR, "token": _SECRET_IN, "credential_id": _NULL_STR,
                       "api_key_ref": _NULL_STR, "profile_id": _NULL_STR}, ("provider", "model")),
@@ -225,6 +235,8 @@ QUERY = {
     "new_active_id": {"schema": {"type": "string"}, "description": "profile to activate instead of the deleted one"},
     "format": {"schema": {"type": "string", "enum": ["yaml", "json"], "default": "yaml"},
                "description": "json: the export as JSON"},
+    "model": {"schema": {"type": "string"}, "description": "the model being pulled"},
+    "url": {"schema": {"type": "string"}, "description": "the Ollama server (default: the stored one)"},
 }
 ERRORS = {"400": "Bad request or validation failed", "401": "Not authenticated", "403": "CSRF token missing",
           "404": "Unknown id (the message names it)", "409": "Stale revision or not allowed now",
@@ -255,7 +267,7 @@ def _operation(route):
     codes = {"400", "401", "404", "429"}  # 404 too where the body names an unknown id
     if route.method in WRITES:
         codes |= {"403", "409", "413", "415", "503", "507"}
-    if route.path.endswith(("/models", "/test", "/chat", "/redraw", "/compare", "/completions", "/restart", "/llm/test")):
+    if route.path.endswith(("/models", "/test", "/chat", "/redraw", "/compare", "/completions", "/restart", "/llm/test", "/pull")):
         codes |= {"502", "504"}
     responses = {str(route.ok): ok}
     prefix = "O" if route.surface == O else "E"  # the OpenAI face answers errors in OpenAI's own format
