@@ -110,3 +110,16 @@ def test_bad_compare_requests(game, body, status):
 def test_compare_on_an_unknown_session_is_404(game):
     r = compare(game, "no-such-session", character_id="gm", llm_profile_ids=["alpha", "beta"])
     assert r.status_code == 404
+
+
+def test_the_side_by_side_page_shows_cost_when_the_metadata_has_it(game):
+    sid = new_session(game)
+    meta = {"used_profile_id": "alpha", "provider_type": "open_ai", "model": "gpt-4o", "latency_ms": 12,
+            "usage": {"prompt_tokens": 3, "completion_tokens": 4}, "finish_reason": "stop", "cost_usd": 0.0123}
+    stored = game.app.extensions["triplo"].sessions.add_compared(
+        sid, "Hi", "gm", [("One", meta), ("Two", dict(meta, used_profile_id="beta", cost_usd=None))])
+    page = game.http.get(f"{game.base}/roles?session={sid}&compare={stored[0]['position']}").text
+    cards = page.split('class="compare-card')[1:]
+    assert len(cards) == 2
+    assert 'data-part="cost">$0.0123<' in cards[0] and 'data-part="cost"' not in cards[1]
+    assert "12 ms" in cards[0] and "3 → 4 tokens" in cards[0]
