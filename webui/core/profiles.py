@@ -147,7 +147,8 @@ def validate(profile, settings, has_credential):
     if provider not in PROVIDERS:
         return {"provider": f"Unknown provider {provider!r}"}
     # A LiteLLM prefix (`anthropic/…`, `azure/…`) makes the provider it routes to the one whose rules apply.
-    routed = route_model(provider, profile.get("model"))[0]
+    model = profile.get("model")
+    routed = route_model(provider, model if isinstance(model, str) else None)[0]  # a non-text model: its own error
     spec = PROVIDERS[routed]
     if routed != provider:
         has_credential = _for_provider(has_credential, routed)
