@@ -25,7 +25,9 @@
       const data = result.data || {};
       if (result.ok && data.ok) {
         let text = "Connection OK: " + data.model + " answered in " + data.latency_ms + " ms";
-        if (data.checked === "one_token_call") text += " (a 1-token test call: this server's model list cannot prove the model exists).";
+        const called = data.checked === "one_token_call";
+        if (data.model_found && called) text += "; the server lists this model, and a 1-token test call went through.";
+        else if (called) text += " (a 1-token test call: this server's model list cannot prove the model exists).";
         else text += data.model_found ? "; the server lists this model." : ".";
         T.setStatus(status, text, "ok");
       } else if (result.ok) {

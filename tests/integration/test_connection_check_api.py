@@ -89,3 +89,14 @@ def test_the_saved_profile_test_checks_the_model_too(http, fake_provider):
 def test_bad_form_values_are_field_errors(tc):
     reply = form_test(tc, provider="nope", model="")
     assert reply.status == 400 and {"provider", "model"} <= set(reply.body["fields"])
+
+
+def test_openrouter_lists_models_publicly_so_a_one_token_call_proves_the_key(http, fake_provider):
+    fake = fake_provider("open_router", required_key="sk-or-v1-testkey0000000001")
+    body = form_test(http, provider="open_router", model="openai/gpt-4o-mini", base_url=fake.base_url,
+                     api_key="sk-or-v1-testkey0000000001").body
+    assert body["ok"] is True and body["model_found"] is True and body["checked"] == "one_token_call"
+    assert fake.count("chat") == 1
+    body = form_test(http, provider="open_router", model="openai/gpt-4o-mini", base_url=fake.base_url,
+                     api_key="sk-or-v1-wrongkey000000001").body
+    assert body["ok"] is False and "wrongkey" not in json.dumps(body)

@@ -14,6 +14,7 @@ from ..errors import MissingCredential, SecretUnreadable, ValidationFailed, WebU
 log = logging.getLogger(__name__)
 # Providers whose model list names every model the key can call: a model missing from it does not exist there.
 COMPLETE_LISTS = {"open_ai", "open_router", "anthropic", "gemini", "ollama"}
+PUBLIC_LISTS = {"open_router"}  # listed without the key: the list says nothing about the key, a 1-token call does
 TEST_FIELDS = ("model", "api_key_ref", "profile_id")
 
 
@@ -95,6 +96,9 @@ def _probe(adapter, call, provider, model):
             raise  # its list endpoint is the provider's own: a failure there is the connection failing
         names = []  # many OpenAI-compatible servers have no model list: the call decides
     if names and _listed(model, names):
+        if provider in PUBLIC_LISTS:
+            one_token(adapter, call)
+            return {"ok": True, "model_found": True, "checked": "one_token_call"}
         return {"ok": True, "model_found": True, "checked": "model_list"}
     if names and provider in COMPLETE_LISTS:
         return {"ok": False, "model_found": False, "checked": "model_list",

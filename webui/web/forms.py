@@ -184,11 +184,12 @@ def test_message(result):
     if not result.get("ok"):
         return f"Connection failed: {user_text(result.get('error') or 'no answer')}"
     head = f"Connection OK: {result.get('model')} answered in {result.get('latency_ms')} ms"
-    if result.get("checked") == "one_token_call":
+    listed, called = result.get("model_found"), result.get("checked") == "one_token_call"
+    if listed and called:
+        return head + "; the server lists this model, and a 1-token test call went through."
+    if called:
         return head + " (a 1-token test call: this server's model list cannot prove the model exists)."
-    if result.get("model_found"):
-        return head + "; the server lists this model."
-    return head + "."
+    return head + ("; the server lists this model." if listed else ".")
 
 
 def pull_message(pull):
