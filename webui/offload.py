@@ -33,3 +33,24 @@ def thread_local():
 
         return monkey.get_original("threading", "local")()
     return threading.local()
+
+
+def in_parallel(calls):
+    """[call() for call in calls] run at the same time: greenlets under gevent (patched threads), OS threads
+    otherwise; each slot holds the call's result or the exception it raised."""
+    import threading
+
+    results = [None] * len(calls)
+
+    def run(i, call):
+        try:
+            results[i] = call()
+        except Exception as exc:  # noqa: BLE001 - handed back to the caller, which decides
+            results[i] = exc
+
+    workers = [threading.Thread(target=run, args=(i, call), daemon=True) for i, call in enumerate(calls)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return results

@@ -43,6 +43,10 @@
       if (data.has(name)) body[name] = text(name) === "" ? null : text(name);
     });
     body.options = { json_mode: data.has("json_mode"), stream: data.has("stream") };
+    ["num_ctx", "keep_alive", "num_gpu"].forEach((name) => {  // Ollama's local parameters (only sent for Ollama)
+      const typed = text(name);
+      if (typed) body.options[name] = /^-?\d{1,9}$/.test(typed) ? Number(typed) : typed;
+    });
     body.extra_params = extra && extra.value.trim() ? JSON.parse(extra.value) : {};
     body.fallback_profile_ids = data.getAll("fallback_profile_ids").map(String);
     ["api_key", "token"].forEach((name) => { if (text(name)) body[name] = text(name); });

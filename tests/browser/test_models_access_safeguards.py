@@ -129,6 +129,7 @@ def test_wording_new_api_key_label_and_stale_errors(game, new_page):
     page.fill("#f-model", "m")
     page.click("button:has-text('Create profile')")
     expect(page.locator("#f-custom-base_url-error")).to_be_visible()
+    page.wait_for_load_state()  # the 400 page's deferred scripts run before the switch (else no change handler)
     page.select_option("#f-provider", "open_ai")  # the errors were about the other provider's inputs
     expect(page.locator(".field-error:visible")).to_have_count(0)
     expect(page.locator("#error-summary")).to_be_hidden()

@@ -20,7 +20,7 @@ AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"  # `npm install` (packag
 PAGES = {  # name: path ("{sid}" is a session with a few messages)
     "api-models": "/", "profile-editor": "/profiles/alpha", "new-profile": "/profiles/new",
     "delete-profile": "/profiles/beta/delete", "roles-chat": "/roles?session={sid}",
-    "role-editor": "/roles?session={sid}&role_edit=new", "preferences": "/preferences", "voice": "/voice",
+    "role-editor": "/roles?session={sid}&role_edit=new", "roles-compare": "/roles?session={sid}&compare=5", "preferences": "/preferences", "voice": "/voice",
     "display": "/display", "local-llm": "/local-llm", "access": "/access",
 }
 
@@ -38,6 +38,9 @@ def _session_with_messages(game):
     sid = new_session(game)
     for text in ("Hello there", "Tell me a long story about the road to the mountain pass"):
         assert chat(game, sid, "gm", text).status_code == 200
+    r = game.http.post(f"{game.base}/api/v1/sessions/{sid}/compare",  # turn 5: three replies side by side
+                       json={"character_id": "gm", "llm_profile_ids": ["alpha", "beta", "gamma"], "message": "Now?"})
+    assert r.status_code == 200 and r.json()["position"] == 5, r.text
     return sid
 
 

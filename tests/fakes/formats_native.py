@@ -195,6 +195,8 @@ class OllamaFormat:
             return "models", {}
         if method == "GET" and path == "/api/version":
             return "fixed", {"answer": (200, {"version": "0.0.0-fake"}), "auth": False}
+        if method == "POST" and path == "/api/pull":
+            return "pull", {}
         return None
 
     def credential(self, headers, query):
@@ -231,3 +233,18 @@ class OllamaFormat:
         return {"models": [{"name": m, "model": m, "modified_at": "2025-01-01T00:00:00Z", "size": 4661224676,
                             "digest": "0" * 64, "details": {"format": "gguf", "family": "llama"}}
                            for m in fake.models]}
+
+
+def ollama_pull_lines(fake, model):
+    """The status lines of `ollama pull` (docs/api.md "Pull a Model"): manifest, per-layer progress, success.
+
+    Bounded: fake.pull_layers layers of fake.pull_steps progress lines each."""
+    yield {"status": "pulling manifest"}
+    for layer in range(fake.pull_layers):
+        digest = "sha256:" + f"{layer + 1:x}" * 64
+        total = 1000 * (layer + 1)
+        for step in range(fake.pull_steps + 1):
+            yield {"status": f"pulling {digest[7:19]}", "digest": digest, "total": total,
+                   "completed": total * step // fake.pull_steps}
+    for status in ("verifying sha256 digest", "writing manifest", "success"):
+        yield {"status": status}

@@ -140,7 +140,9 @@ class FakeProvider:
     stall (s before answering), chunk_delay (s between deltas), close_after (deltas before the connection
     is cut), error_after (deltas before a mid-stream error event), malformed (invalid JSON / events),
     gate (threading.Event the stream waits on after its first delta), chunked (False: close-delimited),
-    script (a callable taking the request handler that answers every request instead; see fakes/hostile.py).
+    script (a callable taking the request handler that answers every request instead; see fakes/hostile.py);
+    Ollama's /api/pull: pull_layers, pull_steps (progress lines per layer), pull_gate (threading.Event the pull
+    waits on after its first progress line), pull_error (an {"error"} line instead of success).
     """
 
     def __init__(self, kind, **settings):
@@ -165,6 +167,7 @@ class FakeProvider:
         self.gate = None
         self.chunked = True
         self.script = None
+        self.pull_layers, self.pull_steps, self.pull_gate, self.pull_error = 2, 4, None, None
         for name, value in settings.items():
             if not hasattr(self, name):
                 raise TypeError(f"unknown FakeProvider setting {name!r}")
@@ -189,8 +192,9 @@ class FakeProvider:
     def stop(self):
         """Stop serving, cut open connections, wake any stalled handler."""
         self._stopping.set()
-        if self.gate is not None:
-            self.gate.set()
+        for gate in (self.gate, self.pull_gate):
+            if gate is not None:
+                gate.set()
         if self._server is not None:
             self._server.shutdown()
             self._server.drop_connections()
@@ -291,6 +295,8 @@ class FakeProvider:
             return h.send_json(200, self.fmt.models_body(self, query))
         if op == "fixed":
             return h.send_json(*info["answer"])
+        if op == "pull":
+            return self._pull(h, (body or {}).get("model") or (body or {}).get("name") or "")
         model = info.get("model") or (body or {}).get("model") or "fake-model"
         if self.strict_models and model not in self.models:
             return h.send_json(404, self.fmt.model_not_found(model))
@@ -319,4 +325,22 @@ class FakeProvider:
                     self.sleep(self.chunk_delay)
             h.write_frame(frame)
             sent += is_delta
+        h.end_stream()
+
+    def _pull(self, h, model):
+        """Ollama's /api/pull as NDJSON status lines; on success the model joins the list."""
+        from .formats_native import ollama_pull_lines
+
+        h.start_stream("application/x-ndjson", self.chunked)
+        for i, line in enumerate(ollama_pull_lines(self, model)):
+            if line.get("status") == "success":
+                if self.pull_error:
+                    h.write_frame(json.dumps({"error": self.pull_error}).encode() + b"\n")
+                    return h.end_stream()
+                with self._lock:  # listed before the client reads "success"
+                    if model and model not in self.models:
+                        self.models.append(model)
+            h.write_frame(json.dumps(line).encode() + b"\n")
+            if i == 1 and self.pull_gate is not None:
+                self.pull_gate.wait(30)  # the test releases it once it saw the pull in progress
         h.end_stream()

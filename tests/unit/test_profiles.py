@@ -101,6 +101,10 @@ def test_changing_provider_keeps_identity_and_resets_provider_defaults():
     ("open_ai", {"fallback_profile_ids": ["nope"]}, "fallback_profile_ids", "unknown profile id 'nope'"),
     ("open_ai", {"options": {"stream": "yes"}}, "options.stream", "must be true or false"),
     ("open_ai", {"extra_params": []}, "extra_params", "must be a JSON object"),
+    ("ollama", {"options": {"num_ctx": 0}}, "options.num_ctx", "must be a whole number from 1 to 10000000"),
+    ("ollama", {"options": {"num_gpu": "all"}}, "options.num_gpu", "must be a whole number from -1 to 10000"),
+    ("ollama", {"options": {"keep_alive": "forever"}}, "options.keep_alive",
+     'must be a duration like "5m", "1h" or "-1" (keep loaded), or seconds'),
 ])
 def test_validation_per_provider(prov, fields, field, message):
     assert errors_for(prov, **fields)[field] == message
@@ -122,6 +126,8 @@ def test_required_credentials(prov, field, message):
     ("anthropic", {"temperature": 1, "presence_penalty": 0}),  # 0 is the default, so it is allowed
     ("gemini", {"temperature": 2, "presence_penalty": 1}),
     ("open_ai", {"api_key_ref": "MY_KEY"}),
+    ("ollama", {"options": {"num_ctx": 8192, "num_gpu": -1, "keep_alive": "30m"}}),
+    ("ollama", {"options": {"keep_alive": -1}}),
 ])
 def test_valid_profiles(prov, fields):
     assert errors_for(prov, **fields) == {}

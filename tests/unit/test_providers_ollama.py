@@ -27,6 +27,31 @@ def test_request_body(fake_ollama):
     }
 
 
+def test_local_parameters_from_options_go_on_the_wire(fake_ollama):
+    # num_ctx and num_gpu inside Ollama's options, keep_alive at the top level; options.num_ctx wins over
+    # the context window, extra_params still win over both.
+    adapter.chat(call_for(fake_ollama, "ollama", api_key=None, context_window=4096,
+                          options={"num_ctx": 16384, "num_gpu": 0, "keep_alive": "1h"}), MESSAGES)
+    body = fake_ollama.last().body
+    assert body["keep_alive"] == "1h" and "keep_alive" not in body["options"]
+    assert body["options"]["num_ctx"] == 16384 and body["options"]["num_gpu"] == 0
+    adapter.chat(call_for(fake_ollama, "ollama", api_key=None, options={"keep_alive": -1},
+                          extra_params={"keep_alive": "10m"}), MESSAGES)
+    body = fake_ollama.last().body
+    assert body["keep_alive"] == "10m" and "num_gpu" not in (body.get("options") or {})
+
+
+def test_pull_streams_the_status_lines(fake_ollama):
+    fake_ollama.pull_layers, fake_ollama.pull_steps = 1, 2
+    lines = list(adapter.pull(fake_ollama.url, None, "phi3"))
+    assert lines[0] == {"status": "pulling manifest"} and lines[-1] == {"status": "success"}
+    assert [line["completed"] for line in lines if "digest" in line] == [0, 500, 1000]
+    assert fake_ollama.last("pull").body == {"model": "phi3", "stream": True}
+    fake_ollama.pull_error = "pull model manifest: file does not exist"
+    with pytest.raises(E.ProviderError, match="file does not exist"):
+        list(adapter.pull(fake_ollama.url, None, "nope"))
+
+
 def test_token_is_sent_as_bearer(fake_ollama):
     fake_ollama.required_key = "olm-token-123456"
     adapter.chat(call_for(fake_ollama, "ollama", api_key=None, token="olm-token-123456"), MESSAGES)

@@ -3,7 +3,7 @@
 import threading
 from dataclasses import dataclass
 
-from . import credentials, gateway, profiles, routing
+from . import compare as comparing, credentials, gateway, profiles, routing
 from ..catalog import PARAMS
 from ..errors import NotFound, UnknownModel, ValidationFailed
 from ..providers.results import Delta  # the web layer tells stream pieces apart with it too
@@ -114,13 +114,14 @@ class ChatService:
         source = stream_source(turn.profile_id, turn.messages, resolve, by_id)
         return ReplyStream(source, lambda answer: self._store(turn, answer.text, routing.metadata(answer))).start()
 
-    def _lock(self, session_id):
+    def lock(self, session_id):
+        """The lock that keeps one session's writes from interleaving."""
         with self._locks_guard:
             return self._locks.setdefault(session_id, threading.Lock())
 
     def _store(self, turn, text, meta):
         """The player's line and the reply as two consecutive turns (or the redraw as an alternative)."""
-        with self._lock(turn.session_id):  # keeps concurrent chats of one session from interleaving
+        with self.lock(turn.session_id):  # keeps concurrent chats of one session from interleaving
             if turn.replaces is not None:
                 stored = self.sessions.add_alternative(turn.replaces["id"], text, meta)
             else:
@@ -153,6 +154,10 @@ class ChatService:
     def complete_stream(self, model, messages, tuning=None, json_mode=False, request=None):
         """Deltas (text, or Delta for tool calls and the like), then the gateway result; nothing is stored."""
         return stream_source(*self.plan_completion(model, messages, tuning, json_mode, request))
+
+    def compare(self, session_id, character_id, profile_ids, message=None):
+        """The same turn from 2-4 profiles in parallel, each reply kept as an alternative (core/compare)."""
+        return comparing.run(self, comparing.plan(self, session_id, character_id, profile_ids, message))
 
     # ---- alternatives and overrides ------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 
 from . import credentials, profiles
 from ..catalog import PROVIDERS, canonical_provider
-from ..errors import MissingCredential, SecretUnreadable, ValidationFailed
+from ..errors import SecretUnreadable, ValidationFailed
 from .profiles import ID_RE, URL_RE
 
 FORM_FIELDS = ("provider", "base_url", "api_key", "url", "token", "credential_id")
@@ -44,15 +44,21 @@ def check_form(form):
 
 
 def form_models(svc, form, refresh=False):
-    """Model ids for unsaved form values; an absent api_key/token/url falls back to the stored credential.
+    """Model ids for unsaved form values; an absent api_key/token/url falls back to the stored credential."""
+    provider, errors = check_form(form)
+    if errors:
+        raise ValidationFailed(errors)
+    base_url, api_key, token = form_connection(svc, form, provider)
+    return _cache().list_models(provider, api_key, base_url, token, refresh=refresh)
+
+
+def form_connection(svc, form, provider, settings=None):
+    """(base_url, api_key, token) for checked form values; an absent key/token/url falls back to the stored one.
 
     A stored secret goes only to a base URL it is stored for (issue 15, CVE-2024-6587's class of flaw):
     for any other URL the form must carry its own key.
     """
-    provider, errors = check_form(form)
-    if errors:
-        raise ValidationFailed(errors)
-    settings, _ = svc.settings()
+    settings = settings if settings is not None else svc.settings()[0]
     cred_id = (form.get("credential_id") or "").strip() or provider
     stored = credentials.credentials_of(settings).get(cred_id) or {}
     given = lambda name: (form.get(name) or "").strip() or None  # noqa: E731 (empty input means "not given")
@@ -64,7 +70,7 @@ def form_models(svc, form, refresh=False):
     token = None
     if provider == "ollama":
         token = given("token") or _stored_for(settings, cred_id, "token", svc.vault, trusted)
-    return _cache().list_models(provider, api_key, base_url, token, refresh=refresh)
+    return base_url, api_key, token
 
 
 def stored_urls(settings, provider, cred_id):
@@ -106,13 +112,7 @@ def _stored_secret(settings, cred_id, field, vault):
 
 
 def test_profile(svc, profile_id):
-    """{"ok", "latency_ms", "model", "error"} from a tiny real request; a missing key is a failed test, not a crash."""
-    from ..providers import get_adapter
+    """{"ok", "latency_ms", "model", "model_found", "checked", "error"} for a saved profile (core.connection_check)."""
+    from .connection_check import test_profile as check
 
-    settings, _ = svc.settings()
-    profile = profiles.find(settings, profile_id)
-    try:
-        call = credentials.resolve_call(settings, profile, svc.vault, svc.environ)
-    except (MissingCredential, SecretUnreadable) as exc:
-        return {"ok": False, "latency_ms": 0, "model": profile.get("model"), "error": exc.message}
-    return get_adapter(profile["provider"]).test(call)
+    return check(svc, profile_id)

@@ -17,6 +17,8 @@ ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
 URL_RE = re.compile(r"^https?://[^\s/?#]+[^\s]*$")
 DEFAULT_OPTIONS = {"json_mode": False, "stream": True}
+LOCAL_OPTIONS = ("num_ctx", "keep_alive", "num_gpu")  # Ollama's, kept in options and sent on the wire
+KEEP_ALIVE_RE = re.compile(r"^-?\d+(\.\d+)?(ms|s|m|h)?$")
 
 
 def new_id():
@@ -145,7 +147,8 @@ def validate(profile, settings, has_credential):
     if provider not in PROVIDERS:
         return {"provider": f"Unknown provider {provider!r}"}
     # A LiteLLM prefix (`anthropic/…`, `azure/…`) makes the provider it routes to the one whose rules apply.
-    routed = route_model(provider, profile.get("model"))[0]
+    model = profile.get("model")
+    routed = route_model(provider, model if isinstance(model, str) else None)[0]  # a non-text model: its own error
     spec = PROVIDERS[routed]
     if routed != provider:
         has_credential = _for_provider(has_credential, routed)
@@ -210,6 +213,7 @@ def _validate_structure(profile, others, errors):
         for flag in ("json_mode", "stream"):
             if not isinstance(options.get(flag), bool):
                 errors[f"options.{flag}"] = "must be true or false"
+        _validate_local(options, errors)
     if not isinstance(profile.get("extra_params"), dict):
         errors["extra_params"] = "must be a JSON object"
     fallbacks = profile.get("fallback_profile_ids")
@@ -224,6 +228,18 @@ def _validate_structure(profile, others, errors):
         unknown = [f for f in fallbacks if f not in known]
         if unknown:
             errors["fallback_profile_ids"] = f"unknown profile id '{unknown[0]}'"
+
+
+def _validate_local(options, errors):
+    """Ollama's local parameters in `options` (absent or null: the server's default)."""
+    for name, low, high in (("num_ctx", 1, 10_000_000), ("num_gpu", -1, 10_000)):
+        value = options.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high):
+            errors[f"options.{name}"] = f"must be a whole number from {low} to {high}"
+    keep = options.get("keep_alive")
+    if keep is not None and not (isinstance(keep, int) and not isinstance(keep, bool)
+                                 or isinstance(keep, str) and KEEP_ALIVE_RE.match(keep)):
+        errors["options.keep_alive"] = 'must be a duration like "5m", "1h" or "-1" (keep loaded), or seconds'
 
 
 def unique_name(settings, wanted):

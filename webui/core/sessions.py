@@ -198,6 +198,28 @@ class SessionStore:
             db.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (now, session_id))
             return [self._get_message(db.conn, row[0]) for row in rows]
 
+    def add_compared(self, session_id, player, role_id, replies):
+        """A comparison in ONE transaction: the player's line (or None), then one turn holding every reply
+        [(content, metadata)] as an alternative, the first current; the stored replies."""
+        if not all(isinstance(t, str) for t in [c for c, _ in replies] + ([player] if player else [])):
+            raise ValidationFailed({"content": "Must be text."})
+        rows = [(uuid.uuid4().hex, content, _metadata_json(meta)) for content, meta in replies]
+        now = _now()
+        with self._write() as db:
+            self._session_row(db.conn, session_id)
+            position = db.execute("SELECT COALESCE(MAX(position) + 1, 0) FROM messages WHERE session_id = ?",
+                                  (session_id,)).fetchone()[0]
+            if player:
+                db.execute(f"INSERT INTO messages ({_COLUMNS}) VALUES (?, ?, ?, 0, 1, NULL, 0, ?, ?, ?)",
+                           (uuid.uuid4().hex, session_id, position, player,
+                            _metadata_json({"to_role_id": role_id}), now))
+                position += 1
+            for alt, (message_id, content, meta) in enumerate(rows):
+                db.execute(f"INSERT INTO messages ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
+                           (message_id, session_id, position, alt, int(alt == 0), role_id, content, meta, now))
+            db.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (now, session_id))
+            return [self._get_message(db.conn, row[0]) for row in rows]
+
     def _get_message(self, conn, message_id):
         row = conn.execute(f"SELECT {_COLUMNS} FROM messages WHERE id = ?", (message_id,)).fetchone()
         if row is None:

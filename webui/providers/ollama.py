@@ -30,6 +30,7 @@ class OllamaAdapter(ProviderAdapter):
 
     def request(self, call, messages, stream):
         p = call.profile
+        local = p.get("options") if isinstance(p.get("options"), dict) else {}  # num_ctx, num_gpu, keep_alive
         fields = self.face_fields(call)  # the caller's parameters, by the table in face_params
         options = {
             "temperature": p.get("temperature"),
@@ -37,7 +38,8 @@ class OllamaAdapter(ProviderAdapter):
             "presence_penalty": p.get("presence_penalty"),
             "frequency_penalty": p.get("frequency_penalty"),
             "num_predict": p.get("max_tokens"),
-            "num_ctx": p.get("context_window"),
+            "num_ctx": local.get("num_ctx") or p.get("context_window"),
+            "num_gpu": local.get("num_gpu"),
             "stop": parts.stop_list(fields["stop"]) if "stop" in fields else None,
             "seed": fields.get("seed"),
             "top_k": fields.get("top_k"),
@@ -48,7 +50,8 @@ class OllamaAdapter(ProviderAdapter):
             "messages": [self.message(call, i, m) for i, m in enumerate(messages)],
             "stream": bool(stream),  # Ollama streams by default: say false explicitly
             "options": {k: v for k, v in options.items() if v is not None} or None,
-            "format": schema or ("json" if (p.get("options") or {}).get("json_mode") else None),
+            "format": schema or ("json" if local.get("json_mode") else None),
+            "keep_alive": local.get("keep_alive"),  # top level, not in options (Ollama's API)
         }
         url = f"{self.base_url(call.base_url)}/api/chat"
         return url, finish_body(body, p), self.headers(call.token or call.api_key)
@@ -109,3 +112,16 @@ class OllamaAdapter(ProviderAdapter):
         if model and _bare(model) not in {_bare(n) for n in names}:
             raise ModelNotFound(f"Ollama has no model '{model}': pull it first (ollama pull {model})",
                                 provider=self.label)
+
+    def pull(self, base_url, token, model):
+        """POST /api/pull: its NDJSON status lines ({"status", "digest", "total", "completed"}) as they arrive."""
+        secrets = self.secrets(token)
+        resp = self.send("POST", f"{self.base_url(base_url)}/api/pull", secrets=secrets, headers=self.headers(token),
+                         json_body={"model": model, "stream": True}, stream=True, model=model)
+        with resp:
+            for line in sse.iter_ndjson(self.lines(resp, secrets), self.label):
+                if not isinstance(line, dict):
+                    raise MalformedResponse("Ollama sent a pull status that is not an object", provider=self.label)
+                if line.get("error"):
+                    raise self.payload_error(line["error"], secrets, model)
+                yield line

@@ -155,7 +155,8 @@ class OpenRouterAdapter(OpenAICompatAdapter):
 
     def list_models(self, api_key, base_url, token=None):
         url, _ = self.models_url(base_url)
-        data = self.get_json(url, headers=self.headers(None))  # no key: the list is public
+        # No key sent (the list is public), but the caller's key is still scrubbed from whatever comes back.
+        data = self.get_json(url, secrets=self.secrets(api_key), headers=self.headers(None))
         items = data.get("data") if isinstance(data, dict) else None
         if not isinstance(items, list):
             raise MalformedResponse("OpenRouter sent a model list without data", provider=self.label)

@@ -17,8 +17,8 @@ truthfully as `"desktop": {"result": "restarted"|"failed"|"skipped", "pid", "mes
 from flask import Blueprint, request, url_for
 
 from .. import catalog
-from ..core import credentials, local_llm, models, profile_import, profile_ops, profiles
-from ..errors import ValidationFailed, WebUIError
+from ..core import connection_check, credentials, local_llm, models, ollama_pull as ollama_pulls, profile_import, profile_ops, profiles
+from ..errors import NotFound, ValidationFailed, WebUIError
 from . import openapi
 from .common import answer, desktop_outcome, expected_revision, json_body, restart_flag, services
 
@@ -227,6 +227,40 @@ def profile_test(profile_id):
     """A tiny real request: {ok, latency_ms, model, error}."""
     json_body(required=False)  # no input, but a malformed body still gets its 400/415
     return answer(models.test_profile(_svc(), profile_id))
+
+
+@bp.post("/api/llm/test")
+def form_test():
+    """Test connection for the editor's values as they stand (saved or not): the server, then the chosen model
+    (in its model list, or by a 1-token call where a list proves nothing)."""
+    body = json_body()
+    form = {k: body.get(k) for k in (*models.FORM_FIELDS, *connection_check.TEST_FIELDS)}
+    return answer(connection_check.test_form(_svc(), form))
+
+
+@bp.route("/api/llm/ollama/pull", methods=["GET", "POST"])
+def ollama_pull():
+    """Ollama `Pull model`: POST {model, url?, token?, credential_id?} starts it in the background (202);
+    GET ?model=&url= shows its progress ({state, status, layers, total, completed, percent}; 404: none)."""
+    if request.method == "POST":
+        return answer(ollama_pulls.start_pull(_svc(), _pull_form(json_body())), 202)
+    found = ollama_pulls.pull_status(_svc(), _pull_form(request.args))
+    if found is None:
+        raise NotFound("No pull of that model on that server.")
+    return answer(found)
+
+
+@bp.post("/api/llm/ollama/pull/cancel")
+def ollama_pull_cancel():
+    """Cancel a running pull: {model, url?}."""
+    found = ollama_pulls.cancel_pull(_svc(), _pull_form(json_body()))
+    if found is None:
+        raise NotFound("No pull of that model on that server.")
+    return answer(found)
+
+
+def _pull_form(source):
+    return {k: source.get(k) for k in ("model", "url", "base_url", "token", "credential_id")}
 
 
 @bp.post("/api/restart")

@@ -166,6 +166,19 @@ def sessions_redraw(session_id):
     return _run(turn, body.get("stream") is True)
 
 
+@_routes("/api/v1/sessions/<session_id>/compare", "/sessions/<session_id>/compare", methods=["POST"])
+def sessions_compare(session_id):
+    """The same turn from 2-4 profiles in parallel: {character_id, llm_profile_ids, message?}; each reply is kept
+    as an alternative of one turn (the first current; POST .../alternatives keeps another)."""
+    body = json_body()
+    message = body.get("message")
+    if message is not None and (not isinstance(message, str) or not message.strip()):
+        raise ValidationFailed({"message": "must be text; leave it out (or null) for the role's own turn"})
+    result = chat().compare(session_id, body.get("character_id") or body.get("role_id"),
+                            body.get("llm_profile_ids"), message)
+    return answer(result)
+
+
 def _run(turn, stream):
     if stream:
         return streamed(lambda: event_stream(chat().run_stream(turn)))  # WEBUI_MAX_STREAMS

@@ -6,6 +6,7 @@ import re
 from .. import bounds
 from ..catalog import PARAMS, PROVIDERS, route_model
 from ..core import desktop_settings
+from ..core.profiles import LOCAL_OPTIONS
 
 # The settings tabs: (title, intro, settings) from the one desktop-settings schema.
 SETTINGS_TABS = {tab: (title, intro, desktop_settings.of_tab(tab)) for tab, (title, intro) in desktop_settings.TABS.items()}
@@ -55,6 +56,11 @@ def profile_payload(form):
         if key in form:
             payload[key] = _text(form, key)
     payload["options"] = {"json_mode": "json_mode" in form, "stream": "stream" in form}
+    for key in LOCAL_OPTIONS:  # Ollama's local parameters (their inputs are sent for Ollama profiles only)
+        if _text(form, key):
+            typed = _text(form, key)
+            # Whole numbers as numbers; anything else (a "5m" keep_alive, or a typo the core names) as text.
+            payload["options"][key] = int(typed) if re.fullmatch(r"-?\d{1,9}", typed) else typed
     raw = _text(form, "extra_params")
     payload["extra_params"] = {}
     if raw:
@@ -89,6 +95,7 @@ def profile_values(profile, active=False):
     options = profile.get("options") or {}
     values["json_mode"] = bool(options.get("json_mode"))
     values["stream"] = bool(options.get("stream", True))
+    values.update({k: "" if options.get(k) is None else str(options[k]) for k in LOCAL_OPTIONS})
     extra = profile.get("extra_params") or {}
     values["extra_params"] = json.dumps(extra, indent=2) if extra else ""
     values["fallback_profile_ids"] = list(profile.get("fallback_profile_ids") or [])
@@ -170,3 +177,29 @@ def route_note(provider, model):
     if routed == provider and wire == model:
         return None
     return f"Runs on {PROVIDERS[routed]['label']} as model '{wire}'."
+
+
+def test_message(result):
+    """A connection test's outcome in words: whether the server answered and whether it has the model."""
+    if not result.get("ok"):
+        return f"Connection failed: {user_text(result.get('error') or 'no answer')}"
+    head = f"Connection OK: {result.get('model')} answered in {result.get('latency_ms')} ms"
+    listed, called = result.get("model_found"), result.get("checked") == "one_token_call"
+    if listed and called:
+        return head + "; the server lists this model, and a 1-token test call went through."
+    if called:
+        return head + " (a 1-token test call: this server's model list cannot prove the model exists)."
+    return head + ("; the server lists this model." if listed else ".")
+
+
+def pull_message(pull):
+    """An Ollama pull's state in words."""
+    model, state = pull.get("model"), pull.get("state")
+    if state == "done":
+        return f"Pulled {model}: it is on the server and in the model list."
+    if state == "failed":
+        return f"The pull of {model} failed: {user_text(pull.get('error') or 'no reason given')}"
+    if state == "cancelled":
+        return f"The pull of {model} was cancelled."
+    percent = pull.get("percent")
+    return f"Pulling {model}: {pull.get('status')}" + (f" ({percent}%)" if percent is not None else "") + "…"

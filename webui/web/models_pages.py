@@ -3,7 +3,7 @@
 from flask import Blueprint, flash, redirect, request, url_for
 
 from .. import catalog
-from ..core import credentials, models, profile_ops, profiles
+from ..core import connection_check, credentials, models, ollama_pull, profile_ops, profiles
 from ..errors import Conflict, DesktopError, ValidationFailed
 from . import forms
 from .auth_views import _safe_next
@@ -26,7 +26,8 @@ def attempt(action):
         return None, {}, exc.message
 
 
-def models_page(selected=None, new=None, values=None, errors=None, form_error=None, status=200):
+def models_page(selected=None, new=None, values=None, errors=None, form_error=None, status=200, test_result=None,
+                pull=None):
     """Sidebar + editor for a stored profile (`selected`, default the active one) or a new one (`new` provider)."""
     settings, _ = svc().settings()
     items = [svc().profile_view(settings, p) for p in profiles.profiles_of(settings)]
@@ -42,13 +43,30 @@ def models_page(selected=None, new=None, values=None, errors=None, form_error=No
         values = forms.profile_values(draft)
     provider = catalog.canonical_provider((values or {}).get("provider")) or new or DEFAULT_PROVIDER
     multi_setting = bool(settings.get("multi_provider_enabled"))
+    pull = _pull_view(pull if pull is not None else _pull_of(provider, values or {}))
     return render_page(
         "api_models.html", "models", status, profiles=items, current=current, is_new=new is not None,
         values=values or {}, errors=errors or {}, form_error=form_error, provider=provider,
         providers=catalog.public_catalog(), creds=credentials.masked_view(settings, svc().vault),
         multi=multi_setting or len(items) < 2, multi_setting=multi_setting, show_toggle=len(items) >= 2,
-        cached_models=_cached_models(settings, provider),
-        model_route=forms.route_note(provider, (values or {}).get("model")))
+        cached_models=(pull and pull.get("models")) or _cached_models(settings, provider),
+        model_route=forms.route_note(provider, (values or {}).get("model")),
+        test_result=test_result and {"ok": test_result.get("ok"), "text": forms.test_message(test_result)},
+        pull=pull)
+
+
+def _pull_of(provider, values):
+    """The Ollama pull of the editor's server and model, if one runs or ended lately (it survives a reload)."""
+    if provider != "ollama" or not values.get("model"):
+        return None
+    try:
+        return ollama_pull.pull_status(svc(), {"url": values.get("url"), "model": values.get("model")})
+    except ValidationFailed:
+        return None
+
+
+def _pull_view(pull):
+    return pull and dict(pull, text=forms.pull_message(pull))
 
 
 def _cached_models(settings, provider):
@@ -186,13 +204,56 @@ def delete(profile_id):
 
 @bp.post("/profiles/<profile_id>/test")
 def test(profile_id):
-    """Test connection without JavaScript: a tiny real request, the outcome flashed."""
+    """Test connection without JavaScript: the editor's values as posted (the editor again, the outcome by the
+    button), or with no form the saved profile (the outcome flashed)."""
+    if "provider" in request.form:
+        return _test_form(selected=profile_id)
     result = models.test_profile(svc(), profile_id)
-    if result.get("ok"):
-        flash(f"Connection OK: {result.get('model')} answered in {result.get('latency_ms')} ms.", "success")
-    else:
-        flash(f"Connection failed: {result.get('error')}", "error")
+    flash(forms.test_message(result), "success" if result.get("ok") else "error")
     return redirect(url_for(".profile", profile_id=profile_id))
+
+
+@bp.post("/profiles/test")
+def test_new():
+    """Test connection for a profile not saved yet (the editor again, the outcome by the button)."""
+    return _test_form(new=catalog.canonical_provider(request.form.get("provider")) or DEFAULT_PROVIDER)
+
+
+def _test_form(selected=None, new=None):
+    values = forms.posted_values(request.form)
+    form = {k: request.form.get(k) for k in (*models.FORM_FIELDS, *connection_check.TEST_FIELDS)}
+    form["profile_id"] = selected
+    try:
+        result = connection_check.test_form(svc(), form)
+    except ValidationFailed as exc:
+        errors = {k: forms.error_text(k, v) for k, v in exc.fields.items()}
+        return models_page(selected=selected, new=new, values=values, errors=errors, status=400)
+    return models_page(selected=selected, new=new, values=values, test_result=result)
+
+
+@bp.post("/profiles/<profile_id>/pull")
+def pull(profile_id):
+    """Pull model without JavaScript: start, cancel or check a pull; the editor again with its progress."""
+    return _pull_step(selected=profile_id)
+
+
+@bp.post("/profiles/pull")
+def pull_new():
+    """Pull model from the editor of a profile not saved yet."""
+    return _pull_step(new="ollama")
+
+
+def _pull_step(selected=None, new=None):
+    values = forms.posted_values(request.form)
+    form = {k: request.form.get(k) for k in ("model", "url", "token", "credential_id")}
+    action = {"start": ollama_pull.start_pull, "cancel": ollama_pull.cancel_pull}.get(
+        request.form.get("pull_op"), ollama_pull.pull_status)
+    try:
+        found = action(svc(), form)
+    except ValidationFailed as exc:
+        errors = {k: forms.error_text(k, v) for k, v in exc.fields.items()}
+        return models_page(selected=selected, new=new, values=values, errors=errors, status=400)
+    return models_page(selected=selected, new=new, values=values, pull=found or False)
 
 
 @bp.post("/multi-provider")

@@ -36,6 +36,8 @@ def _session_routes(prefix):
     return (
         Route(V, "GET", s, "Session messages with metadata" + alias),
         Route(V, "POST", s + "/redraw", "Regenerate the last AI reply" + alias, "RedrawInput", reply="ChatReply"),
+        Route(V, "POST", s + "/compare", "The same turn from 2-4 profiles in parallel, kept as alternatives" + alias,
+              "CompareInput", reply="CompareReply"),
         Route(V, "POST", s + "/alternatives", "Choose which alternative reply is current" + alias, "AnyObject"),
         Route(V, "GET", s + "/character-profiles", "Session profile overrides per character" + alias),
         Route(V, "PUT", s + "/character-profiles/{character_id}", "Override a character's profile" + alias,
@@ -76,6 +78,12 @@ ROUTES = (
           query=("refresh",)),
     Route(C, "POST", P + "/{profile_id}/test", "Tiny real request to the provider", "AnyObject",
           reply="TestResult", body_required=False),
+    Route(C, "POST", "/api/llm/test", "Test connection for unsaved form values: server and model", "TestForm",
+          reply="TestResult"),
+    Route(C, "POST", "/api/llm/ollama/pull", "Start pulling a model on an Ollama server (background)", "PullInput",
+          202, "PullStatus"),
+    Route(C, "GET", "/api/llm/ollama/pull", "Progress of an Ollama pull", reply="PullStatus", query=("model", "url")),
+    Route(C, "POST", "/api/llm/ollama/pull/cancel", "Cancel an Ollama pull", "PullInput", reply="PullStatus"),
     Route(C, "POST", "/api/restart", "Restart the desktop app", "AnyObject", reply="RestartAnswer",
           body_required=False),
     Route(C, "POST", "/api/local-llm/key", "New local-LLM sync key (shown once)", "LocalKeyInput",
@@ -178,7 +186,17 @@ SCHEMAS = {
     "ModelsForm": _obj({"provider": {"type": "string"}, "base_url": _NULL_STR, "api_key": _SECRET_IN,
                         "url": _NULL_STR, "token": _SECRET_IN, "credential_id": _NULL_STR,
                         "refresh": {"type": "boolean"}}, ("provider",)),
+    "PullInput": _obj({"model": {"type": "string"}, "url": _NULL_STR, "token": _SECRET_IN,
+                       "credential_id": _NULL_STR}, ("model",)),
+    "PullStatus": _obj({"url": {"type": "string"}, "model": {"type": "string"}, "state": {"type": "string"},
+                        "status": _NULL_STR, "error": _NULL_STR, "total": {"type": "integer"},
+                        "completed": {"type": "integer"}, "percent": _INT,
+                        "layers": {"type": "array", "items": _OBJ}}, ("state",)),
+    "TestForm": _obj({"provider": {"type": "string"}, "model": {"type": "string"}, "base_url": _NULL_STR,
+                      "api_key": _SECRET_IN, "url": _NULL_STR, "token": _SECRET_IN, "credential_id": _NULL_STR,
+                      "api_key_ref": _NULL_STR, "profile_id": _NULL_STR}, ("provider", "model")),
     "TestResult": _obj({"ok": {"type": "boolean"}, "latency_ms": {"type": "integer"}, "model": _NULL_STR,
+                        "model_found": {"type": ["boolean", "null"]}, "checked": _NULL_STR,
                         "error": _NULL_STR}, ("ok", "latency_ms")),
     "RestartAnswer": _obj({"desktop": _DESKTOP}, ("desktop",)),
     "LocalKeyInput": _obj({"persist": {"type": "boolean"}, "revision": _REV}),
@@ -193,6 +211,14 @@ SCHEMAS = {
     "ChatInput": _obj({"role_id": {"type": "string"},
                        "message": dict(_NULL_STR, description="left out: the role's own turn"),
                        "llm_profile_id": _NULL_STR, "stream": {"type": "boolean"}}, ("role_id",)),
+    "CompareInput": _obj({"character_id": {"type": "string"},
+                          "llm_profile_ids": {"type": "array", "items": {"type": "string"}, "minItems": 2,
+                                              "maxItems": 4},
+                          "message": _NULL_STR}, ("character_id", "llm_profile_ids")),
+    "CompareReply": _obj({"session_id": {"type": "string"}, "character_id": {"type": "string"},
+                          "position": {"type": "integer"},
+                          "results": {"type": "array", "items": _obj({"llm_profile_id": {"type": "string"},
+                                                                      "ok": {"type": "boolean"}})}}),
     "RedrawInput": _obj({"character_id": {"type": "string"}, "llm_profile_id": _NULL_STR}, ("character_id",)),
     "OverrideInput": _obj({"llm_profile_id": {"type": "string"}}),
     "ChatReply": _obj({"content": {"type": "string"}, "role_id": {"type": "string"}, "is_ai": {"type": "boolean"},
@@ -209,6 +235,8 @@ QUERY = {
     "new_active_id": {"schema": {"type": "string"}, "description": "profile to activate instead of the deleted one"},
     "format": {"schema": {"type": "string", "enum": ["yaml", "json"], "default": "yaml"},
                "description": "json: the export as JSON"},
+    "model": {"schema": {"type": "string"}, "description": "the model being pulled"},
+    "url": {"schema": {"type": "string"}, "description": "the Ollama server (default: the stored one)"},
 }
 ERRORS = {"400": "Bad request or validation failed", "401": "Not authenticated", "403": "CSRF token missing",
           "404": "Unknown id (the message names it)", "409": "Stale revision or not allowed now",
@@ -239,7 +267,7 @@ def _operation(route):
     codes = {"400", "401", "404", "429"}  # 404 too where the body names an unknown id
     if route.method in WRITES:
         codes |= {"403", "409", "413", "415", "503", "507"}
-    if route.path.endswith(("/models", "/test", "/chat", "/redraw", "/completions", "/restart")):
+    if route.path.endswith(("/models", "/test", "/chat", "/redraw", "/compare", "/completions", "/restart", "/llm/test", "/pull")):
         codes |= {"502", "504"}
     responses = {str(route.ok): ok}
     prefix = "O" if route.surface == O else "E"  # the OpenAI face answers errors in OpenAI's own format

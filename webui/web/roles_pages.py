@@ -2,7 +2,7 @@
 
 from flask import Blueprint, flash, redirect, request, url_for
 
-from ..core import role_ops, routing
+from ..core import compare as comparing, role_ops, routing
 from ..catalog import PROVIDERS
 from ..errors import NotFound, WebUIError
 from .chat_common import chat
@@ -58,29 +58,20 @@ def roles_page_context(svc, sessions, request_args):
         view["can_redraw"] = view["is_ai"] and view["role_id"] not in seen
         if view["is_ai"]:
             seen.add(view["role_id"])
+    comparison = _comparison(messages, request_args.get("compare"), by_id) if request_args.get("compare") else None
     return {"chat": {"profiles": profiles, "profile_names": {p["id"]: p["name"] for p in profiles},
                      "active": settings.get("active_llm_profile"), "roles": role_rows, "sessions": listing,
                      "session": session, "session_id": session["session_id"] if session else None,
                      "missing_session": missing, "selected_role": selected, "messages": messages,
+                     "comparison": comparison, "compare_slots": range(comparing.MAX_PROFILES),
                      "role_editor": editor_context(request_args), "role_types": ROLE_TYPES, "controls": CONTROLS}}
 
 
 def _message_view(message, by_id, names):
     """A stored message plus what the page prints: speaker, answered-by line, alternative navigation."""
-    meta = message.get("metadata") or {}
     view = dict(message, speaker=names.get(message["role_id"], message["role_id"]) if message["is_ai"] else "You")
     if message["is_ai"]:
-        used = by_id.get(meta.get("used_profile_id")) or {}
-        usage = meta.get("usage") or {}
-        view["answered_by"] = {"profile": used.get("name") or meta.get("used_profile_id"),
-                               "provider": used.get("provider") or meta.get("provider_type"),
-                               "model": meta.get("model"), "latency_ms": meta.get("latency_ms"),
-                               "prompt_tokens": usage.get("prompt_tokens"),
-                               "completion_tokens": usage.get("completion_tokens"),
-                               "finish_reason": meta.get("finish_reason"),
-                               "empty": not (message.get("content") or "").strip(),
-                               "fallback_from": (by_id.get(meta.get("fallback_from")) or {}).get("name")
-                               or meta.get("fallback_from")}
+        view["answered_by"] = _answered(message, by_id)
     alts = message.get("alternatives") or []
     if alts:
         index = next(i for i, a in enumerate(alts) if a["is_current"])
@@ -90,9 +81,33 @@ def _message_view(message, by_id, names):
     return view
 
 
+def _answered(message, by_id):
+    """Who answered a reply (or an alternative) and how: profile, model, latency, tokens, cost, flags."""
+    meta = message.get("metadata") or {}
+    used = by_id.get(meta.get("used_profile_id")) or {}
+    usage = meta.get("usage") or {}
+    return {"profile": used.get("name") or meta.get("used_profile_id"),
+            "provider": used.get("provider") or meta.get("provider_type"),
+            "model": meta.get("model"), "latency_ms": meta.get("latency_ms"),
+            "prompt_tokens": usage.get("prompt_tokens"), "completion_tokens": usage.get("completion_tokens"),
+            "cost_usd": meta.get("cost_usd"), "finish_reason": meta.get("finish_reason"),
+            "empty": not (message.get("content") or "").strip(),
+            "fallback_from": (by_id.get(meta.get("fallback_from")) or {}).get("name") or meta.get("fallback_from")}
+
+
+def _comparison(messages, wanted, by_id):
+    """The replies of one turn side by side (?compare=<position>): [{alt_index, content, is_current, answered_by}]."""
+    turn = next((m for m in messages if str(m["position"]) == wanted and m["is_ai"]), None)
+    if turn is None:
+        return None
+    alternatives = turn.get("alternatives") or [dict(turn, is_current=True)]  # one profile answered: one card
+    return {"position": turn["position"], "role_id": turn["role_id"], "speaker": turn["speaker"],
+            "replies": [dict(a, answered_by=_answered(a, by_id)) for a in alternatives]}
+
+
 # ---- form routes: post, then redirect back to the tab -------------------------------------------------
 
-def _back(session_id=None, role_id=None, failed=False):
+def _back(session_id=None, role_id=None, failed=False, compare=None):
     """Back to the tab, on the session and role the form was about, landing on the newest message or the error.
 
     The ids are checked before they reach the Location header.
@@ -101,6 +116,8 @@ def _back(session_id=None, role_id=None, failed=False):
     if not all(isinstance(v, str) and ECHOED_ID_RE.match(v) for v in args.values()):
         raise NotFound("No such session or role.")
     anchor = ("#chat-error" if failed else "#newest") if session_id else ""
+    if compare is not None:  # an int position: safe in a URL
+        args["compare"], anchor = int(compare), "#comparison"
     return redirect(url_for(".index", **args) + anchor)
 
 
@@ -180,6 +197,9 @@ def select_alternative():
     sid = form.get("session_id")
     result = _attempt(lambda: chat().select_alternative(sid, form.get("position"), form.get("alt_index")),
                       where="chat-error")
+    if result is not FAILED and form.get("compare"):  # `Keep` in the comparison: stay on it
+        flash("Kept as the current reply; the others stay as alternatives.", "chat-success")
+        return _back(sid, form.get("role_id"), compare=result["position"])
     return _back(sid, form.get("role_id"), failed=result is FAILED)
 
 
@@ -200,3 +220,19 @@ def override():
             result = _attempt(lambda: services().sessions.delete_override(sid, role_id),
                               "Session override removed.", where="chat-error")
     return _back(sid, role_id, failed=result is FAILED)
+
+
+@bp.post("/roles/compare")
+def compare():
+    """The chat form's `Compare`: the same turn from the 2-4 profiles picked, shown side by side."""
+    form = request.form
+    sid, role_id, message = form.get("session_id"), form.get("role_id"), form.get("message", "")
+    picked = [p for p in form.getlist("compare_profile_id") if p]
+    result = _attempt(lambda: chat().compare(sid, role_id, picked, message if message.strip() else None),
+                      where="chat-error")
+    if result is FAILED:
+        return _back(sid, role_id, failed=True)
+    for item in result["results"]:
+        if not item["ok"]:
+            flash(f"{item['llm_profile_id']}: {item['error'].get('message')}", "chat-error")
+    return _back(sid, role_id, compare=result["position"])

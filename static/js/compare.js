@@ -1,0 +1,83 @@
+// Roles & Chat: `Compare` runs the same turn on 2-4 profiles through the JSON API (the typed message stays on
+// an error, which shows next to the chat), then opens the page's side-by-side view of the stored replies.
+// Without JS the button posts the chat form to /roles/compare and lands on the same view.
+(function () {
+  "use strict";
+
+  var form = document.getElementById("chat-form");
+  var button = document.getElementById("compare-run");
+  var panel = document.getElementById("comparison");
+  if (panel && location.hash === "#comparison") panel.scrollIntoView({block: "start"});
+  if (!form || !button || !window.fetch) return;
+
+  var csrf = document.querySelector('meta[name="csrf-token"]').getAttribute("content");
+  var errorBox = document.getElementById("chat-error");
+  var announcer = document.getElementById("chat-announce");
+
+  function showError(message) {
+    errorBox.textContent = "";
+    var line = document.createElement("p");
+    line.textContent = message;
+    errorBox.appendChild(line);
+    errorBox.hidden = false;
+    errorBox.scrollIntoView({block: "nearest"});
+  }
+
+  function picked() {
+    var ids = [];
+    form.querySelectorAll('select[name="compare_profile_id"]').forEach(function (s) {
+      if (s.value) ids.push(s.value);
+    });
+    return ids;
+  }
+
+  button.addEventListener("click", async function (event) {
+    event.preventDefault();
+    var ids = picked();
+    var roleId = form.elements.role_id.value;
+    var message = form.elements.message.value.trim() ? form.elements.message.value : null;
+    errorBox.hidden = true;
+    button.disabled = true;
+    var label = button.textContent;
+    button.textContent = "Comparing " + ids.length + " profiles…";
+    announcer.textContent = button.textContent;
+    try {
+      var response = await fetch(button.getAttribute("data-api"), {
+        method: "POST",
+        credentials: "same-origin",
+        headers: {"Content-Type": "application/json", "X-CSRF-Token": csrf},
+        body: JSON.stringify({character_id: roleId, llm_profile_ids: ids, message: message})
+      });
+      var body = await response.json().catch(function () { return {}; });
+      if (!response.ok) {
+        var fields = body.fields ? " (" + Object.keys(body.fields).map(function (k) {
+          return k + ": " + body.fields[k];
+        }).join("; ") + ")" : "";
+        throw new Error((body.message || ("The server answered " + response.status)) + fields);
+      }
+      var failed = (body.results || []).filter(function (r) { return !r.ok; });
+      if (failed.length) {
+        sessionStorage.setItem("compare-errors", JSON.stringify(failed.map(function (r) {
+          return r.llm_profile_id + ": " + ((r.error || {}).message || "failed");
+        })));
+      }
+      var url = new URL(location.href);
+      url.searchParams.set("session", body.session_id);
+      url.searchParams.set("role", roleId);
+      url.searchParams.set("compare", body.position);
+      url.hash = "comparison";
+      location.assign(url.toString());
+    } catch (err) {
+      showError(err.message);
+      button.disabled = false;
+      button.textContent = label;
+    }
+  });
+
+  // Profiles that failed in the comparison just run (carried over the navigation above).
+  var carried = sessionStorage.getItem("compare-errors");
+  if (carried && panel) {
+    sessionStorage.removeItem("compare-errors");
+    showError(JSON.parse(carried).join(" · "));
+  }
+})();
