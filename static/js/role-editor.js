@@ -1,6 +1,13 @@
 // Role editor: show the id a role gets from its name while the id field is left empty.
 (function () {
   "use strict";
+  // The delete confirmation: Cancel (the safe way out) has the focus, without waiting for autofocus.
+  var cancel = document.querySelector("#role-delete [autofocus]");
+  if (cancel) cancel.focus();
+})();
+
+(function () {
+  "use strict";
   var id = document.querySelector("[data-slug-of]");
   if (!id) return;
   var name = document.getElementById(id.getAttribute("data-slug-of"));
