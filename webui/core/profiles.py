@@ -17,6 +17,8 @@ ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
 URL_RE = re.compile(r"^https?://[^\s/?#]+[^\s]*$")
 DEFAULT_OPTIONS = {"json_mode": False, "stream": True}
+# Optional money fields (SPEC §3): {field: (its keys, the largest value accepted)}.
+MONEY = {"pricing": (("input_per_mtok", "output_per_mtok"), 100_000), "budget": (("monthly_usd",), 1_000_000_000)}
 
 
 def new_id():
@@ -120,6 +122,12 @@ def _coerce(profile, errors):
         profile["extra_params"] = {}
     if profile.get("fallback_profile_ids") is None:
         profile["fallback_profile_ids"] = []
+    for name, (keys, _) in MONEY.items():
+        value = profile.get(name)
+        if isinstance(value, dict):  # form strings become numbers; an all-empty object means "not set"
+            value = {k: (None if isinstance(v, str) and not v.strip() else (_number(v) if isinstance(v, str) else v))
+                     for k, v in value.items()}
+            profile[name] = None if all(value.get(k) is None for k in keys) and set(value) <= set(keys) else value
 
 
 def _number(value):
@@ -212,6 +220,7 @@ def _validate_structure(profile, others, errors):
                 errors[f"options.{flag}"] = "must be true or false"
     if not isinstance(profile.get("extra_params"), dict):
         errors["extra_params"] = "must be a JSON object"
+    _validate_money(profile, errors)
     fallbacks = profile.get("fallback_profile_ids")
     known = {p.get("id") for p in others}
     if not isinstance(fallbacks, list) or not all(isinstance(f, str) for f in fallbacks):
@@ -224,6 +233,23 @@ def _validate_structure(profile, others, errors):
         unknown = [f for f in fallbacks if f not in known]
         if unknown:
             errors["fallback_profile_ids"] = f"unknown profile id '{unknown[0]}'"
+
+
+def _validate_money(profile, errors):
+    """`pricing` and `budget`: absent/null, or an object of exactly their non-negative USD numbers."""
+    for name, (keys, top) in MONEY.items():
+        value = profile.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, dict) or set(value) - set(keys):
+            errors[name] = f"must be null or an object with {' and '.join(keys)}"
+            continue
+        for key in keys:
+            number = value.get(key)
+            if isinstance(number, bool) or not isinstance(number, (int, float)) or not math.isfinite(number):
+                errors[f"{name}.{key}"] = "must be a number of US dollars"
+            elif not 0 <= number <= top:
+                errors[f"{name}.{key}"] = f"must be between 0 and {top}"
 
 
 def unique_name(settings, wanted):
