@@ -32,6 +32,12 @@ def stamp(moment):
     return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def next_month(start):
+    """The stamp of the month after the one starting at `start` (a month_start stamp)."""
+    year, month = int(start[:4]), int(start[5:7])
+    return f"{year + month // 12:04d}-{month % 12 + 1:02d}-01T00:00:00.000Z"
+
+
 def month_start(moment):
     """The first instant of moment's calendar month (UTC), as a stamp: budgets count from there."""
     return stamp(moment.astimezone(timezone.utc).replace(day=1, hour=0, minute=0, second=0, microsecond=0))
@@ -149,7 +155,7 @@ class UsageLedger:
         rows = [_sums(r[1:], key=r[0]) for r in self._read(
             f"SELECT {column} AS key, {sums} FROM usage INDEXED BY usage_ts{where} GROUP BY key ORDER BY {order}",
             args)]
-        total = self._read(f"SELECT {sums} FROM usage INDEXED BY usage_ts{where}", args)[0]
+        total = (self._read(f"SELECT {sums} FROM usage INDEXED BY usage_ts{where}", args) or [(0, 0, 0, None)])[0]
         return {"group_by": group_by, "since": since, "until": until, "rows": rows, "totals": _sums(total)}
 
     def session_cost(self, session_id):
@@ -162,8 +168,9 @@ class UsageLedger:
         key = (profile_id, month_start(self.clock()))
         with self._state_lock:  # record() waits while the sum loads, so no row is counted twice or missed
             if key not in self._spend:
-                self._spend[key] = self._read(
-                    "SELECT TOTAL(cost_usd) FROM usage WHERE profile_id = ? AND ts >= ?", key)[0][0]
+                found = self._read("SELECT TOTAL(cost_usd) FROM usage WHERE profile_id = ? AND ts >= ? AND ts < ?",
+                                   (*key, next_month(key[1])))
+                self._spend[key] = found[0][0] if found else 0.0
             return self._spend[key]
 
 
