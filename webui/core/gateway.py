@@ -148,14 +148,15 @@ def _stream(order, attempts, messages, profiles):
     for pid in order:
         if not attempts.admit(pid, profiles):
             continue
-        started, call = False, None
+        started, finished, call = False, False, None
         try:
             call = attempts.call_for(pid)
             inner = get_adapter((call.profile or {}).get("provider")).stream(call, messages)
             try:
                 for item in inner:
                     if isinstance(item, StreamEnd):
-                        yield attempts.result(item, pid, call)
+                        answer, finished = attempts.result(item, pid, call), True
+                        yield answer
                         return
                     started = True
                     yield item
@@ -163,7 +164,7 @@ def _stream(order, attempts, messages, profiles):
                 inner.close()  # releases the HTTP connection when the consumer stops early
             return
         except GeneratorExit:
-            if attempts.meter:  # the reader left mid-stream: the call still happened
+            if attempts.meter and not finished:  # the reader left mid-stream: the call still happened
                 attempts.meter.failed(pid, call.profile if call else None, None, attempts._elapsed_ms(),
                                       code="client_closed")
             raise

@@ -4,6 +4,11 @@ from ..errors import BudgetExceeded, ProviderError
 from . import pricing
 
 
+def usd(value):
+    """$12.34, or as many decimals as a fraction of a cent needs ($0.000195)."""
+    return f"${value:,.2f}" if value == 0 or value >= 0.01 else "$" + f"{value:.6f}".rstrip("0")
+
+
 def budget_of(profile):
     """A profile's monthly budget in USD, or None."""
     budget = (profile or {}).get("budget")
@@ -20,7 +25,7 @@ def over_budget(ledger, profile):
     if spent < budget:
         return None
     name = profile.get("name") or profile.get("id")
-    return BudgetExceeded(f"Profile '{name}' reached its monthly budget: ${spent:.2f} spent of ${budget:.2f} "
+    return BudgetExceeded(f"Profile '{name}' reached its monthly budget: {usd(spent)} spent of {usd(budget)} "
                           "this month (UTC). Raise its budget, or give it a fallback profile.",
                           profile_id=profile.get("id"), spent_usd=round(spent, 6), budget_usd=budget)
 

@@ -5,7 +5,7 @@ import re
 
 from .. import bounds
 from ..catalog import PARAMS, PROVIDERS, route_model
-from ..core import desktop_settings
+from ..core import desktop_settings, metering
 
 # The settings tabs: (title, intro, settings) from the one desktop-settings schema.
 SETTINGS_TABS = {tab: (title, intro, desktop_settings.of_tab(tab)) for tab, (title, intro) in desktop_settings.TABS.items()}
@@ -13,11 +13,7 @@ SETTINGS_TABS = {tab: (title, intro, desktop_settings.of_tab(tab)) for tab, (tit
 
 def usd(value):
     """A cost for people: $1.23, $0.000412 for fractions of a cent, — when unknown."""
-    if value is None:
-        return "—"
-    if value == 0 or value >= 0.01:
-        return f"${value:,.2f}"
-    return "$" + f"{value:.6f}".rstrip("0")
+    return "—" if value is None else metering.usd(value)
 
 
 def provider_label(provider):
