@@ -72,7 +72,7 @@
   /* A cost as the server writes it (webui/web/forms.usd). */
   function usd(value) {
     if (value === 0 || value >= 0.01) return "$" + value.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-    return "$" + value.toFixed(6).replace(/0+$/, "");
+    return "$" + value.toFixed(Math.min(12, 2 - Math.floor(Math.log10(value)))).replace(/0+$/, "");
   }
 
   /* The session total under the log grows by each reply's cost (one more provider call). */

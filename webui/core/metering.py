@@ -1,12 +1,17 @@
 """One call's meter: budgets before each attempt, cost on the answer, one ledger row per provider call."""
 
+import math
+
 from ..errors import BudgetExceeded, ProviderError
 from . import pricing
 
 
 def usd(value):
-    """$12.34, or as many decimals as a fraction of a cent needs ($0.000195)."""
-    return f"${value:,.2f}" if value == 0 or value >= 0.01 else "$" + f"{value:.6f}".rstrip("0")
+    """$12.34, or three significant digits of a fraction of a cent ($0.000195, $0.0000975)."""
+    if value == 0 or value >= 0.01:
+        return f"${value:,.2f}"
+    decimals = min(12, 2 - math.floor(math.log10(value)))
+    return "$" + f"{value:.{decimals}f}".rstrip("0")
 
 
 def budget_of(profile):

@@ -125,9 +125,18 @@ def _coerce(profile, errors):
     for name, (keys, _) in MONEY.items():
         value = profile.get(name)
         if isinstance(value, dict):  # form strings become numbers; an all-empty object means "not set"
-            value = {k: (None if isinstance(v, str) and not v.strip() else (_number(v) if isinstance(v, str) else v))
-                     for k, v in value.items()}
+            value = {k: _money_input(v) for k, v in value.items()}
             profile[name] = None if all(value.get(k) is None for k in keys) and set(value) <= set(keys) else value
+
+
+def _money_input(value):
+    """A money input: empty text is unset, number text a number, anything else stays (validation names it)."""
+    if not isinstance(value, str):
+        return value
+    if not value.strip():
+        return None
+    number = _number(value)
+    return value if number is None else number
 
 
 def _number(value):
