@@ -177,7 +177,7 @@ class UsageLedger:
 def _sums(values, **extra):
     requests, prompt, completion, cost = values
     return {**extra, "requests": requests, "prompt_tokens": prompt or 0, "completion_tokens": completion or 0,
-            "cost_usd": None if cost is None else round(cost, 6)}
+            "cost_usd": None if cost is None else round(cost, 9)}
 
 
 def parse_bound(value, name, end=False):

@@ -3,8 +3,10 @@
 import math
 from datetime import date, timedelta
 
+from ..core import metering
+
 WIDTH, HEIGHT = 360, 170  # the viewBox: about 1:1 on a 390 px phone, so its 10-unit labels stay legible
-LEFT, RIGHT, TOP, BOTTOM = 44, 6, 14, 22
+LEFT, RIGHT, TOP, BOTTOM = 54, 8, 14, 22
 
 
 def days_back(today, count=30):
@@ -37,7 +39,7 @@ def bars(days, value_of, label, money=False):
     top = nice_max(max(values, default=0))
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     slot = plot_w / max(len(days), 1)
-    fmt = (lambda v: f"${v:,.2f}" if v >= 0.01 or v == 0 else f"${v:.4f}") if money else (lambda v: f"{int(v):,}")
+    fmt = metering.usd if money else (lambda v: f"{int(v):,}")
     out = []
     for i, (day, value) in enumerate(zip(days, values)):
         h = plot_h * value / top
@@ -46,7 +48,9 @@ def bars(days, value_of, label, money=False):
     ticks = [{"y": round(TOP + plot_h - plot_h * f, 2), "text": fmt(top * f) if money or top * f >= 1 else ""}
              for f in (0, 0.5, 1)]
     picks = sorted({0, len(days) // 2, len(days) - 1}) if days else []
-    x_labels = [{"x": round(LEFT + i * slot + slot / 2, 2), "text": days[i]["key"][5:]} for i in picks]
+    anchor = {0: "start", len(days) - 1: "end"}  # the end labels stay inside the viewBox
+    x_labels = [{"x": round(LEFT + i * slot + slot * (0.15 if i == 0 else 0.85 if i == len(days) - 1 else 0.5), 2),
+                 "text": days[i]["key"][5:], "anchor": anchor.get(i, "middle")} for i in picks]
     total = sum(values)
     return {"width": WIDTH, "height": HEIGHT, "left": LEFT, "right": WIDTH - RIGHT, "top": TOP,
             "bottom": HEIGHT - BOTTOM, "bars": out, "ticks": ticks, "x_labels": x_labels, "label": label,
