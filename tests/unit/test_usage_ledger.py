@@ -122,11 +122,13 @@ def test_the_writer_thread_commits_without_a_flush_and_the_file_is_private(ledge
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
-def test_the_range_query_uses_the_covering_index(ledger):
-    plan = ledger._conn().execute(
-        "EXPLAIN QUERY PLAN SELECT profile_id, COUNT(*), SUM(prompt_tokens), SUM(completion_tokens), SUM(cost_usd) "
-        "FROM usage INDEXED BY usage_ts WHERE ts >= ? GROUP BY profile_id", ("2026",)).fetchall()
-    assert "COVERING INDEX usage_ts" in " ".join(str(r[-1]) for r in plan)
+@pytest.mark.parametrize("group, column", [("profile", "profile_id"), ("role", "role_id"),
+                                           ("session", "session_id"), ("day", "day")])
+def test_each_grouping_reads_only_its_covering_index_without_a_sort(ledger, group, column):
+    plan = " ".join(str(r[-1]) for r in ledger._conn().execute(
+        f"EXPLAIN QUERY PLAN SELECT {column}, COUNT(*), SUM(prompt_tokens), SUM(completion_tokens), SUM(cost_usd) "
+        f"FROM usage INDEXED BY usage_by_{group} WHERE ts >= ? GROUP BY {column}", ("2026",)).fetchall())
+    assert f"COVERING INDEX usage_by_{group}" in plan and "TEMP B-TREE" not in plan, plan
 
 
 def test_read_only_ledger_records_nothing_and_reads_empty(tmp_path):

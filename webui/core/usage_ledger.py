@@ -153,10 +153,10 @@ class UsageLedger:
         sums = ("COUNT(*), SUM(prompt_tokens), SUM(completion_tokens), SUM(cost_usd)")
         order = "key" if group_by == "day" else "SUM(cost_usd) DESC NULLS LAST, COUNT(*) DESC, key"
         rows = [_sums(r[1:], key=r[0]) for r in self._read(
-            f"SELECT {column} AS key, {sums} FROM usage INDEXED BY usage_ts{where} GROUP BY key ORDER BY {order}",
+            f"SELECT {column} AS key, {sums} FROM usage INDEXED BY usage_by_{group_by}{where} GROUP BY key "
+            f"ORDER BY {order}",
             args)]
-        total = (self._read(f"SELECT {sums} FROM usage INDEXED BY usage_ts{where}", args) or [(0, 0, 0, None)])[0]
-        return {"group_by": group_by, "since": since, "until": until, "rows": rows, "totals": _sums(total)}
+        return {"group_by": group_by, "since": since, "until": until, "rows": rows, "totals": _totals(rows)}
 
     def session_cost(self, session_id):
         """{requests, cost_usd} of every call made for one chat session (errors and regenerations included)."""
@@ -172,6 +172,14 @@ class UsageLedger:
                                    (*key, next_month(key[1])))
                 self._spend[key] = found[0][0] if found else 0.0
             return self._spend[key]
+
+
+def _totals(rows):
+    """The rows added up (one scan of the ledger serves both)."""
+    costs = [r["cost_usd"] for r in rows if r["cost_usd"] is not None]
+    return {"requests": sum(r["requests"] for r in rows), "prompt_tokens": sum(r["prompt_tokens"] for r in rows),
+            "completion_tokens": sum(r["completion_tokens"] for r in rows),
+            "cost_usd": round(sum(costs), 9) if costs else None}
 
 
 def _sums(values, **extra):

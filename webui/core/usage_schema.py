@@ -21,11 +21,10 @@ SCHEMA = (
     error TEXT,                  -- the error code when outcome = error
     fallback_from TEXT
 )""",
-    # Covers every /api/usage grouping over a time range: the range is an index scan that never reads the table.
-    """CREATE INDEX IF NOT EXISTS usage_ts ON usage (ts, day, profile_id, role_id, session_id,
-    prompt_tokens, completion_tokens, cost_usd)""",
-    # A profile's spend this month (budgets).
-    """CREATE INDEX IF NOT EXISTS usage_profile_ts ON usage (profile_id, ts, cost_usd)""",
-    # A chat session's total (the chat pane).
-    """CREATE INDEX IF NOT EXISTS usage_session ON usage (session_id, cost_usd)""",
+    # One covering index per /api/usage grouping, in group order, then time: a query reads only its index, with
+    # no sort, and a time range is checked inside it (bench/usage.py: 4-5x faster than one time-ordered index).
+    # usage_by_profile also answers a profile's spend this month; usage_by_session a chat session's total.
+    *(f"""CREATE INDEX IF NOT EXISTS usage_by_{group} ON usage ({column}, ts, prompt_tokens, completion_tokens,
+    cost_usd)""" for group, column in (("profile", "profile_id"), ("role", "role_id"), ("session", "session_id"),
+                                       ("day", "day"))),
 )
