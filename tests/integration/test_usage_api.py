@@ -126,6 +126,8 @@ def test_budget_reached_without_fallback_answers_429_on_both_apis(game):
     assert r.json()["spent_usd"] == pytest.approx(2 * GPT4O_11_7) and r.json()["budget_usd"] == 0.0001
     r = complete(game)
     assert r.status_code == 429 and r.json()["error"]["code"] == "budget_exceeded"
+    assert complete(game, stream=True).status_code == 429  # refused before the first byte, streams too
+    assert chat(game, sid, "gm", "Four", stream=True).status_code == 429
     assert game.fakes.a.count() == 2  # no provider call once the budget is spent
     assert len(game.http.get(f"{game.base}/api/v1/sessions/{sid}").json()["messages"]) == 4
     patch(game, "alpha", budget={"monthly_usd": 5})  # raising it lets calls through again
