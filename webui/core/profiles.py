@@ -162,7 +162,8 @@ def validate(profile, settings, has_credential):
     if provider not in PROVIDERS:
         return {"provider": f"Unknown provider {provider!r}"}
     # A LiteLLM prefix (`anthropic/…`, `azure/…`) makes the provider it routes to the one whose rules apply.
-    routed = route_model(provider, profile.get("model"))[0]
+    model = profile.get("model") if isinstance(profile.get("model"), str) else None  # else: a field error below
+    routed = route_model(provider, model)[0]
     spec = PROVIDERS[routed]
     if routed != provider:
         has_credential = _for_provider(has_credential, routed)
