@@ -254,3 +254,10 @@ class SecretUnreadable(WebUIError):
 
     status = 409
     code = "needs_reentry"
+
+
+class BudgetExceeded(WebUIError):
+    """A profile spent its monthly budget: its calls go to its fallbacks, or answer 429 without any."""
+
+    status = 429
+    code = "budget_exceeded"

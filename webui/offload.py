@@ -54,3 +54,37 @@ def in_parallel(calls):
     for worker in workers:
         worker.join()
     return results
+
+
+def os_thread(target, name):
+    """Start `target` on a real OS thread (a daemon), even under gevent: its blocking work never stalls the loop."""
+    import threading
+
+    if _patched():
+        from gevent import monkey
+
+        # The original Thread class would still build patched locks; the bare start_new_thread does not.
+        return monkey.get_original("_thread", "start_new_thread")(target, ())
+    return threading.Thread(target=target, name=name, daemon=True).start()
+
+
+def os_sleep(seconds):
+    """time.sleep of the OS thread (the patched one would yield to a hub that thread does not run)."""
+    import time
+
+    if _patched():
+        from gevent import monkey
+
+        return monkey.get_original("time", "sleep")(seconds)
+    return time.sleep(seconds)
+
+
+def os_lock():
+    """A lock of OS threads, usable from greenlets and real threads alike (held only for short work)."""
+    import threading
+
+    if _patched():
+        from gevent import monkey
+
+        return monkey.get_original("_thread", "allocate_lock")()
+    return threading.Lock()

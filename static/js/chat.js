@@ -69,6 +69,23 @@
     return s;
   }
 
+  /* A cost as the server writes it (webui/web/forms.usd). */
+  function usd(value) {
+    if (value === 0 || value >= 0.01) return "$" + value.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    return "$" + value.toFixed(Math.min(12, 2 - Math.floor(Math.log10(value)))).replace(/0+$/, "");
+  }
+
+  /* The session total under the log grows by each reply's cost (one more provider call). */
+  function addSessionCost(cost) {
+    var box = document.querySelector("[data-session-cost]");
+    if (!box) return;
+    var total = (parseFloat(box.getAttribute("data-session-cost")) || 0) + (cost || 0);
+    box.setAttribute("data-session-cost", String(total));
+    box.querySelector("[data-session-cost-value]").textContent = usd(total);
+    var calls = box.querySelector("[data-session-calls]");
+    calls.textContent = String((parseInt(calls.textContent, 10) || 0) + 1);
+  }
+
   function showMeta(item, reply) {
     var meta = reply.metadata || {};
     var profile = byId(data.profiles, meta.used_profile_id) || {};
@@ -87,6 +104,7 @@
       parts.push(["tokens", (usage.prompt_tokens != null ? usage.prompt_tokens : "?") + " → " +
                             (usage.completion_tokens != null ? usage.completion_tokens : "?") + " tokens"]);
     }
+    if (meta.cost_usd != null) parts.push(["cost", usd(meta.cost_usd)]);
     if (meta.finish_reason) parts.push(["finish", "finish: " + meta.finish_reason]);
     if (meta.fallback_from) {
       var from = byId(data.profiles, meta.fallback_from) || {};
@@ -97,6 +115,7 @@
       line.appendChild(span(p[0], p[1], p[2]));
     });
     item.appendChild(line);
+    addSessionCost(meta.cost_usd);
     var flags = [];
     if (meta.finish_reason === "length") flags.push(["length", "⚠ Cut off: the reply reached the profile's max tokens."]);
     if (!(reply.content || "").trim()) flags.push(["empty", "⚠ The model sent an empty reply."]);

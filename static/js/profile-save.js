@@ -34,6 +34,10 @@
   }
   if (extra) extra.addEventListener("input", checkExtra);
 
+  /* The cost inputs: form name -> [profile field, key] (webui/web/forms.MONEY_INPUTS). */
+  const MONEY = { pricing_input: ["pricing", "input_per_mtok"], pricing_output: ["pricing", "output_per_mtok"],
+                  budget_monthly: ["budget", "monthly_usd"] };
+
   /* The same payload the server builds from the posted form (webui/web/forms.profile_payload). */
   function payload() {
     const data = new FormData(form); // disabled inputs (other providers, unsupported params) are left out
@@ -51,6 +55,9 @@
     body.fallback_profile_ids = data.getAll("fallback_profile_ids").map(String);
     ["api_key", "token"].forEach((name) => { if (text(name)) body[name] = text(name); });
     if (data.has("url")) body.url = text("url");
+    Object.entries(MONEY).forEach(([name, [field, part]]) => {
+      if (data.has(name)) (body[field] = body[field] || {})[part] = text(name);
+    });
     body.set_active = data.has("set_active");
     return body;
   }
@@ -148,6 +155,11 @@
       return;
     }
     const fields = Object.assign({}, result.data.fields || {});
+    Object.entries(MONEY).forEach(([name, [field, part]]) => {  // core names -> the inputs showing them
+      [field + "." + part, field].forEach((key) => {
+        if (key in fields) { fields[name] = fields[name] || fields[key]; delete fields[key]; }
+      });
+    });
     if (result.data.error === "desktop_error") fields.set_active = result.data.message;
     const orphans = T.showFieldErrors(form, fields);
     const title = result.data.error === "validation_failed" && result.data.message === "Validation failed"

@@ -21,7 +21,7 @@ PAGES = {  # name: path ("{sid}" is a session with a few messages)
     "api-models": "/", "profile-editor": "/profiles/alpha", "new-profile": "/profiles/new",
     "delete-profile": "/profiles/beta/delete", "roles-chat": "/roles?session={sid}",
     "role-editor": "/roles?session={sid}&role_edit=new", "roles-compare": "/roles?session={sid}&compare=5", "preferences": "/preferences", "voice": "/voice",
-    "display": "/display", "local-llm": "/local-llm", "access": "/access",
+    "display": "/display", "local-llm": "/local-llm", "access": "/access", "usage": "/usage",
 }
 
 

@@ -9,7 +9,7 @@ from tests.integration.api_client import Api
 from webui.web import openapi
 
 # Not part of the JSON API: people's pages and forms, the login form, static files, the liveness probe.
-IGNORED_BLUEPRINTS = {"models", "roles", "settings", "access", "auth", "health"}
+IGNORED_BLUEPRINTS = {"usage", "models", "roles", "settings", "access", "auth", "health"}
 IGNORED_ENDPOINTS = {"static"}
 
 

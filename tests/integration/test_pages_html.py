@@ -8,7 +8,7 @@ import pytest
 from tests.app_fixtures import ADMIN_PASSWORD, ADMIN_USER, login, page_csrf
 
 PAGES = ["/", "/profiles/new", "/profiles/new?provider=open_ai", "/profiles/new?provider=custom", "/roles",
-         "/preferences", "/voice", "/display", "/local-llm", "/access"]
+         "/preferences", "/voice", "/display", "/local-llm", "/access", "/usage"]
 OPENAI_KEY = "sk-proj-UNIT0secret0value0a1b2"
 
 

@@ -261,7 +261,7 @@ def sweep_writes(api, app, ids, pages):
 def page_calls(page, ids, fakes):
     """The HTML side: every tab, the profile editor, its forms (valid and invalid), roles and chat forms."""
     csrf = page.http.headers["X-CSRF-Token"]
-    for path in ("/", "/access", "/preferences", "/voice", "/display", "/local-llm", "/roles", "/profiles/new"):
+    for path in ("/", "/access", "/preferences", "/voice", "/display", "/local-llm", "/roles", "/profiles/new", "/usage"):
         page("GET", path)
     for pid in ids["profiles"]:
         page("GET", f"/profiles/{pid}")
@@ -434,6 +434,8 @@ def test_no_planted_key_leaks(config_dir, fakes, logs):
     assert not leaks, leaks[:10]
     log_hits = [line for line in logs if hits(line)]
     assert logs and not log_hits, log_hits[:5]
+    app.extensions["triplo"].usage.flush()  # the usage ledger (usage.db) is scanned with every row written
+    assert os.path.exists(config_dir / "usage.db")
     for name in os.listdir(config_dir):
         path = config_dir / name
         if path.is_file() and name != "config.json":

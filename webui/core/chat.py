@@ -4,6 +4,7 @@ import threading
 from dataclasses import dataclass
 
 from . import compare as comparing, credentials, gateway, profiles, routing
+from .metering import Meter
 from ..catalog import PARAMS
 from ..errors import NotFound, UnknownModel, ValidationFailed
 from ..providers.results import Delta  # the web layer tells stream pieces apart with it too
@@ -33,9 +34,10 @@ class Turn:
 class ChatService:
     """Chats and redraws over one ConfigService (profiles, roles, keys) and one SessionStore."""
 
-    def __init__(self, config, sessions):
+    def __init__(self, config, sessions, usage=None):
         self.config = config
         self.sessions = sessions
+        self.usage = usage  # a UsageLedger: every provider call is recorded and budgets are kept
         self._locks = {}
         self._locks_guard = threading.Lock()
 
@@ -102,16 +104,22 @@ class ChatService:
 
     # ---- running ----------------------------------------------------------------------------
 
+    def meter(self, by_id, api, role_id=None, session_id=None):
+        """The Meter of one request (budgets, costs, ledger rows)."""
+        return Meter(self.usage, by_id, api, role_id, session_id)
+
     def run(self, turn):
         """Call the gateway and store the exchange; the reply dict. Nothing is stored when the call fails."""
         resolve, by_id = self.caller(turn.settings or self.config.settings()[0], request=turn.request)
-        answer = gateway.chat(turn.profile_id, turn.messages, resolve, by_id)
+        answer = gateway.chat(turn.profile_id, turn.messages, resolve, by_id,
+                              self.meter(by_id, "chat", turn.role_id, turn.session_id))
         return self._store(turn, answer.text, routing.metadata(answer))
 
     def run_stream(self, turn):
         """A started ReplyStream: text deltas, then the stored reply dict (stored even if the reader leaves)."""
         resolve, by_id = self.caller(turn.settings or self.config.settings()[0], request=turn.request)
-        source = stream_source(turn.profile_id, turn.messages, resolve, by_id)
+        source = stream_source(turn.profile_id, turn.messages, resolve, by_id,
+                               self.meter(by_id, "chat", turn.role_id, turn.session_id))
         return ReplyStream(source, lambda answer: self._store(turn, answer.text, routing.metadata(answer))).start()
 
     def lock(self, session_id):
@@ -134,7 +142,7 @@ class ChatService:
     # ---- stateless completions (the OpenAI face) -------------------------------------------------
 
     def plan_completion(self, model, messages, tuning=None, json_mode=False, request=None):
-        """(profile_id, messages, resolve, profiles) for one completion; settings are read once.
+        """(profile_id, messages, resolve, profiles, meter) for one completion; settings are read once.
 
         `request`: every other field the caller sent (OpenAI names); OpenAI-format upstreams get them as sent,
         the others translate them or refuse them (providers/face_params)."""
@@ -145,7 +153,7 @@ class ChatService:
         if prompt:
             messages.insert(0, {"role": "system", "content": prompt})
         resolve, by_id = self.caller(settings, tuner(tuning or {}, json_mode), request or None)
-        return profile_id, messages, resolve, by_id
+        return profile_id, messages, resolve, by_id, self.meter(by_id, "v1", role.get("id") if role else None)
 
     def complete(self, model, messages, tuning=None, json_mode=False, request=None):
         """One completion (a gateway result); nothing is stored."""
@@ -176,11 +184,11 @@ class ChatService:
         return self.sessions.get_overrides(session_id)
 
 
-def stream_source(profile_id, messages, resolve, by_id):
+def stream_source(profile_id, messages, resolve, by_id, meter=None):
     """The gateway's stream, or one complete reply as a single delta when the profile turned streaming off."""
     if ((by_id.get(profile_id) or {}).get("options") or {}).get("stream") is False:
-        return _whole(gateway.chat, profile_id, messages, resolve, by_id)
-    return gateway.stream(profile_id, messages, resolve, by_id)
+        return _whole(gateway.chat, profile_id, messages, resolve, by_id, meter)
+    return gateway.stream(profile_id, messages, resolve, by_id, meter)
 
 
 def _whole(call, *args):

@@ -38,7 +38,8 @@ def run(service, turns):
 
     def ask(turn):
         own = {turn.profile_id: by_id.get(turn.profile_id)}  # only itself: its fallbacks are not consulted
-        return gateway.chat(turn.profile_id, turn.messages, resolve, own)
+        return gateway.chat(turn.profile_id, turn.messages, resolve, own,
+                            service.meter(by_id, "chat", turn.role_id, turn.session_id))  # budget, cost, ledger
 
     answers = in_parallel([lambda t=turn: ask(t) for turn in turns])
     for answer in answers:

@@ -1,10 +1,11 @@
-"""Chat and stream through a profile; on retryable failures try its fallback_profile_ids in order."""
+"""Chat and stream through a profile; on retryable failures (or a spent budget) try its fallback_profile_ids."""
 
+import time
 from dataclasses import dataclass, field
 
 from ..providers import get_adapter
 from ..providers.results import StreamEnd
-from ..errors import ProviderError, ProviderTimeout, Unreachable, WebUIError
+from ..errors import BudgetExceeded, ProviderError, ProviderTimeout, Unreachable, WebUIError
 
 
 @dataclass
@@ -16,6 +17,7 @@ class GatewayResult:
     provider: str | None
     fallback_from: str | None = None
     failures: list = field(default_factory=list)
+    cost_usd: float | None = None  # USD, when a meter priced it
 
     text = property(lambda self: self.result.text)
     usage = property(lambda self: self.result.usage)
@@ -40,12 +42,13 @@ class GatewayResult:
             "fallback_failures": list(self.failures),
             "tool_calls": list(self.tool_calls or []),
             "iterations": 1,
+            "cost_usd": self.cost_usd,
         }
 
 
 def falls_back(exc):
     """Whether a failure of the first profile should move on to its fallbacks."""
-    return isinstance(exc, ProviderError) and (exc.retryable or isinstance(exc, (Unreachable, ProviderTimeout)))
+    return isinstance(exc, BudgetExceeded) or isinstance(exc, ProviderError) and (exc.retryable or isinstance(exc, (Unreachable, ProviderTimeout)))
 
 
 def _order(profile_id, call, profiles):
@@ -64,15 +67,30 @@ def _failure(profile_id, exc):
 class _Attempts:
     """Bookkeeping shared by chat and stream: who failed, and the first error to raise at the end."""
 
-    def __init__(self, profile_id, first_call, resolve):
+    def __init__(self, profile_id, first_call, resolve, meter=None):
         self.profile_id, self.first_call, self.resolve = profile_id, first_call, resolve
         self.failures, self.first_error = [], None
+        self.meter, self.started = meter, None
+
+    def admit(self, pid, profiles):
+        """Whether to call this profile: a meter may refuse it (its budget is spent), which counts as a failure."""
+        refusal = self.meter.admit(pid) if self.meter else None
+        if refusal is not None:
+            self.failed(pid, refusal, call=None, profile=profiles.get(pid))
+            return False
+        self.started = time.monotonic()
+        return True
+
+    def _elapsed_ms(self):
+        return int((time.monotonic() - self.started) * 1000) if self.started else None
 
     def call_for(self, pid):
         return self.first_call if pid == self.profile_id else self.resolve(pid)
 
-    def failed(self, pid, exc):
+    def failed(self, pid, exc, call=None, profile=None):
         """Record a failure; re-raise when the first profile failed in a way fallbacks cannot help."""
+        if self.meter and not isinstance(exc, BudgetExceeded):
+            self.meter.failed(pid, (call.profile if call else profile), exc, self._elapsed_ms())
         if pid == self.profile_id:
             if not falls_back(exc):
                 raise exc
@@ -80,8 +98,11 @@ class _Attempts:
         self.failures.append(_failure(pid, exc))
 
     def result(self, item, pid, call):
-        return GatewayResult(item, pid, (call.profile or {}).get("provider"),
-                             self.profile_id if self.failures else None, list(self.failures))
+        fallback_from = self.profile_id if self.failures else None
+        answer = GatewayResult(item, pid, (call.profile or {}).get("provider"), fallback_from, list(self.failures))
+        if self.meter:
+            answer.cost_usd = self.meter.succeeded(pid, call.profile, item, fallback_from)
+        return answer
 
     def give_up(self):
         """Every candidate failed: the first profile's error, with the fallbacks' failures attached."""
@@ -91,49 +112,66 @@ class _Attempts:
         raise err
 
 
-def chat(profile_id, messages, resolve, profiles):
-    """A complete reply as a GatewayResult; `resolve(id) -> Call`, `profiles` maps id -> profile dict."""
+def chat(profile_id, messages, resolve, profiles, meter=None):
+    """A complete reply as a GatewayResult; `resolve(id) -> Call`, `profiles` maps id -> profile dict.
+
+    `meter` (core/metering.Meter), when given, refuses profiles over budget and records every provider call.
+    """
     first = resolve(profile_id)
-    attempts = _Attempts(profile_id, first, resolve)
+    attempts = _Attempts(profile_id, first, resolve, meter)
     for pid in _order(profile_id, first, profiles):
+        if not attempts.admit(pid, profiles):
+            continue
+        call = None
         try:
             call = attempts.call_for(pid)
             result = get_adapter((call.profile or {}).get("provider")).chat(call, messages)
         except WebUIError as exc:
-            attempts.failed(pid, exc)
+            attempts.failed(pid, exc, call, profiles.get(pid))
             continue
         return attempts.result(result, pid, call)
     attempts.give_up()
 
 
-def stream(profile_id, messages, resolve, profiles):
+def stream(profile_id, messages, resolve, profiles, meter=None):
     """Text deltas, then one GatewayResult wrapping the StreamEnd.
 
     The first profile is resolved now (so MissingCredential is raised before any streaming starts); the
     provider is called on first iteration. Fallback happens only before the first delta was yielded.
     """
     first = resolve(profile_id)
-    return _stream(_order(profile_id, first, profiles), _Attempts(profile_id, first, resolve), messages)
+    return _stream(_order(profile_id, first, profiles), _Attempts(profile_id, first, resolve, meter), messages,
+                   profiles)
 
 
-def _stream(order, attempts, messages):
+def _stream(order, attempts, messages, profiles):
     for pid in order:
-        started = False
+        if not attempts.admit(pid, profiles):
+            continue
+        started, finished, call = False, False, None
         try:
             call = attempts.call_for(pid)
             inner = get_adapter((call.profile or {}).get("provider")).stream(call, messages)
             try:
                 for item in inner:
                     if isinstance(item, StreamEnd):
-                        yield attempts.result(item, pid, call)
+                        answer, finished = attempts.result(item, pid, call), True
+                        yield answer
                         return
                     started = True
                     yield item
             finally:
                 inner.close()  # releases the HTTP connection when the consumer stops early
             return
+        except GeneratorExit:
+            if attempts.meter and not finished:  # the reader left mid-stream: the call still happened
+                attempts.meter.failed(pid, call.profile if call else None, None, attempts._elapsed_ms(),
+                                      code="client_closed")
+            raise
         except WebUIError as exc:
             if started:
+                if attempts.meter:
+                    attempts.meter.failed(pid, call.profile if call else None, exc, attempts._elapsed_ms())
                 raise  # text already went out: switching profiles would splice two answers
-            attempts.failed(pid, exc)
+            attempts.failed(pid, exc, call, profiles.get(pid))
     attempts.give_up()

@@ -6,6 +6,7 @@ CONFIG_FILE = "config.json"
 KEY_FILE = "webui.key"
 AUTH_FILE = "webui-auth.json"
 SESSIONS_DB = "sessions.db"
+USAGE_DB = "usage.db"  # the usage ledger (SQLite, WAL): one row per provider call
 BACKUP_DIR = "backups"
 LOCK_FILE = ".config.lock"
 

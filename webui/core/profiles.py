@@ -19,6 +19,8 @@ URL_RE = re.compile(r"^https?://[^\s/?#]+[^\s]*$")
 DEFAULT_OPTIONS = {"json_mode": False, "stream": True}
 LOCAL_OPTIONS = ("num_ctx", "keep_alive", "num_gpu")  # Ollama's, kept in options and sent on the wire
 KEEP_ALIVE_RE = re.compile(r"^-?\d+(\.\d+)?(ms|s|m|h)?$")
+# Optional money fields (SPEC §3): {field: (its keys, the largest value accepted)}.
+MONEY = {"pricing": (("input_per_mtok", "output_per_mtok"), 100_000), "budget": (("monthly_usd",), 1_000_000_000)}
 
 
 def new_id():
@@ -122,6 +124,21 @@ def _coerce(profile, errors):
         profile["extra_params"] = {}
     if profile.get("fallback_profile_ids") is None:
         profile["fallback_profile_ids"] = []
+    for name, (keys, _) in MONEY.items():
+        value = profile.get(name)
+        if isinstance(value, dict):  # form strings become numbers; an all-empty object means "not set"
+            value = {k: _money_input(v) for k, v in value.items()}
+            profile[name] = None if all(value.get(k) is None for k in keys) and set(value) <= set(keys) else value
+
+
+def _money_input(value):
+    """A money input: empty text is unset, number text a number, anything else stays (validation names it)."""
+    if not isinstance(value, str):
+        return value
+    if not value.strip():
+        return None
+    number = _number(value)
+    return value if number is None else number
 
 
 def _number(value):
@@ -147,8 +164,8 @@ def validate(profile, settings, has_credential):
     if provider not in PROVIDERS:
         return {"provider": f"Unknown provider {provider!r}"}
     # A LiteLLM prefix (`anthropic/…`, `azure/…`) makes the provider it routes to the one whose rules apply.
-    model = profile.get("model")
-    routed = route_model(provider, model if isinstance(model, str) else None)[0]  # a non-text model: its own error
+    model = profile.get("model") if isinstance(profile.get("model"), str) else None  # else: a field error below
+    routed = route_model(provider, model)[0]
     spec = PROVIDERS[routed]
     if routed != provider:
         has_credential = _for_provider(has_credential, routed)
@@ -216,6 +233,7 @@ def _validate_structure(profile, others, errors):
         _validate_local(options, errors)
     if not isinstance(profile.get("extra_params"), dict):
         errors["extra_params"] = "must be a JSON object"
+    _validate_money(profile, errors)
     fallbacks = profile.get("fallback_profile_ids")
     known = {p.get("id") for p in others}
     if not isinstance(fallbacks, list) or not all(isinstance(f, str) for f in fallbacks):
@@ -240,6 +258,23 @@ def _validate_local(options, errors):
     if keep is not None and not (isinstance(keep, int) and not isinstance(keep, bool)
                                  or isinstance(keep, str) and KEEP_ALIVE_RE.match(keep)):
         errors["options.keep_alive"] = 'must be a duration like "5m", "1h" or "-1" (keep loaded), or seconds'
+
+
+def _validate_money(profile, errors):
+    """`pricing` and `budget`: absent/null, or an object of exactly their non-negative USD numbers."""
+    for name, (keys, top) in MONEY.items():
+        value = profile.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, dict) or set(value) - set(keys):
+            errors[name] = f"must be null or an object with {' and '.join(keys)}"
+            continue
+        for key in keys:
+            number = value.get(key)
+            if isinstance(number, bool) or not isinstance(number, (int, float)) or not math.isfinite(number):
+                errors[f"{name}.{key}"] = "must be a number of US dollars"
+            elif not 0 <= number <= top:
+                errors[f"{name}.{key}"] = f"must be between 0 and {top}"
 
 
 def unique_name(settings, wanted):

@@ -108,4 +108,5 @@ def metadata(answer, iterations=1):
         "fallback_from": answer.fallback_from,
         "tool_calls": list(getattr(answer, "tool_calls", None) or []),
         "iterations": iterations,
+        "cost_usd": getattr(answer, "cost_usd", None),  # USD; None when no price is known
     }

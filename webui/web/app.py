@@ -119,11 +119,13 @@ def _register(app):
         return jsonify(ok=True)
 
     app.register_blueprint(health)
-    from . import access_pages, api_config, api_v1, layout, models_pages, openai_face, roles_pages, settings_pages
+    from . import (access_pages, api_config, api_usage, api_v1, layout, models_pages, openai_face, roles_pages,
+                   settings_pages, usage_pages)
 
     layout.init_app(app)
-    for tab in (models_pages, roles_pages, settings_pages, access_pages):  # one blueprint per tab
+    for tab in (models_pages, roles_pages, usage_pages, settings_pages, access_pages):  # one blueprint per tab
         app.register_blueprint(tab.bp)
     app.register_blueprint(api_config.bp)
+    app.register_blueprint(api_usage.bp)
     api_v1.register(app)  # also opens sessions.db and makes the chat service the Roles & Chat tab uses
     app.register_blueprint(openai_face.bp)

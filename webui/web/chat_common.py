@@ -8,21 +8,31 @@ from flask import Response, current_app
 
 from ..core.chat import ChatService
 from ..errors import BadRequest, ValidationFailed, WebUIError
-from ..core.paths import SESSIONS_DB
+from ..core.paths import SESSIONS_DB, USAGE_DB
 from ..core.sessions import SessionStore
+from ..core.usage_ledger import UsageLedger
 
 _guard = threading.Lock()
 
 
 def ensure_chat(app):
-    """Put `sessions` (SessionStore over <config_dir>/sessions.db) and `chat` on app.extensions["triplo"]."""
+    """Put `sessions` (SessionStore over <config_dir>/sessions.db), `usage` (the ledger, usage.db) and `chat` on
+    app.extensions["triplo"]."""
     svc = app.extensions["triplo"]
     with _guard:
         if getattr(svc, "sessions", None) is None:
             svc.sessions = SessionStore(os.path.join(svc.config_dir, SESSIONS_DB), read_only=bool(svc.read_only))
+        if getattr(svc, "usage", None) is None:
+            svc.usage = UsageLedger(os.path.join(svc.config_dir, USAGE_DB), read_only=bool(svc.read_only))
         if getattr(svc, "chat", None) is None:
-            svc.chat = ChatService(svc.config, svc.sessions)
+            svc.chat = ChatService(svc.config, svc.sessions, svc.usage)
     return svc
+
+
+def usage():
+    """This app's UsageLedger."""
+    svc = current_app.extensions["triplo"]
+    return svc.usage if getattr(svc, "usage", None) is not None else ensure_chat(current_app).usage
 
 
 def chat():

@@ -5,11 +5,16 @@ import re
 
 from .. import bounds
 from ..catalog import PARAMS, PROVIDERS, route_model
-from ..core import desktop_settings
+from ..core import desktop_settings, metering
 from ..core.profiles import LOCAL_OPTIONS
 
 # The settings tabs: (title, intro, settings) from the one desktop-settings schema.
 SETTINGS_TABS = {tab: (title, intro, desktop_settings.of_tab(tab)) for tab, (title, intro) in desktop_settings.TABS.items()}
+
+
+def usd(value):
+    """A cost for people: $1.23, $0.000412 for fractions of a cent, — when unknown."""
+    return "—" if value is None else metering.usd(value)
 
 
 def provider_label(provider):
@@ -23,12 +28,18 @@ def field_label(name):
               "api_key": "API key", "url": "Server URL", "token": "Token", "api_key_ref": "API key variable",
               "credential_id": "Credential set", "extra_params": "Extra parameters",
               "fallback_profile_ids": "Fallback profiles", "options.json_mode": "JSON mode",
-              "options.stream": "Streaming", "id": "Id"}
+              "options.stream": "Streaming", "id": "Id", "pricing": "Pricing", "budget": "Budget",
+              "pricing.input_per_mtok": "Input price", "pricing.output_per_mtok": "Output price",
+              "budget.monthly_usd": "Monthly budget"}
     return labels.get(name) or PARAMS.get(name, {}).get("label") or name.replace("_", " ").capitalize()
 
 
 FORM_ORDER = ("name", "provider", "api_key", "url", "token", "base_url", "model", *PARAMS, "options.json_mode",
-              "options.stream", "extra_params", "fallback_profile_ids", "api_key_ref", "credential_id", "set_active")
+              "options.stream", "extra_params", "fallback_profile_ids", "pricing.input_per_mtok",
+              "pricing.output_per_mtok", "budget.monthly_usd", "api_key_ref", "credential_id", "set_active")
+# The editor's money inputs: form name -> (profile field, key).
+MONEY_INPUTS = {"pricing_input": ("pricing", "input_per_mtok"), "pricing_output": ("pricing", "output_per_mtok"),
+                "budget_monthly": ("budget", "monthly_usd")}
 
 
 def form_order(item):
@@ -78,6 +89,9 @@ def profile_payload(form):
             errors["extra_params"] = 'Extra parameters must be a JSON object, like {"seed": 42}'
 
     payload["fallback_profile_ids"] = [i for i in form.getlist("fallback_profile_ids") if i]
+    for key, (field, part) in MONEY_INPUTS.items():
+        if key in form:  # empty inputs leave the field unset (the core turns an all-empty object into null)
+            payload.setdefault(field, {})[part] = _text(form, key)
     # Secrets: an empty input keeps the stored one; a non-secret URL is sent as typed.
     for key in ("api_key", "token"):
         if _text(form, key):
@@ -99,6 +113,9 @@ def profile_values(profile, active=False):
     extra = profile.get("extra_params") or {}
     values["extra_params"] = json.dumps(extra, indent=2) if extra else ""
     values["fallback_profile_ids"] = list(profile.get("fallback_profile_ids") or [])
+    for key, (field, part) in MONEY_INPUTS.items():
+        number = (profile.get(field) or {}).get(part) if isinstance(profile.get(field), dict) else None
+        values[key] = "" if number is None else f"{number:g}"
     values["set_active"] = active
     return values
 

@@ -19,6 +19,7 @@ STATE_LABELS = {"running": "running", "starting": "starting", "stopped": "stoppe
 def init_app(app):
     """Template helpers every tab uses."""
     app.add_template_filter(forms.provider_label, "provider_label")
+    app.add_template_filter(forms.usd, "usd")
     # /favicon.ico as a second rule of the public "static" endpoint: browsers ask for it before logging in.
     app.add_url_rule("/favicon.ico", endpoint="static", view_func=app.view_functions["static"],
                      defaults={"filename": "favicon.svg"})

@@ -98,7 +98,14 @@ def chat_completions():
     response.headers["X-Triplo-Model"] = result.model or ""
     if result.fallback_from:
         response.headers["X-Triplo-Fallback-From"] = result.fallback_from
+    if result.cost_usd is not None:  # USD; absent when no price is known (streams: the ledger, GET /api/usage)
+        response.headers["X-Request-Cost"] = usd_text(result.cost_usd)
     return response
+
+
+def usd_text(value):
+    """A cost as plain decimal text: 0.0075, 0 (never 7.5e-03)."""
+    return f"{value:.9f}".rstrip("0").rstrip(".") or "0"
 
 
 def _stream(source, first, completion_id, created, model_name, include_usage):

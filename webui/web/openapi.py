@@ -22,7 +22,7 @@ class Route:
     body_required: bool = True
 
 
-C, V, O = "api_config", "api_v1", "openai_face"
+C, V, O, U = "api_config", "api_v1", "openai_face", "api_usage"
 RESTART = ("restart",)
 P = "/api/llm/profiles"
 S = "/api/v1/sessions/{id}"
@@ -103,6 +103,8 @@ ROUTES = (
     Route(V, "POST", "/api/v1/sessions", "New chat session", "AnyObject", 201, "SessionCreated", body_required=False),
     *(r for prefix in ("/api/v1", "") for r in _session_routes(prefix)),
     Route(V, "POST", S + "/chat", "Chat with a role (SSE when stream is true)", "ChatInput", reply="ChatReply"),
+    Route(U, "GET", "/api/usage", "Calls, tokens and cost grouped by profile, role, session or day", reply="Usage",
+          query=("group_by", "since", "until")),
     Route(O, "GET", "/v1/models", "OpenAI-compatible model list (profiles and role:<id>)"),
     Route(O, "GET", "/v1/models/{model_id}", "One model of the OpenAI-compatible list"),
     Route(O, "POST", "/v1/chat/completions", "OpenAI-compatible chat completion", "ChatCompletionInput"),
@@ -137,7 +139,14 @@ PROFILE_FIELDS = {
     "options": _obj({"json_mode": {"type": "boolean"}, "stream": {"type": "boolean"}}),
     "extra_params": _OBJ,
     "fallback_profile_ids": _STRINGS,
+    "pricing": {"type": ["object", "null"], "description": "USD per 1M tokens; null: the bundled price table",
+                "properties": {"input_per_mtok": {"type": "number", "minimum": 0},
+                               "output_per_mtok": {"type": "number", "minimum": 0}}},
+    "budget": {"type": ["object", "null"], "description": "over it this month: fallbacks, or 429 budget_exceeded",
+               "properties": {"monthly_usd": {"type": "number", "minimum": 0}}},
 }
+_USAGE_SUMS = {"requests": {"type": "integer"}, "prompt_tokens": {"type": "integer"},
+               "completion_tokens": {"type": "integer"}, "cost_usd": _NUM}
 _SECRET_IN = {"type": ["string", "null"], "writeOnly": True, "description": "stored encrypted; omit to keep"}
 _DESKTOP = _ref("DesktopOutcome")
 
@@ -223,6 +232,9 @@ SCHEMAS = {
     "OverrideInput": _obj({"llm_profile_id": {"type": "string"}}),
     "ChatReply": _obj({"content": {"type": "string"}, "role_id": {"type": "string"}, "is_ai": {"type": "boolean"},
                        "used_profile_id": {"type": "string"}, "metadata": _OBJ}),
+    "Usage": _obj({"rows": {"type": "array", "items": _obj({"key": _NULL_STR, **_USAGE_SUMS}, ("key",))},
+                   "totals": _obj(_USAGE_SUMS), "group_by": {"type": "string"}, "since": _NULL_STR,
+                   "until": _NULL_STR}, ("rows", "totals")),
     "OpenAIError": _obj({"error": _obj({"message": {"type": "string"}, "type": {"type": ["string", "null"]},
                                         "param": _NULL_STR, "code": _NULL_STR}, ("message",))}, ("error",)),
     "ChatCompletionInput": _obj({"model": {"type": "string"}, "messages": {"type": "array", "items": _OBJ},
@@ -237,6 +249,10 @@ QUERY = {
                "description": "json: the export as JSON"},
     "model": {"schema": {"type": "string"}, "description": "the model being pulled"},
     "url": {"schema": {"type": "string"}, "description": "the Ollama server (default: the stored one)"},
+    "group_by": {"schema": {"type": "string", "enum": ["profile", "role", "session", "day"], "default": "day"},
+                 "description": "what each row totals"},
+    "since": {"schema": {"type": "string"}, "description": "from this UTC date (YYYY-MM-DD) or ISO date-time"},
+    "until": {"schema": {"type": "string"}, "description": "up to this UTC date (inclusive) or before this date-time"},
 }
 ERRORS = {"400": "Bad request or validation failed", "401": "Not authenticated", "403": "CSRF token missing",
           "404": "Unknown id (the message names it)", "409": "Stale revision or not allowed now",
@@ -300,7 +316,7 @@ def document():
                                 "a stale one answers 409."},
         "servers": [{"url": "/"}],
         "security": [{"basicAuth": []}, {"bearerAuth": []}, {"cookieAuth": []}],
-        "tags": [{"name": s} for s in (C, V, O)],
+        "tags": [{"name": s} for s in (C, V, O, U)],
         "paths": paths,
         "components": {
             "schemas": copy.deepcopy(SCHEMAS),

@@ -5,7 +5,7 @@ from flask import Blueprint, flash, redirect, request, url_for
 from ..core import compare as comparing, role_ops, routing
 from ..catalog import PROVIDERS
 from ..errors import NotFound, WebUIError
-from .chat_common import chat
+from .chat_common import chat, usage
 from .common import ECHOED_ID_RE, services
 from .layout import render_page
 from . import role_edit_pages
@@ -19,8 +19,10 @@ SESSIONS_SHOWN = 30
 @bp.get("/roles")
 def index():
     """Roles & Chat: the roles with their profiles, the sessions, and the chat of the chosen one."""
-    return render_page("roles.html", "roles", **roles_page_context(services().config, services().sessions,
-                                                                   request.args))
+    context = roles_page_context(services().config, services().sessions, request.args)
+    sid = context["chat"]["session_id"] if context["chat"]["session"] else None
+    context["chat"]["session_cost"] = usage().session_cost(sid) if sid else None
+    return render_page("roles.html", "roles", **context)
 
 
 def roles_page_context(svc, sessions, request_args):
