@@ -123,3 +123,17 @@ def test_the_side_by_side_page_shows_cost_when_the_metadata_has_it(game):
     assert len(cards) == 2
     assert 'data-part="cost">$0.0123<' in cards[0] and 'data-part="cost"' not in cards[1]
     assert "12 ms" in cards[0] and "3 → 4 tokens" in cards[0]
+
+
+def test_compared_replies_are_costed_and_in_the_usage_ledger(game):
+    """Each profile of a comparison is a provider call like any other: cost_usd in its metadata, a ledger row."""
+    sid = new_session(game)
+    r = compare(game, sid, character_id="gm", llm_profile_ids=["alpha", "beta"], message="Which way?")
+    assert r.status_code == 200, r.text
+    for result in r.json()["results"]:
+        assert "cost_usd" in result["reply"]["metadata"]
+    beta = r.json()["results"][1]["reply"]["metadata"]
+    assert beta["cost_usd"] == 0  # a local OpenAI-compatible server costs nothing unless priced
+    rows = game.http.get(f"{game.base}/api/usage", params={"group_by": "session"}).json()["rows"]
+    mine = next(row for row in rows if row["key"] == sid)
+    assert mine["requests"] == 2
