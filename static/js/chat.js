@@ -29,12 +29,19 @@
     errorBox.scrollIntoView({block: "nearest"});
   }
 
-  if (!errorBox.hidden) {
-    log.scrollTop = log.scrollHeight;
-    errorBox.scrollIntoView({block: "nearest"});
-  } else {
-    showNewest();
+  function showLanding() {
+    if (!errorBox.hidden) {
+      log.scrollTop = log.scrollHeight;
+      errorBox.scrollIntoView({block: "nearest"});
+    } else {
+      showNewest();
+    }
   }
+  // A reload must land on the newest message too: the browser's own scroll restoration (after load) would
+  // put the window back where it was, which the page's layout may no longer match.
+  if ("scrollRestoration" in history) history.scrollRestoration = "manual";
+  showLanding();
+  window.addEventListener("load", showLanding);
 
   function byId(list, id) {
     for (var i = 0; i < list.length; i++) if (list[i].id === id) return list[i];

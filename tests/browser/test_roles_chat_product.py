@@ -18,6 +18,11 @@ IN_VIEW = """(el) => {
 }"""
 
 
+def wait_in_view(page, element_id):
+    """The element comes into view (IN_VIEW) within the page's bounded wait; scrolling may land a frame later."""
+    page.wait_for_function(f"() => ({IN_VIEW})(document.getElementById('{element_id}'))")
+
+
 def stored_roles(game):
     return game.http.get(f"{game.base}/api/v1/roles").json()["roles"]
 
@@ -89,18 +94,18 @@ def test_newest_message_in_view_with_javascript(game, new_page, width):
     sid = _long_session(game)
     page = new_page(game.base, width=width, height=700)
     page.goto(f"{game.base}/roles?session={sid}")
-    assert page.locator("#newest").evaluate(IN_VIEW)  # on load
+    wait_in_view(page, "newest")  # on load
     page.fill("#chat-message", "And now?")
     page.click("#chat-send")
     page.wait_for_function("() => document.querySelectorAll('#chat-log [data-meta]').length === 9")
     newest = page.locator("#chat-log > li").last
     assert newest.get_attribute("id") == "newest"
-    assert newest.evaluate(IN_VIEW)  # after sending
+    wait_in_view(page, "newest")  # after sending
     # aria-live: the log is not live; one announcement per finished reply.
     assert page.get_attribute("#chat-log", "aria-live") is None
     assert page.text_content("#chat-announce") == "Game Master replied: Alpha speaks now"
     page.reload()
-    assert page.locator("#newest").evaluate(IN_VIEW)  # after reload
+    wait_in_view(page, "newest")  # after reload
 
 
 def test_newest_message_in_view_without_javascript(game, new_page):
@@ -127,7 +132,7 @@ def test_regenerate_error_shows_next_to_the_chat(game, new_page, javascript):
     assert page.url.endswith("#chat-error")
     box = page.locator("#chat-error")
     assert box.is_visible() and box.text_content().strip()
-    assert box.evaluate(IN_VIEW)
+    wait_in_view(page, "chat-error")
     assert page.locator("#flashes .flash-error").count() == 0  # not at the top of the page
 
 
@@ -140,8 +145,7 @@ def test_stream_error_shows_next_to_the_chat(game, new_page):
     page.click("#chat-send")
     box = page.locator("#chat-error")
     box.wait_for(state="visible")
-    page.wait_for_timeout(300)  # let the smooth-less scroll settle
-    assert box.evaluate(IN_VIEW)
+    wait_in_view(page, "chat-error")
 
 
 @pytest.mark.parametrize("javascript", [False, True])
