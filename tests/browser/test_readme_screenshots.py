@@ -1,4 +1,4 @@
-"""The README's screenshots at 1280 px: API & Models, and Roles & Chat with a comparison shown.
+"""The README's screenshots at 1280 px: API & Models, Roles & Chat with a comparison shown, and the Usage tab.
 
 Always taken into tests/artifacts/; `UPDATE_SCREENSHOTS=1` also writes the committed copies in docs/screenshots/.
 """
@@ -38,6 +38,9 @@ def test_readme_screenshots(game, new_page):
     page.goto(f"{game.base}/roles?session={sid}&compare={r.json()['position']}")
     page.evaluate("document.getElementById('comparison').scrollIntoView({block: 'center'})")
     shots["roles-chat-compare.png"] = page.screenshot(type="png")
+    page.goto(f"{game.base}/usage")
+    page.locator("svg").first.wait_for()
+    shots["usage.png"] = page.screenshot(type="png")
     for name, data in shots.items():
         assert len(data) < MAX_BYTES, (name, len(data))
         (ARTIFACTS / name).write_bytes(data)

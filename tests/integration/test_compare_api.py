@@ -121,7 +121,7 @@ def test_the_side_by_side_page_shows_cost_when_the_metadata_has_it(game):
     page = game.http.get(f"{game.base}/roles?session={sid}&compare={stored[0]['position']}").text
     cards = page.split('class="compare-card')[1:]
     assert len(cards) == 2
-    assert 'data-part="cost">$0.0123<' in cards[0] and 'data-part="cost"' not in cards[1]
+    assert 'data-part="cost">$0.01<' in cards[0] and 'data-part="cost"' not in cards[1]  # forms.usd: cents
     assert "12 ms" in cards[0] and "3 → 4 tokens" in cards[0]
 
 
