@@ -8,7 +8,7 @@ import pytest
 
 from webui import errors as E
 from webui.providers import get_adapter
-from webui.providers.transport import extract_message, parse_retry_after
+from webui.providers.upstream_errors import extract_message, parse_retry_after
 
 from tests.loopback import free_port
 

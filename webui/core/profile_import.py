@@ -1,7 +1,6 @@
 """The one path from any outside shape to profiles: legacy Triplo config, game config, env seeding, API bulk replace."""
 
 import copy
-import json
 import re
 
 from . import credentials, profiles

@@ -6,7 +6,7 @@ import time
 from .. import face_params
 from ..catalog import PROVIDERS
 from ..errors import MissingCredential, UnsupportedParameter, WebUIError
-from . import sse, transport
+from . import sse, transport, upstream_errors
 from .redact import scrub
 from .results import (TEST_PROMPT, Call, ChatResult, Delta, StreamEnd, StreamState, add_tool_delta, finish_reason,
                       ms_since, usage, wire_usage)
@@ -78,7 +78,7 @@ class ProviderAdapter:
 
     def payload_error(self, err, secrets, model=None):
         """A ProviderError for an error object inside a stream or a 200 body."""
-        return transport.error_from_payload(err, label=self.label, secrets=secrets, model=model)
+        return upstream_errors.error_from_payload(err, label=self.label, secrets=secrets, model=model)
 
     # --- the caller's parameters (the /v1 face) --------------------------------------------------------
 
