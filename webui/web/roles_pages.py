@@ -30,7 +30,7 @@ def roles_page_context(svc, sessions, request_args):
     settings, _ = svc.settings()
     items = [p for p in settings.get("llm_profiles") or [] if isinstance(p, dict)]
     profiles = [{"id": p["id"], "name": p.get("name") or p["id"], "model": p.get("model"),
-                 "provider": PROVIDERS.get(p.get("provider"), {}).get("label", p.get("provider"))} for p in items]
+                 "provider": PROVIDERS.get(p.get("provider"), {}).get("short_label", p.get("provider"))} for p in items]
     by_id = {p["id"]: p for p in profiles}
     roles = [r for r in settings.get("llm_roles") or [] if isinstance(r, dict)]
     listing = sessions.list_sessions(SESSIONS_SHOWN)
