@@ -109,10 +109,3 @@ def _stored_secret(settings, cred_id, field, vault):
     except SecretUnreadable:
         raise SecretUnreadable(f"The stored {field} for '{cred_id}' cannot be decrypted with the current key; "
                                "enter it again.", credential_id=cred_id) from None
-
-
-def test_profile(svc, profile_id):
-    """{"ok", "latency_ms", "model", "model_found", "checked", "error"} for a saved profile (core.connection_check)."""
-    from .connection_check import test_profile as check
-
-    return check(svc, profile_id)

@@ -226,7 +226,7 @@ def form_models():
 def profile_test(profile_id):
     """A tiny real request: {ok, latency_ms, model, error}."""
     json_body(required=False)  # no input, but a malformed body still gets its 400/415
-    return answer(models.test_profile(_svc(), profile_id))
+    return answer(connection_check.test_profile(_svc(), profile_id))
 
 
 @bp.post("/api/llm/test")

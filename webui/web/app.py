@@ -121,6 +121,7 @@ def _register(app):
     app.register_blueprint(health)
     from . import (access_pages, api_config, api_usage, api_v1, layout, models_pages, openai_face, roles_pages,
                    settings_pages, usage_pages)
+    from . import role_edit_pages  # noqa: F401  (adds the role editor's routes to the Roles & Chat blueprint)
 
     layout.init_app(app)
     for tab in (models_pages, roles_pages, usage_pages, settings_pages, access_pages):  # one blueprint per tab

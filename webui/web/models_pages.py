@@ -208,7 +208,7 @@ def test(profile_id):
     button), or with no form the saved profile (the outcome flashed)."""
     if "provider" in request.form:
         return _test_form(selected=profile_id)
-    result = models.test_profile(svc(), profile_id)
+    result = connection_check.test_profile(svc(), profile_id)
     flash(forms.test_message(result), "success" if result.get("ok") else "error")
     return redirect(url_for(".profile", profile_id=profile_id))
 

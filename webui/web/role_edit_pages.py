@@ -1,9 +1,6 @@
 """Roles & Chat: make, edit and delete roles in the page (plain form posts, PRG; errors next to the fields).
 
-Its routes live on the Roles & Chat blueprint (roles_pages calls register), so the tab stays one blueprint."""
-
-import json
-import re
+Its routes live on the Roles & Chat blueprint, so the tab stays one blueprint; app.py imports this module."""
 
 from flask import flash, redirect, request, url_for
 
@@ -11,89 +8,8 @@ from ..core import role_ops
 from ..errors import ValidationFailed
 from .common import services
 from .layout import render_page
-
-ROLE_TYPES = ("gm", "npc", "player", "narrator")
-CONTROLS = ("ai", "human")
-FORM_KEYS = ("id", "name", "type", "control", "profile_id", "system_prompt", "tools")
-# A core error key such as "roles[2].ai_config.profile_id" names the form field by its last part.
-CORE_FIELD = re.compile(r"^roles\[\d+\]\.(?:ai_config\.)?(\w+)$")
-
-
-def slug(name):
-    """A role id made from a name: lower case, letters/digits/'.'/'_'/'-' only, at most 64 characters."""
-    text = re.sub(r"[^a-z0-9_.-]+", "-", (name or "").strip().lower()).strip("-._")
-    return text[:64].rstrip("-._") or "role"
-
-
-def current_roles():
-    """The stored roles, in order."""
-    return role_ops.list_roles(services().config)[0]["roles"]
-
-
-def editor_values(role):
-    """A stored role as the editor's field values."""
-    ai = role.get("ai_config") if isinstance(role.get("ai_config"), dict) else {}
-    tools = role.get("tools")
-    return {"id": role.get("id", ""), "name": role.get("name", ""), "type": role.get("type") or "npc",
-            "control": role.get("control") or "ai", "profile_id": ai.get("profile_id") or "",
-            "system_prompt": role.get("system_prompt") or "",
-            "tools": json.dumps(tools, indent=2) if tools not in (None, "", []) else ""}
-
-
-def editor_context(request_args):
-    """The role editor or delete confirmation the page shows (from ?role_edit= / ?role_delete=), or {}."""
-    wanted, victim = request_args.get("role_edit"), request_args.get("role_delete")
-    roles = {r.get("id"): r for r in current_roles()}
-    if wanted == "new":
-        return {"editor": {"original": "", "fields": editor_values({}), "errors": {}}}
-    if wanted in roles:
-        return {"editor": {"original": wanted, "fields": editor_values(roles[wanted]), "errors": {}}}
-    if victim in roles:
-        return {"delete_role": {"id": victim, "name": roles[victim].get("name") or victim}}
-    return {}
-
-
-def role_from_form(form, existing):
-    """The role the form describes (keys the form does not show are kept); raises ValidationFailed."""
-    errors = {}
-    name = form.get("name", "").strip()
-    role = dict(existing or {})
-    role.update(id=form.get("id", "").strip() or slug(name), name=name,
-                type=form.get("type", "").strip() or "npc", control=form.get("control", "").strip() or "ai")
-    ai = dict(role.get("ai_config") if isinstance(role.get("ai_config"), dict) else {})
-    ai["profile_id"] = form.get("profile_id") or None
-    role["ai_config"] = ai
-    prompt = form.get("system_prompt", "").strip()
-    if prompt:
-        role["system_prompt"] = prompt
-    else:
-        role.pop("system_prompt", None)
-    tools_text = form.get("tools", "").strip()
-    if tools_text:
-        try:
-            role["tools"] = json.loads(tools_text)
-        except ValueError as exc:
-            errors["tools"] = f"not valid JSON ({exc.msg}, line {exc.lineno})"
-        else:
-            if not isinstance(role["tools"], list):
-                errors["tools"] = "must be a JSON list of tool definitions"
-    else:
-        role.pop("tools", None)
-    if not name:
-        errors["name"] = "give the role a name"
-    if errors:
-        raise ValidationFailed(errors)
-    return role
-
-
-def field_errors(exc):
-    """Core validation keys mapped onto the editor's fields (others go to 'form')."""
-    out = {}
-    for key, message in exc.fields.items():
-        match = CORE_FIELD.match(key)
-        field = match.group(1) if match else key
-        out[field if field in FORM_KEYS else "form"] = message
-    return out
+from .role_editor import FORM_KEYS, current_roles, field_errors, role_from_form
+from .roles_pages import bp, roles_page_context
 
 
 def _back(**args):
@@ -101,12 +17,7 @@ def _back(**args):
     return redirect(url_for("roles.index", **{k: v for k, v in args.items() if v}) + f"#{anchor}")
 
 
-def register(bp):
-    """Add the role editor's routes to the Roles & Chat blueprint."""
-    bp.add_url_rule("/roles/role", "role_save", save, methods=["POST"])
-    bp.add_url_rule("/roles/role/<role_id>/delete", "role_delete", delete, methods=["POST"])
-
-
+@bp.post("/roles/role", endpoint="role_save")
 def save():
     """Create a role (no original id) or replace the one named by original_id; a rename keeps its place."""
     form = request.form
@@ -131,14 +42,13 @@ def save():
 
 def _editor_again(form, original, errors):
     """The page again with the form as typed and each error next to its field (400)."""
-    from .roles_pages import roles_page_context
-
     values = {k: form.get(k, "") for k in FORM_KEYS}
     context = roles_page_context(services().config, services().sessions, {"session": form.get("session_id")})
     context["chat"]["role_editor"] = {"editor": {"original": original, "fields": values, "errors": errors}}
     return render_page("roles.html", "roles", status=400, **context)
 
 
+@bp.post("/roles/role/<role_id>/delete", endpoint="role_delete")
 def delete(role_id):
     """Delete a role after the confirmation step (the page's ?role_delete= box or the JS dialog)."""
     roles = current_roles()

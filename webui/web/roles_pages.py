@@ -8,11 +8,9 @@ from ..errors import NotFound, WebUIError
 from .chat_common import chat, usage
 from .common import ECHOED_ID_RE, services
 from .layout import render_page
-from . import role_edit_pages
-from .role_edit_pages import CONTROLS, ROLE_TYPES, editor_context
+from .role_editor import CONTROLS, ROLE_TYPES, editor_context
 
 bp = Blueprint("roles", __name__)
-role_edit_pages.register(bp)  # New role / edit / delete
 SESSIONS_SHOWN = 30
 
 
