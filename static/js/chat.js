@@ -20,14 +20,7 @@
     if (last) last.scrollIntoView({block: "nearest"});
   }
 
-  function showError(message) {
-    errorBox.textContent = "";
-    var line = document.createElement("p");
-    line.textContent = message;
-    errorBox.appendChild(line);
-    errorBox.hidden = false;
-    errorBox.scrollIntoView({block: "nearest"});
-  }
+  var showError = window.Triplo.showChatError;
 
   function showLanding() {
     if (!errorBox.hidden) {

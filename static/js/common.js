@@ -182,6 +182,18 @@
     return (spec && spec.short_label) || id;
   }
 
-  window.Triplo = { providerLabel, api, messageOf, userText, setStatus, errorText, fieldContainer, clearFieldErrors, showFieldErrors,
+  // The error box next to the chat (#chat-error): one message, shown and scrolled into view.
+  function showChatError(message) {
+    const box = document.getElementById("chat-error");
+    if (!box) return;
+    box.textContent = "";
+    const line = document.createElement("p");
+    line.textContent = message;
+    box.appendChild(line);
+    box.hidden = false;
+    box.scrollIntoView({block: "nearest"});
+  }
+
+  window.Triplo = { providerLabel, showChatError, api, messageOf, userText, setStatus, errorText, fieldContainer, clearFieldErrors, showFieldErrors,
                     showSummary, desktopText, catalog, visible, flash };
 })();

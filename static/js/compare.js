@@ -14,14 +14,7 @@
   var errorBox = document.getElementById("chat-error");
   var announcer = document.getElementById("chat-announce");
 
-  function showError(message) {
-    errorBox.textContent = "";
-    var line = document.createElement("p");
-    line.textContent = message;
-    errorBox.appendChild(line);
-    errorBox.hidden = false;
-    errorBox.scrollIntoView({block: "nearest"});
-  }
+  var showError = window.Triplo.showChatError;
 
   function picked() {
     var ids = [];

@@ -6,6 +6,7 @@ import fcntl
 import os
 import sqlite3
 import tempfile
+import urllib.parse
 
 from ..offload import cooperative
 from ..errors import StorageFull, StorageUnwritable
@@ -70,6 +71,22 @@ def _acquire(fd):
         except BlockingIOError:
             gevent.sleep(delay)  # another process (or greenlet) holds it: let the others run meanwhile
             delay = min(delay * 2, 0.05)
+
+
+def create_private_file(path):
+    """Create `path` (if missing) as 0600 before anything else opens it; SQLite gives -wal/-shm the same mode."""
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    os.chmod(path, 0o600)
+
+
+def sqlite_connect(path, read_only=False):
+    """A SQLite connection as every store here wants it: autocommit (transactions are explicit), WAL-friendly
+    NORMAL sync, a 10 s busy wait, usable from the thread pool; `read_only` opens the file with mode=ro."""
+    target = f"file:{urllib.parse.quote(path)}?mode=ro" if read_only else path
+    conn = sqlite3.connect(target, timeout=10, isolation_level=None, check_same_thread=False, uri=read_only)
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA busy_timeout=10000")
+    return conn
 
 
 def ensure_private_dir(path, mode=0o700):

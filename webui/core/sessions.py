@@ -5,13 +5,12 @@ import json
 import os
 import sqlite3
 import threading
-import urllib.parse
 import uuid
 from datetime import datetime, timezone
 
 from ..errors import ConfigCorrupt, NotFound, ValidationFailed
 from ..offload import thread_local
-from .fileio import storage_errors
+from .fileio import create_private_file, sqlite_connect, storage_errors
 from .sessions_schema import SCHEMA, SCHEMA_VERSION
 
 MAX_TITLE = 200
@@ -54,9 +53,7 @@ class SessionStore:
         self._all_lock = threading.Lock()
         if read_only:
             return
-        # Create the file ourselves so it is 0600 from the start; SQLite gives -wal/-shm the same mode.
-        os.close(os.open(self.db_path, os.O_RDWR | os.O_CREAT, 0o600))
-        os.chmod(self.db_path, 0o600)
+        create_private_file(self.db_path)
         conn = self._conn()
         conn.execute("PRAGMA journal_mode=WAL")
         with self._write() as db:
@@ -73,14 +70,9 @@ class SessionStore:
     def _conn(self):
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            # Autocommit mode: transactions are opened explicitly below, never implicitly.
-            target = f"file:{urllib.parse.quote(self.db_path)}?mode=ro" if self.read_only else self.db_path
-            conn = sqlite3.connect(target, timeout=10, isolation_level=None, check_same_thread=False,
-                                   uri=self.read_only)
+            conn = sqlite_connect(self.db_path, self.read_only)  # autocommit: transactions are opened below
             conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
-            conn.execute("PRAGMA busy_timeout=10000")
             self._local.conn = conn
             with self._all_lock:
                 self._all.append(conn)

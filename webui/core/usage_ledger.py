@@ -11,6 +11,7 @@ from datetime import datetime, timedelta, timezone
 
 from ..errors import ValidationFailed
 from ..offload import os_lock, os_sleep, os_thread, thread_local
+from .fileio import create_private_file, sqlite_connect
 from .usage_schema import COLUMNS, SCHEMA
 
 GROUPS = {"profile": "profile_id", "role": "role_id", "session": "session_id", "day": "day"}
@@ -58,8 +59,7 @@ class UsageLedger:
         self._local = thread_local()
         if read_only:
             return
-        os.close(os.open(self.db_path, os.O_RDWR | os.O_CREAT, 0o600))
-        os.chmod(self.db_path, 0o600)
+        create_private_file(self.db_path)
         conn = self._conn()
         conn.execute("PRAGMA journal_mode=WAL")
         for statement in SCHEMA:
@@ -69,9 +69,7 @@ class UsageLedger:
     def _conn(self):
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.db_path, timeout=10, isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA busy_timeout=10000")
+            conn = sqlite_connect(self.db_path)
             self._local.conn = conn
         return conn
 
