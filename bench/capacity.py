@@ -27,9 +27,9 @@ import gevent  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _util import REPO, bench_env, children, free_port, machine, percentile, rss_mb, stop, wait_port  # noqa: E402
 
-from webui.core import profile_ops  # noqa: E402
-from webui.core.auth import AuthStore  # noqa: E402
-from webui.core.config import ConfigService  # noqa: E402
+from webui.core.config import profile_ops
+from webui.core.access.auth import AuthStore  # noqa: E402
+from webui.core.config.service import ConfigService  # noqa: E402
 
 KEY = "sk-bench-capacity-0000-0000"
 TOKENS = [f"t{i:02d} " for i in range(20)]
@@ -205,7 +205,7 @@ def main():
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 16384), hard))  # 1,000 clients
     print(machine())
-    print("server: `python -m webui serve` = gunicorn, 1 gevent worker (webui.web.worker.Worker), access log on; "
+    print("server: `python -m webui serve` = gunicorn, 1 gevent worker (webui.serve.worker.Worker), access log on; "
           "fake provider, clients and samplers in their own processes")
     servers, fake = [], None
     with tempfile.TemporaryDirectory(prefix="bench-cap-") as tmp:

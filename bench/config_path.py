@@ -9,8 +9,10 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _util import BENCH_PASSWORD, bench_env, machine, pct, percentile  # noqa: E402
 
-from webui.core import profile_ops, profiles  # noqa: E402
-from webui.core.config import ConfigService  # noqa: E402
+from webui.core.config import profile_ops
+
+from webui.core.config import profiles
+from webui.core.config.service import ConfigService  # noqa: E402
 
 SIZES = (10, 100, 500)
 PROVIDERS = ("open_ai", "anthropic", "open_router", "ollama")
@@ -53,7 +55,7 @@ def bench_save(svc, n, count, budget):
 
 def bench_write_floor(config_dir, count, budget):
     """Time the bare I/O of a save: atomic_write_bytes (temp file, write, fsync, rename, fsync dir) of the same bytes."""
-    from webui.core.fileio import atomic_write_bytes
+    from webui.core.storage.fileio import atomic_write_bytes
 
     path = os.path.join(config_dir, "config.json")
     with open(path, "rb") as handle:

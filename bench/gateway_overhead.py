@@ -19,9 +19,9 @@ from _util import REPO, bench_env, free_port, machine, pct, percentile, stop, wa
 
 from tests.fakes import FakeProvider  # noqa: E402
 from tests.fakes import server as fake_server  # noqa: E402
-from webui.core import profile_ops  # noqa: E402
-from webui.core.auth import AuthStore  # noqa: E402
-from webui.core.config import ConfigService  # noqa: E402
+from webui.core.config import profile_ops
+from webui.core.access.auth import AuthStore  # noqa: E402
+from webui.core.config.service import ConfigService  # noqa: E402
 
 KEY = "sk-bench-gateway-0000-0000"
 MESSAGES = [{"role": "user", "content": "Hello"}]

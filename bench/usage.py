@@ -12,9 +12,9 @@ from datetime import datetime, timedelta, timezone
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _util import BENCH_PASSWORD, bench_env, machine, pct, percentile  # noqa: E402
 
-from webui.core.metering import Meter  # noqa: E402
-from webui.core.usage_ledger import UsageLedger, stamp  # noqa: E402
-from webui.core.usage_schema import COLUMNS  # noqa: E402
+from webui.core.usage.metering import Meter  # noqa: E402
+from webui.core.usage.ledger import UsageLedger, stamp  # noqa: E402
+from webui.core.usage.ledger_schema import COLUMNS  # noqa: E402
 
 
 class Answer:

@@ -3,6 +3,6 @@
 
 def create_app(test_config=None):
     """Application factory; imported lazily so the core never pulls in Flask."""
-    from .web.app import create_app as _create_app
+    from webui.web.app import create_app as _create_app
 
     return _create_app(test_config)

@@ -1,5 +1,5 @@
 """python -m webui …"""
 
-from .cli import main
+from webui.cli import main
 
 raise SystemExit(main())

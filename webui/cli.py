@@ -5,7 +5,7 @@ import getpass
 import os
 import sys
 
-from .core.paths import config_dir
+from webui.core.storage.paths import config_dir
 
 
 def _serve(args):
@@ -13,36 +13,36 @@ def _serve(args):
     host = args.host or os.environ.get("WEBUI_HOST", "127.0.0.1")
     port = int(args.port or os.environ.get("WEBUI_PORT", "8080"))
     if args.dev:
-        from . import create_app
+        from webui import create_app
 
         create_app().run(host=host, port=port, debug=False, threaded=True)
         return 0
-    from .web.server import run_gunicorn
+    from webui.serve.server import run_gunicorn
 
     return run_gunicorn(host, port)
 
 
 def _seed(args):
-    from .core.seed import seed
+    from webui.core.config.seed import seed
 
     return seed(config_dir(), os.environ, force=args.force, out=sys.stdout)
 
 
 def _rotate_key(args):
-    from .core.keyrotation import rotate_key
+    from webui.core.access.keyrotation import rotate_key
 
     return rotate_key(config_dir(), os.environ, out=sys.stdout)
 
 
 def _set_password(args):
-    from .core.auth import AuthStore
+    from webui.core.access.auth import AuthStore
 
     password = os.environ.get("WEBUI_NEW_PASSWORD") or getpass.getpass("New web UI password: ")
     if not os.environ.get("WEBUI_NEW_PASSWORD") and sys.stdin.isatty():
         if getpass.getpass("Repeat it: ") != password:
             print("The two passwords differ; nothing changed.", file=sys.stderr)
             return 1
-    from .errors import WebUIError
+    from webui.errors import WebUIError
 
     try:
         AuthStore(config_dir()).set_password(password, username=args.username)
@@ -54,8 +54,8 @@ def _set_password(args):
 
 
 def _create_token(args):
-    from .core.auth import AuthStore
-    from .errors import WebUIError
+    from webui.core.access.auth import AuthStore
+    from webui.errors import WebUIError
 
     try:
         record, plaintext = AuthStore(config_dir()).create_token(args.name)
@@ -68,15 +68,15 @@ def _create_token(args):
 
 
 def _config_service(restart):
-    from .core.config import ConfigService
-    from .core.desktop import DesktopController
+    from webui.core.config.service import ConfigService
+    from webui.core.desktop.control import DesktopController
 
     return ConfigService(config_dir(), os.environ, desktop=DesktopController.from_env(os.environ) if restart else None)
 
 
 def _export(args):
     """The game config on stdout (the same use case as GET /api/v1/export)."""
-    from .core.role_ops import export_config
+    from webui.core.roles.role_ops import export_config
 
     text, _ = export_config(_config_service(False), args.format)
     sys.stdout.write(text)
@@ -85,8 +85,8 @@ def _export(args):
 
 def _import(args):
     """Import a game config file, YAML or JSON (the same use case as POST /api/v1/roles/import)."""
-    from .core.role_ops import import_config
-    from .errors import WebUIError
+    from webui.core.roles.role_ops import import_config
+    from webui.errors import WebUIError
 
     try:
         with open(args.file, encoding="utf-8-sig") as handle:

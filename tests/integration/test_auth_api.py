@@ -127,7 +127,7 @@ def test_password_change_ends_sessions(app, client):
 
 @pytest.fixture
 def clock(app):
-    from webui.core.auth import LoginThrottle
+    from webui.core.access.auth import LoginThrottle
 
     fake = FakeClock()
     app.extensions["triplo"].throttle = LoginThrottle(clock=fake)

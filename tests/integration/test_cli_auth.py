@@ -6,7 +6,7 @@ import sys
 
 from tests.app_fixtures import app_environ, basic, make_app
 from tests.integration.api_client import Api
-from webui.core.auth import AuthStore
+from webui.core.access.auth import AuthStore
 
 
 def _cli(config_dir, *args, **env):

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from tests.integration.api_client import Api
-from webui.web import openapi
+from webui.web.api import openapi
 
 # Not part of the JSON API: people's pages and forms, the login form, static files, the liveness probe.
 IGNORED_BLUEPRINTS = {"usage", "models", "roles", "settings", "access", "auth", "health"}
@@ -65,7 +65,7 @@ def test_structurally_sound(doc):
 
 def test_every_route_is_documented(app, doc):
     missing = _app_routes(app) - _doc_routes(doc)
-    assert not missing, f"routes missing from webui/web/openapi.py ROUTES: {sorted(missing)}"
+    assert not missing, f"routes missing from webui/web/api/openapi.py ROUTES: {sorted(missing)}"
 
 
 def test_every_documented_route_exists(app, doc):

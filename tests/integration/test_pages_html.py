@@ -531,7 +531,7 @@ def test_no_secret_in_any_page(pages):
 def test_a_legacy_config_shows_as_profiles_at_once(pages, config_dir):
     import json
 
-    from webui.core.store import load_template
+    from webui.core.storage.store import load_template
 
     data = load_template()
     settings = data["settings"]

@@ -34,9 +34,9 @@ def _free_port():
 
 def _prepare(config_dir, fake):
     """One active OpenAI profile on the fake, a game-master role, and an API token."""
-    from webui.core import profile_ops
-    from webui.core.auth import AuthStore
-    from webui.core.config import ConfigService
+    from webui.core.config import profile_ops
+    from webui.core.access.auth import AuthStore
+    from webui.core.config.service import ConfigService
 
     env = {"TRIPLO_CONFIG_DIR": str(config_dir), "WEBUI_USERNAME": "admin", "WEBUI_PASSWORD": "capacity pw 123"}
     svc = ConfigService(str(config_dir), environ=env)

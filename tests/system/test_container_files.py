@@ -22,7 +22,7 @@ import requests
 
 from tests.app_fixtures import http_session
 from tests.loopback import closed_proxy_env, free_port
-from webui.core.desktop import DesktopController
+from webui.core.desktop.control import DesktopController
 
 from .supervisor_harness import (
     REPO, STANDIN, SUPERVISORCTL, SUPERVISORD, VENV_BIN, dump, kill_standins, read_records, short_dir,
@@ -156,10 +156,10 @@ def test_supervisord_conf_loads_with_overrides(tmp_path):
     assert argv[0] == "gunicorn" and argv[-1] == "webui:create_app()"
     assert argv[argv.index("--bind") + 1] == "127.0.0.1:9999"
     # the same settings module as `python -m webui serve`: one gevent worker, access log without query strings
-    assert argv[argv.index("-c") + 1] == "python:webui.web.gunicorn_conf"
-    from webui.web.gunicorn_conf import settings
+    assert argv[argv.index("-c") + 1] == "python:webui.serve.gunicorn_conf"
+    from webui.serve.gunicorn_conf import settings
 
-    assert settings()["worker_class"] == "webui.web.worker.Worker" and settings()["workers"] == 1
+    assert settings()["worker_class"] == "webui.serve.worker.Worker" and settings()["workers"] == 1
     assert "%(U)s" in settings()["access_log_format"] and "%(q)s" not in settings()["access_log_format"]
     assert conf["socket"] == str(tmp_path / "s.sock") and conf["rpc"] == ["supervisor"]
 
@@ -169,7 +169,7 @@ def test_supervisord_conf_loads_with_overrides(tmp_path):
 @pytest.fixture
 def needs_webapp():
     """Fail (not skip) with a clear message when the web app modules these tests drive are not there yet."""
-    for module in ("webui.web.app", "webui.core.seed"):
+    for module in ("webui.web.app", "webui.core.config.seed"):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as exc:
@@ -210,7 +210,7 @@ def healthz(env):
 
 def program_pids(url):
     """Pids of every program supervisord runs now (to clean up orphans if supervisord has to be killed)."""
-    from webui.core.supervisor_rpc import Endpoint
+    from webui.core.desktop.supervisor_rpc import Endpoint
 
     try:
         return [p["pid"] for p in Endpoint(url).proxy(3).supervisor.getAllProcessInfo() if p["pid"]]

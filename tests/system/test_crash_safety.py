@@ -10,8 +10,8 @@ import time
 import pytest
 from cryptography.fernet import Fernet
 
-from webui.core import profile_ops
-from webui.core.config import ConfigService
+from webui.core.config import profile_ops
+from webui.core.config.service import ConfigService
 
 pytestmark = pytest.mark.system
 
@@ -34,7 +34,7 @@ def save(svc, i):
     """One save through the service: a profile change, a new encrypted key, and the marker fields."""
 
     def change(settings):
-        from webui.core import credentials
+        from webui.core.config import credentials
 
         credentials.apply(settings, "open_router", {"api_key": f"sk-or-crash-{i:07d}"}, svc.vault)
         apply_version(settings, i)

@@ -53,7 +53,7 @@ def test_item14_v1_writes_honour_if_match(api, method, path, kwargs):
 
 @pytest.mark.parametrize("how", ["form", "basic"])
 def test_item13_parallel_wrong_guesses_pass_the_throttle_at_most_ten_times(live, how):
-    from webui.core.throttle import LOCK_AFTER
+    from webui.core.access.throttle import LOCK_AFTER
 
     statuses, start = [], threading.Barrier(30)
 

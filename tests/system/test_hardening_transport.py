@@ -11,7 +11,7 @@ import pytest
 from tests.fakes import hostile
 from tests.unit.provider_helpers import MESSAGES, PLANTED, call_for, split_stream
 from webui import errors as E
-from webui.core import local_llm
+from webui.core.connect import local_llm
 from webui.providers import get_adapter
 
 pytestmark = [pytest.mark.system, pytest.mark.usefixtures("provider_env")]
@@ -195,7 +195,7 @@ def _gunicorn(tmp_path, name, shared):
                WEBUI_USERNAME="admin", WEBUI_PASSWORD="correct horse battery", **closed_proxy_env())
     gunicorn = Path(sys.executable).parent / "gunicorn"
     out = open(tmp_path / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process below
-    proc = subprocess.Popen([str(gunicorn), "-c", "python:webui.web.gunicorn_conf", "--bind", f"127.0.0.1:{port}",
+    proc = subprocess.Popen([str(gunicorn), "-c", "python:webui.serve.gunicorn_conf", "--bind", f"127.0.0.1:{port}",
                              "webui:create_app()"], env=env, stdout=out, stderr=subprocess.STDOUT,
                             start_new_session=True, cwd=tmp_path)
     proc.log, proc.base, proc.sink = tmp_path / f"{name}.log", f"http://127.0.0.1:{port}", out
@@ -213,7 +213,7 @@ def _healthy(proc):
 
 def test_item16_two_instances_share_no_control_socket(tmp_path):
     from tests.system.supervisor_harness import stop_process_group, wait_until
-    from webui.web.gunicorn_conf import settings
+    from webui.serve.gunicorn_conf import settings
 
     shared = tmp_path / "home"
     shared.mkdir()

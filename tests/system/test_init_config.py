@@ -8,8 +8,8 @@ import sys
 import pytest
 from cryptography.fernet import Fernet
 
-from webui.core import credentials
-from webui.core.vault import Vault
+from webui.core.config import credentials
+from webui.core.storage.vault import Vault
 
 pytestmark = pytest.mark.system
 

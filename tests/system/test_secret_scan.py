@@ -12,7 +12,7 @@ import pytest
 
 from tests.app_fixtures import LiveServer, http_session, logged_in_session, make_app
 from tests.fakes import FakeProvider
-from webui.core.desktop import PROJECTION
+from webui.core.desktop.control import PROJECTION
 
 pytestmark = pytest.mark.system
 

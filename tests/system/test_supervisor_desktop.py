@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from tests.loopback import free_port
-from webui.core import desktop, supervisor_rpc
-from webui.core.desktop import DesktopController
+from webui.core.desktop import control as desktop
+from webui.core.desktop import supervisor_rpc
+from webui.core.desktop.control import DesktopController
 
 from .supervisor_harness import (
     STANDIN, SUPERVISORCTL, SUPERVISORD, dump, kill_standins, read_records, short_dir, stop_process_group,

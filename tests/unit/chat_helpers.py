@@ -2,9 +2,11 @@
 
 import pytest
 
-from webui.core import profile_ops, role_ops
-from webui.core.chat import ChatService
-from webui.core.sessions import SessionStore
+from webui.core.config import profile_ops
+
+from webui.core.roles import role_ops
+from webui.core.chat.service import ChatService
+from webui.core.chat.sessions import SessionStore
 
 from .core_helpers import service
 from .provider_helpers import PLANTED

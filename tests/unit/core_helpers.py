@@ -5,10 +5,10 @@ import os
 
 from cryptography.fernet import Fernet
 
-from webui.core import profiles
-from webui.core.config import ConfigService
-from webui.core.store import dump, load_template
-from webui.core.vault import Vault
+from webui.core.config import profiles
+from webui.core.config.service import ConfigService
+from webui.core.storage.store import dump, load_template
+from webui.core.storage.vault import Vault
 
 # A key a shell heredoc would mangle: quotes, backslashes, unicode, a command substitution.
 # No control characters: secrets holding them are refused at save (issue 15 item 4).

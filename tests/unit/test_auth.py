@@ -7,10 +7,10 @@ import stat
 
 import pytest
 
-from webui.core import auth as auth_mod
-from webui.core import passwords
-from webui.core.auth import AuthStore, LoginThrottle
-from webui.core.passwords import check_password_hash, hash_password
+from webui.core.access import auth as auth_mod
+from webui.core.access import passwords
+from webui.core.access.auth import AuthStore, LoginThrottle
+from webui.core.access.passwords import check_password_hash, hash_password
 from webui.errors import ConfigCorrupt, NotFound, ValidationFailed
 
 

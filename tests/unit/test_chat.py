@@ -3,7 +3,7 @@
 import pytest
 
 from webui import errors as E
-from webui.core import profile_ops
+from webui.core.config import profile_ops
 
 from .chat_helpers import world  # noqa: F401 (fixture)
 

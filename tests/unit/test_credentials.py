@@ -2,9 +2,9 @@
 
 import pytest
 
-from webui.core import credentials
+from webui.core.config import credentials
 from webui.errors import MissingCredential, NotFound, SecretUnreadable, ValidationFailed
-from webui.core.vault import is_secret_obj
+from webui.core.storage.vault import is_secret_obj
 
 from .core_helpers import HOSTILE_KEY, new_vault, profile
 

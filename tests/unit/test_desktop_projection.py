@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from webui.core import desktop
+from webui.core.desktop import control as desktop
 from webui.errors import DesktopError
 
 OPENAI = "sk-openai-0000000000001111"

@@ -5,7 +5,7 @@ import socket
 import pytest
 
 from webui import errors as E
-from webui.core import gateway
+from webui.core.chat import gateway
 from webui.providers.results import Call
 
 from .provider_helpers import PLANTED

@@ -8,9 +8,10 @@ import pytest
 from cryptography.fernet import Fernet
 
 from webui import cli
-from webui.core import credentials, keyrotation
+from webui.core.config import credentials
+from webui.core.access import keyrotation
 from webui.errors import SecretUnreadable
-from webui.core.vault import PENDING_KEY_FILE, Vault
+from webui.core.storage.vault import PENDING_KEY_FILE, Vault
 
 from .core_helpers import HOSTILE_KEY, mode, read_config, service
 

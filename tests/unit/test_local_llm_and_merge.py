@@ -5,9 +5,11 @@ import re
 import pytest
 from cryptography.fernet import Fernet
 
-from webui.core import local_llm, profile_ops
+from webui.core.connect import local_llm
+
+from webui.core.config import profile_ops
 from webui.errors import ValidationFailed
-from webui.core.vault import Vault
+from webui.core.storage.vault import Vault
 
 
 def test_new_key_shape_and_randomness():

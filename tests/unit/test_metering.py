@@ -3,9 +3,9 @@
 import pytest
 
 from webui import errors as E
-from webui.core import gateway
-from webui.core.metering import Meter
-from webui.core.usage_ledger import UsageLedger
+from webui.core.chat import gateway
+from webui.core.usage.metering import Meter
+from webui.core.usage.ledger import UsageLedger
 
 from .test_gateway import MESSAGES, world  # noqa: F401 (fixture)
 

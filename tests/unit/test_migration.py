@@ -6,9 +6,13 @@ import os
 
 import pytest
 
-from webui.core import credentials, profile_import, profile_ops
+from webui.core.config import credentials
+
+from webui.core.config import profile_import
+
+from webui.core.config import profile_ops
 from webui.errors import NotFound, ValidationFailed
-from webui.core.vault import is_secret_obj
+from webui.core.storage.vault import is_secret_obj
 
 from .core_helpers import HOSTILE_KEY, new_vault, read_config, service, write_config
 

@@ -4,8 +4,8 @@ import pytest
 from cryptography.fernet import Fernet
 
 from webui import catalog
-from webui.core import credentials
-from webui.core.vault import Vault
+from webui.core.config import credentials
+from webui.core.storage.vault import Vault
 
 
 @pytest.mark.parametrize("provider, model, expected", [

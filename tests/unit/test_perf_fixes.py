@@ -5,8 +5,8 @@ import json
 
 from cryptography.fernet import Fernet
 
-from webui.core.store import ConfigStore, dump, revision_of
-from webui.core.vault import Vault
+from webui.core.storage.store import ConfigStore, dump, revision_of
+from webui.core.storage.vault import Vault
 
 
 def test_dump_round_trips_and_puts_one_profile_per_line():

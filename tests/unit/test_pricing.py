@@ -2,7 +2,7 @@
 
 import pytest
 
-from webui.core import pricing
+from webui.core.usage import pricing
 
 
 def profile(provider, model, **extra):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from webui.core import profiles
+from webui.core.config import profiles
 from webui.errors import Conflict, NotFound, ValidationFailed
 
 from .core_helpers import profile

@@ -4,7 +4,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from webui.core import routing
+from webui.core.roles import routing
 from webui.errors import NotFound
 
 SETTINGS = {

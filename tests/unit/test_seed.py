@@ -8,9 +8,11 @@ import pytest
 from cryptography.fernet import Fernet
 
 from webui import cli
-from webui.core import credentials, desktop_settings, seed
+from webui.core.config import credentials
+from webui.core.config import desktop_settings
+from webui.core.config import seed
 from webui.catalog import PROVIDERS
-from webui.core.vault import Vault
+from webui.core.storage.vault import Vault
 
 from .core_helpers import HOSTILE_KEY, mode, read_config
 

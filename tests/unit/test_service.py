@@ -6,7 +6,9 @@ import os
 
 import pytest
 
-from webui.core import credentials, profile_ops
+from webui.core.config import credentials
+
+from webui.core.config import profile_ops
 from webui.errors import Conflict, DesktopError, SecretUnreadable, ValidationFailed
 
 from .core_helpers import HOSTILE_KEY, env_with_key, read_config, service, write_config

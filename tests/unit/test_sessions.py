@@ -9,7 +9,7 @@ import time
 import pytest
 
 from webui.errors import NotFound, ValidationFailed
-from webui.core.sessions import SessionStore
+from webui.core.chat.sessions import SessionStore
 
 
 @pytest.fixture

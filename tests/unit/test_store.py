@@ -9,9 +9,9 @@ import textwrap
 
 import pytest
 
-from webui.core import fileio
+from webui.core.storage import fileio
 from webui.errors import ConfigCorrupt, Conflict
-from webui.core.store import BACKUPS_KEPT, ConfigStore
+from webui.core.storage.store import BACKUPS_KEPT, ConfigStore
 
 from .core_helpers import HOSTILE_KEY, mode, read_config, write_config
 
@@ -113,8 +113,8 @@ def test_process_killed_before_rename_leaves_old_file(store):
     raw = open(store.path, "rb").read()
     script = textwrap.dedent(f"""
         import os
-        from webui.core import fileio
-        from webui.core.store import ConfigStore
+        from webui.core.storage import fileio
+        from webui.core.storage.store import ConfigStore
         def die(src, dst):
             os._exit(9)  # the temp file is written and fsynced; the process dies before the rename
         fileio.os.replace = die
@@ -216,7 +216,7 @@ def test_backup_now(store):
 
 
 def test_temp_files_of_killed_writers_are_swept_on_the_next_write(tmp_path):
-    from webui.core.store import ConfigStore
+    from webui.core.storage.store import ConfigStore
 
     store = ConfigStore(str(tmp_path))
     store.update(lambda data: data["settings"].update(a=1))

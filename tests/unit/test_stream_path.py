@@ -7,7 +7,7 @@ import pytest
 from flask import Flask
 
 from webui.web.chat_common import delta_frame, sse
-from webui.web.openai_face import chunker, text_framer
+from webui.web.api.openai_face import chunker, text_framer
 from webui.web.security import SessionInterface
 
 TEXTS = ["", "hi", "t00 ", 'quote " and \\ backslash', "line\nbreak\r\n", "é ü 漢字 🙂", "\u2028\x00\x1f",
@@ -52,14 +52,15 @@ def test_session_serializer_is_reused_and_remade_when_the_key_changes():
 KEY_ONE, KEY_TWO = "sk-stream-path-1111-1111", "sk-stream-path-2222-2222"
 OTHER_PROCESS = """
 import sys
-from webui.core import profile_ops
-from webui.core.config import ConfigService
+from webui.core.config import profile_ops
+from webui.core.config.service import ConfigService
 profile_ops.update_profile(ConfigService(sys.argv[1], environ={}), "p", {"api_key": sys.argv[2]}, restart=False)
 """
 
 
 def _key_of(svc):
-    from webui.core import credentials, profiles
+    from webui.core.config import credentials
+    from webui.core.config import profiles
 
     settings, _ = svc.settings()
     return credentials.resolve_key(settings, profiles.find(settings, "p"), svc.vault, {})
@@ -69,8 +70,8 @@ def test_decrypted_keys_follow_a_change_made_by_another_process(tmp_path):
     import subprocess
     import sys
 
-    from webui.core import profile_ops
-    from webui.core.config import ConfigService
+    from webui.core.config import profile_ops
+    from webui.core.config.service import ConfigService
 
     svc = ConfigService(str(tmp_path), environ={})
     profile_ops.create_profile(svc, {"id": "p", "name": "P", "provider": "open_ai", "model": "gpt-4o-mini",
@@ -84,7 +85,7 @@ def test_decrypted_keys_follow_a_change_made_by_another_process(tmp_path):
 def test_decrypt_cache_is_bounded_and_still_refuses_foreign_tokens():
     from cryptography.fernet import Fernet
 
-    from webui.core.vault import Vault
+    from webui.core.storage.vault import Vault
     from webui.errors import SecretUnreadable
 
     vault, other = Vault(Fernet(Fernet.generate_key())), Vault(Fernet(Fernet.generate_key()))
@@ -98,7 +99,7 @@ def test_decrypt_cache_is_bounded_and_still_refuses_foreign_tokens():
 def test_resolver_answers_ip_literals_inline_and_names_as_before():
     import socket
 
-    from webui.web.resolver import Resolver, ip_literal
+    from webui.serve.resolver import Resolver, ip_literal
 
     assert ip_literal("127.0.0.1") and ip_literal(b"::1") and ip_literal("fe80::1%lo")
     assert not ip_literal("localhost") and not ip_literal("api.openai.com") and not ip_literal(None)
@@ -116,7 +117,7 @@ def test_access_log_lines_are_the_stock_loggers():
     from gunicorn import glogging
     from gunicorn.config import Config
 
-    from webui.web.access_log import ACCESS_LOG_FORMAT, AccessLogger
+    from webui.serve.access_log import ACCESS_LOG_FORMAT, AccessLogger
 
     cfg = Config()
     cfg.set("access_log_format", ACCESS_LOG_FORMAT)

@@ -5,8 +5,8 @@ import threading
 import pytest
 
 from webui import errors as E
-from webui.core import profile_ops
-from webui.core.streaming import ReplyStream, StreamFailed
+from webui.core.config import profile_ops
+from webui.core.chat.streaming import ReplyStream, StreamFailed
 
 from .chat_helpers import world  # noqa: F401 (fixture)
 

@@ -2,9 +2,9 @@
 
 import pytest
 
-from webui.core import supervisor_rpc
-from webui.core.desktop import DesktopController
-from webui.core.supervisor_rpc import Endpoint
+from webui.core.desktop import supervisor_rpc
+from webui.core.desktop.control import DesktopController
+from webui.core.desktop.supervisor_rpc import Endpoint
 
 
 @pytest.mark.parametrize("url, socket_path, display", [

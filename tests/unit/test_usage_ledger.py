@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from webui.core.usage_ledger import UsageLedger, parse_bound
+from webui.core.usage.ledger import UsageLedger, parse_bound
 from webui.errors import ValidationFailed
 
 

@@ -6,7 +6,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from webui.errors import SecretUnreadable
-from webui.core.vault import PENDING_KEY_FILE, KeyError_, Vault, is_secret_obj, mask, write_key_file
+from webui.core.storage.vault import PENDING_KEY_FILE, KeyError_, Vault, is_secret_obj, mask, write_key_file
 
 from .core_helpers import HOSTILE_KEY, mode, new_vault
 

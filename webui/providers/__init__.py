@@ -1,10 +1,10 @@
 """Provider adapters: ADAPTERS maps each canonical provider id to its (stateless, shared) adapter."""
 
-from ..errors import NotFound
-from .anthropic import AnthropicAdapter
-from .gemini import GeminiAdapter
-from .ollama import OllamaAdapter
-from .openai_compat import CustomAdapter, OpenAIAdapter, OpenRouterAdapter
+from webui.errors import NotFound
+from webui.providers.anthropic import AnthropicAdapter
+from webui.providers.gemini import GeminiAdapter
+from webui.providers.ollama import OllamaAdapter
+from webui.providers.openai_compat import CustomAdapter, OpenAIAdapter, OpenRouterAdapter
 
 ADAPTERS = {a.id: a for a in (OpenAIAdapter(), OpenRouterAdapter(), AnthropicAdapter(), GeminiAdapter(),
                                OllamaAdapter(), CustomAdapter())}

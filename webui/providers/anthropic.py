@@ -1,9 +1,9 @@
 """Anthropic Messages API: x-api-key auth, top-level system prompt, named SSE events, cursor model list."""
 
-from ..errors import MalformedResponse
-from . import anthropic_wire as wire, sse, transport
-from .base import ProviderAdapter
-from .results import Delta, finish_body, usage
+from webui.errors import MalformedResponse
+from webui.providers import anthropic_wire as wire, sse, transport
+from webui.providers.base import ProviderAdapter
+from webui.providers.results import Delta, finish_body, usage
 
 API_VERSION = "2023-06-01"
 DEFAULT_MAX_TOKENS = 1024  # Anthropic requires max_tokens

@@ -1,6 +1,6 @@
 """OpenAI-format requests in Anthropic Messages terms: system, turns of blocks, tools, tool choice, stop, user."""
 
-from . import openai_parts as parts
+from webui.providers import openai_parts as parts
 
 TOOL_CHOICE = {"auto": {"type": "auto"}, "none": {"type": "none"}, "required": {"type": "any"}}
 

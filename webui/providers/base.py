@@ -3,12 +3,12 @@
 import logging
 import time
 
-from .. import face_params
-from ..catalog import PROVIDERS
-from ..errors import MissingCredential, UnsupportedParameter, WebUIError
-from . import sse, transport, upstream_errors
-from .redact import scrub
-from .results import (TEST_PROMPT, Call, ChatResult, Delta, StreamEnd, StreamState, add_tool_delta, finish_reason,
+from webui import face_params
+from webui.catalog import PROVIDERS
+from webui.errors import MissingCredential, UnsupportedParameter, WebUIError
+from webui.providers import sse, transport, upstream_errors
+from webui.providers.redact import scrub
+from webui.providers.results import (TEST_PROMPT, Call, ChatResult, Delta, StreamEnd, StreamState, add_tool_delta, finish_reason,
                       ms_since, usage, wire_usage)
 
 log = logging.getLogger("webui.providers")

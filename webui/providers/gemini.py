@@ -2,10 +2,10 @@
 
 from urllib.parse import quote
 
-from ..errors import MalformedResponse, ProviderRequestError
-from . import gemini_wire as wire, sse, transport
-from .base import ProviderAdapter
-from .results import Delta, finish_body, usage
+from webui.errors import MalformedResponse, ProviderRequestError
+from webui.providers import gemini_wire as wire, sse, transport
+from webui.providers.base import ProviderAdapter
+from webui.providers.results import Delta, finish_body, usage
 
 API_VERSION = "v1beta"
 MAX_PAGES = 50

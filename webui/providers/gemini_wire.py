@@ -1,6 +1,6 @@
 """OpenAI-format requests in Gemini generateContent terms: contents and parts, functions, tool config, stop, schema."""
 
-from . import openai_parts as parts
+from webui.providers import openai_parts as parts
 
 MODES = {"auto": "AUTO", "none": "NONE", "required": "ANY"}
 

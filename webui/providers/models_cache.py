@@ -4,7 +4,7 @@ import hashlib
 import threading
 import time
 
-from .redact import scrub
+from webui.providers.redact import scrub
 
 TTL = 300.0
 MAX_ENTRIES = 256
@@ -69,6 +69,6 @@ CACHE = ModelsCache()
 
 def list_models(provider_id, api_key, base_url, token=None, refresh=False):
     """Cached model ids for a provider (see ModelsCache.get)."""
-    from . import get_adapter
+    from webui.providers import get_adapter
 
     return CACHE.get(get_adapter(provider_id), api_key, base_url, token, refresh=refresh)

@@ -1,9 +1,9 @@
 """Ollama's native API: /api/chat (JSON or NDJSON stream), /api/tags; an optional Bearer token."""
 
-from ..errors import MalformedResponse, ModelNotFound
-from . import openai_parts as parts, sse
-from .base import ProviderAdapter
-from .results import finish_body, usage
+from webui.errors import MalformedResponse, ModelNotFound
+from webui.providers import openai_parts as parts, sse
+from webui.providers.base import ProviderAdapter
+from webui.providers.results import finish_body, usage
 
 
 def _bare(name):

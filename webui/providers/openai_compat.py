@@ -3,11 +3,11 @@
 import os
 from urllib.parse import parse_qs, quote, urlsplit
 
-from ..catalog import PARAMS
-from ..errors import MalformedResponse, ProviderRequestError
-from . import sse, transport
-from .base import ProviderAdapter
-from .results import Delta, finish_body, usage
+from webui.catalog import PARAMS
+from webui.errors import MalformedResponse, ProviderRequestError
+from webui.providers import sse, transport
+from webui.providers.base import ProviderAdapter
+from webui.providers.results import Delta, finish_body, usage
 
 SAMPLING = tuple(name for name in PARAMS if name not in ("max_tokens", "context_window"))
 AZURE_API_VERSION = "2024-10-21"  # the GA data-plane version

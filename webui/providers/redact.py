@@ -2,7 +2,7 @@
 
 import re
 
-from ..catalog import PROVIDERS
+from webui.catalog import PROVIDERS
 
 # Every header any supported provider reads a credential from (compared lower-case): the table's key
 # headers, Azure's api-key and proxy credentials.

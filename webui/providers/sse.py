@@ -4,7 +4,7 @@ from collections import namedtuple
 
 import urllib3
 
-from .transport import max_response_bytes, parse_json, stream_error, too_large
+from webui.providers.transport import max_response_bytes, parse_json, stream_error, too_large
 
 CHUNK = 4096  # upper bound per read; reads return as soon as any bytes arrive
 

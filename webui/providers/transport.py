@@ -9,11 +9,11 @@ from urllib.parse import urlsplit
 
 import urllib3
 
-from .. import errors as E
-from .deadline import WATCHDOG
-from .http_client import PROXY_VARS, Reply, SessionPool  # noqa: F401  (adapters and tests import them from here)
-from .redact import redact_headers, redact_url, scrub
-from .upstream_errors import build_error, extract_message, parse_retry_after
+from webui import errors as E
+from webui.providers.deadline import WATCHDOG
+from webui.providers.http_client import PROXY_VARS, Reply, SessionPool  # noqa: F401  (adapters and tests import them from here)
+from webui.providers.redact import redact_headers, redact_url, scrub
+from webui.providers.upstream_errors import build_error, extract_message, parse_retry_after
 
 log = logging.getLogger("webui.providers")
 

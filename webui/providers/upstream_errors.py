@@ -4,8 +4,8 @@ import email.utils
 import json
 import time
 
-from .. import errors as E
-from .redact import scrub
+from webui import errors as E
+from webui.providers.redact import scrub
 
 MAX_MESSAGE = 300  # provider messages are quoted to the user; keep them short
 

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 from flask import Flask, jsonify
 
-from ..core.paths import config_dir as default_config_dir
+from webui.core.storage.paths import config_dir as default_config_dir
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 log = logging.getLogger("webui")
@@ -15,9 +15,9 @@ log = logging.getLogger("webui")
 
 def _services(config_dir, environ, read_only=None):
     """Build the core services once per app."""
-    from ..core.auth import AuthStore, LoginThrottle
-    from ..core.desktop import DesktopController
-    from ..core.config import ConfigService
+    from webui.core.access.auth import AuthStore, LoginThrottle
+    from webui.core.desktop.control import DesktopController
+    from webui.core.config.service import ConfigService
 
     desktop = DesktopController.from_env(environ)
     return SimpleNamespace(
@@ -54,7 +54,7 @@ def create_app(test_config=None):
     app.secret_key = svc.config.vault.derive("flask-session-cookie")
     generated = svc.auth.ensure_initialized(environ) if not svc.read_only else None
 
-    from . import capacity
+    from webui.web import capacity
 
     capacity.install(app, environ)
     _register(app)
@@ -67,7 +67,7 @@ def create_app(test_config=None):
 
 def _read_only_mode(config_dir):
     """None for a writable config folder; else {"reason", "message"}: the app then serves reads, writes answer 503."""
-    from ..core.fileio import UNWRITABLE, ensure_private_dir, unwritable_reason
+    from webui.core.storage.fileio import UNWRITABLE, ensure_private_dir, unwritable_reason
 
     try:
         ensure_private_dir(config_dir)
@@ -97,9 +97,9 @@ def first_run_box(username, password):
 
 def _register(app):
     """Blueprints, error handlers, auth and security headers."""
-    from . import body_timeout, security
-    from .auth_views import bp as auth_bp
-    from .errors import register_error_handlers
+    from webui.web import body_timeout, security
+    from webui.web.pages.login import bp as auth_bp
+    from webui.web.errors import register_error_handlers
 
     app.session_interface = security.SessionInterface()
     app.before_request(security.authenticate)
@@ -119,12 +119,12 @@ def _register(app):
         return jsonify(ok=True)
 
     app.register_blueprint(health)
-    from . import (access_pages, api_config, api_usage, api_v1, layout, models_pages, openai_face, roles_pages,
-                   settings_pages, usage_pages)
-    from . import role_edit_pages  # noqa: F401  (adds the role editor's routes to the Roles & Chat blueprint)
+    from webui.web.api import config as api_config, openai_face, usage as api_usage, v1 as api_v1
+    from webui.web.pages import access, layout, models, role_edit, roles, settings, usage
 
+    del role_edit  # imported for its routes: it adds the role editor to the Roles & Chat blueprint
     layout.init_app(app)
-    for tab in (models_pages, roles_pages, usage_pages, settings_pages, access_pages):  # one blueprint per tab
+    for tab in (models, roles, usage, settings, access):  # one blueprint per tab
         app.register_blueprint(tab.bp)
     app.register_blueprint(api_config.bp)
     app.register_blueprint(api_usage.bp)

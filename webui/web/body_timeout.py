@@ -8,7 +8,7 @@ import functools
 
 from gevent.local import local
 
-from ..errors import WebUIError
+from webui.errors import WebUIError
 
 READS = ("read", "readline", "readlines", "readinto")
 
@@ -63,7 +63,7 @@ def install(app):
     app.wsgi_app = wsgi_app
 
 
-# The gunicorn request this greenlet serves (set by webui.web.worker.Worker): gunicorn ignores an application's
+# The gunicorn request this greenlet serves (set by webui.serve.worker.Worker): gunicorn ignores an application's
 # `Connection: close` header, so a 408 marks the request itself; its answer then says `Connection: close`.
 serving = local()  # greenlet-local: each connection is a greenlet
 

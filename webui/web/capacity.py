@@ -4,7 +4,7 @@ import threading
 
 from flask import current_app
 
-from ..errors import WebUIError
+from webui.errors import WebUIError
 
 DEFAULT_MAX_STREAMS = 1000
 RETRY_AFTER = 5  # seconds; streams last seconds to minutes, so a short wait usually finds a free slot

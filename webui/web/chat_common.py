@@ -6,11 +6,11 @@ import threading
 
 from flask import Response, current_app
 
-from ..core.chat import ChatService
-from ..errors import BadRequest, ValidationFailed, WebUIError
-from ..core.paths import SESSIONS_DB, USAGE_DB
-from ..core.sessions import SessionStore
-from ..core.usage_ledger import UsageLedger
+from webui.core.chat.service import ChatService
+from webui.errors import BadRequest, ValidationFailed, WebUIError
+from webui.core.storage.paths import SESSIONS_DB, USAGE_DB
+from webui.core.chat.sessions import SessionStore
+from webui.core.usage.ledger import UsageLedger
 
 _guard = threading.Lock()
 

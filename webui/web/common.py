@@ -4,8 +4,8 @@ import re
 
 from flask import current_app, jsonify, request
 
-from .. import bounds
-from ..errors import BadRequest, ValidationFailed, WebUIError
+from webui import bounds
+from webui.errors import BadRequest, ValidationFailed, WebUIError
 
 API_PREFIXES = ("/api/", "/v1/", "/sessions/")
 # An id a form sends that goes back into a redirect's Location: short, plain characters (issue 15).

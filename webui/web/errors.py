@@ -5,15 +5,15 @@ import logging
 from flask import render_template, request
 from werkzeug.exceptions import HTTPException
 
-from ..errors import WebUIError
-from .common import answer, is_api_request
+from webui.errors import WebUIError
+from webui.web.common import answer, is_api_request
 
 log = logging.getLogger("webui.errors")
 
 
 def _render(status, body, headers=None):
     if request.path.startswith("/v1/"):  # the OpenAI-compatible face answers in OpenAI's error shape
-        from .openai_face import openai_error
+        from webui.web.api.openai_face import openai_error
 
         body = openai_error(status, body.get("error", "error"), body.get("message", ""))
     if is_api_request():

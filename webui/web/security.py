@@ -8,8 +8,8 @@ import secrets
 from flask import g, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 
-from ..errors import CsrfFailed, TooManyAttempts, Unauthorized
-from .common import is_api_request, services
+from webui.errors import CsrfFailed, TooManyAttempts, Unauthorized
+from webui.web.common import is_api_request, services
 
 PUBLIC_ENDPOINTS = {"auth.login", "static", "health.healthz"}
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}

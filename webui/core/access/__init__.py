@@ -1,0 +1,1 @@
+"""Who may come in: users and passwords, API tokens, login throttle, key rotation."""

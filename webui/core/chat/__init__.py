@@ -1,0 +1,1 @@
+"""Chat: sessions and messages, the chat service, compare, streaming and the gateway with fallback."""

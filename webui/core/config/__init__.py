@@ -1,0 +1,1 @@
+"""The configuration: profiles, credentials, roles, desktop settings; reading, validating, importing, seeding."""

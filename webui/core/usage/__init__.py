@@ -1,0 +1,1 @@
+"""Cost and usage: prices, metering of one request, the usage ledger."""

@@ -1,0 +1,97 @@
+"""What a reply cost: the bundled price table (webui/prices.json), a profile's own `pricing`, and the arithmetic."""
+
+import functools
+import json
+import math
+import os
+import re
+
+from webui.catalog import route_model
+
+PRICES_FILE = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "prices.json")
+FREE = (0.0, 0.0)
+LOCAL = ("custom", "ollama")  # servers on your own machine: no bill unless the profile sets a price
+# OpenRouter ids name the vendor first; the same model has the vendor's own price.
+VENDORS = {"openai": "open_ai", "anthropic": "anthropic", "google": "gemini"}
+# Suffixes that name a snapshot of a family, not another model: a date, `-latest`, a version, a preview tag.
+_SNAPSHOT = re.compile(r"(-\d{8}|-\d{4}-\d{2}-\d{2}|-\d{4}|-latest|-\d{3}|-preview(-\d{2}-\d{2}(-\d{4})?)?"
+                       r"|-exp(-\d{2}-\d{2})?)$")
+
+
+@functools.lru_cache(maxsize=1)
+def table():
+    """The bundled table: {taken, sources, models: {provider: {model: [input, output]}}}."""
+    with open(PRICES_FILE, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def _names(model):
+    """A model id, then the family ids it is a snapshot of (`claude-3-5-haiku-20241022` -> `claude-3-5-haiku`)."""
+    name = model.strip().lower().removeprefix("models/")  # Gemini ids may carry their REST collection
+    out = [name]
+    while True:
+        shorter = _SNAPSHOT.sub("", name)
+        if shorter == name or not shorter:
+            return out
+        name = shorter
+        out.append(name)
+
+
+def _in_table(provider, model):
+    """(input, output) for a provider's model id as written or as a snapshot of a listed family; else None."""
+    if not isinstance(model, str) or not model.strip():
+        return None
+    prices = table()["models"].get(provider) or {}
+    for name in _names(model):
+        if name in prices:
+            return tuple(float(x) for x in prices[name])
+    if provider == "open_router":  # `openai/gpt-4o-2024-08-06`, `anthropic/claude-3-5-haiku`: the vendor's own
+        vendor, _, rest = model.partition("/")
+        target = VENDORS.get(vendor.lower())
+        if target and rest:
+            return _in_table(target, rest) or _in_table(target, rest.replace(".", "-"))
+    return None
+
+
+def own_price(profile):
+    """The profile's `pricing` override as (input, output) per 1M tokens, or None."""
+    pricing = (profile or {}).get("pricing")
+    if not isinstance(pricing, dict):
+        return None
+    values = (pricing.get("input_per_mtok"), pricing.get("output_per_mtok"))
+    if all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in values):
+        return float(values[0]), float(values[1])
+    return None
+
+
+def price_of(profile, answered_model=None):
+    """(input, output) USD per 1M tokens for a profile's call, or None when no price is known.
+
+    Order: the profile's `pricing`; local servers are free; the bundled table under the provider the model
+    routes to (LiteLLM prefixes resolve to the same entries), by the configured model, then by the model
+    the provider said answered (an Azure deployment reports its real model).
+    """
+    own = own_price(profile)
+    if own is not None:
+        return own
+    provider, model = (profile or {}).get("provider"), (profile or {}).get("model")
+    routed, wire, deployment = route_model(provider, model)
+    if deployment is not None:
+        routed = "open_ai"  # Azure OpenAI bills the OpenAI models at OpenAI's list price
+    elif routed in LOCAL:
+        return FREE
+    return _in_table(routed, wire) or _in_table(routed, answered_model)
+
+
+def cost_usd(price, usage):
+    """USD for one call's usage at a price; None when the price or the token counts are unknown."""
+    if price is None:
+        return None
+    if price == FREE:
+        return 0.0
+    usage = usage or {}
+    prompt, completion = usage.get("prompt_tokens"), usage.get("completion_tokens")
+    if prompt is None and completion is None:
+        return None  # never invented: no usage, no cost
+    total = (prompt or 0) * price[0] / 1_000_000 + (completion or 0) * price[1] / 1_000_000
+    return round(total, 9)

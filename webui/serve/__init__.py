@@ -1,0 +1,1 @@
+"""The server runtime: gunicorn config, the gevent worker, its resolver and access log."""

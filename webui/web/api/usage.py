@@ -1,0 +1,18 @@
+"""GET /api/usage: every provider call (game-master API and /v1 alike) totalled by profile, role, session or day."""
+
+from flask import Blueprint, request
+
+from webui.core.usage.ledger import parse_bound
+from webui.web.chat_common import usage
+from webui.web.common import answer
+
+bp = Blueprint("api_usage", __name__)
+
+
+@bp.get("/api/usage")
+def usage_summary():
+    """{rows: [{key, requests, prompt_tokens, completion_tokens, cost_usd}], totals} over [since, until]."""
+    args = request.args
+    since = parse_bound(args.get("since"), "since")
+    until = parse_bound(args.get("until"), "until", end=True)
+    return answer(usage().summary(args.get("group_by") or "day", since, until))

@@ -1,0 +1,76 @@
+"""The Access tab: web UI password, API tokens, and restarting the desktop app (also the header's button)."""
+
+from flask import Blueprint, flash, redirect, request, session, url_for
+
+from webui.errors import ValidationFailed
+from webui.web.pages.login import _safe_next
+from webui.web.common import services
+from webui.web.pages.layout import flash_desktop, render_page, svc
+
+bp = Blueprint("access", __name__)
+
+
+def _access_page(errors=None, created=None, values=None, status=200):
+    """The Access tab (form errors, a just-created token shown once)."""
+    auth = services().auth
+    return render_page("access.html", "access", status, username=auth.username(), tokens=auth.list_tokens(),
+                       errors=errors or {}, created=created, values=values or {})
+
+
+@bp.get("/access")
+def index():
+    """Access: password, API tokens, restart."""
+    return _access_page()
+
+
+@bp.post("/access/password")
+def change_password():
+    """Change the web UI password; this session stays logged in, every other one ends."""
+    svc_all, form = services(), request.form
+    client = request.remote_addr or "unknown"
+    ok, _retry, message = svc_all.throttle.attempt(client, lambda: svc_all.auth.verify_password(
+        svc_all.auth.username(), form.get("current_password", "")))
+    errors = {}
+    if ok is None:
+        errors["current_password"] = message
+    elif not ok:
+        errors["current_password"] = "The current password is wrong."
+    elif form.get("new_password", "") != form.get("confirm_password", ""):
+        errors["confirm_password"] = "The two new passwords differ."
+    else:
+        try:
+            svc_all.auth.set_password(form.get("new_password", ""))
+        except ValidationFailed as exc:
+            errors["new_password"] = exc.fields.get("password", exc.message)
+    if errors:
+        return _access_page(errors, status=400)
+    session["pw"] = svc_all.auth.password_fingerprint()
+    flash("Password changed. Other sessions are logged out.", "success")
+    return redirect(url_for(".index"))
+
+
+@bp.post("/access/tokens")
+def create_token():
+    """Create an API token; its plaintext is in this one answer only (not redirected, never stored)."""
+    name = request.form.get("name", "")
+    try:
+        record, plaintext = services().auth.create_token(name)
+    except ValidationFailed as exc:
+        errors = {"token_name": exc.fields.get("name", exc.message)}
+        return _access_page(errors, values={"token_name": name}, status=400)
+    return _access_page(created={"name": record["name"], "token": plaintext}, status=201)
+
+
+@bp.post("/access/tokens/<token_id>/revoke")
+def revoke_token(token_id):
+    """Revoke an API token."""
+    services().auth.revoke_token(token_id)
+    flash("The API token was revoked.", "success")
+    return redirect(url_for(".index"))
+
+
+@bp.post("/restart")
+def restart():
+    """Restart the desktop app: the header's Restart button and the Access tab's."""
+    flash_desktop(svc().restart())
+    return redirect(_safe_next(request.form.get("next")))

@@ -1,0 +1,242 @@
+"""The Roles & Chat tab: roles table, sessions and chat pane, and their form routes (the no-JS path, PRG)."""
+
+from flask import Blueprint, flash, redirect, request, url_for
+
+from webui.core.chat import compare as comparing
+
+from webui.core.roles import role_ops
+
+from webui.core.roles import routing
+from webui.catalog import PROVIDERS
+from webui.errors import NotFound, WebUIError
+from webui.web.chat_common import chat, usage
+from webui.web.common import ECHOED_ID_RE, services
+from webui.web.pages.layout import render_page
+from webui.web.pages.role_editor import CONTROLS, ROLE_TYPES, editor_context
+
+bp = Blueprint("roles", __name__)
+SESSIONS_SHOWN = 30
+
+
+@bp.get("/roles")
+def index():
+    """Roles & Chat: the roles with their profiles, the sessions, and the chat of the chosen one."""
+    context = roles_page_context(services().config, services().sessions, request.args)
+    sid = context["chat"]["session_id"] if context["chat"]["session"] else None
+    context["chat"]["session_cost"] = usage().session_cost(sid) if sid else None
+    return render_page("roles.html", "roles", **context)
+
+
+def roles_page_context(svc, sessions, request_args):
+    """Everything roles.html shows, under one key: {"chat": {...}}."""
+    settings, _ = svc.settings()
+    items = [p for p in settings.get("llm_profiles") or [] if isinstance(p, dict)]
+    profiles = [{"id": p["id"], "name": p.get("name") or p["id"], "model": p.get("model"),
+                 "provider": PROVIDERS.get(p.get("provider"), {}).get("short_label", p.get("provider"))} for p in items]
+    by_id = {p["id"]: p for p in profiles}
+    roles = [r for r in settings.get("llm_roles") or [] if isinstance(r, dict)]
+    listing = sessions.list_sessions(SESSIONS_SHOWN)
+    sid = request_args.get("session") or (listing[0]["session_id"] if listing else None)
+    session, missing, overrides = None, None, {}
+    if sid:
+        try:
+            session, overrides = sessions.get_session(sid), sessions.get_overrides(sid)
+        except NotFound:
+            missing = sid
+    role_rows = []
+    for role in roles:
+        try:
+            effective = routing.resolve(settings, role, overrides)[0]
+        except NotFound:
+            effective = None
+        own = (role.get("ai_config") or {}).get("profile_id") if isinstance(role.get("ai_config"), dict) else None
+        role_rows.append({"id": role["id"], "name": role.get("name") or role["id"], "type": role.get("type"),
+                          "control": role.get("control"),
+                          "profile_id": own, "override": overrides.get(role["id"]), "effective": effective})
+    names = {r["id"]: r["name"] for r in role_rows}
+    wanted = request_args.get("role")
+    selected = wanted if wanted in names else (role_rows[0]["id"] if role_rows else None)
+    messages = [_message_view(m, by_id, names) for m in (session or {}).get("messages", [])]
+    seen = set()
+    for view in reversed(messages):  # a redraw regenerates the latest reply of each character only
+        view["can_redraw"] = view["is_ai"] and view["role_id"] not in seen
+        if view["is_ai"]:
+            seen.add(view["role_id"])
+    comparison = _comparison(messages, request_args.get("compare"), by_id) if request_args.get("compare") else None
+    return {"chat": {"profiles": profiles, "profile_names": {p["id"]: p["name"] for p in profiles},
+                     "active": settings.get("active_llm_profile"), "roles": role_rows, "sessions": listing,
+                     "session": session, "session_id": session["session_id"] if session else None,
+                     "missing_session": missing, "selected_role": selected, "messages": messages,
+                     "comparison": comparison, "compare_slots": range(comparing.MAX_PROFILES),
+                     "role_editor": editor_context(request_args), "role_types": ROLE_TYPES, "controls": CONTROLS}}
+
+
+def _message_view(message, by_id, names):
+    """A stored message plus what the page prints: speaker, answered-by line, alternative navigation."""
+    view = dict(message, speaker=names.get(message["role_id"], message["role_id"]) if message["is_ai"] else "You")
+    if message["is_ai"]:
+        view["answered_by"] = _answered(message, by_id)
+    alts = message.get("alternatives") or []
+    if alts:
+        index = next(i for i, a in enumerate(alts) if a["is_current"])
+        view["alt"] = {"number": index + 1, "count": len(alts),
+                       "prev": alts[index - 1]["alt_index"] if index > 0 else None,
+                       "next": alts[index + 1]["alt_index"] if index + 1 < len(alts) else None}
+    return view
+
+
+def _answered(message, by_id):
+    """Who answered a reply (or an alternative) and how: profile, model, latency, tokens, cost, flags."""
+    meta = message.get("metadata") or {}
+    used = by_id.get(meta.get("used_profile_id")) or {}
+    usage = meta.get("usage") or {}
+    return {"profile": used.get("name") or meta.get("used_profile_id"),
+            "provider": used.get("provider") or meta.get("provider_type"),
+            "model": meta.get("model"), "latency_ms": meta.get("latency_ms"),
+            "prompt_tokens": usage.get("prompt_tokens"), "completion_tokens": usage.get("completion_tokens"),
+            "cost_usd": meta.get("cost_usd"), "finish_reason": meta.get("finish_reason"),
+            "empty": not (message.get("content") or "").strip(),
+            "fallback_from": (by_id.get(meta.get("fallback_from")) or {}).get("name") or meta.get("fallback_from")}
+
+
+def _comparison(messages, wanted, by_id):
+    """The replies of one turn side by side (?compare=<position>): [{alt_index, content, is_current, answered_by}]."""
+    turn = next((m for m in messages if str(m["position"]) == wanted and m["is_ai"]), None)
+    if turn is None:
+        return None
+    alternatives = turn.get("alternatives") or [dict(turn, is_current=True)]  # one profile answered: one card
+    return {"position": turn["position"], "role_id": turn["role_id"], "speaker": turn["speaker"],
+            "replies": [dict(a, answered_by=_answered(a, by_id)) for a in alternatives]}
+
+
+# ---- form routes: post, then redirect back to the tab -------------------------------------------------
+
+def _back(session_id=None, role_id=None, failed=False, compare=None):
+    """Back to the tab, on the session and role the form was about, landing on the newest message or the error.
+
+    The ids are checked before they reach the Location header.
+    """
+    args = {k: v for k, v in (("session", session_id), ("role", role_id)) if v}
+    if not all(isinstance(v, str) and ECHOED_ID_RE.match(v) for v in args.values()):
+        raise NotFound("No such session or role.")
+    anchor = ("#chat-error" if failed else "#newest") if session_id else ""
+    if compare is not None:  # an int position: safe in a URL
+        args["compare"], anchor = int(compare), "#comparison"
+    return redirect(url_for(".index", **args) + anchor)
+
+
+def _attempt(action, success=None, where="error"):
+    """Run a core call; a failure becomes a flash message (the page shows it after the redirect).
+
+    where="chat-error" puts the message next to the chat instead of at the top of the page."""
+    try:
+        result = action()
+    except WebUIError as exc:
+        fields = getattr(exc, "fields", None)
+        detail = "; ".join(f"{k}: {v}" for k, v in fields.items()) if fields else ""
+        flash(f"{exc.message}{' (' + detail + ')' if detail else ''}", where)
+        return FAILED
+    if success:
+        flash(success, "success" if where == "error" else "chat-success")
+    return result
+
+
+FAILED = object()  # what _attempt returns when the call failed
+
+
+@bp.post("/roles/profiles")
+def save_roles():
+    """The roles table: one profile dropdown per role (empty: the active profile)."""
+    mapping = {k[len("profile-"):]: v or None for k, v in request.form.items() if k.startswith("profile-")}
+    _attempt(lambda: role_ops.set_role_profiles(services().config, mapping), "Role profiles saved.")
+    return _back(request.form.get("session_id"))
+
+
+@bp.post("/roles/import")
+def import_roles():
+    """Import a game config file (YAML or JSON)."""
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        flash("Choose a YAML or JSON game config file to import.", "error")
+        return _back()
+    text = upload.read().decode("utf-8-sig", errors="replace")
+    summary = _attempt(lambda: role_ops.import_config(services().config, text)[0])
+    if summary is not FAILED:
+        flash(f"Imported {len(summary['profiles'])} profile(s) and {len(summary['roles'])} role(s).", "success")
+    return _back()
+
+
+@bp.post("/roles/sessions")
+def new_session():
+    """Start a session."""
+    title = request.form.get("title", "").strip() or None
+    created = _attempt(lambda: services().sessions.create_session(title))
+    return _back(None if created is FAILED else created["session_id"], request.form.get("role_id"))
+
+
+@bp.post("/roles/chat")
+def send():
+    """Send one message to a role (none: the role's own turn), optionally through another profile."""
+    form = request.form
+    sid, role_id, message = form.get("session_id"), form.get("role_id"), form.get("message", "")
+    result = _attempt(lambda: chat().run(chat().plan_chat(sid, role_id, message if message.strip() else None,
+                                                          form.get("llm_profile_id") or None)), where="chat-error")
+    return _back(sid, role_id, failed=result is FAILED)
+
+
+@bp.post("/roles/redraw")
+def redraw():
+    """Regenerate a character's last reply, with its profile or the one picked."""
+    form = request.form
+    sid, role_id = form.get("session_id"), form.get("character_id")
+    result = _attempt(lambda: chat().run(chat().plan_redraw(sid, role_id, form.get("llm_profile_id") or None)),
+                      where="chat-error")
+    return _back(sid, role_id, failed=result is FAILED)
+
+
+@bp.post("/roles/alternative")
+def select_alternative():
+    """Show another alternative of a turn."""
+    form = request.form
+    sid = form.get("session_id")
+    result = _attempt(lambda: chat().select_alternative(sid, form.get("position"), form.get("alt_index")),
+                      where="chat-error")
+    if result is not FAILED and form.get("compare"):  # `Keep` in the comparison: stay on it
+        flash("Kept as the current reply; the others stay as alternatives.", "chat-success")
+        return _back(sid, form.get("role_id"), compare=result["position"])
+    return _back(sid, form.get("role_id"), failed=result is FAILED)
+
+
+@bp.post("/roles/override")
+def override():
+    """Route a character to a profile for this session only (empty: back to the role's profile)."""
+    form = request.form
+    sid, role_id = form.get("session_id"), form.get("character_id") or form.get("role_id")
+    # The chat form's "Switch" button posts here too, with the pane's session profile select.
+    profile_id = form.get("profile_id") if "profile_id" in form else form.get("session_profile_id")
+    result = None
+    if profile_id:
+        result = _attempt(lambda: chat().set_override(sid, role_id, profile_id), "Session override saved.",
+                          where="chat-error")
+    else:
+        current = _attempt(lambda: services().sessions.get_overrides(sid), where="chat-error")
+        if current is not FAILED and role_id in current:
+            result = _attempt(lambda: services().sessions.delete_override(sid, role_id),
+                              "Session override removed.", where="chat-error")
+    return _back(sid, role_id, failed=result is FAILED)
+
+
+@bp.post("/roles/compare")
+def compare():
+    """The chat form's `Compare`: the same turn from the 2-4 profiles picked, shown side by side."""
+    form = request.form
+    sid, role_id, message = form.get("session_id"), form.get("role_id"), form.get("message", "")
+    picked = [p for p in form.getlist("compare_profile_id") if p]
+    result = _attempt(lambda: chat().compare(sid, role_id, picked, message if message.strip() else None),
+                      where="chat-error")
+    if result is FAILED:
+        return _back(sid, role_id, failed=True)
+    for item in result["results"]:
+        if not item["ok"]:
+            flash(f"{item['llm_profile_id']}: {item['error'].get('message')}", "chat-error")
+    return _back(sid, role_id, compare=result["position"])

@@ -1,0 +1,54 @@
+"""The Usage tab: cost and tokens per day (server-drawn SVG), this month by profile and by role, budgets."""
+
+from datetime import timedelta
+
+from flask import Blueprint
+
+from webui.core.usage import pricing
+from webui.core.usage.metering import budget_of
+from webui.core.usage.ledger import month_start, stamp
+from webui.web.pages import usage_chart
+from webui.web.chat_common import usage
+from webui.web.pages.layout import render_page, svc
+
+bp = Blueprint("usage", __name__)
+
+
+def _named(rows, names):
+    """Rows with a display name (the id when the profile or role is gone; 'none' for calls without one)."""
+    return [dict(r, name=names.get(r["key"]) or r["key"] or "(none)") for r in rows]
+
+
+def budgets(ledger, profiles):
+    """Each budgeted profile's spend this month against its budget."""
+    out = []
+    for p in profiles:
+        budget = budget_of(p)
+        if budget is None:
+            continue
+        spent = ledger.month_spend(p["id"])
+        share = min(spent / budget, 1.0) if budget > 0 else 1.0
+        out.append({"id": p["id"], "name": p.get("name") or p["id"], "budget": budget, "spent": spent,
+                    "percent": round(share * 100, 1), "over": spent >= budget})
+    return out
+
+
+@bp.get("/usage")
+def index():
+    """Usage: the last 30 days, this month by profile and role, budgets."""
+    ledger = usage()
+    settings, _ = svc().settings()
+    profiles = [p for p in settings.get("llm_profiles") or [] if isinstance(p, dict) and p.get("id")]
+    roles = [r for r in settings.get("llm_roles") or [] if isinstance(r, dict) and r.get("id")]
+    now = ledger.clock()
+    daily = ledger.summary("day", stamp((now - timedelta(days=29)).replace(hour=0, minute=0, second=0,
+                                                                            microsecond=0)))
+    month = month_start(now)
+    by_profile = ledger.summary("profile", month)
+    by_role = ledger.summary("role", month)
+    return render_page(
+        "usage.html", "usage", charts=usage_chart.charts(daily["rows"], now.date()), month=now.strftime("%B %Y"),
+        month_totals=by_profile["totals"], last30=daily["totals"],
+        by_profile=_named(by_profile["rows"], {p["id"]: p.get("name") for p in profiles}),
+        by_role=_named(by_role["rows"], {r["id"]: r.get("name") for r in roles}),
+        budgets=budgets(ledger, profiles), prices_taken=pricing.table().get("taken"))
