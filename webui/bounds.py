@@ -3,18 +3,12 @@
 import json
 import os
 
+from webui.errors import InputRefused
+
 MAX_DEPTH = 32  # JSON/YAML nesting: far beyond any real config, far below Python's recursion limit
 IMPORT_BYTES_ENV = "WEBUI_MAX_IMPORT_BYTES"
 DEFAULT_MAX_IMPORT_BYTES = 1024 * 1024
 MAX_ALIAS_NODES = 10_000  # nodes YAML aliases may add on expansion (a "billion laughs" adds millions)
-
-
-class InputRefused(ValueError):
-    """Input past a bound; `field` names where, the message says which bound."""
-
-    def __init__(self, message, field=None):
-        super().__init__(message)
-        self.field = field
 
 
 def max_import_bytes(environ=None):

@@ -11,7 +11,11 @@ import urllib3
 
 from webui import errors as E
 from webui.providers.deadline import WATCHDOG
-from webui.providers.http_client import PROXY_VARS, Reply, SessionPool  # noqa: F401  (adapters and tests import them from here)
+from webui.providers.http_client import (  # noqa: F401  (adapters and tests import them from here)
+    PROXY_VARS,
+    Reply,
+    SessionPool,
+)
 from webui.providers.redact import redact_headers, redact_url, scrub
 from webui.providers.upstream_errors import build_error, extract_message, parse_retry_after
 

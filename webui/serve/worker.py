@@ -6,8 +6,8 @@ import gevent
 from gunicorn.workers.base_async import AsyncWorker
 from gunicorn.workers.ggevent import GeventWorker
 
-from webui.web.body_timeout import serving
 from webui.serve.gunicorn_conf import _number
+from webui.web.body_timeout import serving
 
 
 class Worker(GeventWorker):

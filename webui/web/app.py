@@ -16,8 +16,8 @@ log = logging.getLogger("webui")
 def _services(config_dir, environ, read_only=None):
     """Build the core services once per app."""
     from webui.core.access.auth import AuthStore, LoginThrottle
-    from webui.core.desktop.control import DesktopController
     from webui.core.config.service import ConfigService
+    from webui.core.desktop.control import DesktopController
 
     desktop = DesktopController.from_env(environ)
     return SimpleNamespace(
@@ -98,8 +98,8 @@ def first_run_box(username, password):
 def _register(app):
     """Blueprints, error handlers, auth and security headers."""
     from webui.web import body_timeout, security
-    from webui.web.pages.login import bp as auth_bp
     from webui.web.errors import register_error_handlers
+    from webui.web.pages.login import bp as auth_bp
 
     app.session_interface = security.SessionInterface()
     app.before_request(security.authenticate)
@@ -119,7 +119,10 @@ def _register(app):
         return jsonify(ok=True)
 
     app.register_blueprint(health)
-    from webui.web.api import config as api_config, openai_face, usage as api_usage, v1 as api_v1
+    from webui.web.api import config as api_config
+    from webui.web.api import openai_face
+    from webui.web.api import usage as api_usage
+    from webui.web.api import v1 as api_v1
     from webui.web.pages import access, layout, models, role_edit, roles, settings, usage
 
     del role_edit  # imported for its routes: it adds the role editor to the Roles & Chat blueprint

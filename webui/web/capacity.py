@@ -4,17 +4,10 @@ import threading
 
 from flask import current_app
 
-from webui.errors import WebUIError
+from webui.errors import ServerBusy
 
 DEFAULT_MAX_STREAMS = 1000
 RETRY_AFTER = 5  # seconds; streams last seconds to minutes, so a short wait usually finds a free slot
-
-
-class ServerBusy(WebUIError):
-    """503: every stream slot is taken."""
-
-    status = 503
-    code = "server_busy"
 
 
 class StreamSlots:

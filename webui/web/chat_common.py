@@ -7,10 +7,10 @@ import threading
 from flask import Response, current_app
 
 from webui.core.chat.service import ChatService
-from webui.errors import BadRequest, ValidationFailed, WebUIError
-from webui.core.storage.paths import SESSIONS_DB, USAGE_DB
 from webui.core.chat.sessions import SessionStore
+from webui.core.storage.paths import SESSIONS_DB, USAGE_DB
 from webui.core.usage.ledger import UsageLedger
+from webui.errors import BadRequest, ValidationFailed, WebUIError
 
 _guard = threading.Lock()
 

@@ -3,10 +3,9 @@
 import os
 
 from webui.catalog import PROVIDERS, SECRET_FIELDS, canonical_provider, key_env_var, route_model
-from webui.errors import MissingCredential, NotFound, SecretUnreadable, ValidationFailed
 from webui.core.config.profiles import ID_RE, URL_RE
 from webui.core.storage.vault import is_secret_obj
-
+from webui.errors import MissingCredential, NotFound, SecretUnreadable, ValidationFailed
 
 # api_key_ref may name only provider-key variables: never the web UI's or supervisord's own secrets (issue 15).
 KEY_REF_SUFFIXES = ("_API_KEY", "_KEY", "_TOKEN")

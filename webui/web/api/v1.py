@@ -5,13 +5,8 @@ Config writes are conditional exactly as on /api/... (`If-Match`, or a body `rev
 
 from flask import Blueprint, Response, request
 
-from webui.core.config import profile_import
-
-from webui.core.config import profile_ops
-
-from webui.core.roles import role_ops
-
-from webui.core.roles import routing
+from webui.core.config import profile_import, profile_ops
+from webui.core.roles import role_ops, routing
 from webui.errors import BadRequest, NotFound, ValidationFailed
 from webui.web.capacity import streamed
 from webui.web.chat_common import chat, ensure_chat, event_stream, parse_chat_body
