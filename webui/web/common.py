@@ -16,8 +16,18 @@ NO_RESTART = ("0", "false", "no", "off")
 
 
 def services():
-    """The app's core services (config, auth, throttle, sessions, desktop)."""
+    """The app's core services, built once by the app factory (config, auth, throttle, desktop, sessions, usage, chat)."""
     return current_app.extensions["triplo"]
+
+
+def chat():
+    """This app's ChatService."""
+    return services().chat
+
+
+def usage():
+    """This app's UsageLedger."""
+    return services().usage
 
 
 def is_api_request():

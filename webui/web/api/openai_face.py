@@ -11,8 +11,7 @@ from werkzeug.exceptions import HTTPException
 from webui.core.chat import service as chat_ops
 from webui.errors import CALLER_STATUSES, ProviderError, UnsupportedParameter, ValidationFailed, WebUIError
 from webui.web.capacity import streamed
-from webui.web.chat_common import chat
-from webui.web.common import answer, json_body, services
+from webui.web.common import answer, chat, json_body, services
 from webui.web.errors import openai_error
 
 bp = Blueprint("openai_face", __name__)
