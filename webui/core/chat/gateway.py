@@ -29,20 +29,20 @@ class GatewayResult:
     wire_usage = property(lambda self: self.result.wire_usage)
     system_fingerprint = property(lambda self: getattr(self.result, "system_fingerprint", None))
 
-    def metadata(self):
-        """The SPEC §5 message metadata (never holds a secret)."""
+    def metadata(self, iterations=1):
+        """The stored and returned metadata of one AI reply: exactly the SPEC §5 keys (never a secret)."""
+        usage = self.usage or {}
         return {
             "used_profile_id": self.used_profile_id,
             "provider_type": self.provider,
             "model": self.model,
             "latency_ms": self.latency_ms,
-            "usage": dict(self.usage),
+            "usage": {"prompt_tokens": usage.get("prompt_tokens"), "completion_tokens": usage.get("completion_tokens")},
             "finish_reason": self.finish_reason,
             "fallback_from": self.fallback_from,
-            "fallback_failures": list(self.failures),
             "tool_calls": list(self.tool_calls or []),
-            "iterations": 1,
-            "cost_usd": self.cost_usd,
+            "iterations": iterations,
+            "cost_usd": self.cost_usd,  # USD; None when no price is known
         }
 
 

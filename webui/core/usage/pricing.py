@@ -6,11 +6,11 @@ import math
 import os
 import re
 
-from webui.catalog import route_model
+from webui.catalog import PROVIDERS, route_model
 
 PRICES_FILE = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "prices.json")
 FREE = (0.0, 0.0)
-LOCAL = ("custom", "ollama")  # servers on your own machine: no bill unless the profile sets a price
+LOCAL = tuple(pid for pid, spec in PROVIDERS.items() if spec["runs_locally"])  # no bill unless the profile sets a price
 # OpenRouter ids name the vendor first; the same model has the vendor's own price.
 VENDORS = {"openai": "open_ai", "anthropic": "anthropic", "google": "gemini"}
 # Suffixes that name a snapshot of a family, not another model: a date, `-latest`, a version, a preview tag.
