@@ -1,6 +1,6 @@
 """The Roles & Chat tab: roles table, sessions and chat pane, and their form routes (the no-JS path, PRG)."""
 
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from webui.catalog import PROVIDERS
 from webui.core.chat import compare as comparing
@@ -26,10 +26,8 @@ def index():
 def roles_page_context(svc, sessions, request_args):
     """Everything roles.html shows, under one key: {"chat": {...}}."""
     config_view = svc.view()
-    profiles = [{"id": p["id"], "name": p.get("name") or p["id"], "model": p.get("model"),
-                 "provider": PROVIDERS.get(p.get("provider"), {}).get("short_label", p.get("provider"))}
-                for p in config_view.profiles_by_id.values()]
-    by_id = {p["id"]: p for p in profiles}
+    by_id = _profile_labels(config_view)
+    profiles = list(by_id.values())
     listing = sessions.list_sessions(SESSIONS_SHOWN)
     sid = request_args.get("session") or (listing[0]["session_id"] if listing else None)
     session, missing, overrides = None, None, {}
@@ -62,6 +60,25 @@ def roles_page_context(svc, sessions, request_args):
                      "missing_session": missing, "selected_role": selected, "messages": messages,
                      "comparison": comparison, "compare_slots": range(comparing.MAX_PROFILES),
                      "role_editor": editor_context(request_args), "role_types": ROLE_TYPES, "controls": CONTROLS}}
+
+
+@bp.get("/roles/answered")
+def answered():
+    """The answered-by line of one stored reply, rendered by the page's own macro (the chat script asks for it
+    after a streamed reply, so the line is written in one place)."""
+    sid, message_id = request.args.get("session", ""), request.args.get("message", "")
+    session = services().sessions.get_session(sid)  # NotFound names the session
+    message = next((m for m in session.get("messages", []) if m.get("id") == message_id and m.get("is_ai")), None)
+    if message is None:
+        raise NotFound("No such reply in this session.", id=message_id)
+    return render_template("_answered_fragment.html", a=_answered(message, _profile_labels(services().config.view())))
+
+
+def _profile_labels(config_view):
+    """{profile id: {id, name, model, provider (short label)}}: what the chat pane prints of a profile."""
+    return {p["id"]: {"id": p["id"], "name": p.get("name") or p["id"], "model": p.get("model"),
+                      "provider": PROVIDERS.get(p.get("provider"), {}).get("short_label", p.get("provider"))}
+            for p in config_view.profiles_by_id.values()}
 
 
 def _message_view(message, by_id, names):
