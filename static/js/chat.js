@@ -78,16 +78,20 @@
   async function showMeta(item, reply) {
     var meta = reply.metadata || {};
     addSessionCost(meta.cost_usd);
+    item.setAttribute("data-message-id", reply.message_id);
+    item.setAttribute("data-role-id", reply.role_id);
+    addRedraw(item, reply.role_id);
     var url = answeredUrl + "?session=" + encodeURIComponent(reply.session_id) + "&message=" + encodeURIComponent(reply.message_id);
     var fragment = await window.Triplo.html(url);
     if (!fragment) return;
     var holder = document.createElement("div");
     holder.innerHTML = fragment;  // our own server's rendering of stored metadata (escaped by Jinja)
     var answered = holder.querySelector("[data-answered]");
-    while (answered && answered.firstChild) item.appendChild(answered.firstChild);
+    var text = item.querySelector("[data-text]");
+    while (answered && answered.lastChild) text.after(answered.lastChild);  // right under the reply's text
     if (item.querySelector("[data-flag]")) item.classList.add("msg-flagged");
+    if (errorBox.hidden) showNewest();
   }
-
 
   function addRedraw(item, roleId) {
     // Only a character's latest reply can be regenerated: move its form to the new message.
