@@ -15,16 +15,29 @@ log = logging.getLogger("webui")
 
 def _services(config_dir, environ, read_only=None):
     """Build the core services once per app."""
-    from webui.core.access.auth import AuthStore, LoginThrottle
+    from webui.core.access.auth import AuthStore
+    from webui.core.access.shared_throttle import throttle_for
     from webui.core.desktop.control import DesktopController
     from webui.core.config.service import ConfigService
+    from webui.core.shared import open_shared
+    from webui.core.usage.budgets import BudgetBook
+    from webui.providers import models_cache
 
     desktop = DesktopController.from_env(environ)
+    shared = open_shared(environ)  # in process, or Redis with WEBUI_REDIS_URL (docs/redis.md)
+    if shared.kind != "local":
+        from webui.core.shared.model_lists import SharedModelLists
+
+        models_cache.CACHE.use(SharedModelLists(shared))
+    else:
+        models_cache.CACHE.use(None)
     return SimpleNamespace(
         read_only=read_only,
         config=ConfigService(config_dir, environ, desktop=desktop),
-        auth=AuthStore(config_dir),
-        throttle=LoginThrottle(),
+        auth=AuthStore(config_dir, shared=shared),
+        throttle=throttle_for(shared),
+        shared=shared,
+        budgets=BudgetBook(shared, fail_open=(environ.get("WEBUI_BUDGET_FAIL_OPEN") or "").strip() == "1"),
         desktop=desktop,
         environ=environ,
         config_dir=config_dir,
@@ -115,8 +128,10 @@ def _register(app):
 
     @health.route("/healthz")
     def healthz():
-        """Cheap liveness probe for the container HEALTHCHECK (no auth, no disk)."""
-        return jsonify(ok=True)
+        """Cheap liveness probe for the container HEALTHCHECK (no auth, no disk); 503 when Redis is set but down."""
+        redis_state = app.extensions["triplo"].shared.health()
+        ok = redis_state != "down"
+        return jsonify(ok=ok, store="file", redis=redis_state), 200 if ok else 503
 
     app.register_blueprint(health)
     from webui.web.api import config as api_config, openai_face, usage as api_usage, v1 as api_v1

@@ -12,6 +12,7 @@ from webui.core.chat import gateway
 from webui.core.config import profiles
 
 from webui.core.roles import routing
+from webui.core.usage.budgets import BudgetBook
 from webui.core.usage.metering import Meter
 from webui.catalog import PARAMS
 from webui.errors import NotFound, UnknownModel, ValidationFailed
@@ -42,10 +43,11 @@ class Turn:
 class ChatService:
     """Chats and redraws over one ConfigService (profiles, roles, keys) and one SessionStore."""
 
-    def __init__(self, config, sessions, usage=None):
+    def __init__(self, config, sessions, usage=None, budgets=None):
         self.config = config
         self.sessions = sessions
         self.usage = usage  # a UsageLedger: every provider call is recorded and budgets are kept
+        self.budgets = budgets if budgets is not None else BudgetBook()  # holds shared by every request
         self._locks = {}
         self._locks_guard = threading.Lock()
 
@@ -114,7 +116,7 @@ class ChatService:
 
     def meter(self, by_id, api, role_id=None, session_id=None):
         """The Meter of one request (budgets, costs, ledger rows)."""
-        return Meter(self.usage, by_id, api, role_id, session_id)
+        return Meter(self.usage, by_id, api, role_id, session_id, self.budgets)
 
     def run(self, turn):
         """Call the gateway and store the exchange; the reply dict. Nothing is stored when the call fails."""
