@@ -53,6 +53,7 @@ class RedisShared:
             result = action(self._client)
         except _FAILURES as exc:
             self._down_until = time.monotonic() + RETRY_AFTER_DOWN
+            self._health = ("down", time.monotonic())
             if not self._said_down:
                 log.warning("Redis (WEBUI_REDIS_URL) is not answering: %s", type(exc).__name__)
                 self._said_down = True
@@ -60,22 +61,27 @@ class RedisShared:
         if self._said_down:
             log.warning("Redis (WEBUI_REDIS_URL) answers again")
             self._said_down = False
+        self._health = ("ok", time.monotonic())
         return result
 
     def health(self):
-        """'ok' or 'down': one PING at most every HEALTH_EVERY seconds; meanwhile, and while one runs, the last answer."""
-        now = time.monotonic()
-        if now - self._health[1] < HEALTH_EVERY or not self._probing.acquire(blocking=False):
-            return self._health[0]
+        """'ok' or 'down' without waiting on Redis: the last answer of any call; a stale one starts a PING in the
+        background (a greenlet under the gevent worker) and only the very first call waits for one."""
+        state, when = self._health
+        if time.monotonic() - when >= HEALTH_EVERY and self._probing.acquire(blocking=False):
+            if when == float("-inf"):
+                self._probe()
+            else:
+                threading.Thread(target=self._probe, name="redis-health", daemon=True).start()
+        return self._health[0]
+
+    def _probe(self):
         try:
             self._run(lambda c: c.ping())
-            state = "ok"
         except SharedStateDown:
-            state = "down"
+            pass
         finally:
             self._probing.release()
-        self._health = (state, time.monotonic())
-        return state
 
     # ---- budgets -----------------------------------------------------------------------------
 
