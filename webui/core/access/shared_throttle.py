@@ -9,7 +9,7 @@ import logging
 import time
 
 from webui.errors import SharedStateDown
-from webui.core.access.throttle import FORGET_AFTER_SECONDS, LoginThrottle, verdict, wait_seconds
+from webui.core.access.throttle import FORGET_AFTER_SECONDS, LoginThrottle, run_attempt, verdict, wait_seconds
 
 log = logging.getLogger(__name__)
 
@@ -58,16 +58,8 @@ class SharedLoginThrottle:
         if wait > 0:
             self._quietly(key, "pending", -1)
             return (None, *verdict(wait)[1:])
-        ok = None
-        try:
-            ok = bool(verify())
-        finally:
-            self._quietly(key, "pending", -1)
-            if ok is True:
-                self.success(client)
-            elif ok is False:
-                self.failure(client)
-        return ok, 0, ""
+        return run_attempt(verify, lambda: self._quietly(key, "pending", -1), lambda: self.success(client),
+                           lambda: self.failure(client))
 
     def failure(self, client):
         """Count one failed attempt."""

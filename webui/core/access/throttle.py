@@ -31,6 +31,20 @@ def wait_seconds(failures, last, now):
     return max(0, math.ceil(until - now))
 
 
+def run_attempt(verify, settle, success, failure):
+    """verify() as one attempt: settle() the in-flight count whatever happens, then count its answer; (ok, 0, "")."""
+    ok = None
+    try:
+        ok = bool(verify())
+    finally:
+        settle()
+        if ok is True:
+            success()
+        elif ok is False:
+            failure()
+    return ok, 0, ""
+
+
 def _wait_text(seconds):
     """'4 seconds' below two minutes, else whole minutes, rounded up so the client never retries too early."""
     if seconds < 120:
@@ -71,19 +85,14 @@ class LoginThrottle:
             if wait > 0:
                 return (None, *verdict(wait)[1:])
             self._pending[key] = self._pending.get(key, 0) + 1
-        ok = None
-        try:
-            ok = bool(verify())
-        finally:
-            with self._lock:
-                left = self._pending.pop(key) - 1
-                if left:
-                    self._pending[key] = left
-            if ok is True:
-                self.success(key)
-            elif ok is False:
-                self.failure(key)
-        return ok, 0, ""
+        return run_attempt(verify, lambda: self._settle_pending(key), lambda: self.success(key),
+                           lambda: self.failure(key))
+
+    def _settle_pending(self, key):
+        with self._lock:
+            left = self._pending.pop(key) - 1
+            if left:
+                self._pending[key] = left
 
     def _wait_locked(self, key):
         """Seconds `key` must wait, counting attempts in flight as failures made now (caller holds the lock)."""
