@@ -1,4 +1,4 @@
-"""Redis for the tests: the server on 127.0.0.1:6379 (scripts/test.sh starts it), one key prefix per test, dropped after."""
+"""Redis for the tests: the server on 127.0.0.1:6379 (scripts/test.sh starts it), a key prefix per test."""
 
 import uuid
 

@@ -154,8 +154,8 @@ def stream(profile_id, messages, resolve, profiles, meter=None):
     provider is called on first iteration. Fallback happens only before the first delta was yielded.
     """
     first = resolve(profile_id)
-    return _stream(_order(profile_id, first, profiles), _Attempts(profile_id, first, resolve, meter, messages), messages,
-                   profiles)
+    attempts = _Attempts(profile_id, first, resolve, meter, messages)
+    return _stream(_order(profile_id, first, profiles), attempts, messages, profiles)
 
 
 def _stream(order, attempts, messages, profiles):
