@@ -2,7 +2,7 @@
 
 from webui.errors import ProviderError, WebUIError
 from webui.core.usage import pricing
-from webui.core.usage.budgets import BudgetBook, exceeded
+from webui.core.usage.budgets import BudgetBook
 
 usd = pricing.usd  # the pages format money with it
 
@@ -12,15 +12,6 @@ def budget_of(profile):
     budget = (profile or {}).get("budget")
     value = budget.get("monthly_usd") if isinstance(budget, dict) else None
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-
-
-def over_budget(ledger, profile):
-    """BudgetExceeded when the profile's spend this calendar month (the ledger's) reached its budget; else None."""
-    budget = budget_of(profile)
-    if budget is None or ledger is None:
-        return None
-    spent = ledger.month_spend(profile.get("id"))
-    return exceeded(profile, spent, budget) if spent >= budget else None
 
 
 class Meter:
