@@ -20,7 +20,7 @@ def shared(request):
 
 def test_open_shared_is_local_without_a_url_and_redis_with_one():
     assert open_shared({}).kind == "local" and open_shared({}).health() == "off"
-    backend = open_shared({"WEBUI_REDIS_URL": REDIS_URL, "WEBUI_REDIS_PREFIX": "x:"})
+    backend = open_shared({"WEBUI_REDIS_URL": REDIS_URL}, "x:")
     assert backend.kind == "redis" and backend.prefix == "x:"
 
 

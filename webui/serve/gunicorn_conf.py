@@ -8,15 +8,7 @@ import os
 import sys
 
 from webui.serve.access_log import ACCESS_LOG_FORMAT  # gunicorn only: nothing of the app
-
-
-def _number(name, default, environ=None):
-    """A positive int from the environment; a bad value falls back to the default."""
-    try:
-        value = int((os.environ if environ is None else environ).get(name, default))
-    except (TypeError, ValueError):
-        return default
-    return value if value > 0 else default
+from webui.settings import Settings  # ground: imports nothing of the app
 
 
 def scale_out_refusal(environ):
@@ -25,7 +17,7 @@ def scale_out_refusal(environ):
     Several workers must share what lasts (WEBUI_DATABASE_URL) and what every process must agree on
     (WEBUI_REDIS_URL: budgets, login throttle, logouts); one worker needs neither.
     """
-    workers = _number("WEBUI_WORKERS", 1, environ)
+    workers = Settings.from_env(environ).workers
     missing = [name for name in ("WEBUI_DATABASE_URL", "WEBUI_REDIS_URL") if not (environ.get(name) or "").strip()]
     if workers > 1 and missing:
         return (f"WEBUI_WORKERS={workers} needs {' and '.join(missing)} set: several workers share their state "
@@ -35,16 +27,17 @@ def scale_out_refusal(environ):
 
 def settings():
     """gunicorn settings as a dict (the module-level names below are the same values)."""
+    config = Settings.from_env()
     return {
         # Each worker is one event loop (a stream or an idle socket costs no thread); more than one needs the
         # shared state of scale_out_refusal, which the app reads from WEBUI_REDIS_URL / WEBUI_DATABASE_URL.
-        "workers": _number("WEBUI_WORKERS", 1),
+        "workers": config.workers,
         "worker_class": "webui.serve.worker.Worker",
         # Open connections of the worker; beyond it the kernel's backlog holds new ones.
-        "worker_connections": _number("WEBUI_MAX_CONNECTIONS", 2000),
+        "worker_connections": config.max_connections,
         "backlog": 2048,
         # Idle keep-alive wait and the whole request head share this bound (the worker's header timeout).
-        "keepalive": _number("WEBUI_HEADER_TIMEOUT", 10),
+        "keepalive": config.header_timeout,
         "timeout": 30,  # heartbeat: the loop answers it even while thousands of streams run
         "graceful_timeout": 5,
         "preload_app": False,  # the app must load after the worker has patched the standard library

@@ -3,10 +3,10 @@
 import time
 from dataclasses import dataclass, field
 
-from webui.providers import get_adapter
-from webui.providers.results import StreamEnd
 from webui.errors import (BudgetExceeded, ProviderError, ProviderTimeout, SharedStateDown, Unreachable,
                           WebUIError)
+from webui.providers import get_adapter
+from webui.providers.results import StreamEnd
 
 
 @dataclass

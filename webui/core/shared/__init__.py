@@ -12,11 +12,14 @@ from webui.core.shared.local import LocalShared
 DEFAULT_PREFIX = "triplo:"
 
 
-def open_shared(environ):
-    """LocalShared, or RedisShared when WEBUI_REDIS_URL is set (nothing connects until the first call)."""
+def open_shared(environ, prefix=DEFAULT_PREFIX):
+    """LocalShared, or RedisShared when WEBUI_REDIS_URL is set (nothing connects until the first call).
+
+    The URL is read here, not kept in Settings: it may carry Redis's password.
+    """
     url = (environ.get("WEBUI_REDIS_URL") or "").strip()
     if not url:
         return LocalShared()
     from webui.core.shared.redis_backend import RedisShared
 
-    return RedisShared(url, (environ.get("WEBUI_REDIS_PREFIX") or DEFAULT_PREFIX))
+    return RedisShared(url, prefix or DEFAULT_PREFIX)

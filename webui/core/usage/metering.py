@@ -1,8 +1,8 @@
 """One call's meter: budgets before each attempt, cost on the answer, one ledger row per provider call."""
 
-from webui.errors import ProviderError, WebUIError
 from webui.core.usage import pricing
 from webui.core.usage.budgets import BudgetBook
+from webui.errors import ProviderError, WebUIError
 
 usd = pricing.usd  # the pages format money with it
 
