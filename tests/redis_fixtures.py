@@ -30,8 +30,11 @@ def redis_server():
 @pytest.fixture
 def redis_prefix(redis_server):
     """A key prefix of this test's own; every key under it is deleted afterwards."""
+    from webui.providers import models_cache
+
     prefix = f"triplo-test:{uuid.uuid4().hex[:12]}:"
     yield prefix
+    models_cache.CACHE.use(None)  # an app made in this process with Redis shared the process-wide model-list cache
     keys = list(redis_server.scan_iter(match=prefix + "*", count=500))
     if keys:
         redis_server.delete(*keys)
