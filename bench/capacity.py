@@ -131,7 +131,8 @@ def run_streams(port, token, n, server_pid):
         "first_p50": percentile(firsts, 50) if firsts else float("nan"),
         "first_p95": percentile(firsts, 95) if firsts else float("nan"),
         "rss_mb": peak_rss, "failures": sorted({str(r[3]) for r in result if not r[0]}),
-        "status_p50": percentile(statuses["times"], 50), "status_p95": percentile(statuses["times"], 95),
+        "status_p50": percentile(statuses["times"], 50) if statuses["times"] else float("nan"),
+        "status_p95": percentile(statuses["times"], 95) if statuses["times"] else float("nan"),
         "status_n": len(statuses["times"]), "status_errors": statuses["errors"],
     }
 
