@@ -9,6 +9,7 @@ from webui.core.chat import gateway
 from webui.core.chat.streaming import ReplyStream
 from webui.core.config import credentials
 from webui.core.roles import routing
+from webui.core.usage.budgets import BudgetBook
 from webui.core.usage.metering import Meter
 from webui.errors import NotFound, UnknownModel, ValidationFailed
 from webui.providers.results import Delta  # the web layer tells stream pieces apart with it too
@@ -37,10 +38,11 @@ class Turn:
 class ChatService:
     """Chats and redraws over one ConfigService (profiles, roles, keys) and one SessionStore."""
 
-    def __init__(self, config, sessions, usage=None):
+    def __init__(self, config, sessions, usage=None, budgets=None):
         self.config = config
         self.sessions = sessions
         self.usage = usage  # a UsageLedger: every provider call is recorded and budgets are kept
+        self.budgets = budgets if budgets is not None else BudgetBook()  # holds shared by every request
         self._locks = {}
         self._locks_guard = threading.Lock()
 
@@ -106,7 +108,7 @@ class ChatService:
 
     def meter(self, by_id, api, role_id=None, session_id=None):
         """The Meter of one request (budgets, costs, ledger rows)."""
-        return Meter(self.usage, by_id, api, role_id, session_id)
+        return Meter(self.usage, by_id, api, role_id, session_id, self.budgets)
 
     def run(self, turn):
         """Call the gateway and store the exchange; the reply dict. Nothing is stored when the call fails."""

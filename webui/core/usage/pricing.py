@@ -95,3 +95,11 @@ def cost_usd(price, usage):
         return None  # never invented: no usage, no cost
     total = (prompt or 0) * price[0] / 1_000_000 + (completion or 0) * price[1] / 1_000_000
     return round(total, 9)
+
+
+def usd(value):
+    """$12.34, or three significant digits of a fraction of a cent ($0.000195, $0.0000975)."""
+    if value == 0 or value >= 0.01:
+        return f"${value:,.2f}"
+    decimals = min(12, 2 - math.floor(math.log10(value)))
+    return "$" + f"{value:.{decimals}f}".rstrip("0")
