@@ -18,12 +18,13 @@ def _services(config_dir, environ, read_only=None):
     from webui.core.access.auth import AuthStore, LoginThrottle
     from webui.core.desktop.control import DesktopController
     from webui.core.config.service import ConfigService
+    from webui.core.storage import backend
 
     desktop = DesktopController.from_env(environ)
     return SimpleNamespace(
         read_only=read_only,
         config=ConfigService(config_dir, environ, desktop=desktop),
-        auth=AuthStore(config_dir),
+        auth=AuthStore(config_dir, document=backend.auth_document(environ)),
         throttle=LoginThrottle(),
         desktop=desktop,
         environ=environ,
@@ -115,8 +116,11 @@ def _register(app):
 
     @health.route("/healthz")
     def healthz():
-        """Cheap liveness probe for the container HEALTHCHECK (no auth, no disk)."""
-        return jsonify(ok=True)
+        """Cheap liveness probe for the container HEALTHCHECK (no auth, no disk; one trivial query on PostgreSQL)."""
+        from webui.core.storage import backend
+
+        fields, ok = backend.health(app.extensions["triplo"].environ)
+        return jsonify(ok=ok, **fields), (200 if ok else 503)
 
     app.register_blueprint(health)
     from webui.web.api import config as api_config, openai_face, usage as api_usage, v1 as api_v1

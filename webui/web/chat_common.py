@@ -11,6 +11,9 @@ from webui.errors import BadRequest, ValidationFailed, WebUIError
 from webui.core.storage.paths import SESSIONS_DB, USAGE_DB
 from webui.core.chat.sessions import SessionStore
 from webui.core.usage.ledger import UsageLedger
+from webui.core.usage.ledger_pg import PgUsageLedger
+from webui.core.chat.sessions_pg import PgSessionStore
+from webui.core.storage import backend
 
 _guard = threading.Lock()
 
@@ -20,10 +23,13 @@ def ensure_chat(app):
     app.extensions["triplo"]."""
     svc = app.extensions["triplo"]
     with _guard:
+        store = backend.database(svc.environ)  # None: sessions.db and usage.db in the config folder
         if getattr(svc, "sessions", None) is None:
-            svc.sessions = SessionStore(os.path.join(svc.config_dir, SESSIONS_DB), read_only=bool(svc.read_only))
+            svc.sessions = (PgSessionStore(store.db) if store else
+                            SessionStore(os.path.join(svc.config_dir, SESSIONS_DB), read_only=bool(svc.read_only)))
         if getattr(svc, "usage", None) is None:
-            svc.usage = UsageLedger(os.path.join(svc.config_dir, USAGE_DB), read_only=bool(svc.read_only))
+            svc.usage = (PgUsageLedger(store.db) if store else
+                         UsageLedger(os.path.join(svc.config_dir, USAGE_DB), read_only=bool(svc.read_only)))
         if getattr(svc, "chat", None) is None:
             svc.chat = ChatService(svc.config, svc.sessions, svc.usage)
     return svc
