@@ -30,12 +30,12 @@ def kind(environ):
 class Store:
     """The PostgreSQL pool with its schema applied and its change listener running."""
 
-    def __init__(self, url):
+    def __init__(self, url, pool_size=None):
         from webui.core.storage.pg import schema
         from webui.core.storage.pg.database import Database
         from webui.core.storage.pg.notify import ChangeListener
 
-        self.db = Database(url)
+        self.db = Database(url, **({"max_size": pool_size} if pool_size else {}))
         try:
             schema.apply(self.db)
         except BaseException:
@@ -62,8 +62,18 @@ def database(environ):
         return None
     with _guard:
         if url not in _opened:
-            _opened[url] = Store(url)
+            _opened[url] = Store(url, _pool_size(environ))
         return _opened[url]
+
+
+def _pool_size(environ):
+    """WEBUI_DATABASE_POOL: connections per process (default 10); a bad value is refused with its name."""
+    value = (environ.get("WEBUI_DATABASE_POOL") or "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or not 1 <= int(value) <= 500:
+        raise ValidationFailed({"WEBUI_DATABASE_POOL": "Use a whole number from 1 to 500."})
+    return int(value)
 
 
 def forget(url):
@@ -94,13 +104,15 @@ def auth_document(environ):
 
 
 def health(environ):
-    """{"store": kind, ...} and whether the store of record answers now (for /healthz)."""
+    """{"store": kind, ...} and whether the store of record answers (for /healthz): the change listener's
+    connection is checked every second, so this costs no query and never waits for a pooled connection."""
     if not database_url(environ):
         return {"store": "file"}, True
     from webui.errors import StoreUnavailable
 
     try:
-        reason = database(environ).db.ping()
+        store = database(environ)
+        reason = None if store.listener.live else "PostgreSQL does not answer"
     except StoreUnavailable as exc:  # not opened yet and the server is away
         reason = exc.details.get("reason") or "unreachable"
     return ({"store": "postgresql", "store_error": reason} if reason else {"store": "postgresql"}), reason is None

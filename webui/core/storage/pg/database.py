@@ -12,7 +12,10 @@ log = logging.getLogger("webui.store")
 CONNECT_TIMEOUT = 2          # seconds to open a connection (an unreachable server answers 503 within 3 s)
 STATEMENT_TIMEOUT_MS = 2500  # no statement of ours runs longer; a stuck lock or server ends in 503
 POOL_TIMEOUT = 2.5           # seconds a request waits for a free connection
-POOL_MAX = 10
+POOL_MAX = 10                # WEBUI_DATABASE_POOL: connections per process
+# A server that vanishes without closing the socket is noticed by TCP within ~3 s instead of never.
+KEEPALIVE = {"keepalives": 1, "keepalives_idle": 2, "keepalives_interval": 1, "keepalives_count": 2,
+             "tcp_user_timeout": 3000}
 
 
 def cooperate_with_gevent():
@@ -50,7 +53,7 @@ class Database:
         self.url = url
         self.pool = ConnectionPool(
             url, min_size=1, max_size=max_size, timeout=POOL_TIMEOUT, open=False, name="webui",
-            kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT,
+            kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT, **KEEPALIVE,
                     "options": f"-c statement_timeout={int(statement_timeout_ms)}",
                     "application_name": "triplo-webui"},
             check=ConnectionPool.check_connection,  # a connection the server dropped is replaced, not handed out

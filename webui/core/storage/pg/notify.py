@@ -4,7 +4,7 @@ import logging
 import threading
 import time
 
-from webui.core.storage.pg.database import CONNECT_TIMEOUT, cooperate_with_gevent
+from webui.core.storage.pg.database import CONNECT_TIMEOUT, KEEPALIVE, cooperate_with_gevent
 from webui.core.storage.pg.documents import CHANNEL
 
 log = logging.getLogger("webui.store")
@@ -47,7 +47,8 @@ class ChangeListener:
 
         while not self._stop:
             try:
-                with psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT,
+                with psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT, **KEEPALIVE,
+                                     options="-c statement_timeout=2500",
                                      application_name="triplo-webui-listener") as conn:
                     self._conn = conn
                     conn.execute(f"LISTEN {CHANNEL}")
