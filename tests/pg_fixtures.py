@@ -1,12 +1,14 @@
 """PostgreSQL for the tests: the real server on 127.0.0.1:5432 (scripts/test.sh starts it), one fresh database per
 test session (random name, dropped after), emptied between the tests that use it."""
 
+import getpass
 import os
 import secrets
 
 import pytest
 
-ADMIN_URL = os.environ.get("WEBUI_TEST_PG_ADMIN_URL", "postgresql://root@127.0.0.1:5432/postgres")
+# scripts/start-postgres.sh makes a superuser named after the user running the tests, trusted on loopback.
+ADMIN_URL = os.environ.get("WEBUI_TEST_PG_ADMIN_URL", f"postgresql://{getpass.getuser()}@127.0.0.1:5432/postgres")
 TABLES = ("documents", "character_overrides", "messages", "sessions", "usage")
 
 

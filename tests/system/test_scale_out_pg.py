@@ -171,8 +171,12 @@ def test_usage_rows_of_both_instances_in_one_ledger(pair, fake):
         r = proc.http.post(f"{proc.base}/v1/chat/completions", timeout=10,
                            json={"model": "metered", "messages": [{"role": "user", "content": "Hi"}]})
         assert r.status_code == 200, r.text
-    rows = a.http.get(f"{a.base}/api/usage", params={"group_by": "profile"}, timeout=10).json()["rows"]
-    assert {r["key"]: r["requests"] for r in rows}["metered"] == 2
+
+    def counted():  # B's row is batched off its reply's path, as in the embedded mode: there within moments
+        rows = a.http.get(f"{a.base}/api/usage", params={"group_by": "profile"}, timeout=10).json()["rows"]
+        return {r["key"]: r["requests"] for r in rows}.get("metered") == 2
+
+    assert wait_until(counted, 3, interval=0.05)
 
 
 # ---- faults ---------------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ log = logging.getLogger("webui.store")
 
 CONNECT_TIMEOUT = 2          # seconds to open a connection (an unreachable server answers 503 within 3 s)
 STATEMENT_TIMEOUT_MS = 2500  # no statement of ours runs longer; a stuck lock or server ends in 503
-POOL_TIMEOUT = 2.5           # seconds a request waits for a free connection
+POOL_TIMEOUT = 2.0           # seconds a request waits for a free connection
 POOL_MAX = 10                # WEBUI_DATABASE_POOL: connections per process
 # A server that vanishes without closing the socket is noticed by TCP within ~3 s instead of never.
 KEEPALIVE = {"keepalives": 1, "keepalives_idle": 2, "keepalives_interval": 1, "keepalives_count": 2,
@@ -57,7 +57,9 @@ class Database:
                     "options": f"-c statement_timeout={int(statement_timeout_ms)}",
                     "application_name": "triplo-webui"},
             check=ConnectionPool.check_connection,  # a connection the server dropped is replaced, not handed out
-            reconnect_timeout=24 * 3600)
+            # psycopg_pool backs off 1, 2, 4 … s between attempts while the server is away; giving up after 5 s
+            # lets the next request start afresh, so a server that returns is used again within ~2 s.
+            reconnect_timeout=5, reconnect_failed=lambda _pool: None)
         self.pool.open(wait=False)
 
     @contextlib.contextmanager
