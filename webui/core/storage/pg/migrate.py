@@ -60,6 +60,8 @@ def _pg_columns(cur, table):
 def migrate(config_dir, url):
     """Copy config, login, sessions and the ledger in ONE transaction; {what: count}. Refused (Conflict, nothing
     written) when the database already holds any of it, so a second run never duplicates."""
+    import psycopg
+
     db = Database(url)
     try:
         schema.apply(db)
@@ -84,5 +86,7 @@ def migrate(config_dir, url):
                                     f"VALUES ({', '.join('%s' for _ in columns)})", rows)
                 counts[table] = len(rows)
         return counts
+    except psycopg.DatabaseError as exc:  # e.g. a row the database refuses: the transaction was rolled back
+        raise Conflict(f"PostgreSQL refused the copy ({str(exc).strip().splitlines()[0]}); nothing was copied.") from None
     finally:
         db.close()
