@@ -128,3 +128,15 @@ def test_auth_password_tokens_and_logout(stores):
     before = auth.password_fingerprint()
     auth.set_password("a new password")
     assert auth.password_fingerprint() != before
+
+
+def test_postgresql_month_spend_counts_other_instances(pg_url, monkeypatch):
+    from webui.core.usage import ledger_pg
+
+    store = backend.database({"WEBUI_DATABASE_URL": pg_url})
+    mine, theirs = PgUsageLedger(store.db), PgUsageLedger(store.db)
+    assert mine.month_spend("p1") == 0.0
+    theirs.record({"api": "v1", "profile_id": "p1", "cost_usd": 0.5, "outcome": "ok"})
+    theirs.flush()
+    monkeypatch.setattr(ledger_pg, "SPEND_TTL", 0.0)
+    assert mine.month_spend("p1") == 0.5

@@ -9,6 +9,7 @@ from webui.core.usage.ledger import _INSERT, UsageLedger, now_utc
 from webui.errors import StoreUnavailable
 
 log = logging.getLogger("webui.usage")
+SPEND_TTL = 1.0  # seconds a profile's month spend is trusted before other instances' rows are read again
 
 
 def _spawn(target, name):
@@ -26,6 +27,7 @@ class PgUsageLedger(UsageLedger):
 
     def __init__(self, db, clock=now_utc):
         self._sql = PgSql(db)
+        self._spend_loaded_at = time.monotonic()
         super().__init__("postgresql", clock=clock)
 
     def _open(self):
@@ -41,6 +43,16 @@ class PgUsageLedger(UsageLedger):
             log.warning("usage rows kept in memory until PostgreSQL answers again (%d)", len(batch))
             return False
         return True
+
+    def month_spend(self, profile_id):
+        """As UsageLedger's, but the sum is re-read at most SPEND_TTL seconds after it was loaded: other
+        instances' calls count too (this instance's own are added at once, as in the embedded mode)."""
+        now = time.monotonic()
+        if now - self._spend_loaded_at > SPEND_TTL:
+            with self._state_lock:
+                self._spend.clear()
+                self._spend_loaded_at = now
+        return super().month_spend(profile_id)
 
     def close(self):
         """Write what is queued; the pool belongs to the process."""
