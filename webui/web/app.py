@@ -50,7 +50,10 @@ def create_app(test_config=None):
     logging.basicConfig(level=environ.get("WEBUI_LOG_LEVEL", "INFO").upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-    svc = _services(config_dir, environ, _read_only_mode(config_dir))
+    from webui.core.storage import backend
+
+    # With PostgreSQL as the store of record the folder only holds the config.json projection (and webui.key).
+    svc = _services(config_dir, environ, None if backend.database_url(environ) else _read_only_mode(config_dir))
     app.extensions["triplo"] = svc
     app.secret_key = svc.config.vault.derive("flask-session-cookie")
     generated = svc.auth.ensure_initialized(environ) if not svc.read_only else None
