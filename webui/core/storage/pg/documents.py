@@ -21,6 +21,7 @@ class PgDocument:
         self.serialize = serialize
         self.listener = listener
         self._cache = None  # (data, revision) of the last read or write; dropped on a NOTIFY or a lost listener
+        self._generation = 0  # counts drops: a read that raced with one does not put its older copy back
         self._lock = threading.Lock()
         self.on_new_revision = []  # callbacks(Snapshot) after a change is seen (ours or another instance's)
         if listener is not None:
@@ -31,6 +32,7 @@ class PgDocument:
         with self._lock:
             if revision is None or not self._cache or self._cache[1] != revision:
                 self._cache = None
+                self._generation += 1
         if revision is not None:
             for callback in self.on_new_revision:
                 callback(None)
@@ -41,17 +43,21 @@ class PgDocument:
         with self._lock:
             if live and self._cache is not None:
                 return self._cache
+            generation = self._generation
         with self.db.connection() as conn:
             row = conn.execute("SELECT body, revision FROM documents WHERE name = %s", (self.name,)).fetchone()
         found = (self._parse(row[0]), row[1]) if row else (None, None)
         if live:
             with self._lock:
-                self._cache = found
+                if generation == self._generation:
+                    self._cache = found
         return found
 
     def replace(self, change, expected_revision=None):
         """change(data or None) -> (new data or None to keep it, result), under the row lock; returns
         (data, revision, result). A stale expected_revision raises Conflict, whichever instance wrote first."""
+        with self._lock:
+            generation = self._generation
         with self.db.transaction() as cur:
             cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", ("webui-document:" + self.name,))
             cur.execute("SELECT body, revision FROM documents WHERE name = %s FOR UPDATE", (self.name,))
@@ -71,7 +77,8 @@ class PgDocument:
                             (self.name, raw.decode("utf-8"), revision))
                 cur.execute("SELECT pg_notify(%s, %s)", (CHANNEL, f"{self.name} {revision}"))
         with self._lock:
-            self._cache = (data, revision) if self.listener is not None and self.listener.live else None
+            fresh = generation == self._generation and self.listener is not None and self.listener.live
+            self._cache = (data, revision) if fresh else None
         return data, revision, result
 
     def _parse(self, body):
