@@ -249,6 +249,8 @@ store = backend.database(os.environ)
 server = WSGIServer(("127.0.0.1", 0), app, log=None); server.start()
 base = f"http://127.0.0.1:{server.server_port}"
 requests.get(base + "/healthz", timeout=5)
+store.db.pool.resize(min_size=50, max_size=55)  # warm: the pool opens connections one at a time
+store.db.pool.wait(timeout=30)
 def slow():
     with store.db.connection() as conn:
         conn.execute("SELECT pg_sleep(1)")
