@@ -30,9 +30,6 @@ def embedded(config_dir):
     client = app.test_client()
     assert client.post("/api/llm/profiles?restart=false", json=PROFILE, headers=BASIC).status_code == 201
     svc = app.extensions["triplo"]
-    from webui.web.chat_common import ensure_chat
-
-    ensure_chat(app)
     sid = svc.sessions.create_session("Road")["session_id"]
     svc.sessions.add_messages(sid, [(None, "hi", False, None), ("gm", "hello", True, {"k": 1})])
     for cost in (0.5, 0.25):

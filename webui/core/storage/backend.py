@@ -5,6 +5,7 @@ import json
 import threading
 
 from webui.errors import ValidationFailed
+from webui.settings import Settings
 
 URL_VARIABLE = "WEBUI_DATABASE_URL"
 _opened = {}  # url -> Store: one pool per process, shared by every app and CLI command in it
@@ -62,18 +63,8 @@ def database(environ):
         return None
     with _guard:
         if url not in _opened:
-            _opened[url] = Store(url, _pool_size(environ))
+            _opened[url] = Store(url, Settings.from_env(environ).database_pool)
         return _opened[url]
-
-
-def _pool_size(environ):
-    """WEBUI_DATABASE_POOL: connections per process (default 10); a bad value is refused with its name."""
-    value = (environ.get("WEBUI_DATABASE_POOL") or "").strip()
-    if not value:
-        return None
-    if not value.isdigit() or not 1 <= int(value) <= 500:
-        raise ValidationFailed({"WEBUI_DATABASE_POOL": "Use a whole number from 1 to 500."})
-    return int(value)
 
 
 def forget(url):
