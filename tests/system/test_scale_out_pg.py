@@ -206,6 +206,34 @@ def test_database_away_answers_503_within_3s_and_recovers_without_restart(pair, 
     assert _health(a)[0] == 200  # the other instance never lost its database
 
 
+def test_no_plaintext_key_in_the_database_or_the_logs(pair, fake):
+    """Credentials stay Fernet-encrypted in PostgreSQL: a key shows only in the desktop app's legacy key fields
+    of the config document (SPEC §4, as in config.json), nowhere else in any table or either instance's log."""
+    import psycopg
+
+    from webui.catalog import LEGACY_KEY_FIELDS
+
+    a, b, url, _tmp = pair
+    planted = "sk-proj-PLANTEDpg" + os.urandom(12).hex()
+    body = {"id": "secretive", "name": "Secretive", "provider": "openai", "model": "gpt-4o",
+            "base_url": fake.base_url, "api_key": planted}
+    assert a.http.post(f"{a.base}/api/v1/profiles/add?restart=false", json=body, timeout=10).status_code == 201
+    r = b.http.post(f"{b.base}/v1/chat/completions", timeout=10,
+                    json={"model": "secretive", "messages": [{"role": "user", "content": "Hi"}]})
+    assert r.status_code == 200 and planted not in r.text
+    with psycopg.connect(url) as conn:
+        config = json.loads(conn.execute("SELECT body FROM documents WHERE name = 'config'").fetchone()[0])
+        for field in LEGACY_KEY_FIELDS:
+            config["settings"].pop(field, None)
+        dumps = [json.dumps(config)]
+        for table in ("documents WHERE name <> 'config'", "sessions", "messages", "character_overrides", "usage"):
+            dumps += [str(row) for row in conn.execute(f"SELECT * FROM {table}").fetchall()]
+    for fragment in (planted, planted[-16:], planted[:-4]):
+        assert not any(fragment in text for text in dumps)
+        for proc in (a, b):
+            assert fragment not in proc.log.read_text(errors="replace")
+
+
 def test_kill_9_mid_stream_loses_nothing_acknowledged(pair, fake):
     """The last test on the pair: A dies mid-stream; B keeps answering with everything A acknowledged."""
     a, b, _url, _tmp = pair
@@ -269,3 +297,4 @@ def test_healthz_stays_fast_while_50_slow_queries_run_through_the_pool(tmp_path,
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert max(result["healthz"]) < 0.5, result  # a blocked loop would hold each answer for a whole second
     assert result["queries"] < 5, result  # the 50 one-second queries ran side by side, not one after another
+
