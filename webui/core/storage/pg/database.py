@@ -80,15 +80,6 @@ class Database:
         with self.connection() as conn, conn.transaction(), conn.cursor() as cur:
             yield cur
 
-    def ping(self):
-        """None when the server answers a trivial query now, else the reason (for /healthz)."""
-        try:
-            with self.connection() as conn:
-                conn.execute("SELECT 1")
-        except StoreUnavailable as exc:
-            return exc.details.get("reason") or "unreachable"
-        return None
-
     def close(self):
         """Close every pooled connection (tests, shutdown)."""
         self.pool.close(timeout=1)
