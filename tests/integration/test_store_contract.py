@@ -140,3 +140,23 @@ def test_postgresql_month_spend_counts_other_instances(pg_url, monkeypatch):
     theirs.flush()
     monkeypatch.setattr(ledger_pg, "SPEND_TTL", 0.0)
     assert mine.month_spend("p1") == 0.5
+
+
+def test_postgresql_ledger_keeps_rows_while_the_server_is_away(pg_url):
+    from tests.tcp_proxy import TcpProxy
+    from webui.core.storage.pg.database import Database
+
+    proxy = TcpProxy(5432)
+    db = Database(pg_url.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}"))
+    ledger = PgUsageLedger(db)
+    try:
+        proxy.cut("refuse")
+        ledger.record({"api": "v1", "profile_id": "kept", "cost_usd": 0.5, "outcome": "ok"})
+        assert ledger.flush() is False  # refused: still queued, nothing lost
+        proxy.restore()
+        assert ledger.flush() is True
+        assert ledger.summary("profile")["rows"][0]["key"] == "kept"
+    finally:
+        ledger.close()
+        db.close()
+        proxy.close()

@@ -106,10 +106,9 @@ class UsageLedger:
         idle_since = time.monotonic()
         while True:
             if self._pending:
-                self.flush()
-                idle_since = time.monotonic()
-                if self._pending:  # the store refused the batch: it stays queued, try again shortly
+                if not self.flush():  # the store refused a batch: it stays queued, try again shortly
                     self._sleep(RETRY)
+                idle_since = time.monotonic()
                 continue
             if time.monotonic() - idle_since > IDLE_EXIT:
                 with self._state_lock:
@@ -119,9 +118,10 @@ class UsageLedger:
             self._sleep(POLL)
 
     def flush(self):
-        """Write every queued row now (the writer does this on its own; tests and shutdown call it)."""
+        """Write every queued row now (the writer does this on its own; tests and shutdown call it); False when
+        the store refused a batch (its rows stay queued)."""
         if self.read_only:
-            return
+            return True
         with self._write_lock:
             while self._pending:
                 batch = []
@@ -130,7 +130,8 @@ class UsageLedger:
                         batch.append(self._pending.popleft())
                 if not self._insert(batch):
                     self._pending.extendleft(reversed(batch))
-                    return
+                    return False
+        return True
 
     def _insert(self, batch):
         """One transaction per batch; a full or read-only disk loses usage rows, never a reply."""
