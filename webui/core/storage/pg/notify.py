@@ -3,6 +3,7 @@
 import logging
 import threading
 import time
+import weakref
 
 from webui.core.storage.pg.database import CONNECT_TIMEOUT, KEEPALIVE, cooperate_with_gevent
 from webui.core.storage.pg.documents import CHANNEL
@@ -21,15 +22,28 @@ class ChangeListener:
     def __init__(self, url):
         self.url = url
         self.live = False
-        self._subscribers = {}  # document name -> [callback(revision or None)]
+        self._subscribers = {}  # document name -> [reference to callback(revision or None)]
+        self._guard = threading.Lock()
         self._stop = False
         self._conn = None
         self._started = threading.Event()
         threading.Thread(target=self._run, name="webui-store-listener", daemon=True).start()
 
     def subscribe(self, name, callback):
-        """callback(revision) on a change of document `name`; callback(None) when changes may have been missed."""
-        self._subscribers.setdefault(name, []).append(callback)
+        """callback(revision) on a change of document `name`; callback(None) when changes may have been missed.
+        A bound method is held weakly: a document that is gone (an app of a finished test) stops listening."""
+        ref = weakref.WeakMethod(callback) if hasattr(callback, "__self__") else (lambda: callback)
+        with self._guard:
+            self._subscribers.setdefault(name, []).append(ref)
+
+    def _notify(self, name, revision):
+        with self._guard:
+            live = [ref for ref in self._subscribers.get(name, []) if ref() is not None]
+            self._subscribers[name] = live
+        for ref in live:
+            callback = ref()
+            if callback is not None:
+                callback(revision)
 
     def wait_live(self, timeout=3.0):
         """Block until the first LISTEN is in place (start-up), at most `timeout` seconds."""
@@ -37,9 +51,8 @@ class ChangeListener:
         return self.live
 
     def _drop_all(self):
-        for callbacks in list(self._subscribers.values()):
-            for callback in callbacks:
-                callback(None)
+        for name in list(self._subscribers):
+            self._notify(name, None)
 
     def _run(self):
         cooperate_with_gevent()
@@ -58,8 +71,7 @@ class ChangeListener:
                     while not self._stop:
                         for note in conn.notifies(timeout=1.0):
                             name, _, revision = note.payload.partition(" ")
-                            for callback in self._subscribers.get(name, []):
-                                callback(revision or None)
+                            self._notify(name, revision or None)
                         conn.execute("SELECT 1")  # notices a dead server even when nothing is sent
             except Exception as exc:  # noqa: BLE001 - any failure: stop caching, retry shortly
                 if self.live:
