@@ -24,6 +24,7 @@ from webui.core.access.auth import AuthStore  # noqa: E402
 from webui.core.config.service import ConfigService  # noqa: E402
 
 KEY = "sk-bench-gateway-0000-0000"
+STORE_ENV = {}  # {"WEBUI_DATABASE_URL": …} with --database-url: the same runs on PostgreSQL as the store
 MESSAGES = [{"role": "user", "content": "Hello"}]
 SENT = []  # (perf_counter after the fake flushed a frame, frame bytes): the fake runs in this process
 
@@ -94,14 +95,21 @@ class Client:
 
 def prepare(config_dir, fake):
     """One active OpenAI profile pointing at the fake (set up in-process before the server starts)."""
-    svc = ConfigService(config_dir, environ=bench_env(config_dir))
+    svc = ConfigService(config_dir, environ=bench_env(config_dir, **STORE_ENV))
     profile_ops.create_profile(svc, {"id": "bench", "name": "Bench", "provider": "open_ai", "model": "gpt-4o-mini",
                                      "base_url": fake.base_url, "api_key": KEY, "set_active": True}, restart=False)
 
 
+def _auth(config_dir):
+    """The login store the server uses (webui-auth.json, or the PostgreSQL document)."""
+    from webui.core.storage import backend
+
+    return AuthStore(config_dir, document=backend.auth_document(bench_env(config_dir, **STORE_ENV)))
+
+
 def start_server(config_dir, port):
     """`python -m webui serve`: gunicorn, one gevent worker (the production runner)."""
-    env = bench_env(config_dir, WEBUI_PORT=port, WEBUI_HOST="127.0.0.1")
+    env = bench_env(config_dir, WEBUI_PORT=port, WEBUI_HOST="127.0.0.1", **STORE_ENV)
     proc = subprocess.Popen([sys.executable, "-m", "webui", "serve"], cwd=REPO, env=env, start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     if not wait_port(port, 20):
@@ -197,16 +205,20 @@ def main():
     parser.add_argument("--load-seconds", type=float, default=3.0, help="seconds per load step (0: no load phase)")
     parser.add_argument("--no-litellm", action="store_true", help="load phase without the LiteLLM proxy")
     parser.add_argument("--only-load", action="store_true", help="skip the paired rounds and the streams")
+    parser.add_argument("--database-url", help="an empty PostgreSQL database: the server uses it as its store")
     args = parser.parse_args()
+    if args.database_url:
+        STORE_ENV["WEBUI_DATABASE_URL"] = args.database_url
     print(machine())
-    print("server: `python -m webui serve` = gunicorn, 1 gevent worker, access log on, Bearer token auth")
+    print("server: `python -m webui serve` = gunicorn, 1 gevent worker, access log on, Bearer token auth, store: "
+          + ("PostgreSQL" if STORE_ENV else "files"))
     if not args.only_load:
         with tempfile.TemporaryDirectory(prefix="bench-gw-") as tmp, FakeProvider("open_ai") as fake:
             prepare(tmp, fake)
             port = free_port()
             proc = start_server(tmp, port)
             try:
-                _, token = AuthStore(tmp).create_token("bench")
+                _, token = _auth(tmp).create_token("bench")
                 ours = Client(port, {"Authorization": f"Bearer {token}"})
                 new_session = setup_api(ours)
                 times = run_requests(fake, ours, new_session, args.rounds, args.warmup, args.budget)
@@ -228,7 +240,7 @@ def load_phase(args):
             prepare(tmp, SimpleNamespace(base_url=f"http://127.0.0.1:{fake_port}/v1"))
             port = free_port()
             procs.append(start_server(tmp, port))
-            _, token = AuthStore(tmp).create_token("bench")
+            _, token = _auth(tmp).create_token("bench")
             targets = [("ours", port, "/v1/chat/completions", {"Authorization": f"Bearer {token}"})]
             litellm = None if args.no_litellm else _gateway_load.start_litellm(tmp, fake_port)
             if litellm is not None:

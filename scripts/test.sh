@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Set up everything the tests need (venv, test extras, Debian chromium, axe-core) and run the whole suite.
+# Set up everything the tests need (venv, test extras, Debian chromium, axe-core, PostgreSQL) and run the whole suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh test
@@ -21,5 +21,8 @@ if ! (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then
 fi
 if [ ! -f node_modules/axe-core/axe.min.js ]; then
   npm install --no-audit --no-fund --silent  # axe-core for the accessibility test (package.json, test-only)
+fi
+if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+  bash scripts/start-postgres.sh  # the PostgreSQL store tests: each run makes its own database and drops it
 fi
 exec .venv/bin/python -m pytest "$@"

@@ -36,9 +36,38 @@ def _rotate_key(args):
     return rotate_key(config_dir(), os.environ, out=sys.stdout)
 
 
-def _set_password(args):
+def _auth_store():
+    """The login store this environment uses (webui-auth.json, or PostgreSQL with WEBUI_DATABASE_URL)."""
     from webui.core.access.auth import AuthStore
+    from webui.core.storage import backend
 
+    return AuthStore(config_dir(), document=backend.auth_document(os.environ))
+
+
+def _migrate_store(args):
+    """Copy this config folder into an empty PostgreSQL database, all or nothing."""
+    from webui.core.storage.pg.database import redacted
+    from webui.core.storage.pg.migrate import migrate
+    from webui.errors import WebUIError
+
+    folder = config_dir()
+    if not args.url.startswith(("postgresql://", "postgres://")):
+        print("migrate-store needs a postgresql://user@host:port/database URL.", file=sys.stderr)
+        return 2
+    try:
+        counts = migrate(folder, args.url)
+    except WebUIError as exc:
+        print(f"Nothing copied: {exc.message}", file=sys.stderr)
+        return 1
+    print(f"Copied {folder} into {redacted(args.url)}: " + ", ".join(f"{n} {what}" for what, n in counts.items()) + ".")
+    if not os.environ.get("WEBUI_SECRET_KEY"):
+        print(f"Stored credentials stay encrypted with {os.path.join(folder, 'webui.key')}: give every instance its "
+              "contents as WEBUI_SECRET_KEY.")
+    print("Start the instances with WEBUI_DATABASE_URL set to this database.")
+    return 0
+
+
+def _set_password(args):
     password = os.environ.get("WEBUI_NEW_PASSWORD") or getpass.getpass("New web UI password: ")
     if not os.environ.get("WEBUI_NEW_PASSWORD") and sys.stdin.isatty():
         if getpass.getpass("Repeat it: ") != password:
@@ -47,7 +76,7 @@ def _set_password(args):
     from webui.errors import WebUIError
 
     try:
-        AuthStore(config_dir()).set_password(password, username=args.username)
+        _auth_store().set_password(password, username=args.username)
     except WebUIError as exc:
         print(f"Password not changed: {exc.message} {exc.details.get('fields', '')}", file=sys.stderr)
         return 1
@@ -56,11 +85,10 @@ def _set_password(args):
 
 
 def _create_token(args):
-    from webui.core.access.auth import AuthStore
     from webui.errors import WebUIError
 
     try:
-        record, plaintext = AuthStore(config_dir()).create_token(args.name)
+        record, plaintext = _auth_store().create_token(args.name)
     except WebUIError as exc:
         print(f"Token not created: {exc.message} {exc.details.get('fields', '')}", file=sys.stderr)
         return 1
@@ -126,6 +154,10 @@ def build_parser():
     tok = sub.add_parser("create-token", help="create an API token (shown once)")
     tok.add_argument("name")
     tok.set_defaults(func=_create_token)
+    mig = sub.add_parser("migrate-store", help="copy this config folder (config, sessions, ledger, login) into an "
+                                              "empty PostgreSQL database, all or nothing")
+    mig.add_argument("url", help="postgresql://user@host:port/database")
+    mig.set_defaults(func=_migrate_store)
     exp = sub.add_parser("export", help="write the game config (profiles, roles, default profile) to stdout")
     exp.add_argument("--format", choices=("yaml", "json"), default="yaml")
     exp.set_defaults(func=_export)

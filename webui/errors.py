@@ -96,6 +96,19 @@ class StorageError(WebUIError):
     code = "storage_unwritable"
 
 
+class StoreUnavailable(StorageError):
+    """The PostgreSQL store of record cannot be reached in time: 503, retried by the client later."""
+
+    status = 503
+    code = "store_unavailable"
+
+
+class StoreSchemaTooNew(ConfigCorrupt):
+    """The database holds a newer schema than this version knows: the instance refuses to start."""
+
+    code = "store_schema_too_new"
+
+
 class StorageFull(StorageError):
     """No space (or quota) left in the config folder: 507 Insufficient Storage."""
 

@@ -44,6 +44,7 @@ SPEC = {
     "redis_prefix": _field("WEBUI_REDIS_PREFIX", "triplo:", str, doc="prefix of every key this app keeps in Redis"),
     "budget_fail_open": _field("WEBUI_BUDGET_FAIL_OPEN", 0, int,
                                doc="1: with Redis down, budgeted calls use a per-process counter instead of 503"),
+    "database_pool": _field("WEBUI_DATABASE_POOL", 10, int, True, "PostgreSQL connections per instance"),
 }
 
 
@@ -73,6 +74,7 @@ class Settings:
     workers: int
     redis_prefix: str
     budget_fail_open: int
+    database_pool: int
 
     @classmethod
     def from_env(cls, environ=None):

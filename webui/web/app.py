@@ -23,6 +23,7 @@ def _services(config_dir, environ, read_only=None):
     from webui.core.config.service import ConfigService
     from webui.core.desktop.control import DesktopController
     from webui.core.shared import open_shared
+    from webui.core.storage import backend
     from webui.core.storage.paths import SESSIONS_DB, USAGE_DB
     from webui.core.usage.budgets import BudgetBook
     from webui.core.usage.ledger import UsageLedger
@@ -31,15 +32,22 @@ def _services(config_dir, environ, read_only=None):
     settings = Settings.from_env(environ)
     desktop = DesktopController.from_env(environ)
     config = ConfigService(config_dir, environ, desktop=desktop)
-    sessions = SessionStore(os.path.join(config_dir, SESSIONS_DB), read_only=bool(read_only))
-    usage = UsageLedger(os.path.join(config_dir, USAGE_DB), read_only=bool(read_only))
+    store = backend.database(environ)  # PostgreSQL (WEBUI_DATABASE_URL), or None: sessions.db and usage.db
+    if store is not None:
+        from webui.core.chat.sessions_pg import PgSessionStore
+        from webui.core.usage.ledger_pg import PgUsageLedger
+
+        sessions, usage = PgSessionStore(store.db), PgUsageLedger(store.db)
+    else:
+        sessions = SessionStore(os.path.join(config_dir, SESSIONS_DB), read_only=bool(read_only))
+        usage = UsageLedger(os.path.join(config_dir, USAGE_DB), read_only=bool(read_only))
     shared = open_shared(environ, settings.redis_prefix)  # in process, or Redis with WEBUI_REDIS_URL (docs/redis.md)
     models_cache.CACHE.use(shared_model_lists(shared))
     budgets = BudgetBook(shared, fail_open=settings.budget_fail_open == 1)
     return SimpleNamespace(
         read_only=read_only,
         config=config,
-        auth=AuthStore(config_dir, shared=shared),
+        auth=AuthStore(config_dir, shared=shared, document=backend.auth_document(environ)),
         throttle=throttle_for(shared),
         shared=shared,
         budgets=budgets,
@@ -80,7 +88,10 @@ def create_app(test_config=None):
     logging.basicConfig(level=Settings.from_env(environ).log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-    svc = _services(config_dir, environ, _read_only_mode(config_dir))
+    from webui.core.storage import backend
+
+    # With PostgreSQL as the store of record the folder only holds the config.json projection (and webui.key).
+    svc = _services(config_dir, environ, None if backend.database_url(environ) else _read_only_mode(config_dir))
     app.extensions["triplo"] = svc
     app.secret_key = svc.config.vault.derive("flask-session-cookie")
     generated = svc.auth.ensure_initialized(environ) if not svc.read_only else None
@@ -146,10 +157,14 @@ def _register(app):
 
     @health.route("/healthz")
     def healthz():
-        """Cheap liveness probe for the container HEALTHCHECK (no auth, no disk); 503 when Redis is set but down."""
+        """Cheap liveness probe for the container HEALTHCHECK (no auth, no disk): the store of record and Redis;
+        503 when either is configured and down (neither is waited for: their state is kept by a background check)."""
+        from webui.core.storage import backend
+
+        fields, ok = backend.health(app.extensions["triplo"].environ)
         redis_state = app.extensions["triplo"].shared.health()
-        ok = redis_state != "down"
-        return jsonify(ok=ok, store="file", redis=redis_state), 200 if ok else 503
+        ok = ok and redis_state != "down"
+        return jsonify(ok=ok, **fields, redis=redis_state), (200 if ok else 503)
 
     app.register_blueprint(health)
     from webui.web.api import config as api_config

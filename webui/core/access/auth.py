@@ -57,10 +57,25 @@ def _check_username(username):
     return None
 
 
-class AuthStore:
-    """webui-auth.json: 0600, atomic writes under a file lock, parsed copy cached on (inode, mtime, size)."""
+def _check_shape(data):
+    """ConfigCorrupt unless `data` looks like the login file."""
+    if not (isinstance(data, dict) and isinstance(data.get("username"), str)
+            and isinstance(data.get("password_hash"), (str, type(None)))
+            and isinstance(data.get("tokens"), list)
+            and all(isinstance(t, dict) and isinstance(t.get("hash"), str) for t in data["tokens"])):
+        raise ConfigCorrupt(f"{AUTH_FILE} cannot be read; fix it, or delete it and restart to make a new login.")
+    return data
 
-    def __init__(self, config_dir, clock=time.time, shared=None):
+
+class AuthStore:
+    """webui-auth.json: 0600, atomic writes under a file lock, parsed copy cached on (inode, mtime, size).
+
+    With `document` (the PostgreSQL store of record) the same JSON lives in a database row instead, shared by
+    every instance; the document caches it until another instance's change is announced.
+    """
+
+    def __init__(self, config_dir, clock=time.time, shared=None, document=None):
+        self._doc = document
         self.config_dir = str(config_dir)
         self.shared = shared if shared is not None and shared.kind != "local" else None  # Redis: logouts seen by all
         self.path = os.path.join(self.config_dir, AUTH_FILE)
@@ -85,17 +100,15 @@ class AuthStore:
             return None, None
         try:
             data = json.loads(raw)
-            if not (isinstance(data, dict) and isinstance(data.get("username"), str)
-                    and isinstance(data.get("password_hash"), (str, type(None)))
-                    and isinstance(data.get("tokens"), list)
-                    and all(isinstance(t, dict) and isinstance(t.get("hash"), str) for t in data["tokens"])):
-                raise ValueError("unexpected shape")
         except ValueError:
-            raise ConfigCorrupt(f"{AUTH_FILE} cannot be read; fix it, or delete it and restart to make a new login.") from None
-        return data, (st.st_ino, st.st_mtime_ns, st.st_ctime_ns, st.st_size)
+            data = None
+        return _check_shape(data), (st.st_ino, st.st_mtime_ns, st.st_ctime_ns, st.st_size)
 
     def _load(self):
         """The parsed file, from memory when its stat has not changed (a Bearer check stays sub-millisecond)."""
+        if self._doc is not None:
+            data = self._doc.read_raw()[0]
+            return _check_shape(data) if data is not None else None
         try:
             st = os.stat(self.path)
         except FileNotFoundError:
@@ -110,6 +123,8 @@ class AuthStore:
 
     def _update(self, change):
         """Run change(data or None) -> (new data, result) on a fresh read under the lock, then write atomically."""
+        if self._doc is not None:
+            return self._doc.replace(lambda data: change(_check_shape(data) if data is not None else None))[2]
         with storage_errors(self.config_dir, AUTH_FILE):  # full or read-only folder: 507 / 503, file unchanged
             ensure_private_dir(self.config_dir)
             with file_lock(self._lock_path):
@@ -124,7 +139,7 @@ class AuthStore:
 
     def ensure_initialized(self, environ):
         """First run: store WEBUI_USERNAME/WEBUI_PASSWORD, or a random password which is returned once; else None."""
-        if os.path.exists(self.path) and (self._load() or {}).get("password_hash"):
+        if (self._doc is not None or os.path.exists(self.path)) and (self._load() or {}).get("password_hash"):
             return None
         username = environ.get("WEBUI_USERNAME") or "admin"
         problem = _check_username(username)

@@ -8,7 +8,7 @@ from cryptography.fernet import Fernet
 
 from webui.core.storage import paths
 from webui.core.storage.fileio import atomic_write_bytes, ensure_private_dir, fsync_dir
-from webui.core.storage.store import ConfigStore
+from webui.core.storage import backend
 from webui.core.storage.vault import PENDING_KEY_FILE, Vault, is_secret_obj, write_key_file
 from webui.errors import SecretUnreadable, WebUIError
 
@@ -63,8 +63,8 @@ def _report(out, done, unreadable, tail):
 def rotate_key(config_dir, environ, out=None):
     """Rotate the vault key (file mode) or re-encrypt under WEBUI_SECRET_KEY (env mode); the exit code."""
     out = out or sys.stdout
-    store = ConfigStore(config_dir)
     try:
+        store = backend.config_store(config_dir, environ)  # config.json, or the PostgreSQL document
         store.read()  # a corrupt config stops us before any key file is touched
         if (environ.get("WEBUI_SECRET_KEY") or "").strip():
             return _rotate_env(config_dir, environ, store, out)

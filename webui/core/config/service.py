@@ -11,7 +11,7 @@ from webui.core.config import credentials, profile_import, profiles
 from webui.core.config import shape as config_shape
 from webui.core.config.view import ConfigView
 from webui.core.storage.paths import config_dir as default_config_dir
-from webui.core.storage.store import ConfigStore
+from webui.core.storage import backend
 from webui.core.storage.vault import Vault, is_secret_obj, mask
 from webui.errors import ConfigInvalid, DesktopError, MissingCredential, SecretUnreadable, ValidationFailed
 
@@ -24,10 +24,10 @@ OTHER_SECRET_FIELDS = ("license_key", "llm_key")
 class ConfigService:
     """The configuration plan: profiles, credentials, activation, over one ConfigStore and Vault."""
 
-    def __init__(self, config_dir=None, environ=None, desktop=None):
+    def __init__(self, config_dir=None, environ=None, desktop=None, store=None):
         self.environ = os.environ if environ is None else environ
         self.config_dir = config_dir or default_config_dir(self.environ)
-        self.store = ConfigStore(self.config_dir)
+        self.store = store or backend.config_store(self.config_dir, self.environ)  # files or PostgreSQL
         self.vault = Vault.from_env(self.config_dir, self.environ)
         self.desktop = desktop
         self._view_cache = (None, None)

@@ -19,6 +19,7 @@ MAX_PENDING = 10_000  # beyond this the oldest unwritten rows are dropped (a stu
 BATCH = 500
 IDLE_EXIT = 2.0  # seconds without rows before the writer thread ends (record() starts it again)
 POLL = 0.02
+RETRY = 0.5  # seconds before a batch the store refused is tried again
 _INSERT = f"INSERT INTO usage ({', '.join(COLUMNS)}) VALUES ({', '.join('?' for _ in COLUMNS)})"
 _open = weakref.WeakSet()
 
@@ -52,19 +53,28 @@ class UsageLedger:
         self.read_only = read_only
         self.clock = clock
         self._pending = collections.deque(maxlen=MAX_PENDING)  # append/popleft are atomic across threads
-        self._write_lock = os_lock()  # held by whoever turns pending rows into committed ones
-        self._state_lock = os_lock()  # the writer's running flag and the spend cache
+        self._write_lock = self._lock()  # held by whoever turns pending rows into committed ones
+        self._state_lock = self._lock()  # the writer's running flag and the spend cache
         self._running = False
         self._spend = {}  # (profile_id, month start) -> USD, kept current by record() once loaded
         self._local = thread_local()
         if read_only:
             return
+        self._open()
+        _open.add(self)
+
+    # SQLite works on an OS thread (its calls block); the PostgreSQL ledger overrides these with greenlet-friendly ones.
+    _lock = staticmethod(os_lock)
+    _spawn = staticmethod(os_thread)
+    _sleep = staticmethod(os_sleep)
+    INDEX_HINT = " INDEXED BY usage_by_{group}"
+
+    def _open(self):
         create_private_file(self.db_path)
         conn = self._conn()
         conn.execute("PRAGMA journal_mode=WAL")
         for statement in SCHEMA:
             conn.execute(statement)
-        _open.add(self)
 
     def _conn(self):
         conn = getattr(self._local, "conn", None)
@@ -90,13 +100,14 @@ class UsageLedger:
             start = not self._running
             self._running = True
         if start:
-            os_thread(self._writer, "usage-ledger")
+            self._spawn(self._writer, "usage-ledger")
 
     def _writer(self):
         idle_since = time.monotonic()
         while True:
             if self._pending:
-                self.flush()
+                if not self.flush():  # the store refused a batch: it stays queued, try again shortly
+                    self._sleep(RETRY)
                 idle_since = time.monotonic()
                 continue
             if time.monotonic() - idle_since > IDLE_EXIT:
@@ -104,27 +115,36 @@ class UsageLedger:
                     if not self._pending:
                         self._running = False
                         return
-            os_sleep(POLL)
+            self._sleep(POLL)
 
     def flush(self):
-        """Write every queued row now (the writer does this on its own; tests and shutdown call it)."""
+        """Write every queued row now (the writer does this on its own; tests and shutdown call it); False when
+        the store refused a batch (its rows stay queued)."""
         if self.read_only:
-            return
+            return True
         with self._write_lock:
             while self._pending:
                 batch = []
                 with contextlib.suppress(IndexError):
                     while len(batch) < BATCH:
                         batch.append(self._pending.popleft())
-                try:
-                    conn = self._conn()
-                    with conn:  # one transaction per batch
-                        conn.execute("BEGIN")
-                        conn.executemany(_INSERT, batch)
-                except sqlite3.Error:  # a full or read-only disk loses usage rows, never a reply
-                    import logging
+                if not self._insert(batch):
+                    self._pending.extendleft(reversed(batch))
+                    return False
+        return True
 
-                    logging.getLogger("webui.usage").exception("usage rows not written (%d)", len(batch))
+    def _insert(self, batch):
+        """One transaction per batch; a full or read-only disk loses usage rows, never a reply."""
+        try:
+            conn = self._conn()
+            with conn:
+                conn.execute("BEGIN")
+                conn.executemany(_INSERT, batch)
+        except sqlite3.Error:
+            import logging
+
+            logging.getLogger("webui.usage").exception("usage rows not written (%d)", len(batch))
+        return True  # written, or lost to a broken disk: either way not retried
 
     def close(self):
         """Flush, then close this thread's connection."""
@@ -151,7 +171,7 @@ class UsageLedger:
         sums = ("COUNT(*), SUM(prompt_tokens), SUM(completion_tokens), SUM(cost_usd)")
         order = "key" if group_by == "day" else "SUM(cost_usd) DESC NULLS LAST, COUNT(*) DESC, key"
         rows = [_sums(r[1:], key=r[0]) for r in self._read(
-            f"SELECT {column} AS key, {sums} FROM usage INDEXED BY usage_by_{group_by}{where} GROUP BY key "
+            f"SELECT {column} AS key, {sums} FROM usage{self.INDEX_HINT.format(group=group_by)}{where} GROUP BY key "
             f"ORDER BY {order}",
             args)]
         return {"group_by": group_by, "since": since, "until": until, "rows": rows, "totals": _totals(rows)}
@@ -166,7 +186,7 @@ class UsageLedger:
         key = (profile_id, month_start(self.clock()))
         with self._state_lock:  # record() waits while the sum loads, so no row is counted twice or missed
             if key not in self._spend:
-                found = self._read("SELECT TOTAL(cost_usd) FROM usage WHERE profile_id = ? AND ts >= ? AND ts < ?",
+                found = self._read("SELECT COALESCE(SUM(cost_usd), 0.0) FROM usage WHERE profile_id = ? AND ts >= ? AND ts < ?",
                                    (*key, next_month(key[1])))
                 self._spend[key] = found[0][0] if found else 0.0
             return self._spend[key]

@@ -1,0 +1,1 @@
+"""PostgreSQL as the store of record (WEBUI_DATABASE_URL): pool, schema versions, documents, change listener."""
