@@ -97,11 +97,12 @@ def first_run_box(username, password):
 
 def _register(app):
     """Blueprints, error handlers, auth and security headers."""
-    from webui.web import body_timeout, security
+    from webui.web import body_timeout, gateway_http, security
     from webui.web.pages.login import bp as auth_bp
     from webui.web.errors import register_error_handlers
 
     app.session_interface = security.SessionInterface()
+    gateway_http.install(app, app.extensions["triplo"].environ)  # before authentication: CORS preflights
     app.before_request(security.authenticate)
     app.after_request(security.security_headers)
     app.jinja_env.globals["csrf_token"] = security.csrf_token
@@ -119,7 +120,8 @@ def _register(app):
         return jsonify(ok=True)
 
     app.register_blueprint(health)
-    from webui.web.api import config as api_config, openai_face, usage as api_usage, v1 as api_v1
+    from webui.web.api import config as api_config, embeddings_face, openai_face, responses_face
+    from webui.web.api import usage as api_usage, v1 as api_v1
     from webui.web.pages import access, layout, models, role_edit, roles, settings, usage
 
     del role_edit  # imported for its routes: it adds the role editor to the Roles & Chat blueprint
@@ -130,3 +132,5 @@ def _register(app):
     app.register_blueprint(api_usage.bp)
     api_v1.register(app)  # also opens sessions.db and makes the chat service the Roles & Chat tab uses
     app.register_blueprint(openai_face.bp)
+    app.register_blueprint(responses_face.bp)
+    app.register_blueprint(embeddings_face.bp)

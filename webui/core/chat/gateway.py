@@ -3,7 +3,7 @@
 import time
 from dataclasses import dataclass, field
 
-from webui.providers import get_adapter
+from webui.providers import get_adapter, wait_clock
 from webui.providers.results import StreamEnd
 from webui.errors import BudgetExceeded, ProviderError, ProviderTimeout, Unreachable, WebUIError
 
@@ -18,6 +18,7 @@ class GatewayResult:
     fallback_from: str | None = None
     failures: list = field(default_factory=list)
     cost_usd: float | None = None  # USD, when a meter priced it
+    upstream_ms: float | None = None  # time waited on upstreams (every attempt), when the request counts it
 
     text = property(lambda self: self.result.text)
     usage = property(lambda self: self.result.usage)
@@ -117,6 +118,7 @@ def chat(profile_id, messages, resolve, profiles, meter=None):
 
     `meter` (core/metering.Meter), when given, refuses profiles over budget and records every provider call.
     """
+    waited = wait_clock.total_ms()
     first = resolve(profile_id)
     attempts = _Attempts(profile_id, first, resolve, meter)
     for pid in _order(profile_id, first, profiles):
@@ -129,7 +131,9 @@ def chat(profile_id, messages, resolve, profiles, meter=None):
         except WebUIError as exc:
             attempts.failed(pid, exc, call, profiles.get(pid))
             continue
-        return attempts.result(result, pid, call)
+        answer = attempts.result(result, pid, call)
+        answer.upstream_ms = wait_clock.total_ms() - waited
+        return answer
     attempts.give_up()
 
 

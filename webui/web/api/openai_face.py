@@ -223,3 +223,21 @@ def _unexpected(exc):
     log.exception("Unexpected error in the OpenAI-compatible face")
     return answer({"error": {"message": "The server had an error while processing your request.",
                              "type": "server_error", "param": None, "code": "internal_error"}}, 500)
+
+
+def use_openai_errors(blueprint):
+    """OpenAI's error shape on another OpenAI-style face's blueprint (Responses, Embeddings)."""
+    blueprint.register_error_handler(WebUIError, _webui_error)
+    blueprint.register_error_handler(HTTPException, _http_error)
+    blueprint.register_error_handler(Exception, _unexpected)
+
+
+def gateway_headers(response, result):
+    """Which profile and model answered, the fallback and the cost, as the chat face sends them."""
+    response.headers["X-Triplo-Profile-Id"] = result.used_profile_id
+    response.headers["X-Triplo-Model"] = result.model or ""
+    if result.fallback_from:
+        response.headers["X-Triplo-Fallback-From"] = result.fallback_from
+    if result.cost_usd is not None:
+        response.headers["X-Request-Cost"] = usd_text(result.cost_usd)
+    return response
