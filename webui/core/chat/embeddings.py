@@ -61,7 +61,7 @@ def embed(chat, body):
         meter.failed(profile_id, call.profile, exc)
         raise
     cost = meter.succeeded(profile_id, call.profile, result)
-    tokens = result.usage.get("prompt_tokens") or 0
+    tokens = result.usage.get("prompt_tokens")  # None when the provider reports none (Gemini): never invented
     data = [{"object": "embedding", "index": i, "embedding": _encoded(v, encoding)} for i, v in enumerate(result.vectors)]
     return ({"object": "list", "data": data, "model": body.get("model"),
              "usage": {"prompt_tokens": tokens, "total_tokens": tokens}}, profile_id, result.model, cost)

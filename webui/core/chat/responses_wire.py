@@ -221,13 +221,13 @@ def function_item(call_id, name, arguments, item_id=None, status="completed"):
 
 
 def usage(counts):
-    """Responses usage from our counts (zeros where the upstream reported nothing)."""
-    prompt = counts.get("prompt_tokens") or 0
-    completion = counts.get("completion_tokens") or 0
-    cached = counts.get("cached_tokens") or 0
-    return {"input_tokens": prompt, "input_tokens_details": {"cached_tokens": cached},
-            "output_tokens": completion, "output_tokens_details": {"reasoning_tokens": 0},
-            "total_tokens": prompt + completion}
+    """Responses usage from our counts; None when the upstream reported none (usage is never invented)."""
+    prompt, completion = counts.get("prompt_tokens"), counts.get("completion_tokens")
+    if prompt is None and completion is None:
+        return None
+    total = prompt + completion if prompt is not None and completion is not None else None
+    return {"input_tokens": prompt, "input_tokens_details": {"cached_tokens": counts.get("cached_tokens") or 0},
+            "output_tokens": completion, "output_tokens_details": {"reasoning_tokens": 0}, "total_tokens": total}
 
 
 def response(response_id, body, status="in_progress", output=(), usage_counts=None, created_at=None,
