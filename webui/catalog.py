@@ -209,6 +209,23 @@ def public_catalog():
     return out
 
 
+# What clients read from a model list when neither the profile nor the provider says: (context window, max output
+# tokens) by model-name prefix, longest first; from the providers' public model pages.
+MODEL_LIMITS = (
+    ("gpt-4.1", (1_047_576, 32_768)), ("gpt-4o", (128_000, 16_384)), ("gpt-5", (400_000, 128_000)),
+    ("o4-mini", (200_000, 100_000)), ("o3", (200_000, 100_000)),
+    ("claude-3-5-haiku", (200_000, 8_192)), ("claude-3-7-sonnet", (200_000, 64_000)),
+    ("claude-sonnet-4", (200_000, 64_000)), ("claude-opus-4", (200_000, 32_000)),
+    ("gemini-2.5", (1_048_576, 65_536)), ("gemini-2.0-flash", (1_048_576, 8_192)),
+)
+
+
+def model_limits(model):
+    """(context window, max output tokens) the catalog knows for a model name, else (None, None)."""
+    name = model.lower().rsplit("/", 1)[-1] if isinstance(model, str) else ""
+    return next((limits for prefix, limits in MODEL_LIMITS if name.startswith(prefix)), (None, None))
+
+
 # LiteLLM's `provider/model` names (the game-config document's provider layer): prefix -> our provider.
 # `azure/<deployment>` is an Azure OpenAI deployment, served by the OpenAI-compatible adapter.
 MODEL_PREFIXES = {

@@ -73,3 +73,27 @@ def test_overhead_leaves_out_the_upstream_wait(provider_env, fake_provider, live
     wait_clock.start()
     result = gateway.chat(*chat.plan_completion("slow", body["messages"]))
     assert result.upstream_ms >= 300 and wait_clock.total_ms() >= 300
+
+
+def test_models_carry_known_limits(provider_env, fake_provider, live_server):
+    """Profile settings first, then the catalog's numbers; nothing when neither knows (never guessed)."""
+    fake = fake_provider("open_ai")
+    live = live_server()
+    profiles = [{"id": "own", "name": "own", "provider_type": "openai", "model": "gpt-4o", "base_url": fake.base_url,
+                 "api_key": "key-0000", "context_window": 32000, "max_tokens": 2000},
+                {"id": "known", "name": "known", "provider_type": "openai", "model": "gpt-4o-mini",
+                 "base_url": fake.base_url, "api_key": "key-0000"},
+                {"id": "local", "name": "local", "provider_type": "local_openai", "model": "my-gguf",
+                 "base_url": fake.base_url}]
+    with http_session(live.url, BASIC) as http:
+        assert http.post(f"{live.url}/api/v1/profiles?restart=false",
+                         json={"default_profile_id": "own", "llm_profiles": profiles}).status_code == 200
+        assert http.put(f"{live.url}/api/v1/roles", json={"roles": [
+            {"id": "gm", "name": "GM", "ai_config": {"profile_id": "known"}}]}).status_code == 200
+        data = {m["id"]: m for m in http.get(f"{live.url}/v1/models").json()["data"]}
+        one = http.get(f"{live.url}/v1/models/known").json()
+    assert (data["own"]["context_window"], data["own"]["context_length"], data["own"]["max_output_tokens"]) == (
+        32000, 32000, 2000)
+    assert (data["known"]["context_window"], data["known"]["max_output_tokens"]) == (128_000, 16_384)
+    assert "context_window" not in data["local"] and "max_output_tokens" not in data["local"]
+    assert data["role:gm"]["context_window"] == 128_000 and one["max_output_tokens"] == 16_384

@@ -13,8 +13,9 @@ from webui.core.config import profiles
 
 from webui.core.roles import routing
 from webui.core.usage.metering import Meter
+from webui import catalog
 from webui.catalog import PARAMS
-from webui.errors import NotFound, UnknownModel, ValidationFailed
+from webui.errors import NotFound, UnknownModel, ValidationFailed, WebUIError
 from webui.providers.results import Delta  # the web layer tells stream pieces apart with it too
 from webui.core.chat.streaming import ReplyStream
 
@@ -228,12 +229,27 @@ def reply(stored, turn):
 
 
 def model_list(settings):
-    """Profiles by id, then role:<id> entries (OpenAI's list shape is made by the web layer)."""
-    items = [{"id": p["id"], "name": p.get("name"), "provider": p.get("provider"), "model": p.get("model")}
-             for p in settings.get("llm_profiles") or [] if isinstance(p, dict) and p.get("id")]
-    items += [{"id": ROLE_PREFIX + r["id"], "name": r.get("name"), "provider": None, "model": None}
-              for r in settings.get("llm_roles") or [] if isinstance(r, dict) and r.get("id")]
+    """Profiles by id, then role:<id> entries (OpenAI's list shape is made by the web layer), each with the
+    context window and max output tokens when the profile or the catalog knows them (None otherwise)."""
+    profiles_by_id = {p["id"]: p for p in settings.get("llm_profiles") or [] if isinstance(p, dict) and p.get("id")}
+    items = [{"id": pid, "name": p.get("name"), "provider": p.get("provider"), "model": p.get("model"),
+              **limits_of(p)} for pid, p in profiles_by_id.items()]
+    for r in settings.get("llm_roles") or []:
+        if isinstance(r, dict) and r.get("id"):
+            try:
+                target = profiles_by_id.get(routing.resolve(settings, r)[0]) or {}
+            except WebUIError:  # a role whose profile is gone is still listed; calling it names the problem
+                target = {}
+            items.append({"id": ROLE_PREFIX + r["id"], "name": r.get("name"), "provider": None, "model": None,
+                          **limits_of(target)})
     return items
+
+
+def limits_of(profile):
+    """{context_window, max_output_tokens}: the profile's own settings first, then the catalog's numbers."""
+    context, output = catalog.model_limits(profile.get("model"))
+    own = lambda name: profile.get(name) if isinstance(profile.get(name), int) else None  # noqa: E731
+    return {"context_window": own("context_window") or context, "max_output_tokens": own("max_tokens") or output}
 
 
 def resolve_model(settings, model):

@@ -30,8 +30,10 @@ def models():
 def model(model_id):
     """One entry of the list (profile id, profile name or role:<id>)."""
     settings, _ = services().config.settings()
-    chat_ops.resolve_model(settings, model_id)
-    return answer(_model({"id": model_id}))
+    profile_id, role = chat_ops.resolve_model(settings, model_id)
+    wanted = chat_ops.ROLE_PREFIX + role["id"] if role else profile_id
+    found = next((m for m in chat_ops.model_list(settings) if m["id"] == wanted), {})
+    return answer(_model(dict(found, id=model_id)))
 
 
 def _completion_args(body):
@@ -57,7 +59,13 @@ def _object(body, name):
 
 
 def _model(item):
-    return {"id": item["id"], "object": "model", "created": 0, "owned_by": OWNER}
+    """OpenAI's model entry, plus the limits clients read when known (context_length as OpenRouter names it)."""
+    entry = {"id": item["id"], "object": "model", "created": 0, "owned_by": OWNER}
+    if item.get("context_window"):
+        entry.update(context_window=item["context_window"], context_length=item["context_window"])
+    if item.get("max_output_tokens"):
+        entry["max_output_tokens"] = item["max_output_tokens"]
+    return entry
 
 
 @bp.post("/v1/chat/completions")
