@@ -3,6 +3,7 @@
 import time
 import uuid
 
+from webui import face_params
 from webui.errors import Untranslatable, ValidationFailed
 
 # Request fields this face handles itself or translates (anything else: a 400 naming it).
@@ -13,12 +14,9 @@ RENAMED = {"temperature": "temperature", "top_p": "top_p", "max_output_tokens": 
            "parallel_tool_calls": "parallel_tool_calls", "user": "user", "seed": "seed", "top_logprobs":
            "top_logprobs", "safety_identifier": "user"}
 TRANSLATED_FIELDS = ("tools", "tool_choice", "text", "reasoning")
-# Fields that ask for something this gateway does not do; a clear 400 instead of a silent drop.
-REFUSED = {"background": "background responses are not supported (send background: false or leave it out)",
-           "conversation": "the Conversations API is not supported; use previous_response_id",
-           "prompt": "stored prompt templates are not supported",
-           "max_tool_calls": "not supported", "service_tier": "not supported", "prompt_cache_key": "not supported",
-           "stream_options": "not supported"}
+# Fields that ask for something this gateway does not do: a clear 400 (the reasons live in the face's table).
+REFUSED = {name: why for name, (how, why) in face_params.RESPONSES.items()
+           if how == face_params.REFUSED and name != "*"}
 MESSAGE_ROLES = ("user", "system", "developer", "assistant")
 
 
@@ -37,10 +35,8 @@ def check_fields(body):
         if name in FRAME or name in RENAMED or name in TRANSLATED_FIELDS:
             continue
         if name in REFUSED:
-            if name == "background" and value in (False, None):
-                continue
-            if value is None:
-                continue
+            if value is None or (name == "background" and value is False):
+                continue  # asks for nothing
             _refuse(name, REFUSED[name])
         _refuse(name, "unknown field")
     for name in ("store", "stream"):
