@@ -42,6 +42,9 @@ def check_fields(body):
     for name in ("store", "stream"):
         if body.get(name) is not None and not isinstance(body.get(name), bool):
             raise ValidationFailed({name: "must be true or false"})
+    if body.get("metadata") is not None and not (isinstance(body["metadata"], dict) and all(
+            isinstance(v, str) for v in body["metadata"].values())):
+        raise ValidationFailed({"metadata": "must be an object of text values"})
     if body.get("truncation") not in (None, "disabled", "auto"):
         raise ValidationFailed({"truncation": "must be disabled or auto"})
 
