@@ -30,10 +30,13 @@ class EventWriter:
 
     def piece(self, item):
         """Events for one stream piece: text (str) or a Delta (tool-call fragments, maybe content)."""
-        if getattr(item, "index", 0):
+        if isinstance(item, str):
+            yield from self._text(item) if item else ()
+            return
+        if item.index:
             return  # n > 1 is not a Responses notion: only the first choice is answered
-        delta = {} if isinstance(item, str) else (item.delta or {})
-        text = item if isinstance(item, str) else delta.get("content")
+        delta = item.delta or {}
+        text = delta.get("content")
         if text:
             yield from self._text(text)
         for fragment in delta.get("tool_calls") or []:
