@@ -83,6 +83,7 @@ def test_stream_helper_final_response(face):
     with face.sdk.responses.stream(model="open_ai", input="Weather?") as stream:
         final = stream.get_final_response()
     assert final.output_text == "Fine weather today"
+    assert face.sdk.responses.retrieve(final.id).output_text == "Fine weather today"  # a stream is stored too
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -107,15 +108,17 @@ def test_tool_loop_with_previous_response(face, kind):
         assert body["contents"][2]["parts"][0]["functionResponse"]["name"] == "get_weather"
 
 
-def test_streamed_tool_call_events(face):
-    face.fakes["open_ai"].tool_calls = [CALL]
-    events = list(face.sdk.responses.create(model="open_ai", input="Paris?", tools=TOOLS, stream=True))
+@pytest.mark.parametrize("kind", KINDS)
+def test_streamed_tool_call_events(face, kind):
+    face.fakes[kind].tool_calls = [CALL]
+    events = list(face.sdk.responses.create(model=kind, input="Paris?", tools=TOOLS, stream=True))
     types = [e.type for e in events]
     assert "response.function_call_arguments.delta" in types and "response.function_call_arguments.done" in types
     done = next(e for e in events if e.type == "response.function_call_arguments.done")
     assert json.loads(done.arguments) == {"city": "Paris"}
     final = events[-1].response
-    assert final.output[-1].type == "function_call" and final.output[-1].call_id == "call_1"
+    assert final.output[-1].type == "function_call" and final.output[-1].name == "get_weather"
+    assert [e.sequence_number for e in events] == list(range(len(events)))
 
 
 def test_previous_response_survives_a_restart(face):
