@@ -166,7 +166,7 @@ class CustomFormat(OpenAIFormat):
         return {"object": "error", "message": message, "type": "BadRequestError", "param": None, "code": status}
 
 
-_DEPLOYMENT = re.compile(r"^/openai/deployments/([^/]+)/chat/completions$")
+_DEPLOYMENT = re.compile(r"^/openai/deployments/([^/]+)/(chat/completions|embeddings)$")
 
 
 class AzureFormat(OpenAIFormat):
@@ -183,6 +183,8 @@ class AzureFormat(OpenAIFormat):
             return None
         if not query.get("api-version"):
             return "fixed", {"answer": (404, {"error": {"code": "404", "message": "Resource not found"}})}
+        if match and match.group(2) == "embeddings":
+            return "embed", {"model": match.group(1)}
         if match:
             return "chat", {"stream": bool(body.get("stream")), "model": match.group(1)}
         return "models", {}

@@ -89,3 +89,18 @@ def test_anthropic_and_bad_input_are_clear_400s(face):
     with pytest.raises(openai.NotFoundError):
         face.sdk.embeddings.create(model="nope", input="x")
     assert face.fakes["anthropic"].count() == 0
+
+
+def test_azure_deployment_embeddings(provider_env, fake_provider, live_server):
+    fake = fake_provider("azure")
+    live = live_server()
+    profile = {"id": "az", "name": "az", "provider_type": "custom", "model": "my-embedder", "base_url": fake.base_url,
+               "api_key": KEY}
+    with http_session(live.url, BASIC) as http:
+        assert http.post(f"{live.url}/api/v1/profiles?restart=false",
+                         json={"default_profile_id": "az", "llm_profiles": [profile]}).status_code == 200
+        r = http.post(f"{live.url}/v1/embeddings", json={"model": "az", "input": "hello there"}, timeout=10)
+    assert r.status_code == 200 and len(r.json()["data"][0]["embedding"]) == 4
+    sent = fake.last()
+    assert sent.path == "/openai/deployments/my-embedder/embeddings" and sent.query["api-version"]
+    assert sent.headers["api-key"] == KEY

@@ -1,11 +1,13 @@
-"""Embeddings per wire format: OpenAI's /embeddings (OpenAI, OpenRouter, custom servers), Gemini's embedContent /
-batchEmbedContents, Ollama's /api/embed; Anthropic has none. Vectors come back as lists of floats."""
+"""Embeddings per wire format: OpenAI's /embeddings (OpenAI, OpenRouter, custom servers, Azure deployments),
+Gemini's embedContent / batchEmbedContents, Ollama's /api/embed; Anthropic has none. Vectors come back as floats."""
 
 import time
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 from webui.errors import MalformedResponse, Untranslatable
 from webui.providers import get_adapter, transport
+from webui.providers.openai_compat import azure_api_version, azure_endpoint, is_azure
 from webui.providers.results import ms_since, usage
 
 OPENAI_FORMAT = ("open_ai", "open_router", "custom")
@@ -56,8 +58,13 @@ def _openai(adapter, call, inputs, dimensions):
     body = {"model": call.profile.get("model"), "input": inputs, "encoding_format": "float"}
     if dimensions is not None:
         body["dimensions"] = dimensions
-    url = f"{adapter.base_url(call.base_url)}/embeddings"
-    data = _post(adapter, call, url, body, adapter.headers(adapter.key_of(call)))
+    url, headers = f"{adapter.base_url(call.base_url)}/embeddings", adapter.headers(adapter.key_of(call))
+    if adapter.id == "custom" and is_azure(call.base_url, call.profile):  # the deployment's own embeddings path
+        deployment = quote(str(call.profile.get("model") or ""), safe="")
+        url = (f"{azure_endpoint(call.base_url)}/openai/deployments/{deployment}/embeddings?api-version="
+               f"{quote(azure_api_version(call.base_url, call.profile), safe='')}")
+        headers = {"api-key": call.api_key} if call.api_key else {}
+    data = _post(adapter, call, url, body, headers)
     items = sorted((d for d in data.get("data") or [] if isinstance(d, dict)), key=lambda d: d.get("index", 0))
     used = data.get("usage") if isinstance(data.get("usage"), dict) else {}
     return [d.get("embedding") for d in items], data.get("model"), usage(used.get("prompt_tokens"), 0)
