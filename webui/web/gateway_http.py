@@ -66,5 +66,5 @@ def install(app, environ):
                 response.vary.add("Origin")
         if not response.is_streamed and request.method != "OPTIONS":
             overhead = (time.monotonic() - started) * 1000 - wait_clock.total_ms()
-            response.headers["X-Gateway-Overhead-Ms"] = str(max(0, round(overhead)))
+            response.headers["X-Gateway-Overhead-Ms"] = f"{max(0.0, overhead):.2f}"
         return response
