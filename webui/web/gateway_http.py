@@ -17,10 +17,9 @@ def is_gateway_path(path):
     return path == "/v1" or path.startswith("/v1/")
 
 
-def cors_origins(environ):
-    """WEBUI_CORS_ORIGINS as a set of origins, {"*"} for any, or empty (off, the default)."""
-    raw = (environ.get("WEBUI_CORS_ORIGINS") or "").strip()
-    return {o.strip().rstrip("/") for o in raw.split(",") if o.strip()}
+def cors_origins(settings):
+    """WEBUI_CORS_ORIGINS (settings.cors_origins) as a set of origins, {"*"} for any, or empty (off, the default)."""
+    return {o.rstrip("/") for o in settings.cors_origins}
 
 
 def _allowed(origins):
@@ -33,9 +32,9 @@ def _allowed(origins):
     return origin if origin.rstrip("/") in origins else None
 
 
-def install(app, environ):
+def install(app, settings):
     """Register the hooks; call before the authentication hook so a preflight is answered without auth."""
-    origins = cors_origins(environ)
+    origins = cors_origins(settings)
 
     @app.before_request
     def gateway_start():

@@ -4,8 +4,7 @@ from flask import Blueprint
 
 from webui.core.chat import embeddings
 from webui.web.api.openai_face import use_openai_errors, usd_text
-from webui.web.chat_common import chat
-from webui.web.common import answer, json_body
+from webui.web.common import answer, chat, json_body
 
 bp = Blueprint("embeddings_face", __name__)
 use_openai_errors(bp)

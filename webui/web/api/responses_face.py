@@ -2,25 +2,19 @@
 
 import json
 
-from flask import Blueprint, Response, current_app
+from flask import Blueprint, Response
 
-from webui.core.chat.responses import ResponsesService
 from webui.web.api.openai_face import gateway_headers, use_openai_errors
 from webui.web.capacity import streamed
-from webui.web.chat_common import chat
-from webui.web.common import answer, json_body
+from webui.web.common import answer, json_body, services
 
 bp = Blueprint("responses_face", __name__)
 use_openai_errors(bp)
 
 
 def responses():
-    """This app's ResponsesService (made once, over the chat service and the sessions store)."""
-    svc = current_app.extensions["triplo"]
-    if getattr(svc, "responses", None) is None:
-        service = chat()
-        svc.responses = ResponsesService(service, service.sessions)
-    return svc.responses
+    """This app's ResponsesService (built once by the app factory)."""
+    return services().responses
 
 
 @bp.post("/v1/responses")
