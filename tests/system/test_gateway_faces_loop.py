@@ -50,4 +50,6 @@ def test_slow_upstream_calls_run_side_by_side(tmp_path, quiet_fake):  # noqa: F8
     assert status == 200 and json.loads(raw)["id"] == stored[0]["id"]
     # One after another they would take CALLS x STALL = 40 s; side by side about one stall (generous bound).
     assert elapsed < CALLS * STALL / 3, elapsed
-    assert health and max(health) < 5, sorted(health)[-3:]
+    # /healthz kept answering while the calls waited: its median, since one sample on a machine loaded far past
+    # its CPU count can take seconds for reasons of its own (main's capacity test shows the same outliers).
+    assert len(health) >= 3 and sorted(health)[len(health) // 2] < 1, sorted(health)
