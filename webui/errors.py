@@ -262,6 +262,14 @@ class UnsupportedParameter(WebUIError):
         self.param = param
 
 
+class Untranslatable(UnsupportedParameter):
+    """A field of a gateway face's request with no counterpart upstream (a built-in tool, an unknown item type)."""
+
+    def __init__(self, param, why):
+        WebUIError.__init__(self, f"'{param}' cannot be honoured by this gateway: {why}.", param=param)
+        self.param = param
+
+
 class SecretUnreadable(WebUIError):
     """A stored secret the current key cannot decrypt: it needs re-entry."""
 

@@ -45,6 +45,8 @@ SPEC = {
     "budget_fail_open": _field("WEBUI_BUDGET_FAIL_OPEN", 0, int,
                                doc="1: with Redis down, budgeted calls use a per-process counter instead of 503"),
     "database_pool": _field("WEBUI_DATABASE_POOL", 10, int, True, "PostgreSQL connections per instance"),
+    "cors_origins": _field("WEBUI_CORS_ORIGINS", (), tuple,
+                           doc="origins (comma list, or *) allowed to call the gateway faces /v1/... from a browser"),
 }
 
 
@@ -75,6 +77,7 @@ class Settings:
     redis_prefix: str
     budget_fail_open: int
     database_pool: int
+    cors_origins: tuple
 
     @classmethod
     def from_env(cls, environ=None):

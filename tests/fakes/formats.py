@@ -3,7 +3,7 @@
 import json
 import re
 
-from .wire import bearer as _bearer, comment, now, sse
+from .wire import bearer as _bearer, comment, fake_vector, now, sse, token_count
 
 _TYPES = {400: "invalid_request_error", 401: "invalid_request_error", 403: "permission_error",
           404: "invalid_request_error", 429: "requests"}
@@ -24,10 +24,22 @@ class OpenAIFormat:
             return "chat", {"stream": bool(body.get("stream"))}
         if method == "GET" and path == f"{self.base_path}/models":
             return "models", {}
+        if method == "POST" and path == f"{self.base_path}/embeddings":
+            return "embed", {}
         return None
 
     def credential(self, headers, query):
         return _bearer(headers)
+
+    def embed_body(self, fake, body):
+        """POST /embeddings: one vector per input (always floats: the fake ignores encoding_format)."""
+        items = body.get("input")
+        items = [items] if isinstance(items, str) or (items and isinstance(items[0], int)) else list(items or [])
+        tokens = token_count(items)
+        return {"object": "list", "model": body.get("model"),
+                "data": [{"object": "embedding", "index": i, "embedding": fake_vector(t, body.get("dimensions"))}
+                         for i, t in enumerate(items)],
+                "usage": {"prompt_tokens": tokens, "total_tokens": tokens}}
 
     def error_body(self, status, message):
         kind = _TYPES.get(status, "server_error" if status >= 500 else "invalid_request_error")
@@ -154,7 +166,7 @@ class CustomFormat(OpenAIFormat):
         return {"object": "error", "message": message, "type": "BadRequestError", "param": None, "code": status}
 
 
-_DEPLOYMENT = re.compile(r"^/openai/deployments/([^/]+)/chat/completions$")
+_DEPLOYMENT = re.compile(r"^/openai/deployments/([^/]+)/(chat/completions|embeddings)$")
 
 
 class AzureFormat(OpenAIFormat):
@@ -171,6 +183,8 @@ class AzureFormat(OpenAIFormat):
             return None
         if not query.get("api-version"):
             return "fixed", {"answer": (404, {"error": {"code": "404", "message": "Resource not found"}})}
+        if match and match.group(2) == "embeddings":
+            return "embed", {"model": match.group(1)}
         if match:
             return "chat", {"stream": bool(body.get("stream")), "model": match.group(1)}
         return "models", {}

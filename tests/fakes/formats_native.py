@@ -3,7 +3,7 @@
 import json
 import re
 
-from .wire import bearer as _bearer, ndjson, sse
+from .wire import bearer as _bearer, fake_vector, ndjson, sse, token_count
 
 _ANTHROPIC_TYPES = {400: "invalid_request_error", 401: "authentication_error", 402: "billing_error",
                     403: "permission_error", 404: "not_found_error", 413: "request_too_large",
@@ -94,6 +94,7 @@ class AnthropicFormat:
 
 _GEMINI_CHAT = re.compile(r"^/(v1beta|v1)/models/([^/:]+):(generateContent|streamGenerateContent)$")
 _GEMINI_LIST = re.compile(r"^/(v1beta|v1)/models$")
+_GEMINI_EMBED = re.compile(r"^/(v1beta|v1)/models/([^/:]+):(embedContent|batchEmbedContents)$")
 
 
 class GeminiFormat:
@@ -115,7 +116,21 @@ class GeminiFormat:
             return "chat", {"stream": stream, "model": match.group(2)}
         if method == "GET" and _GEMINI_LIST.match(path):
             return "models", {}
+        embed = _GEMINI_EMBED.match(path)
+        if method == "POST" and embed:
+            return "embed", {"model": embed.group(2), "batch": embed.group(3) == "batchEmbedContents"}
         return None
+
+    def embed_body(self, fake, body):
+        """embedContent -> {embedding: {values}}; batchEmbedContents -> {embeddings: [{values}]} (no usage)."""
+
+        def values(one):
+            text = " ".join(p.get("text", "") for p in (one.get("content") or {}).get("parts") or [])
+            return {"values": fake_vector(text, one.get("outputDimensionality"))}
+
+        if "requests" in body:
+            return {"embeddings": [values(one) for one in body["requests"]]}
+        return {"embedding": values(body)}
 
     def credential(self, headers, query):
         return headers.get("x-goog-api-key") or query.get("key")
@@ -197,7 +212,16 @@ class OllamaFormat:
             return "fixed", {"answer": (200, {"version": "0.0.0-fake"}), "auth": False}
         if method == "POST" and path == "/api/pull":
             return "pull", {}
+        if method == "POST" and path == "/api/embed":
+            return "embed", {}
         return None
+
+    def embed_body(self, fake, body):
+        """/api/embed: {model, embeddings: [[...]], prompt_eval_count}."""
+        items = body.get("input")
+        items = [items] if isinstance(items, str) else list(items or [])
+        return {"model": body.get("model"), "embeddings": [fake_vector(t, body.get("dimensions")) for t in items],
+                "total_duration": 1000, "load_duration": 100, "prompt_eval_count": token_count(items)}
 
     def credential(self, headers, query):
         return _bearer(headers)

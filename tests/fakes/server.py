@@ -295,6 +295,8 @@ class FakeProvider:
             return h.send_json(200, self.fmt.models_body(self, query))
         if op == "fixed":
             return h.send_json(*info["answer"])
+        if op == "embed":
+            return h.send_json(200, self.fmt.embed_body(self, body or {}))
         if op == "pull":
             return self._pull(h, (body or {}).get("model") or (body or {}).get("name") or "")
         model = info.get("model") or (body or {}).get("model") or "fake-model"

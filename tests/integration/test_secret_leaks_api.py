@@ -41,6 +41,10 @@ def _calls(app, ids, fakes):
         calls += [("GET", f"{P}/{pid}", None, None), ("GET", f"{P}/{pid}/models", None, None),
                   ("GET", f"{P}/{pid}/models?refresh=1", None, None), ("POST", f"{P}/{pid}/test", None, None),
                   ("PATCH", f"{P}/{pid}", {"temperature": 9}, None), ("PATCH", f"{P}/{pid}", {"max_tokens": 50}, None)]
+        # The Responses and Embeddings faces: the upstream refuses the key (OpenAI's error quotes it).
+        calls += [("POST", "/v1/responses", {"model": pid, "input": "Hi"}, None),
+                  ("POST", "/v1/responses", {"model": pid, "input": "Hi", "stream": True}, None),
+                  ("POST", "/v1/embeddings", {"model": pid, "input": "Hi"}, None)]
     for provider, fake in fakes.items():  # unsaved form values, the stored key filled in (never a real host)
         form = {"provider": provider, "refresh": True}
         form.update({"url": fake.url} if provider == "ollama" else {"base_url": fake.base_url})

@@ -18,6 +18,7 @@ def _services(config_dir, environ, read_only=None):
     """Build the core services once per app."""
     from webui.core.access.auth import AuthStore
     from webui.core.access.shared_throttle import throttle_for
+    from webui.core.chat.responses import ResponsesService
     from webui.core.chat.service import ChatService
     from webui.core.chat.sessions import SessionStore
     from webui.core.config.service import ConfigService
@@ -44,6 +45,7 @@ def _services(config_dir, environ, read_only=None):
     shared = open_shared(environ, settings.redis_prefix)  # in process, or Redis with WEBUI_REDIS_URL (docs/redis.md)
     models_cache.CACHE.use(shared_model_lists(shared))
     budgets = BudgetBook(shared, fail_open=settings.budget_fail_open == 1)
+    chat = ChatService(config, sessions, usage, budgets)
     return SimpleNamespace(
         read_only=read_only,
         config=config,
@@ -54,7 +56,8 @@ def _services(config_dir, environ, read_only=None):
         desktop=desktop,
         sessions=sessions,
         usage=usage,
-        chat=ChatService(config, sessions, usage, budgets),
+        chat=chat,
+        responses=ResponsesService(chat, sessions),  # the Responses face: stored with the sessions
         environ=environ,
         settings=settings,
         config_dir=config_dir,
@@ -139,11 +142,12 @@ def first_run_box(username, password):
 
 def _register(app):
     """Blueprints, error handlers, auth and security headers."""
-    from webui.web import body_timeout, security
+    from webui.web import body_timeout, gateway_http, security
     from webui.web.errors import register_error_handlers
     from webui.web.pages.login import bp as auth_bp
 
     app.session_interface = security.SessionInterface()
+    gateway_http.install(app, app.extensions["triplo"].settings)  # before authentication: CORS preflights
     app.before_request(security.authenticate)
     app.after_request(security.security_headers)
     app.jinja_env.globals["csrf_token"] = security.csrf_token
@@ -168,7 +172,7 @@ def _register(app):
 
     app.register_blueprint(health)
     from webui.web.api import config as api_config
-    from webui.web.api import openai_face
+    from webui.web.api import embeddings_face, openai_face, responses_face
     from webui.web.api import usage as api_usage
     from webui.web.api import v1 as api_v1
     from webui.web.pages import access, layout, models, role_edit, roles, settings, usage
@@ -181,3 +185,5 @@ def _register(app):
     app.register_blueprint(api_usage.bp)
     app.register_blueprint(api_v1.bp)
     app.register_blueprint(openai_face.bp)
+    app.register_blueprint(responses_face.bp)
+    app.register_blueprint(embeddings_face.bp)

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from webui.errors import (BudgetExceeded, ProviderError, ProviderTimeout, SharedStateDown, Unreachable,
                           WebUIError)
-from webui.providers import get_adapter
+from webui.providers import get_adapter, wait_clock
 from webui.providers.results import StreamEnd
 
 
@@ -19,6 +19,7 @@ class GatewayResult:
     fallback_from: str | None = None
     failures: list = field(default_factory=list)
     cost_usd: float | None = None  # USD, when a meter priced it
+    upstream_ms: float | None = None  # time waited on upstreams (every attempt), when the request counts it
 
     text = property(lambda self: self.result.text)
     usage = property(lambda self: self.result.usage)
@@ -131,6 +132,7 @@ def chat(profile_id, messages, resolve, profiles, meter=None):
 
     `meter` (core/metering.Meter), when given, refuses profiles over budget and records every provider call.
     """
+    waited = wait_clock.total_ms()
     first = resolve(profile_id)
     attempts = _Attempts(profile_id, first, resolve, meter, messages)
     for pid in _order(profile_id, first, profiles):
@@ -143,7 +145,9 @@ def chat(profile_id, messages, resolve, profiles, meter=None):
         except WebUIError as exc:
             attempts.failed(pid, exc, call, profiles.get(pid))
             continue
-        return attempts.result(result, pid, call)
+        answer = attempts.result(result, pid, call)
+        answer.upstream_ms = wait_clock.total_ms() - waited
+        return answer
     attempts.give_up()
 
 

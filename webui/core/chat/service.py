@@ -3,6 +3,7 @@
 import threading
 from dataclasses import dataclass
 
+from webui import catalog
 from webui.catalog import PARAMS
 from webui.core.chat import compare as comparing
 from webui.core.chat import gateway
@@ -11,7 +12,7 @@ from webui.core.config import credentials
 from webui.core.roles import routing
 from webui.core.usage.budgets import BudgetBook
 from webui.core.usage.metering import Meter
-from webui.errors import NotFound, UnknownModel, ValidationFailed
+from webui.errors import NotFound, UnknownModel, ValidationFailed, WebUIError
 from webui.providers.results import Delta  # the web layer tells stream pieces apart with it too
 
 MAX_MESSAGE = 100_000
@@ -222,12 +223,26 @@ def reply(stored, turn):
 
 
 def model_list(view):
-    """Profiles by id, then role:<id> entries (OpenAI's list shape is made by the web layer)."""
-    items = [{"id": p["id"], "name": p.get("name"), "provider": p.get("provider"), "model": p.get("model")}
-             for p in view.profiles_by_id.values()]
-    items += [{"id": ROLE_PREFIX + r["id"], "name": r.get("name"), "provider": None, "model": None}
-              for r in view.roles if r.get("id")]
+    """Profiles by id, then role:<id> entries (OpenAI's list shape is made by the web layer), each with the
+    context window and max output tokens when the profile or the catalog knows them (None otherwise)."""
+    items = [{"id": pid, "name": p.get("name"), "provider": p.get("provider"), "model": p.get("model"),
+              **limits_of(p)} for pid, p in view.profiles_by_id.items()]
+    for r in view.roles:
+        if r.get("id"):
+            try:
+                target = view.get_profile(view.effective_profile(r)[0]) or {}
+            except WebUIError:  # a role whose profile is gone is still listed; calling it names the problem
+                target = {}
+            items.append({"id": ROLE_PREFIX + r["id"], "name": r.get("name"), "provider": None, "model": None,
+                          **limits_of(target)})
     return items
+
+
+def limits_of(profile):
+    """{context_window, max_output_tokens}: the profile's own settings first, then the catalog's numbers."""
+    context, output = catalog.model_limits(profile.get("model"))
+    own = lambda name: profile.get(name) if isinstance(profile.get(name), int) else None  # noqa: E731
+    return {"context_window": own("context_window") or context, "max_output_tokens": own("max_tokens") or output}
 
 
 def resolve_model(view, model):

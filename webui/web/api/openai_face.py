@@ -28,8 +28,11 @@ def models():
 @bp.get("/v1/models/<path:model_id>")
 def model(model_id):
     """One entry of the list (profile id, profile name or role:<id>)."""
-    chat_ops.resolve_model(services().config.view(), model_id)
-    return answer(_model({"id": model_id}))
+    view = services().config.view()
+    profile_id, role = chat_ops.resolve_model(view, model_id)
+    wanted = chat_ops.ROLE_PREFIX + role["id"] if role else profile_id
+    found = next((m for m in chat_ops.model_list(view) if m["id"] == wanted), {})
+    return answer(_model(dict(found, id=model_id)))
 
 
 def _completion_args(body):
@@ -55,7 +58,13 @@ def _object(body, name):
 
 
 def _model(item):
-    return {"id": item["id"], "object": "model", "created": 0, "owned_by": OWNER}
+    """OpenAI's model entry, plus the limits clients read when known (context_length as OpenRouter names it)."""
+    entry = {"id": item["id"], "object": "model", "created": 0, "owned_by": OWNER}
+    if item.get("context_window"):
+        entry.update(context_window=item["context_window"], context_length=item["context_window"])
+    if item.get("max_output_tokens"):
+        entry["max_output_tokens"] = item["max_output_tokens"]
+    return entry
 
 
 @bp.post("/v1/chat/completions")
@@ -215,3 +224,21 @@ def _unexpected(exc):
     log.exception("Unexpected error in the OpenAI-compatible face")
     return answer({"error": {"message": "The server had an error while processing your request.",
                              "type": "server_error", "param": None, "code": "internal_error"}}, 500)
+
+
+def use_openai_errors(blueprint):
+    """OpenAI's error shape on another OpenAI-style face's blueprint (Responses, Embeddings)."""
+    blueprint.register_error_handler(WebUIError, _webui_error)
+    blueprint.register_error_handler(HTTPException, _http_error)
+    blueprint.register_error_handler(Exception, _unexpected)
+
+
+def gateway_headers(response, result):
+    """Which profile and model answered, the fallback and the cost, as the chat face sends them."""
+    response.headers["X-Triplo-Profile-Id"] = result.used_profile_id
+    response.headers["X-Triplo-Model"] = result.model or ""
+    if result.fallback_from:
+        response.headers["X-Triplo-Fallback-From"] = result.fallback_from
+    if result.cost_usd is not None:
+        response.headers["X-Request-Cost"] = usd_text(result.cost_usd)
+    return response

@@ -23,6 +23,7 @@ class Route:
 
 
 C, V, O, U = "api_config", "api_v1", "openai_face", "api_usage"
+R, EM = "responses_face", "embeddings_face"  # OpenAI-shaped faces of their own
 RESTART = ("restart",)
 P = "/api/llm/profiles"
 S = "/api/v1/sessions/{id}"
@@ -108,6 +109,10 @@ ROUTES = (
     Route(O, "GET", "/v1/models", "OpenAI-compatible model list (profiles and role:<id>)"),
     Route(O, "GET", "/v1/models/{model_id}", "One model of the OpenAI-compatible list"),
     Route(O, "POST", "/v1/chat/completions", "OpenAI-compatible chat completion", "ChatCompletionInput"),
+    Route(R, "POST", "/v1/responses", "OpenAI Responses API over any profile (stream: typed events)", "ResponseInput"),
+    Route(R, "GET", "/v1/responses/{response_id}", "A stored Response"),
+    Route(R, "DELETE", "/v1/responses/{response_id}", "Forget a stored Response"),
+    Route(EM, "POST", "/v1/embeddings", "Embeddings through a profile whose provider has them", "EmbeddingInput"),
 )
 
 _NULL_STR = {"type": ["string", "null"]}
@@ -239,6 +244,13 @@ SCHEMAS = {
                                         "param": _NULL_STR, "code": _NULL_STR}, ("message",))}, ("error",)),
     "ChatCompletionInput": _obj({"model": {"type": "string"}, "messages": {"type": "array", "items": _OBJ},
                                  "stream": {"type": "boolean"}}, ("model", "messages")),
+    "ResponseInput": _obj({"model": {"type": "string"}, "input": {"type": ["string", "array"]},
+                           "instructions": _NULL_STR, "previous_response_id": _NULL_STR,
+                           "store": {"type": "boolean"}, "stream": {"type": "boolean"},
+                           "tools": {"type": "array", "items": _OBJ}}, ("model", "input")),
+    "EmbeddingInput": _obj({"model": {"type": "string"}, "input": {"type": ["string", "array"]},
+                            "dimensions": _INT, "encoding_format": {"type": "string", "enum": ["float", "base64"]}},
+                           ("model", "input")),
 }
 
 QUERY = {
@@ -276,17 +288,18 @@ def _operation(route):
         ok["headers"] = {"ETag": {"description": "the config revision", "schema": {"type": "string"}}}
     if route.ok == 201 and route.surface == C:
         ok["headers"] = {"Location": {"description": "the new profile's URL", "schema": {"type": "string"}}}
-    if route.path.endswith(("/chat", "/completions")):  # "stream": true answers Server-Sent Events
+    if route.path.endswith(("/chat", "/completions", "/responses")):  # "stream": true answers Server-Sent Events
         ok["content"]["text/event-stream"] = {"schema": {"type": "string"}}
     if route.path.endswith("/export"):  # the game config is YAML unless format=json
         ok["content"]["application/yaml"] = {"schema": _ref(route.reply)}
     codes = {"400", "401", "404", "429"}  # 404 too where the body names an unknown id
     if route.method in WRITES:
         codes |= {"403", "409", "413", "415", "503", "507"}
-    if route.path.endswith(("/models", "/test", "/chat", "/redraw", "/compare", "/completions", "/restart", "/llm/test", "/pull")):
+    if route.path.endswith(("/models", "/test", "/chat", "/redraw", "/compare", "/completions", "/restart", "/llm/test",
+                            "/pull", "/responses", "/embeddings")):
         codes |= {"502", "504"}
     responses = {str(route.ok): ok}
-    prefix = "O" if route.surface == O else "E"  # the OpenAI face answers errors in OpenAI's own format
+    prefix = "O" if route.surface in (O, R, EM) else "E"  # the OpenAI faces answer errors in OpenAI's own format
     responses.update({c: {"$ref": f"#/components/responses/{prefix}{c}"} for c in sorted(codes)})
     op = {"operationId": _operation_id(route), "summary": route.summary, "tags": [route.surface],
           "parameters": params, "responses": responses}
@@ -316,7 +329,7 @@ def document():
                                 "a stale one answers 409."},
         "servers": [{"url": "/"}],
         "security": [{"basicAuth": []}, {"bearerAuth": []}, {"cookieAuth": []}],
-        "tags": [{"name": s} for s in (C, V, O, U)],
+        "tags": [{"name": s} for s in (C, V, O, R, EM, U)],
         "paths": paths,
         "components": {
             "schemas": copy.deepcopy(SCHEMAS),

@@ -65,6 +65,14 @@ MIGRATIONS = {
           for group, column in (("profile", "profile_id"), ("role", "role_id"), ("session", "session_id"),
                                 ("day", "day"))),
     ),
+    2: (
+        # The Responses face: one stored Response and the chat conversation it ended (previous_response_id).
+        """CREATE TABLE responses (
+            id TEXT PRIMARY KEY,
+            created_at TEXT NOT NULL,
+            response TEXT NOT NULL,
+            conversation TEXT NOT NULL)""",
+    ),
 }
 LATEST = max(MIGRATIONS)
 VERSIONS_TABLE = "webui_schema_versions"
