@@ -19,7 +19,9 @@ def render():
             "Generated from `webui/face_params.py` by `scripts/face_params_doc.py`; do not edit by hand.", "",
             "**passed**: sent under the same name, unchanged. **translated**: sent in the provider's own words "
             "(the note says how). **refused**: a 400 naming the parameter and the provider, unless the profile "
-            "sets `options.drop_unsupported: true` (then it is left out). `custom` covers Azure OpenAI too. "
+            "sets `options.drop_unsupported: true` (then it is left out). **dropped**: accepted and left out, as it asks "
+            "nothing of the model. `custom` covers Azure OpenAI too; toward servers other than Azure, `developer` "
+            "messages go as `system` (unless the profile sets `options.developer_role: true`). "
             "`model` is replaced by the profile's model; `messages` pass as sent to OpenAI-format upstreams and "
             "are translated for the others (tool calls and results, images: see SPEC §5.1).", ""]
     labels = [PROVIDERS[p]["short_label"] for p in COLUMNS]

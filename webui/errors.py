@@ -6,6 +6,7 @@ class WebUIError(Exception):
 
     status = 500
     code = "internal_error"
+    retryable = False  # whether the same request, repeated unchanged, may succeed (should_retry)
 
     def __init__(self, message, **details):
         super().__init__(message)
@@ -261,3 +262,10 @@ class BudgetExceeded(WebUIError):
 
     status = 429
     code = "budget_exceeded"
+
+
+def should_retry(exc):
+    """Whether a client should repeat the same request unchanged: the one answer every gateway face gives in
+    `x-should-retry` (the openai and anthropic SDKs honour it). Rate limits, overload, 5xx, timeouts, broken
+    streams and a busy server: yes; a refused key, a bad request, a spent budget, a reply we cannot parse: no."""
+    return bool(getattr(exc, "retryable", False))

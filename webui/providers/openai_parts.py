@@ -22,6 +22,20 @@ def data_url(url):
     return head or "application/octet-stream", data
 
 
+def file_data(part):
+    """(media type, base64 data) of a `file` part's `file_data` (a data: URL, or bare base64 read as a PDF by its
+    filename), or None (a `file_id` names an upload elsewhere, which cannot be sent on)."""
+    value = part.get("file") if isinstance(part.get("file"), dict) else {}
+    raw = value.get("file_data")
+    if not isinstance(raw, str) or not raw:
+        return None
+    inline = data_url(raw)
+    if inline:
+        return inline
+    name = str(value.get("filename") or "").lower()
+    return ("application/pdf" if name.endswith(".pdf") or not name else "application/octet-stream"), raw
+
+
 def image_url(part):
     """The URL of an image_url part (the object form or a bare string)."""
     value = part.get("image_url")

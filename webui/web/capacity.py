@@ -15,6 +15,7 @@ class ServerBusy(WebUIError):
 
     status = 503
     code = "server_busy"
+    retryable = True
 
 
 class StreamSlots:

@@ -13,6 +13,7 @@ from webui.errors import CALLER_STATUSES, ProviderError, UnsupportedParameter, V
 from webui.web.capacity import streamed
 from webui.web.chat_common import chat
 from webui.web.common import answer, json_body, services
+from webui.web.errors import retry_headers
 
 bp = Blueprint("openai_face", __name__)
 log = logging.getLogger("webui.openai_face")
@@ -201,6 +202,7 @@ def _error_body(exc):
 def _webui_error(exc):
     body, status = _error_body(exc)
     response = answer(body, status)
+    response.headers.update(retry_headers(exc))
     if exc.details.get("retry_after") is not None:
         response.headers["Retry-After"] = str(int(exc.details["retry_after"]))
     return response
