@@ -250,6 +250,19 @@ class UnsupportedParameter(WebUIError):
         self.param = param
 
 
+class FallbackSkipped(WebUIError):
+    """A fallback profile whose provider cannot honour what the caller asked for (response_format, tools): it is
+    skipped (the reason goes in the metadata's fallback_failures), never called without them."""
+
+    status = 400
+    code = "fallback_skipped"
+
+    def __init__(self, param, provider):
+        super().__init__(f"Skipped: {provider} cannot honour '{param}', and a fallback never drops what was asked",
+                         param=param, provider=provider)
+        self.param = param
+
+
 class SecretUnreadable(WebUIError):
     """A stored secret the current key cannot decrypt: it needs re-entry."""
 

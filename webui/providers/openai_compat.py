@@ -197,7 +197,7 @@ class CustomAdapter(OpenAICompatAdapter):
         try:
             first = next(inner)
         except ProviderRequestError as exc:
-            if not asked or exc.upstream_status != 400:
+            if not asked or exc.upstream_status != 400 or exc.details.get("upstream_code") == "context_length_exceeded":
                 raise
             where = self.base_url(call.base_url)
             NO_STREAM_USAGE.add(where)

@@ -3,9 +3,13 @@
 import time
 from dataclasses import dataclass, field
 
+from webui import face_params
 from webui.providers import get_adapter
 from webui.providers.results import StreamEnd
-from webui.errors import BudgetExceeded, ProviderError, ProviderTimeout, Unreachable, WebUIError
+from webui.errors import BudgetExceeded, FallbackSkipped, ProviderError, ProviderTimeout, Unreachable, WebUIError
+
+# What a fallback must honour to stand in: a reply without them would be another answer than the one asked for.
+KEPT = ("response_format", "tools")
 
 
 @dataclass
@@ -28,6 +32,7 @@ class GatewayResult:
     wire = property(lambda self: getattr(self.result, "wire", None))
     wire_usage = property(lambda self: self.result.wire_usage)
     system_fingerprint = property(lambda self: getattr(self.result, "system_fingerprint", None))
+    reasoning = property(lambda self: getattr(self.result, "reasoning", None))
 
     def metadata(self):
         """The SPEC §5 message metadata (never holds a secret)."""
@@ -60,6 +65,17 @@ def _order(profile_id, call, profiles):
     return order
 
 
+def unmet(call):
+    """FallbackSkipped for a fallback whose provider cannot honour the caller's response_format or tools (by the
+    face_params table, whatever its drop_unsupported says), else None: skipped, never called without them."""
+    provider = (call.profile or {}).get("provider")
+    for name in KEPT:
+        if (call.request or {}).get(name) is not None and provider in face_params.TABLES and \
+                face_params.mode(provider, name)[0] == face_params.REFUSED:
+            return FallbackSkipped(name, get_adapter(provider).label)
+    return None
+
+
 def _failure(profile_id, exc):
     return {"profile_id": profile_id, "error": exc.code, "message": exc.message}
 
@@ -85,7 +101,14 @@ class _Attempts:
         return int((time.monotonic() - self.started) * 1000) if self.started else None
 
     def call_for(self, pid):
-        return self.first_call if pid == self.profile_id else self.resolve(pid)
+        """The profile's Call; a fallback that cannot honour what was asked raises FallbackSkipped."""
+        if pid == self.profile_id:
+            return self.first_call
+        call = self.resolve(pid)
+        refusal = unmet(call)
+        if refusal is not None:
+            raise refusal
+        return call
 
     def failed(self, pid, exc, call=None, profile=None):
         """Record a failure; re-raise when the first profile failed in a way fallbacks cannot help."""

@@ -89,6 +89,8 @@ def chat_completions():
         message = {"role": "assistant", "content": result.text, "refusal": None}
         if result.tool_calls:
             message.update(content=result.text or None, tool_calls=result.tool_calls)
+        if result.reasoning:  # Anthropic's thinking, Gemini's thought summaries: where several gateways put them
+            message["reasoning_content"] = result.reasoning
         reply = {"id": completion_id, "object": "chat.completion", "created": created, "model": body["model"],
                  "choices": [{"index": 0, "message": message, "logprobs": None,
                               "finish_reason": result.finish_reason or "stop"}],
