@@ -147,3 +147,79 @@ def test_pdf_parts_reach_anthropic_and_gemini(face):
 def test_gemini_drops_user(face):
     face.sdk.chat.completions.create(model="gemini", messages=HI, user="u-1")
     assert "u-1" not in json.dumps(upstream(face, "gemini"))
+
+
+# Prompt caching: marks reach Anthropic, cached tokens come back in OpenAI's shape, priced and recorded ---------
+
+def test_prompt_cache_marks_usage_and_cost(face):
+    fake = face.fakes["anthropic"]
+    fake.usage, fake.cache_read, fake.cache_write = (62_000, 1_000), 50_000, 10_000
+    system = {"role": "system", "content": [{"type": "text", "text": "A long rulebook", "cache_control":
+                                             {"type": "ephemeral"}}]}
+    raw = face.sdk.chat.completions.with_raw_response.create(model="anthropic", messages=[system, *HI])
+    body = upstream(face, "anthropic")
+    assert body["system"] == [{"type": "text", "text": "A long rulebook", "cache_control": {"type": "ephemeral"}}]
+    done = raw.parse()
+    assert done.usage.prompt_tokens == 62_000 and done.usage.prompt_tokens_details.cached_tokens == 50_000
+    # 2,000 x $3 + 50,000 x $0.30 + 10,000 x $3.75 + 1,000 x $15 per 1M tokens (Claude Sonnet 4)
+    assert raw.headers["X-Request-Cost"] == "0.0735"
+    rows = face.http.get(f"{face.base}/api/usage", params={"group_by": "profile"}).json()["rows"]
+    [row] = [r for r in rows if r["key"] == "anthropic"]
+    assert (row["cache_read_tokens"], row["cache_write_tokens"], row["cost_usd"]) == (50_000, 10_000, 0.0735)
+    assert "Cached in" in face.http.get(f"{face.base}/usage").text
+
+
+@pytest.mark.parametrize("kind", ["gemini", "open_ai", "anthropic"])
+def test_cached_tokens_in_every_format_streamed(face, kind):
+    face.fakes[kind].usage, face.fakes[kind].cache_read = (1_000, 5), 800
+    chunks = list(face.sdk.chat.completions.create(model=kind, messages=HI, stream=True,
+                                                   stream_options={"include_usage": True}))
+    used = chunks[-1].usage
+    assert (used.prompt_tokens, used.prompt_tokens_details.cached_tokens) == (1_000, 800)
+
+
+def test_cache_marks_are_not_sent_to_openai(face):
+    content = [{"type": "text", "text": "Rules", "cache_control": {"type": "ephemeral"}}]
+    face.sdk.chat.completions.create(model="open_ai", messages=[{"role": "user", "content": content}])
+    assert upstream(face, "open_ai")["messages"] == [{"role": "user", "content": [{"type": "text", "text": "Rules"}]}]
+
+
+# Structured output and reasoning ---------------------------------------------------------------------------------
+
+SCHEMA = {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}
+
+
+def test_json_schema_to_anthropic_is_native_output_config(face):
+    face.sdk.chat.completions.create(model="anthropic", messages=HI, response_format={
+        "type": "json_schema", "json_schema": {"name": "place", "schema": SCHEMA}})
+    assert upstream(face, "anthropic")["output_config"] == {"format": {"type": "json_schema", "schema": SCHEMA}}
+
+
+def test_reasoning_effort_to_anthropic_thinking_and_back(face):
+    fake = face.fakes["anthropic"]
+    fake.thinking = "First, the weather."
+    done = face.sdk.chat.completions.create(model="anthropic", messages=HI, reasoning_effort="low", max_tokens=500)
+    body = upstream(face, "anthropic")
+    assert body["thinking"] == {"type": "enabled", "budget_tokens": 2048} and body["max_tokens"] == 2548
+    assert "temperature" not in body  # the profile's own temperature: thinking takes none
+    assert done.choices[0].message.content == fake.reply
+    assert done.choices[0].message.model_extra["reasoning_content"] == "First, the weather."
+    chunks = list(face.sdk.chat.completions.create(model="anthropic", messages=HI, reasoning_effort="low",
+                                                   stream=True))
+    thought = "".join((c.choices[0].delta.model_extra or {}).get("reasoning_content") or "" for c in chunks
+                      if c.choices)
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert (thought, text) == ("First, the weather.", fake.reply)
+
+
+def test_reasoning_effort_to_gemini_thinking_config_and_back(face):
+    fake = face.fakes["gemini"]
+    fake.thinking = "Thinking about Paris."
+    done = face.sdk.chat.completions.create(model="gemini", messages=HI, reasoning_effort="medium")
+    config = upstream(face, "gemini")["generationConfig"]
+    assert config["thinkingConfig"] == {"thinkingBudget": 8192, "includeThoughts": True}
+    assert done.choices[0].message.content == fake.reply
+    assert done.choices[0].message.model_extra["reasoning_content"] == "Thinking about Paris."
+    with pytest.raises(openai.BadRequestError) as err:
+        face.sdk.chat.completions.create(model="gemini", messages=HI, extra_body={"reasoning_effort": "extreme"})
+    assert err.value.param == "reasoning_effort"
