@@ -207,3 +207,11 @@ def test_a_fallback_that_cannot_honour_tools_or_schema_is_skipped_not_called_wit
     assert [(f["profile_id"], f["error"]) for f in failures] == [("a", "provider_server_error"),
                                                                  ("o", "fallback_skipped")]
     assert "'tools'" in failures[1]["message"] and "Ollama" in failures[1]["message"]
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_cached_tokens_reach_the_message_metadata(world, stream):
+    world.b.usage, world.b.cache_read, world.b.cache_write = (100, 5), 60, 30
+    result = world.stream("b")[-1] if stream else world.chat("b")
+    assert result.metadata()["usage"] == {"prompt_tokens": 100, "completion_tokens": 5, "cache_read_tokens": 60,
+                                          "cache_write_tokens": 30}
