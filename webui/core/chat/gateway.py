@@ -4,9 +4,9 @@ import time
 from dataclasses import dataclass, field
 
 from webui import face_params
+from webui.errors import BudgetExceeded, FallbackSkipped, ProviderError, ProviderTimeout, Unreachable, WebUIError
 from webui.providers import get_adapter
 from webui.providers.results import StreamEnd
-from webui.errors import BudgetExceeded, FallbackSkipped, ProviderError, ProviderTimeout, Unreachable, WebUIError
 
 # What a fallback must honour to stand in: a reply without them would be another answer than the one asked for.
 KEPT = ("response_format", "tools")
