@@ -5,7 +5,7 @@ import pytest
 from webui import errors as E
 from webui.providers import get_adapter, upstream_errors
 from webui.providers.gemini_wire import tool_response
-from webui.providers.openai_compat import plain_server_body
+from webui.providers.openai_parts import plain_server_body
 from webui.providers.results import Call, usage, wire_usage
 
 MARK = {"type": "ephemeral"}

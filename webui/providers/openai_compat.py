@@ -7,6 +7,7 @@ from webui.catalog import PARAMS
 from webui.errors import MalformedResponse, ProviderRequestError
 from webui.providers import sse, transport
 from webui.providers.base import ProviderAdapter
+from webui.providers.openai_parts import plain_server_body, without_cache_marks
 from webui.providers.results import Delta, finish_body, openai_usage
 
 SAMPLING = tuple(name for name in PARAMS if name not in ("max_tokens", "context_window"))
@@ -247,30 +248,6 @@ class CustomAdapter(OpenAICompatAdapter):
             data = self.get_json(url, secrets=self.secrets(api_key), headers=headers, params=params)
             return _unique(m.get("id") for m in (data.get("data") or []) if isinstance(m, dict))
         return super().list_models(api_key, base_url, token)
-
-
-def plain_server_body(body, profile):
-    """A body for servers that know only the classic Chat Completions fields (llama.cpp, LM Studio, vLLM, Ollama /v1):
-    `max_completion_tokens` goes as `max_tokens` (llama.cpp ignores the newer name) and `developer` messages go as
-    `system` (llama.cpp's templates know no other), unless the profile's options say `developer_role: true`."""
-    body = dict(body)
-    if "max_completion_tokens" in body:
-        body["max_tokens"] = body.pop("max_completion_tokens")
-    if not ((profile or {}).get("options") or {}).get("developer_role"):
-        body["messages"] = [dict(m, role="system") if isinstance(m, dict) and m.get("role") == "developer" else m
-                            for m in body.get("messages") or ()]
-    return body
-
-
-def without_cache_marks(message):
-    """A message without `cache_control` on itself or its content parts."""
-    if not isinstance(message, dict):
-        return message
-    out = {k: v for k, v in message.items() if k != "cache_control"}
-    if isinstance(out.get("content"), list):
-        out["content"] = [{k: v for k, v in p.items() if k != "cache_control"} if isinstance(p, dict) else p
-                          for p in out["content"]]
-    return out
 
 
 def is_azure(base_url, profile):
