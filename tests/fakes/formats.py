@@ -186,6 +186,16 @@ class CustomFormat(OpenAIFormat):
                 out["usage"].update(completion_tokens=limit, total_tokens=out["usage"]["prompt_tokens"] + limit)
         return out
 
+    def frames(self, fake, model, body):
+        limit, sent = body.get("max_tokens"), 0
+        for is_delta, frame in super().frames(fake, model, body):
+            if is_delta and not fake.tool_calls and isinstance(limit, int) and sent >= limit:
+                continue  # past max_tokens: no more text, and the reply ends for its length
+            if isinstance(limit, int) and sent >= limit and b'"finish_reason": "stop"' in frame:
+                frame = frame.replace(b'"finish_reason": "stop"', b'"finish_reason": "length"')
+            sent += is_delta
+            yield is_delta, frame
+
 
 _DEPLOYMENT = re.compile(r"^/openai/deployments/([^/]+)/chat/completions$")
 

@@ -77,6 +77,9 @@ def test_max_completion_tokens_reaches_a_custom_server_as_max_tokens(face):
     body = upstream(face, "custom")
     assert body["max_tokens"] == 3 and "max_completion_tokens" not in body
     assert len(done.choices[0].message.content.split()) == 3 and done.choices[0].finish_reason == "length"
+    chunks = list(face.sdk.chat.completions.create(model="custom", messages=HI, max_completion_tokens=3, stream=True))
+    assert upstream(face, "custom")["max_tokens"] == 3 and chunks[-1].choices[0].finish_reason == "length"
+    assert len("".join(c.choices[0].delta.content or "" for c in chunks).split()) == 3
     face.sdk.chat.completions.create(model="custom", messages=HI, extra_body={"max_completion_tokens": None})
     assert upstream(face, "custom")["max_tokens"] == 50  # the profile's own value is not dropped
 
