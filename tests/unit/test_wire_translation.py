@@ -26,6 +26,10 @@ def test_cache_marks_on_messages_parts_and_tools_reach_anthropic():
                                                                 "cache_control": MARK}]}
     assert body["messages"][1:] == [{"role": "assistant", "content": "Ok"}, {"role": "user", "content": "Q"}]
     assert body["tools"][0]["cache_control"] == MARK
+    result = _anthropic([{"role": "assistant", "content": None, "tool_calls": [
+                             {"id": "t1", "type": "function", "function": {"name": "f", "arguments": "{}"}}]},
+                         {"role": "tool", "tool_call_id": "t1", "content": "big result", "cache_control": MARK}])
+    assert result["messages"][1]["content"][0]["cache_control"] == MARK
     plain = _anthropic([{"role": "system", "content": "Rules"}, {"role": "user", "content": "Q"}])
     assert plain["system"] == "Rules"  # without marks: the plain string, as always
 

@@ -16,8 +16,8 @@ def conversation(messages, refuse):
             system += _system_blocks(m)
             continue
         if role == "tool":
-            role, blocks = "user", [{"type": "tool_result", "tool_use_id": m.get("tool_call_id"),
-                                     "content": parts.text_of(content)}]
+            role, blocks = "user", [_marked({"type": "tool_result", "tool_use_id": m.get("tool_call_id"),
+                                             "content": parts.text_of(content)}, m.get("cache_control"))]
         else:
             blocks = _blocks(content, i, refuse, m.get("cache_control"))
             if role == "assistant":
