@@ -17,7 +17,9 @@ LEGEND = ("**passed**: sent under the same name, unchanged. **translated**: sent
           "(the note says how). **refused**: a 400 naming the field")
 INTROS = {
     "chat_completions": LEGEND + " and the provider, unless the profile sets `options.drop_unsupported: true` "
-    "(then it is left out). `custom` covers Azure OpenAI too. `model` is replaced by the profile's model; "
+    "(then it is left out). **dropped**: accepted and left out, as it asks nothing of the model. `custom` covers "
+    "Azure OpenAI too; toward servers other than Azure, `developer` messages go as `system` (unless the profile "
+    "sets `options.developer_role: true`). `model` is replaced by the profile's model; "
     "`messages` pass as sent to OpenAI-format upstreams and are translated for the others (tool calls and results, "
     "images: see SPEC §5.1).",
     "responses": "A Responses request becomes a Chat Completions request (the fields below), which then goes to "

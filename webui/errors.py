@@ -6,6 +6,7 @@ class WebUIError(Exception):
 
     status = 500
     code = "internal_error"
+    retryable = False  # whether the same request, repeated unchanged, may succeed (should_retry)
 
     def __init__(self, message, **details):
         super().__init__(message)
@@ -270,6 +271,19 @@ class Untranslatable(UnsupportedParameter):
         self.param = param
 
 
+class FallbackSkipped(WebUIError):
+    """A fallback profile whose provider cannot honour what the caller asked for (response_format, tools): it is
+    skipped (the reason goes in the metadata's fallback_failures), never called without them."""
+
+    status = 400
+    code = "fallback_skipped"
+
+    def __init__(self, param, provider):
+        super().__init__(f"Skipped: {provider} cannot honour '{param}', and a fallback never drops what was asked",
+                         param=param, provider=provider)
+        self.param = param
+
+
 class SecretUnreadable(WebUIError):
     """A stored secret the current key cannot decrypt: it needs re-entry."""
 
@@ -296,6 +310,7 @@ class ServerBusy(WebUIError):
 
     status = 503
     code = "server_busy"
+    retryable = True
 
 
 class RequestTimeout(WebUIError):
@@ -303,6 +318,7 @@ class RequestTimeout(WebUIError):
 
     status = 408
     code = "request_timeout"
+    retryable = True  # the body stopped arriving: sent again, it may arrive whole
 
 
 class RestartFailed(WebUIError):
@@ -346,7 +362,15 @@ class SharedStateDown(WebUIError):
 
     status = 503
     code = "shared_state_unavailable"
+    retryable = True  # the same request succeeds once Redis answers again
 
     def __init__(self, message="The shared state (Redis, WEBUI_REDIS_URL) is not answering; try again shortly.",
                  **details):
         super().__init__(message, retry_after=2, **details)
+
+
+def should_retry(exc):
+    """Whether a client should repeat the same request unchanged: the one answer every gateway face gives in
+    `x-should-retry` (the openai and anthropic SDKs honour it). Rate limits, overload, 5xx, timeouts, broken
+    streams and a busy server: yes; a refused key, a bad request, a spent budget, a reply we cannot parse: no."""
+    return bool(getattr(exc, "retryable", False))

@@ -3,14 +3,15 @@ for the other faces one table each; FACES registers them by face.
 
 `passed`: sent under the same name, unchanged; `translated`: sent in the provider's own words;
 `refused`: a 400 naming the parameter and the provider, unless the profile sets
-`options.drop_unsupported: true` (then it is left out). docs/faces/*.md (one page per face) and their index
+`options.drop_unsupported: true` (then it is left out); `dropped`: accepted and left out, because it asks
+nothing of the model (Gemini's `user`, as other gateways do). docs/faces/*.md (one page per face) and their index
 docs/openai-face-parameters.md are made from these tables (scripts/face_params_doc.py; a unit test checks
 that they agree).
 """
 
 from typing import Callable, NamedTuple
 
-PASSED, TRANSLATED, REFUSED = "passed", "translated", "refused"
+PASSED, TRANSLATED, REFUSED, DROPPED = "passed", "translated", "refused", "dropped"
 
 # The request's frame: every adapter builds these itself (model, messages, streaming).
 FRAME = ("model", "messages", "stream", "stream_options")
@@ -27,6 +28,9 @@ KNOWN = ("temperature", "top_p", "max_tokens", "max_completion_tokens", "presenc
 OPENAI = {name: (PASSED, "") for name in KNOWN}
 OPENAI["*"] = (PASSED, "unknown extra fields are sent as they came")
 
+# Servers that know the classic fields only (llama.cpp, LM Studio, vLLM, Ollama /v1); Azure deployments as OpenAI.
+CUSTOM = dict(OPENAI, max_completion_tokens=(TRANSLATED, "max_tokens (Azure: passed)"))
+
 ANTHROPIC = {
     "temperature": (PASSED, ""),
     "top_p": (PASSED, ""),
@@ -37,7 +41,7 @@ ANTHROPIC = {
     "tools": (TRANSLATED, "tools[] {name, description, input_schema}"),
     "tool_choice": (TRANSLATED, "auto/none/required/function -> {type: auto|none|any|tool}"),
     "parallel_tool_calls": (TRANSLATED, "false -> tool_choice.disable_parallel_tool_use"),
-    "response_format": (TRANSLATED, "json_object -> a system instruction; json_schema refused"),
+    "response_format": (TRANSLATED, "json_object -> a system instruction; json_schema -> output_config.format"),
     "user": (TRANSLATED, "metadata.user_id"),
     "presence_penalty": (REFUSED, "no such parameter (0 is accepted)"),
     "frequency_penalty": (REFUSED, "no such parameter (0 is accepted)"),
@@ -46,7 +50,8 @@ ANTHROPIC = {
     "logprobs": (REFUSED, "no log probabilities (false is accepted)"),
     "top_logprobs": (REFUSED, "no log probabilities"),
     "logit_bias": (REFUSED, "no such parameter"),
-    "reasoning_effort": (REFUSED, "not translated to thinking"),
+    "reasoning_effort": (TRANSLATED, "thinking: none -> disabled; minimal/low/medium/high -> budget_tokens "
+                                     "1024/2048/8192/24576, added to max_tokens"),
     "*": (REFUSED, "unknown fields are refused"),
 }
 
@@ -69,8 +74,9 @@ GEMINI = {
     "logprobs": (REFUSED, "not translated (false is accepted)"),
     "top_logprobs": (REFUSED, "not translated"),
     "logit_bias": (REFUSED, "no such parameter"),
-    "user": (REFUSED, "no such parameter"),
-    "reasoning_effort": (REFUSED, "not translated to thinkingConfig"),
+    "user": (DROPPED, "no such field; left out"),
+    "reasoning_effort": (TRANSLATED, "generationConfig.thinkingConfig: none/minimal/low/medium/high -> thinkingBudget "
+                                     "0/512/1024/8192/24576, includeThoughts"),
     "*": (REFUSED, "unknown fields are refused"),
 }
 
@@ -97,7 +103,7 @@ OLLAMA = {
     "*": (REFUSED, "unknown fields are refused"),
 }
 
-TABLES = {"open_ai": OPENAI, "open_router": OPENAI, "custom": OPENAI, "anthropic": ANTHROPIC, "gemini": GEMINI,
+TABLES = {"open_ai": OPENAI, "open_router": OPENAI, "custom": CUSTOM, "anthropic": ANTHROPIC, "gemini": GEMINI,
           "ollama": OLLAMA}
 
 

@@ -45,28 +45,46 @@ class AnthropicFormat:
     def stop_reason(self, fake):
         return fake.finish_reason or ("tool_use" if fake.tool_calls else "end_turn")
 
-    def chat_body(self, fake, model, body):
+    @staticmethod
+    def usage(fake):
+        """input_tokens leaves the cache reads and writes out (they are counted beside it)."""
         p, c = fake.usage or (0, 0)
-        content = [{"type": "text", "text": fake.reply}]
+        return {"input_tokens": p - fake.cache_read - fake.cache_write, "output_tokens": c,
+                "cache_creation_input_tokens": fake.cache_write, "cache_read_input_tokens": fake.cache_read}
+
+    def chat_body(self, fake, model, body):
+        content = [{"type": "thinking", "thinking": fake.thinking, "signature": "sig"}] if fake.thinking else []
+        content += [{"type": "text", "text": fake.reply}]
         content += [{"type": "tool_use", "id": t["id"], "name": t["name"], "input": t["arguments"]}
                     for t in fake.tool_calls]
         return {"id": "msg_fake", "type": "message", "role": "assistant", "model": model,
                 "content": content, "stop_reason": self.stop_reason(fake),
-                "stop_sequence": None, "usage": {"input_tokens": p, "output_tokens": c,
-                                                 "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}}
+                "stop_sequence": None, "usage": self.usage(fake)}
 
     def frames(self, fake, model, body):
         p, c = fake.usage or (0, 0)
         ev = lambda data: sse(data, data["type"])  # noqa: E731 - every event carries its name
         yield False, ev({"type": "message_start", "message": {
             "id": "msg_fake", "type": "message", "role": "assistant", "model": model, "content": [],
-            "stop_reason": None, "stop_sequence": None, "usage": {"input_tokens": p, "output_tokens": 1}}})
-        yield False, ev({"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}})
+            "stop_reason": None, "stop_sequence": None, "usage": dict(self.usage(fake), output_tokens=1)}})
+        first = 0
+        if fake.thinking:
+            first = 1
+            yield False, ev({"type": "content_block_start", "index": 0,
+                             "content_block": {"type": "thinking", "thinking": "", "signature": ""}})
+            yield True, ev({"type": "content_block_delta", "index": 0,
+                            "delta": {"type": "thinking_delta", "thinking": fake.thinking}})
+            yield False, ev({"type": "content_block_delta", "index": 0,
+                             "delta": {"type": "signature_delta", "signature": "sig"}})
+            yield False, ev({"type": "content_block_stop", "index": 0})
+        yield False, ev({"type": "content_block_start", "index": first,
+                         "content_block": {"type": "text", "text": ""}})
         yield False, ev({"type": "ping"})
         for text in fake.deltas():
-            yield True, ev({"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": text}})
-        yield False, ev({"type": "content_block_stop", "index": 0})
-        for i, call in enumerate(fake.tool_calls, start=1):  # tool_use blocks after the text, input in fragments
+            yield True, ev({"type": "content_block_delta", "index": first,
+                            "delta": {"type": "text_delta", "text": text}})
+        yield False, ev({"type": "content_block_stop", "index": first})
+        for i, call in enumerate(fake.tool_calls, start=first + 1):  # tool_use blocks after the text, input in fragments
             args = json.dumps(call["arguments"])
             yield True, ev({"type": "content_block_start", "index": i, "content_block": {
                 "type": "tool_use", "id": call["id"], "name": call["name"], "input": {}}})
@@ -150,10 +168,14 @@ class GeminiFormat:
 
     def usage(self, fake):
         p, c = fake.usage or (0, 0)
-        return {"promptTokenCount": p, "candidatesTokenCount": c, "totalTokenCount": p + c}
+        out = {"promptTokenCount": p, "candidatesTokenCount": c, "totalTokenCount": p + c}
+        if fake.cache_read:
+            out["cachedContentTokenCount"] = fake.cache_read  # counted inside promptTokenCount
+        return out
 
-    def candidate(self, text, finish=None, calls=()):
-        parts = [{"text": text}] if text or not calls else []
+    def candidate(self, text, finish=None, calls=(), thought=None):
+        parts = [{"text": thought, "thought": True}] if thought else []
+        parts += [{"text": text}] if text or not calls else []
         # Gemini calls carry no id unless asked; finishReason stays STOP (providers.md §10.3).
         parts += [{"functionCall": {"name": t["name"], "args": t["arguments"]}} for t in calls]
         out = {"content": {"role": "model", "parts": parts}, "index": 0}
@@ -163,7 +185,7 @@ class GeminiFormat:
 
     def chat_body(self, fake, model, body):
         text = "" if fake.tool_calls else fake.reply
-        return {"candidates": [self.candidate(text, fake.finish_reason or "STOP", fake.tool_calls)],
+        return {"candidates": [self.candidate(text, fake.finish_reason or "STOP", fake.tool_calls, fake.thinking)],
                 "usageMetadata": self.usage(fake), "modelVersion": model, "responseId": "fake-response"}
 
     def frames(self, fake, model, body):
@@ -172,7 +194,7 @@ class GeminiFormat:
         for i, (text, call) in enumerate(pieces):
             last = i == len(pieces) - 1
             chunk = {"candidates": [self.candidate(text or "", (fake.finish_reason or "STOP") if last else None,
-                                                   [call] if call else ())],
+                                                   [call] if call else (), fake.thinking if i == 0 else None)],
                      "modelVersion": model, "responseId": "fake-response"}
             if last:
                 chunk["usageMetadata"] = self.usage(fake)

@@ -14,6 +14,31 @@ MAX_PAGES = 50  # a cursor that never ends must not hang the model dropdown
 JSON_HINT = "Respond with a single valid JSON object and nothing else."
 
 
+def counts(used):
+    """Our usage from Anthropic's: input_tokens leaves out cache reads and writes, so the prompt is their sum."""
+    used = used if isinstance(used, dict) else {}
+    read, write = used.get("cache_read_input_tokens"), used.get("cache_creation_input_tokens")
+    prompt = used.get("input_tokens")
+    if isinstance(prompt, int):
+        prompt += (read or 0) + (write or 0)
+    return usage(prompt, used.get("output_tokens"), read, write)
+
+
+def with_thinking(body, thinking, fields):
+    """Turn thinking on or off. Its budget counts inside max_tokens, so max_tokens grows by the budget; thinking
+    takes no temperature but 1 and no top_k, so the profile's own values are left out (the caller's go as sent,
+    and Anthropic answers them)."""
+    if thinking is None:
+        return
+    body["thinking"] = thinking
+    if thinking["type"] != "enabled":
+        return
+    body["max_tokens"] += thinking["budget_tokens"]
+    for name in ("temperature", "top_k", "top_p"):
+        if name not in fields:
+            body.pop(name, None)
+
+
 class AnthropicAdapter(ProviderAdapter):
     """api.anthropic.com (base URL without /v1). Presence/frequency penalties do not exist and are not sent."""
 
@@ -48,15 +73,18 @@ class AnthropicAdapter(ProviderAdapter):
         }
         if fields:
             body.update(wire.options(fields, refuse))
+            if fields.get("reasoning_effort") is not None:
+                with_thinking(body, wire.thinking(fields["reasoning_effort"], refuse), fields)
         return f"{self.base_url(call.base_url)}/v1/messages", finish_body(body, p), self.headers(key)
 
     def parse_reply(self, data, call):
         if not isinstance(data, dict) or not isinstance(data.get("content"), list):
             raise MalformedResponse("Anthropic sent a reply without content", provider=self.label)
-        text = "".join(b.get("text") or "" for b in data["content"] if isinstance(b, dict) and b.get("type") == "text")
-        used = data.get("usage") or {}
-        return text, usage(used.get("input_tokens"), used.get("output_tokens")), data.get("stop_reason"), \
-            data.get("model"), {"tool_calls": wire.tool_calls(data["content"])}
+        blocks = [b for b in data["content"] if isinstance(b, dict)]
+        text = "".join(b.get("text") or "" for b in blocks if b.get("type") == "text")
+        thought = "".join(b.get("thinking") or "" for b in blocks if b.get("type") == "thinking")
+        return text, counts(data.get("usage")), data.get("stop_reason"), data.get("model"), \
+            {"tool_calls": wire.tool_calls(data["content"]), "reasoning": thought}
 
     def parse_stream(self, resp, call, state, secrets):
         model = call.profile.get("model")
@@ -72,8 +100,9 @@ class AnthropicAdapter(ProviderAdapter):
             if kind == "message_start":
                 message = data.get("message") or {}
                 state.model = message.get("model") or state.model
-                state.prompt_tokens = (message.get("usage") or {}).get("input_tokens")
-                state.completion_tokens = (message.get("usage") or {}).get("output_tokens")
+                found = counts(message.get("usage"))
+                state.prompt_tokens, state.completion_tokens = found["prompt_tokens"], found["completion_tokens"]
+                state.cache_read, state.cache_write = found.get("cache_read_tokens"), found.get("cache_write_tokens")
             elif kind == "content_block_start" and (data.get("content_block") or {}).get("type") == "tool_use":
                 block = data["content_block"]
                 tools[data.get("index")] = [len(tools), False]  # the event index counts text blocks too
@@ -83,6 +112,9 @@ class AnthropicAdapter(ProviderAdapter):
                 delta = data.get("delta") or {}
                 if delta.get("type") == "text_delta" and delta.get("text"):
                     yield delta["text"]
+                elif delta.get("type") == "thinking_delta" and delta.get("thinking"):
+                    state.reasoning.append(delta["thinking"])
+                    yield Delta({"reasoning_content": delta["thinking"]})
                 elif delta.get("type") == "input_json_delta" and data.get("index") in tools and \
                         delta.get("partial_json"):
                     tool = tools[data["index"]]
@@ -97,7 +129,10 @@ class AnthropicAdapter(ProviderAdapter):
                 # output_tokens here is cumulative; input_tokens may be repeated (or absent).
                 state.completion_tokens = used.get("output_tokens", state.completion_tokens)
                 if used.get("input_tokens") is not None:
-                    state.prompt_tokens = used["input_tokens"]
+                    found = counts(used)
+                    state.prompt_tokens = found["prompt_tokens"]
+                    state.cache_read = found.get("cache_read_tokens", state.cache_read)
+                    state.cache_write = found.get("cache_write_tokens", state.cache_write)
             elif kind == "message_stop":
                 state.done = True
                 return

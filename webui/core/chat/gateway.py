@@ -3,10 +3,17 @@
 import time
 from dataclasses import dataclass, field
 
-from webui.errors import (BudgetExceeded, ProviderError, ProviderTimeout, SharedStateDown, Unreachable,
-                          WebUIError)
+from webui import face_params
+from webui.errors import (BudgetExceeded, FallbackSkipped, ProviderError, ProviderTimeout, SharedStateDown,
+                          Unreachable, WebUIError)
 from webui.providers import get_adapter, wait_clock
 from webui.providers.results import StreamEnd
+
+# What a fallback must honour to stand in: a reply without them would be another answer than the one asked for.
+KEPT = ("response_format", "tools")
+
+
+CACHE_USAGE = ("cache_read_tokens", "cache_write_tokens")
 
 
 @dataclass
@@ -30,22 +37,28 @@ class GatewayResult:
     wire = property(lambda self: getattr(self.result, "wire", None))
     wire_usage = property(lambda self: self.result.wire_usage)
     system_fingerprint = property(lambda self: getattr(self.result, "system_fingerprint", None))
+    reasoning = property(lambda self: getattr(self.result, "reasoning", None))
 
     def metadata(self, iterations=1):
         """The stored and returned metadata of one AI reply: exactly the SPEC §5 keys (never a secret)."""
         usage = self.usage or {}
-        return {
+        shown = {"prompt_tokens": usage.get("prompt_tokens"), "completion_tokens": usage.get("completion_tokens")}
+        shown.update({k: usage[k] for k in CACHE_USAGE if usage.get(k)})  # only when the provider reported some
+        meta = {
             "used_profile_id": self.used_profile_id,
             "provider_type": self.provider,
             "model": self.model,
             "latency_ms": self.latency_ms,
-            "usage": {"prompt_tokens": usage.get("prompt_tokens"), "completion_tokens": usage.get("completion_tokens")},
+            "usage": shown,
             "finish_reason": self.finish_reason,
             "fallback_from": self.fallback_from,
             "tool_calls": list(self.tool_calls or []),
             "iterations": iterations,
             "cost_usd": self.cost_usd,  # USD; None when no price is known
         }
+        if self.failures:  # why earlier profiles did not answer (a skipped fallback names what it could not honour)
+            meta["fallback_failures"] = list(self.failures)
+        return meta
 
 
 def falls_back(exc):
@@ -60,6 +73,17 @@ def _order(profile_id, call, profiles):
         if isinstance(fid, str) and fid in profiles and fid not in order:
             order.append(fid)
     return order
+
+
+def unmet(call):
+    """FallbackSkipped for a fallback whose provider cannot honour the caller's response_format or tools (by the
+    face_params table, whatever its drop_unsupported says), else None: skipped, never called without them."""
+    provider = (call.profile or {}).get("provider")
+    for name in KEPT:
+        if (call.request or {}).get(name) is not None and provider in face_params.TABLES and \
+                face_params.mode(provider, name)[0] == face_params.REFUSED:
+            return FallbackSkipped(name, get_adapter(provider).label)
+    return None
 
 
 def _failure(profile_id, exc):
@@ -98,13 +122,18 @@ class _Attempts:
         return int((time.monotonic() - self.started) * 1000) if self.started else None
 
     def call_for(self, pid):
+        """The profile's Call (resolved once); a fallback that cannot honour what was asked raises FallbackSkipped."""
         if pid not in self._calls:
-            self._calls[pid] = self.resolve(pid)
+            call = self.resolve(pid)
+            refusal = unmet(call)
+            if refusal is not None:
+                raise refusal
+            self._calls[pid] = call
         return self._calls[pid]
 
     def failed(self, pid, exc, call=None, profile=None):
         """Record a failure; re-raise when the first profile failed in a way fallbacks cannot help."""
-        if self.meter and not isinstance(exc, (BudgetExceeded, SharedStateDown)):
+        if self.meter and not isinstance(exc, (BudgetExceeded, SharedStateDown, FallbackSkipped)):  # no provider call
             self.meter.failed(pid, (call.profile if call else profile), exc, self._elapsed_ms())
         if pid == self.profile_id:
             if not falls_back(exc):

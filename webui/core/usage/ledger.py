@@ -10,7 +10,7 @@ import weakref
 from datetime import datetime, timedelta, timezone
 
 from webui.core.storage.fileio import create_private_file, sqlite_connect
-from webui.core.usage.ledger_schema import COLUMNS, SCHEMA
+from webui.core.usage.ledger_schema import COLUMNS, SCHEMA, migrations
 from webui.errors import ValidationFailed
 from webui.offload import os_lock, os_sleep, os_thread, thread_local
 
@@ -73,6 +73,10 @@ class UsageLedger:
         create_private_file(self.db_path)
         conn = self._conn()
         conn.execute("PRAGMA journal_mode=WAL")
+        existing = {row[1] for row in conn.execute("PRAGMA table_info(usage)")}
+        with conn:  # an older usage.db gains the new columns (a new one has none yet: SCHEMA makes them)
+            for statement in migrations(existing) if existing else ():
+                conn.execute(statement)
         for statement in SCHEMA:
             conn.execute(statement)
 
@@ -168,7 +172,8 @@ class UsageLedger:
         if column is None:
             raise ValidationFailed({"group_by": f"must be one of {', '.join(GROUPS)}"})
         where, args = _range(since, until)
-        sums = ("COUNT(*), SUM(prompt_tokens), SUM(completion_tokens), SUM(cost_usd)")
+        sums = ("COUNT(*), SUM(prompt_tokens), SUM(completion_tokens), SUM(cost_usd), SUM(cache_read_tokens), "
+                "SUM(cache_write_tokens)")
         order = "key" if group_by == "day" else "SUM(cost_usd) DESC NULLS LAST, COUNT(*) DESC, key"
         rows = [_sums(r[1:], key=r[0]) for r in self._read(
             f"SELECT {column} AS key, {sums} FROM usage{self.INDEX_HINT.format(group=group_by)}{where} GROUP BY key "
@@ -197,13 +202,16 @@ def _totals(rows):
     costs = [r["cost_usd"] for r in rows if r["cost_usd"] is not None]
     return {"requests": sum(r["requests"] for r in rows), "prompt_tokens": sum(r["prompt_tokens"] for r in rows),
             "completion_tokens": sum(r["completion_tokens"] for r in rows),
-            "cost_usd": round(sum(costs), 9) if costs else None}
+            "cost_usd": round(sum(costs), 9) if costs else None,
+            "cache_read_tokens": sum(r["cache_read_tokens"] for r in rows),
+            "cache_write_tokens": sum(r["cache_write_tokens"] for r in rows)}
 
 
 def _sums(values, **extra):
-    requests, prompt, completion, cost = values
+    requests, prompt, completion, cost, cache_read, cache_write = values
     return {**extra, "requests": requests, "prompt_tokens": prompt or 0, "completion_tokens": completion or 0,
-            "cost_usd": None if cost is None else round(cost, 9)}
+            "cost_usd": None if cost is None else round(cost, 9), "cache_read_tokens": cache_read or 0,
+            "cache_write_tokens": cache_write or 0}
 
 
 def parse_bound(value, name, end=False):

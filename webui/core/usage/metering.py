@@ -52,6 +52,7 @@ class Meter:
             self.budgets.settle(held, cost)
         self._row(profile_id, profile, model=result.model or (profile or {}).get("model"),
                   prompt_tokens=usage.get("prompt_tokens"), completion_tokens=usage.get("completion_tokens"),
+                  cache_read_tokens=usage.get("cache_read_tokens"), cache_write_tokens=usage.get("cache_write_tokens"),
                   cost_usd=cost, latency_ms=result.latency_ms, outcome="fallback" if fallback_from else "ok",
                   fallback_from=fallback_from)
         return cost

@@ -12,7 +12,7 @@ from webui.core.chat import service as chat_ops
 from webui.errors import CALLER_STATUSES, ProviderError, UnsupportedParameter, ValidationFailed, WebUIError
 from webui.web.capacity import streamed
 from webui.web.common import answer, chat, json_body, services
-from webui.web.errors import openai_error
+from webui.web.errors import openai_error, retry_headers
 
 bp = Blueprint("openai_face", __name__)
 log = logging.getLogger("webui.openai_face")
@@ -95,6 +95,8 @@ def chat_completions():
         message = {"role": "assistant", "content": result.text, "refusal": None}
         if result.tool_calls:
             message.update(content=result.text or None, tool_calls=result.tool_calls)
+        if result.reasoning:  # Anthropic's thinking, Gemini's thought summaries: where several gateways put them
+            message["reasoning_content"] = result.reasoning
         reply = {"id": completion_id, "object": "chat.completion", "created": created, "model": body["model"],
                  "choices": [{"index": 0, "message": message, "logprobs": None,
                               "finish_reason": result.finish_reason or "stop"}],
@@ -208,6 +210,7 @@ def _error_body(exc):
 def _webui_error(exc):
     body, status = _error_body(exc)
     response = answer(body, status)
+    response.headers.update(retry_headers(exc))
     if exc.details.get("retry_after") is not None:
         response.headers["Retry-After"] = str(int(exc.details["retry_after"]))
     return response

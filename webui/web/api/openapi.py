@@ -146,12 +146,15 @@ PROFILE_FIELDS = {
     "fallback_profile_ids": _STRINGS,
     "pricing": {"type": ["object", "null"], "description": "USD per 1M tokens; null: the bundled price table",
                 "properties": {"input_per_mtok": {"type": "number", "minimum": 0},
-                               "output_per_mtok": {"type": "number", "minimum": 0}}},
+                               "output_per_mtok": {"type": "number", "minimum": 0},
+                               "cache_read_per_mtok": {"type": ["number", "null"], "minimum": 0},
+                               "cache_write_per_mtok": {"type": ["number", "null"], "minimum": 0}}},
     "budget": {"type": ["object", "null"], "description": "over it this month: fallbacks, or 429 budget_exceeded",
                "properties": {"monthly_usd": {"type": "number", "minimum": 0}}},
 }
 _USAGE_SUMS = {"requests": {"type": "integer"}, "prompt_tokens": {"type": "integer"},
-               "completion_tokens": {"type": "integer"}, "cost_usd": _NUM}
+               "completion_tokens": {"type": "integer"}, "cost_usd": _NUM, "cache_read_tokens": {"type": "integer"},
+               "cache_write_tokens": {"type": "integer"}}
 _SECRET_IN = {"type": ["string", "null"], "writeOnly": True, "description": "stored encrypted; omit to keep"}
 _DESKTOP = _ref("DesktopOutcome")
 

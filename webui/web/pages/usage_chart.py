@@ -17,7 +17,8 @@ def days_back(today, count=30):
 def fill_days(rows, days):
     """/api/usage day rows spread over every day (days without calls count zero)."""
     by_day = {r["key"]: r for r in rows}
-    empty = {"requests": 0, "prompt_tokens": 0, "completion_tokens": 0, "cost_usd": None}
+    empty = {"requests": 0, "prompt_tokens": 0, "completion_tokens": 0, "cost_usd": None, "cache_read_tokens": 0,
+             "cache_write_tokens": 0}
     return [dict(by_day.get(d) or empty, key=d) for d in days]
 
 
