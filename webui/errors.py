@@ -261,3 +261,19 @@ class BudgetExceeded(WebUIError):
 
     status = 429
     code = "budget_exceeded"
+
+
+class Untranslatable(WebUIError):
+    """A field of a face's request (Anthropic Messages) with no equivalent in the profile's wire format: 400."""
+
+    status = 400
+    code = "untranslatable_field"
+
+    def __init__(self, field, why, target="OpenAI-format, Gemini and Ollama profiles"):
+        super().__init__(f"{field}: {why}; it cannot be translated for {target} (use an Anthropic profile)",
+                         param=field)
+        self.param, self.why = field, why
+
+    def toward(self, target):
+        """The same refusal naming the profile it was refused for."""
+        return Untranslatable(self.param, self.why, target)

@@ -119,7 +119,7 @@ def _register(app):
         return jsonify(ok=True)
 
     app.register_blueprint(health)
-    from webui.web.api import config as api_config, openai_face, usage as api_usage, v1 as api_v1
+    from webui.web.api import config as api_config, messages_face, openai_face, usage as api_usage, v1 as api_v1
     from webui.web.pages import access, layout, models, role_edit, roles, settings, usage
 
     del role_edit  # imported for its routes: it adds the role editor to the Roles & Chat blueprint
@@ -130,3 +130,4 @@ def _register(app):
     app.register_blueprint(api_usage.bp)
     api_v1.register(app)  # also opens sessions.db and makes the chat service the Roles & Chat tab uses
     app.register_blueprint(openai_face.bp)
+    app.register_blueprint(messages_face.bp)

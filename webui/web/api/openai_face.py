@@ -5,9 +5,10 @@ import logging
 import time
 import uuid
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, request
 from werkzeug.exceptions import HTTPException
 
+from webui.core.anthropic_face import models as anthropic_models
 from webui.core.chat import service as chat_ops
 from webui.errors import CALLER_STATUSES, ProviderError, UnsupportedParameter, ValidationFailed, WebUIError
 from webui.web.capacity import streamed
@@ -21,8 +22,10 @@ OWNER = "triplo-webui"
 
 @bp.get("/v1/models")
 def models():
-    """Profiles by id, then role:<id> entries, in OpenAI's list shape."""
+    """Profiles by id, then role:<id> entries, in OpenAI's list shape (Anthropic's with an anthropic-version header)."""
     settings, _ = services().config.settings()
+    if request.headers.get("anthropic-version"):
+        return answer(anthropic_models.page(chat_ops.model_list(settings), request.args))
     return answer({"object": "list", "data": [_model(m) for m in chat_ops.model_list(settings)]})
 
 
@@ -31,6 +34,9 @@ def model(model_id):
     """One entry of the list (profile id, profile name or role:<id>)."""
     settings, _ = services().config.settings()
     chat_ops.resolve_model(settings, model_id)
+    if request.headers.get("anthropic-version"):
+        known = {m["id"]: m for m in chat_ops.model_list(settings)}
+        return answer(anthropic_models.entry(known.get(model_id) or {"id": model_id}))
     return answer(_model({"id": model_id}))
 
 
