@@ -22,11 +22,17 @@ FIELDS = {
     "tool_choice": (TRANSLATED, "auto/any/tool/none -> auto/required/function/none; "
                                 "disable_parallel_tool_use -> parallel_tool_calls: false"),
     "metadata": (TRANSLATED, "metadata.user_id -> user; other keys refused"),
-    "thinking": (REFUSED, "extended thinking has no faithful equivalent ({type: disabled} is accepted)"),
+    "output_config": (TRANSLATED, "format {type: json_schema, schema} -> response_format json_schema (strict); "
+                                  "effort low/medium/high -> reasoning_effort (xhigh, max refused)"),
+    "cache_control": (DROPPED, "automatic caching hint: OpenAI caches prompt prefixes by itself, Gemini implicitly"),
+    "thinking": (REFUSED, "manual extended thinking has no faithful equivalent ({type: disabled} and "
+                          "{type: adaptive}, where the model decides, are accepted)"),
     "service_tier": (REFUSED, "no equivalent (auto is accepted)"),
+    "speed": (REFUSED, "no equivalent (standard is accepted)"),
     "container": (REFUSED, "Anthropic's code-execution containers only"),
     "mcp_servers": (REFUSED, "Anthropic's MCP connector only"),
     "context_management": (REFUSED, "Anthropic's context editing only"),
+    "inference_geo, diagnostics, workspace_id, user_profile_id": (REFUSED, "Anthropic account settings only"),
     "*": (REFUSED, "unknown fields are refused"),
 }
 

@@ -8,8 +8,11 @@ from webui.errors import Untranslatable, ValidationFailed
 TOOL_CHOICE = {"auto": "auto", "any": "required", "none": "none"}
 CUSTOM_TOOL_TYPES = (None, "custom")
 SAMPLING = ("temperature", "top_p", "top_k")
+EFFORTS = ("low", "medium", "high")  # output_config.effort values reasoning_effort has too
+# Values that ask for nothing a translated upstream would not do anyway.
+HARMLESS = {"service_tier": ("auto",), "speed": ("standard",), "cache_control": None}
 HANDLED = ("model", "messages", "system", "max_tokens", "stop_sequences", "stream", "tools", "tool_choice",
-           "metadata", "thinking", "service_tier", *SAMPLING)
+           "metadata", "thinking", "output_config", *HARMLESS, *SAMPLING)
 
 
 @dataclass
@@ -49,12 +52,39 @@ def translate(body):
         request["stop"] = _strings(body["stop_sequences"], "stop_sequences")
     request.update(_tools(body.get("tools"), body.get("tool_choice")))
     request.update(_metadata(body.get("metadata")))
+    request.update(_output_config(body.get("output_config")))
     thinking = body.get("thinking")
-    if thinking is not None and not (isinstance(thinking, dict) and thinking.get("type") == "disabled"):
+    if thinking is not None and (thinking.get("type") if isinstance(thinking, dict) else None) not in \
+            ("disabled", "adaptive"):  # adaptive: the model decides, and not thinking is its decision
         raise Untranslatable("thinking", "extended thinking has no faithful equivalent")
-    if body.get("service_tier") not in (None, "auto"):
-        raise Untranslatable("service_tier", "has no equivalent")
+    for name, allowed in HARMLESS.items():
+        if allowed and body.get(name) not in (None, *allowed):
+            raise Untranslatable(name, f"'{body[name]}' has no equivalent")
     return Translated(messages, tuning, request)
+
+
+def _output_config(config):
+    """output_config.format (a JSON schema) -> response_format; effort -> reasoning_effort."""
+    if config is None:
+        return {}
+    if not isinstance(config, dict):
+        raise ValidationFailed({"output_config": "must be an object"})
+    out = {}
+    for name in config:
+        if name not in ("format", "effort"):
+            raise Untranslatable(f"output_config.{name}", "is not a field the translation knows")
+    fmt = config.get("format")
+    if fmt is not None:
+        if not isinstance(fmt, dict) or fmt.get("type") != "json_schema" or not isinstance(fmt.get("schema"), dict):
+            raise ValidationFailed({"output_config.format": "must be {type: json_schema, schema: {...}}"})
+        out["response_format"] = {"type": "json_schema",
+                                  "json_schema": {"name": "output", "schema": fmt["schema"], "strict": True}}
+    effort = config.get("effort")
+    if effort is not None:
+        if effort not in EFFORTS:
+            raise Untranslatable("output_config.effort", f"'{effort}' has no equivalent (low, medium, high do)")
+        out["reasoning_effort"] = effort
+    return out
 
 
 def _strings(value, name):
