@@ -17,10 +17,11 @@ REPLIES = {"oa": "OpenAI answers you", "cu": "Custom server answers", "an": "Cla
 
 
 @pytest.fixture
-def face(provider_env, fake_provider, live_server):
-    """A live app with profiles oa (OpenAI), cu (custom), an (Anthropic), ge (Gemini), role `gm` on `an`, a token."""
+def face(request, provider_env, fake_provider, live_server):
+    """A live app with profiles oa (OpenAI), cu (custom), an (Anthropic), ge (Gemini), role `gm` on `an`, a token.
+    More environment for one test: @pytest.mark.parametrize("face", [{"WEBUI_X": "1"}], indirect=True)."""
     fakes = {pid: fake_provider(KINDS[pid], reply=REPLIES[pid], required_key=KEYS[pid]) for pid in KINDS}
-    live = live_server(**extra_env())
+    live = live_server(**getattr(request, "param", {}))
     http, base = http_session(live.url, BASIC), live.url
     profiles = [{"id": pid, "name": f"Profile {pid}", "provider_type": KINDS[pid], "model": MODELS[pid],
                  "base_url": fakes[pid].base_url, "api_key": KEYS[pid]} for pid in KINDS]
@@ -33,11 +34,6 @@ def face(provider_env, fake_provider, live_server):
     yield SimpleNamespace(http=http, base=base, fakes=fakes, app=live.app, token=token, sdk=sdk, live=live)
     sdk.close()
     http.close()
-
-
-def extra_env():
-    """Environment for the live app (a hook for tests that need more)."""
-    return {}
 
 
 def events(text):

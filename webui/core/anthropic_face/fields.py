@@ -8,7 +8,7 @@ meaning there; the note says why that loses nothing) or `refused` (a 400 naming 
 PASSED, TRANSLATED, DROPPED, REFUSED = "passed", "translated", "dropped", "refused"
 
 FIELDS = {
-    "model": (TRANSLATED, "a profile id, a profile name or role:<id>; replaced by the profile's model"),
+    "model": (TRANSLATED, "a profile id, a profile name or `role:<id>`; replaced by the profile's model"),
     "messages": (TRANSLATED, "user/assistant turns -> chat messages; content blocks below"),
     "system": (TRANSLATED, "a string or text blocks -> one system message (blocks joined by blank lines)"),
     "max_tokens": (TRANSLATED, "max_tokens (required, as on Anthropic)"),
