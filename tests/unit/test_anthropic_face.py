@@ -157,3 +157,12 @@ def test_doc_lists_every_field_of_the_table():
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     with open(os.path.join(root, "docs", "anthropic-face.md"), encoding="utf-8") as doc:
         assert fields.markdown() in doc.read()
+
+
+def test_images_in_a_tool_result_follow_in_the_user_turn():
+    out = translate(messages=[{"role": "user", "content": [{"type": "tool_result", "tool_use_id": "t", "content": [
+        {"type": "text", "text": "screenshot"},
+        {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "AA=="}}]}]}])
+    assert out.messages == [{"role": "tool", "tool_call_id": "t", "content": "screenshot"},
+                            {"role": "user", "content": [{"type": "image_url",
+                                                          "image_url": {"url": "data:image/png;base64,AA=="}}]}]

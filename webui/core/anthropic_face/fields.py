@@ -44,7 +44,8 @@ BLOCKS = {
     "document (plain text)": (TRANSLATED, "a text part"),
     "tool_use": (TRANSLATED, "an assistant tool call {id, function: {name, arguments: JSON text}}"),
     "tool_result": (TRANSLATED, "a tool message {tool_call_id, content} before the turn's other parts; "
-                                "is_error -> the text prefixed 'Error: '; images inside refused"),
+                                "is_error -> the text prefixed 'Error: '; images inside follow as image parts "
+                                "of the user turn (a tool message holds text only)"),
     "cache_control": (DROPPED, "a caching hint: OpenAI caches prompt prefixes by itself, Gemini implicitly; "
                                "cached-token usage is still reported"),
     "thinking, redacted_thinking": (REFUSED, "no place for them in the chat format"),

@@ -125,8 +125,9 @@ def _user(blocks, where):
     for j, block in enumerate(blocks):
         at, kind = f"{where}.content[{j}]", block.get("type")
         if kind == "tool_result":
-            results.append({"role": "tool", "tool_call_id": block.get("tool_use_id"),
-                            "content": _result_text(block, at)})
+            text, images = _result(block, at)
+            results.append({"role": "tool", "tool_call_id": block.get("tool_use_id"), "content": text})
+            parts += images  # a tool message holds text only: its images follow in the user turn
         elif kind == "text":
             parts.append({"type": "text", "text": _text(block, at)})
         elif kind == "image":
@@ -185,16 +186,23 @@ def _document(block, at):
     raise Untranslatable(f"{at}.source", f"'{source.get('type')}' document sources have no equivalent")
 
 
-def _result_text(block, at):
-    """A tool result's content as text (text blocks joined); is_error is said in words."""
-    content = block.get("content")
+def _result(block, at):
+    """(text, image parts) of a tool result: text blocks joined, is_error said in words."""
+    content, images = block.get("content"), []
     if isinstance(content, list):
+        texts = []
         for k, part in enumerate(content):
-            if not isinstance(part, dict) or part.get("type") != "text":
-                raise Untranslatable(f"{at}.content[{k}]", "only text translates inside a tool result")
-        content = "\n\n".join(p.get("text") or "" for p in content)
+            kind = part.get("type") if isinstance(part, dict) else None
+            if kind == "text":
+                texts.append(part.get("text") or "")
+            elif kind == "image":
+                images.append({"type": "image_url", "image_url": {"url": _image_url(part.get("source"),
+                                                                                    f"{at}.content[{k}]")}})
+            else:
+                raise Untranslatable(f"{at}.content[{k}]", "only text and images translate inside a tool result")
+        content = "\n\n".join(texts)
     text = content if isinstance(content, str) else ""
-    return f"Error: {text}" if block.get("is_error") else text
+    return (f"Error: {text}" if block.get("is_error") else text), images
 
 
 def _tools(tools, choice):
