@@ -60,7 +60,7 @@ def test_pdf_and_text_documents():
     ({"output_config": {"effort": "max"}}, "output_config.effort"),
     ({"metadata": {"user_id": "u", "tier": "x"}}, "metadata.tier"),
     ({"workspace_id": "w"}, "workspace_id"),
-    ({"messages": [{"role": "assistant", "content": [{"type": "thinking", "thinking": "hm", "signature": "s"}]}]},
+    ({"messages": [{"role": "user", "content": [{"type": "thinking", "thinking": "hm", "signature": "s"}]}]},
      "messages[0].content[0].type"),
     ({"messages": [{"role": "user", "content": [{"type": "image", "source": {"type": "file", "file_id": "f"}}]}]},
      "messages[0].content[0].source"),
@@ -166,3 +166,21 @@ def test_images_in_a_tool_result_follow_in_the_user_turn():
     assert out.messages == [{"role": "tool", "tool_call_id": "t", "content": "screenshot"},
                             {"role": "user", "content": [{"type": "image_url",
                                                           "image_url": {"url": "data:image/png;base64,AA=="}}]}]
+
+
+def test_past_thinking_in_the_history_is_left_out():
+    out = translate(messages=[{"role": "assistant", "content": [
+        {"type": "thinking", "thinking": "hm", "signature": "s"}, {"type": "text", "text": "Yes."}]}])
+    assert out.messages == [{"role": "assistant", "content": "Yes."}]
+
+
+def test_reasoning_comes_back_as_thinking():
+    writer = events.EventWriter("p")
+    out = writer.item(Delta({"reasoning_content": "Let me see."})) + writer.item("Four.")
+    seen = parse(out + writer.finish(result()))
+    assert seen[2][1]["content_block"]["type"] == "thinking"
+    assert seen[3][1]["delta"] == {"type": "thinking_delta", "thinking": "Let me see."}
+    assert seen[5][1]["content_block"]["type"] == "text" and seen[5][1]["index"] == 1
+    wire = {"choices": [{"message": {"content": "Four.", "reasoning": "Let me see."}}]}
+    assert reply.message(result(text="Four.", wire=wire), "p")["content"] == [
+        {"type": "thinking", "thinking": "Let me see.", "signature": ""}, {"type": "text", "text": "Four."}]

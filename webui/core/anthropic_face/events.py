@@ -19,6 +19,7 @@ class EventWriter:
         self.model_name = model_name
         self.started = False
         self.open = None  # index of the content block now open
+        self.kind = None  # its type
         self.blocks = 0  # blocks opened so far
         self.tools = {}  # OpenAI tool-call index -> content block index
         self.relayed_open = set()  # native: blocks started and not yet stopped
@@ -32,7 +33,9 @@ class EventWriter:
             return self.relay(*item.raw)
         if not isinstance(item, Delta) or item.index:
             return ""
-        out = self.start() + (self.text(item.text) if item.text else "")
+        reasoning = reply.reasoning_of(item.delta)
+        out = self.start() + (self.thinking(reasoning) if reasoning else "")
+        out += self.text(item.text) if item.text else ""
         for piece in item.delta.get("tool_calls") or ():
             out += self.tool(piece)
         return out
@@ -49,7 +52,7 @@ class EventWriter:
 
     def _open(self, block):
         out = self.close_block()
-        self.open, self.blocks = self.blocks, self.blocks + 1
+        self.open, self.blocks, self.kind = self.blocks, self.blocks + 1, block["type"]
         return out + sse("content_block_start", {"type": "content_block_start", "index": self.open,
                                                  "content_block": block})
 
@@ -60,10 +63,16 @@ class EventWriter:
         return sse("content_block_stop", {"type": "content_block_stop", "index": index})
 
     def text(self, text):
-        out = "" if self.open is not None and self.open not in self.tools.values() else \
-            self._open({"type": "text", "text": ""})
+        out = "" if self.open is not None and self.kind == "text" else self._open({"type": "text", "text": ""})
         return out + sse("content_block_delta", {"type": "content_block_delta", "index": self.open,
                                                  "delta": {"type": "text_delta", "text": text}})
+
+    def thinking(self, text):
+        """Reasoning text an OpenAI-format upstream streams (reasoning_content, reasoning) as a thinking block."""
+        out = "" if self.open is not None and self.kind == "thinking" else \
+            self._open({"type": "thinking", "thinking": "", "signature": ""})
+        return out + sse("content_block_delta", {"type": "content_block_delta", "index": self.open,
+                                                 "delta": {"type": "thinking_delta", "thinking": text}})
 
     def tool(self, piece):
         out, key = "", piece.get("index", 0)

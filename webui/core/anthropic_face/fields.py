@@ -48,7 +48,9 @@ BLOCKS = {
                                 "of the user turn (a tool message holds text only)"),
     "cache_control": (DROPPED, "a caching hint: OpenAI caches prompt prefixes by itself, Gemini implicitly; "
                                "cached-token usage is still reported"),
-    "thinking, redacted_thinking": (REFUSED, "no place for them in the chat format"),
+    "thinking, redacted_thinking": (DROPPED, "in an assistant turn of the history: that turn's own reasoning, which "
+                                             "chat-format APIs do not take back (DeepSeek and OpenAI say not to send "
+                                             "it)"),
     "*": (REFUSED, "other block types (server tool results, search results, files by id, ...)"),
 }
 
@@ -63,7 +65,8 @@ BETAS = frozenset((
 ))
 
 REPLY = {
-    "content": "text -> a text block; tool calls -> tool_use blocks (arguments parsed back into `input`)",
+    "content": "reasoning_content / reasoning (DeepSeek, vLLM, OpenRouter) -> a thinking block with an empty "
+               "signature; text -> a text block; tool calls -> tool_use blocks (arguments parsed back into `input`)",
     "stop_reason": "stop -> end_turn (stop_sequence when the upstream names the matched sequence, as vLLM does); "
                    "length -> max_tokens; tool_calls -> tool_use; content_filter -> refusal",
     "usage": "input_tokens = prompt tokens minus cache reads; output_tokens; cache_read_input_tokens from "

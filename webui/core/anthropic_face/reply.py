@@ -52,9 +52,21 @@ def usage(wire_usage, counts):
     return out
 
 
+def reasoning_of(message):
+    """The reasoning text an OpenAI-format message or delta carries (DeepSeek, vLLM: reasoning_content;
+    OpenRouter: reasoning), or None."""
+    for name in ("reasoning_content", "reasoning"):
+        if isinstance(message.get(name), str) and message[name]:
+            return message[name]
+    return None
+
+
 def message(result, model_name):
     """The Messages API answer for a translated (non-Anthropic) gateway result."""
-    content = [{"type": "text", "text": result.text}] if result.text else []
+    choice = ((result.wire or {}).get("choices") or [{}])[0] if isinstance(result.wire, dict) else {}
+    reasoning = reasoning_of((choice or {}).get("message") or {})
+    content = [{"type": "thinking", "thinking": reasoning, "signature": ""}] if reasoning else []
+    content += [{"type": "text", "text": result.text}] if result.text else []
     content += [tool_block(call) for call in result.tool_calls or ()]
     reason, sequence = stop(result.finish_reason, result.wire)
     return {"id": message_id(), "type": "message", "role": "assistant", "model": model_name, "content": content,

@@ -8,6 +8,7 @@ from webui.errors import Untranslatable, ValidationFailed
 TOOL_CHOICE = {"auto": "auto", "any": "required", "none": "none"}
 CUSTOM_TOOL_TYPES = (None, "custom")
 SAMPLING = ("temperature", "top_p", "top_k")
+PAST_THINKING = ("thinking", "redacted_thinking")
 EFFORTS = ("low", "medium", "high")  # output_config.effort values reasoning_effort has too
 # Values that ask for nothing a translated upstream would not do anyway.
 HARMLESS = {"service_tier": ("auto",), "speed": ("standard",), "cache_control": None}
@@ -152,6 +153,8 @@ def _assistant(blocks, where):
         elif kind == "tool_use":
             calls.append({"id": block.get("id"), "type": "function", "function": {
                 "name": block.get("name"), "arguments": json.dumps(block.get("input") or {})}})
+        elif kind in PAST_THINKING:
+            continue  # an earlier turn's reasoning: chat-format APIs take none back
         else:
             raise Untranslatable(f"{at}.type", f"'{kind}' blocks have no equivalent")
     message = {"role": "assistant", "content": "".join(texts) or (None if calls else "")}
