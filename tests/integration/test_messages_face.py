@@ -256,3 +256,28 @@ def test_bearer_token_works_too_and_calls_are_metered(face):
     rows = {row["key"]: row for row in face.http.get(f"{face.base}/api/usage?group_by=profile").json()["rows"]}
     assert rows["ge"]["requests"] == 1 and rows["ge"]["prompt_tokens"] == 11
     assert rows["oa"]["requests"] == 1 and rows["oa"]["completion_tokens"] == 7
+
+
+@pytest.mark.parametrize("pid", ["oa", "an", "ge"])
+def test_a_claude_code_shaped_request(face, pid):
+    """What Claude Code sends: system and tools with cache_control, user_id metadata, betas, a streamed turn."""
+    tool = dict(WEATHER, cache_control={"type": "ephemeral"})
+    body = {"model": pid, "max_tokens": 32000, "temperature": 1, "stream": True,
+            "system": [{"type": "text", "text": "You are Claude Code.", "cache_control": {"type": "ephemeral"}}],
+            "tools": [tool], "metadata": {"user_id": "user_abc_account__session_1"},
+            "messages": [{"role": "user", "content": [{"type": "text", "text": "hi",
+                                                       "cache_control": {"type": "ephemeral"}}]}]}
+    r = requests.post(f"{face.base}/v1/messages?beta=true", json=body, timeout=10, headers={
+        "x-api-key": face.token, "anthropic-version": "2023-06-01",
+        "anthropic-beta": "claude-code-20250219,interleaved-thinking-2025-05-14,fine-grained-tool-streaming-2025-05-14"})
+    assert r.status_code == 200, r.text
+    text = "".join(d["delta"]["text"] for n, d in events(r.text) if n == "content_block_delta")
+    assert text == REPLIES[pid] and events(r.text)[-1][0] == "message_stop"
+    sent = face.fakes[pid].last().body
+    if pid == "an":
+        assert sent == dict(body, model=MODELS["an"])
+    elif pid == "ge":
+        assert sent["systemInstruction"] == {"parts": [{"text": "You are Claude Code."}]} and "user" not in sent
+    else:
+        assert sent["messages"][0] == {"role": "system", "content": "You are Claude Code."}
+        assert sent["user"] == "user_abc_account__session_1" and sent["stream"] is True

@@ -21,7 +21,8 @@ FIELDS = {
                           "server and client tool types (bash, web_search, ...) refused"),
     "tool_choice": (TRANSLATED, "auto/any/tool/none -> auto/required/function/none; "
                                 "disable_parallel_tool_use -> parallel_tool_calls: false"),
-    "metadata": (TRANSLATED, "metadata.user_id -> user; other keys refused"),
+    "metadata": (TRANSLATED, "metadata.user_id -> user (left out toward providers without `user`, such as "
+                             "Gemini: it only attributes the call); other keys refused"),
     "output_config": (TRANSLATED, "format {type: json_schema, schema} -> response_format json_schema (strict); "
                                   "effort low/medium/high -> reasoning_effort (xhigh, max refused)"),
     "cache_control": (DROPPED, "automatic caching hint: OpenAI caches prompt prefixes by itself, Gemini implicitly"),

@@ -1,6 +1,7 @@
 """A Messages request through the gateway: as sent to Anthropic profiles, translated for the others, with the
 same fallback, budgets, metering and ledger as the OpenAI face (ChatService and core.chat.gateway)."""
 
+from webui import face_params
 from webui.catalog import PROVIDERS
 from webui.core.anthropic_face import fields, request as translation
 from webui.core.chat import gateway
@@ -48,6 +49,9 @@ def plan(service, body, allowed_betas=()):
             call.native = native
         elif refusal is not None:
             raise refusal.toward(f"profile '{pid}' ({PROVIDERS[provider]['short_label']})")
+        elif call.request and "user" in call.request and face_params.mode(provider, "user")[0] == face_params.REFUSED:
+            # metadata.user_id only attributes the call (Claude Code always sends it): not a reason to refuse it
+            call.request = {k: v for k, v in call.request.items() if k != "user"}
         return call
 
     meter = service.meter(by_id, API, role.get("id") if role else None)

@@ -218,7 +218,9 @@ def _tools(tools, choice):
             if not isinstance(tool, dict) or tool.get("type") not in CUSTOM_TOOL_TYPES:
                 kind = tool.get("type") if isinstance(tool, dict) else None
                 raise Untranslatable(f"tools[{i}]", f"'{kind}' tools run at Anthropic and have no equivalent")
-            function = {"name": tool.get("name"), "parameters": tool.get("input_schema") or {"type": "object"}}
+            if not isinstance(tool.get("name"), str) or not tool["name"]:
+                raise ValidationFailed({f"tools[{i}].name": "is required"})
+            function = {"name": tool["name"], "parameters": tool.get("input_schema") or {"type": "object"}}
             if tool.get("description"):
                 function["description"] = tool["description"]
             out["tools"].append({"type": "function", "function": function})
