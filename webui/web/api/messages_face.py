@@ -8,6 +8,7 @@ from werkzeug.exceptions import HTTPException
 from webui.core.anthropic_face import plan as messages, reply
 from webui.core.anthropic_face.events import EventWriter
 from webui.core.anthropic_face.request import check
+from webui.core.chat.gateway import GatewayResult
 from webui.errors import (CALLER_STATUSES, ProviderError, ProviderTimeout, RateLimited, TooManyAttempts, Unreachable,
                           ValidationFailed, WebUIError)
 from webui.web.api.openai_face import usd_text
@@ -78,7 +79,7 @@ def _stream(source, first, model_name):
     def frames():
         item = first
         try:
-            while not hasattr(item, "used_profile_id"):  # the gateway's result ends the stream
+            while not isinstance(item, GatewayResult):  # the gateway's result ends the stream
                 frame = writer.item(item)
                 if frame:
                     yield frame.encode()
