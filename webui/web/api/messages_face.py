@@ -9,12 +9,11 @@ from webui.core.anthropic_face import plan as messages, reply
 from webui.core.anthropic_face.events import EventWriter
 from webui.core.anthropic_face.request import check
 from webui.core.chat.gateway import GatewayResult
-from webui.errors import (CALLER_STATUSES, ProviderError, ProviderTimeout, RateLimited, TooManyAttempts, Unreachable,
-                          ValidationFailed, WebUIError)
+from webui.errors import (CALLER_STATUSES, ProviderError, ProviderTimeout, RateLimited, ServerBusy, TooManyAttempts,
+                          Unreachable, ValidationFailed, WebUIError)
 from webui.web.api.openai_face import usd_text
-from webui.web.capacity import ServerBusy, streamed
-from webui.web.chat_common import chat
-from webui.web.common import answer, json_body
+from webui.web.capacity import streamed
+from webui.web.common import answer, chat, json_body
 
 bp = Blueprint("messages_face", __name__)
 log = logging.getLogger("webui.messages_face")
