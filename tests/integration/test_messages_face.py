@@ -281,3 +281,9 @@ def test_a_claude_code_shaped_request(face, pid):
     else:
         assert sent["messages"][0] == {"role": "system", "content": "You are Claude Code."}
         assert sent["user"] == "user_abc_account__session_1" and sent["stream"] is True
+
+
+def test_wrong_method_answers_in_anthropics_shape(face):
+    r = requests.get(f"{face.base}/v1/messages", headers={"x-api-key": face.token}, timeout=10)
+    assert r.status_code == 405 and r.json()["type"] == "error"
+    assert r.json()["error"]["type"] == "invalid_request_error"
