@@ -56,3 +56,10 @@ def test_streams_count_against_the_cap(face):
     finally:
         gate.set()
         held.close()
+
+
+def test_an_error_event_right_after_message_start_still_falls_back(face):
+    _fallback(face, "an", ["oa"])
+    face.fakes["an"].error_after = 0  # message_start, then an overloaded_error event
+    with face.sdk.messages.stream(model="an", max_tokens=20, messages=USER) as stream:
+        assert "".join(stream.text_stream) == REPLIES["oa"]

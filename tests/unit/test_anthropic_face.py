@@ -125,8 +125,8 @@ def test_writer_frames_text_then_tool_calls():
 def test_writer_relays_native_events_and_closes_a_cut_stream():
     writer = events.EventWriter("asked")
     start = json.dumps({"type": "message_start", "message": {"model": "claude-x", "content": []}})
-    out = writer.item(Delta({}, raw=("message_start", start)))
-    out += writer.item(Delta({}, raw=("content_block_start", '{"type":"content_block_start","index":0}')))
+    out = writer.item(Delta({}, raw=(("message_start", start),
+                                     ("content_block_start", '{"type":"content_block_start","index":0}'))))
     assert parse(out)[0][1]["message"]["model"] == "asked"
     closing = parse(writer.finish(result(finish_reason="length")))
     assert [n for n, _ in closing] == ["content_block_stop", "message_delta", "message_stop"]

@@ -5,6 +5,7 @@ from webui.providers import sse, transport
 from webui.providers.results import Delta
 
 MESSAGES_PATH = "/v1/messages"
+HELD = ("message_start", "ping", "content_block_start")  # sent on with the first event after them
 
 
 def _headers(adapter, key, betas):
@@ -24,18 +25,24 @@ def request(adapter, call, key, stream):
 
 
 def relay(adapter, resp, call, state, secrets):
-    """One Delta per event, carrying the event as it came (raw) and its text and tool-call pieces."""
-    tools = {}
+    """Deltas carrying the events as they came (raw: (name, data) pairs) and their text and tool-call pieces.
+
+    Events before the first content delta wait for it: an error event among them (Anthropic's overloaded error
+    right after message_start) is then raised before anything was yielded, so the gateway can still fall back."""
+    tools, waiting, text, calls = {}, [], "", []
     for event in sse.iter_sse(adapter.lines(resp, secrets)):
         data = adapter.event_data(event, secrets, call)
-        text, calls = "", []
+        kind = data.get("type") or event.event
         for item in adapter.on_event(data, event, state, tools):
             if isinstance(item, str):
                 text += item
             else:
                 calls += item.delta.get("tool_calls") or []
-        yield Delta({"tool_calls": calls} if calls else {}, text=text, raw=(data.get("type") or event.event,
-                                                                           event.data))
+        waiting.append((kind, event.data))
+        if kind in HELD and not state.done:
+            continue
+        yield Delta({"tool_calls": calls} if calls else {}, text=text, raw=tuple(waiting))
+        waiting, text, calls = [], "", []
         if state.done:
             return
 

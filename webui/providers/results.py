@@ -37,7 +37,7 @@ class Delta:
     text: str = ""  # the delta's content, for whoever only wants text (choice 0 only)
     index: int = 0  # the choice (n > 1 on OpenAI-format upstreams)
     finish_reason: str | None = None  # set on the last piece of a choice other than 0
-    raw: tuple | None = None  # (event name, data text) of a native stream event relayed as it came (Messages face)
+    raw: tuple | None = None  # ((event name, data text), ...): native stream events relayed as they came
 
 
 @dataclass

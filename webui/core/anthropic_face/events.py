@@ -30,7 +30,7 @@ class EventWriter:
         if isinstance(item, str):
             return self.start() + self.text(item)
         if isinstance(item, Delta) and item.raw is not None:
-            return self.relay(*item.raw)
+            return "".join(self.relay(name, data) for name, data in item.raw)
         if not isinstance(item, Delta) or item.index:
             return ""
         reasoning = reply.reasoning_of(item.delta)
