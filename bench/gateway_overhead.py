@@ -1,4 +1,5 @@
-"""Gateway overhead: the same chat request straight to a zero-latency fake provider and through our two APIs;
+"""Gateway overhead: the same chat request straight to a zero-latency fake provider and through our APIs (the
+game-master chat, the OpenAI face, the Anthropic Messages face translated to the OpenAI-format fake);
 then (load phase, `bench/_gateway_load.py`) non-streamed requests at rising load up to saturation, side by side
 with the LiteLLM proxy (installed on first use into bench/.litellm-venv; skipped with a line when it cannot be)."""
 
@@ -140,7 +141,7 @@ def run_requests(fake, ours, new_session, rounds, warmup, budget):
     direct = Client(int(fake.url.rsplit(":", 1)[1]), {"Authorization": f"Bearer {KEY}"})
     direct_path = fake.base_url.split(str(direct.port), 1)[1] + "/chat/completions"
     rng = random.Random(8)
-    times = {"direct": [], "v1_chat": [], "openai_face": [], "our_healthz": []}
+    times = {"direct": [], "v1_chat": [], "openai_face": [], "messages_face": [], "our_healthz": []}
     deadline = time.monotonic() + budget
     for i in range(warmup + rounds):
         if time.monotonic() > deadline:
@@ -151,6 +152,8 @@ def run_requests(fake, ours, new_session, rounds, warmup, budget):
             "direct": lambda: direct.post(direct_path, {"model": "gpt-4o-mini", "messages": MESSAGES}),
             "v1_chat": lambda: ours.post(f"/api/v1/sessions/{session}/chat", {"role_id": "gm", "message": "Hello"}),
             "openai_face": lambda: ours.post("/v1/chat/completions", {"model": "bench", "messages": MESSAGES}),
+            "messages_face": lambda: ours.post("/v1/messages", {"model": "bench", "max_tokens": 64,
+                                                                "messages": MESSAGES}),
             # The floor: any request through gunicorn + Flask, with no provider call and no auth.
             "our_healthz": lambda: ours.post("/healthz", None, method="GET"),
         }
@@ -171,7 +174,7 @@ def run_streams(fake, ours, new_session, streams, deltas):
     fake.chunks, fake.chunk_delay = tokens, 0.005  # spaced out, so each delta is its own write everywhere
     direct = Client(int(fake.url.rsplit(":", 1)[1]), {"Authorization": f"Bearer {KEY}"})
     direct_path = fake.base_url.split(str(direct.port), 1)[1] + "/chat/completions"
-    lags = {"direct": [], "v1_chat": [], "openai_face": []}
+    lags = {"direct": [], "v1_chat": [], "openai_face": [], "messages_face": []}
     for _ in range(streams):
         for name in lags:
             SENT.clear()
@@ -180,6 +183,9 @@ def run_streams(fake, ours, new_session, streams, deltas):
             elif name == "v1_chat":
                 seen = ours.stream(f"/api/v1/sessions/{new_session()}/chat",
                                    {"role_id": "gm", "message": "Hello", "stream": True}, tokens)
+            elif name == "messages_face":  # translated to the OpenAI-format fake and framed as Anthropic events
+                seen = ours.stream("/v1/messages", {"model": "bench", "max_tokens": 64, "messages": MESSAGES,
+                                                    "stream": True}, tokens)
             else:
                 seen = ours.stream("/v1/chat/completions", {"model": "bench", "messages": MESSAGES, "stream": True},
                                    tokens)
@@ -263,7 +269,7 @@ def report(times, lags):
         print(f"  {name:12s} {pct(values)}")
     print("added over direct (paired by round), ms:")
     added = {}
-    for name in ("v1_chat", "openai_face", "our_healthz"):
+    for name in ("v1_chat", "openai_face", "messages_face", "our_healthz"):
         added[name] = [ours - direct for ours, direct in zip(times[name], times["direct"])]
         print(f"  {name:12s} {pct(added[name])}")
     floor = added.pop("our_healthz")
@@ -276,7 +282,7 @@ def report(times, lags):
         p50, p95 = percentile(values, 50) * 1000, percentile(values, 95) * 1000
         print(f"target {name}: added p50 <= 1 ms: {p50:.2f} -> {'MET' if p50 <= 1 else 'MISSED'}; "
               f"p95 <= 3 ms: {p95:.2f} -> {'MET' if p95 <= 3 else 'MISSED'}")
-    for name in ("v1_chat", "openai_face"):
+    for name in ("v1_chat", "openai_face", "messages_face"):
         p50 = percentile(lags[name], 50) * 1000
         print(f"target {name} stream delta <= 2 ms (p50): {p50:.2f} -> {'MET' if p50 <= 2 else 'MISSED'}")
 

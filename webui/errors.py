@@ -374,3 +374,19 @@ def should_retry(exc):
     `x-should-retry` (the openai and anthropic SDKs honour it). Rate limits, overload, 5xx, timeouts, broken
     streams and a busy server: yes; a refused key, a bad request, a spent budget, a reply we cannot parse: no."""
     return bool(getattr(exc, "retryable", False))
+
+
+class UntranslatableField(WebUIError):
+    """A field of a face's request (Anthropic Messages) with no equivalent in the profile's wire format: 400."""
+
+    status = 400
+    code = "untranslatable_field"
+
+    def __init__(self, field, why, target="OpenAI-format, Gemini and Ollama profiles"):
+        super().__init__(f"{field}: {why}; it cannot be translated for {target} (use an Anthropic profile)",
+                         param=field)
+        self.param, self.why = field, why
+
+    def toward(self, target):
+        """The same refusal naming the profile it was refused for."""
+        return UntranslatableField(self.param, self.why, target)

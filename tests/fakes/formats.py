@@ -81,7 +81,8 @@ class OpenAIFormat:
         out = {
             "id": "chatcmpl-fake", "object": "chat.completion", "created": now(), "model": model,
             "choices": [{"index": 0, "message": message, "logprobs": self.logprobs(body, fake.reply),
-                         "finish_reason": self.finish(fake)}],
+                         "finish_reason": self.finish(fake),
+                         **({"stop_reason": fake.matched_stop} if fake.matched_stop else {})}],
             "usage": self.usage(fake), "system_fingerprint": "fp_fake",
         }
         if out["usage"] is None:

@@ -24,6 +24,10 @@ class AnthropicFormat:
     def route(self, method, path, query, body):
         if method == "POST" and path == "/v1/messages":
             return "chat", {"stream": bool(body.get("stream"))}
+        if method == "POST" and path == "/v1/messages/count_tokens":
+            # A word count stands in for the tokenizer: enough to tell the caller's request reached the fake.
+            words = len(json.dumps(body.get("messages") or []).split())
+            return "fixed", {"answer": (200, {"input_tokens": words})}
         if method == "GET" and path == "/v1/models":
             return "models", {}
         return None
@@ -43,6 +47,8 @@ class AnthropicFormat:
         return self.error_body(404, f"model: {model}")
 
     def stop_reason(self, fake):
+        if fake.matched_stop:
+            return "stop_sequence"
         return fake.finish_reason or ("tool_use" if fake.tool_calls else "end_turn")
 
     @staticmethod
@@ -59,7 +65,7 @@ class AnthropicFormat:
                     for t in fake.tool_calls]
         return {"id": "msg_fake", "type": "message", "role": "assistant", "model": model,
                 "content": content, "stop_reason": self.stop_reason(fake),
-                "stop_sequence": None, "usage": self.usage(fake)}
+                "stop_sequence": fake.matched_stop, "usage": self.usage(fake)}
 
     def frames(self, fake, model, body):
         p, c = fake.usage or (0, 0)
@@ -93,7 +99,8 @@ class AnthropicFormat:
                                 "delta": {"type": "input_json_delta", "partial_json": part}})
             yield False, ev({"type": "content_block_stop", "index": i})
         yield False, ev({"type": "message_delta", "delta": {"stop_reason": self.stop_reason(fake),
-                                                            "stop_sequence": None}, "usage": {"output_tokens": c}})
+                                                            "stop_sequence": fake.matched_stop},
+                         "usage": {"output_tokens": c}})
         yield False, ev({"type": "message_stop"})
 
     def error_frame(self):

@@ -135,7 +135,8 @@ class FakeProvider:
     """A fake of one provider on 127.0.0.1:0; scripted through attributes, records every request.
 
     Settings (attributes, also constructor keywords): reply, chunks (stream deltas; default: the reply's
-    words), models, page_size, usage (prompt, completion; None: none reported), finish_reason, tool_calls
+    words), models, page_size, usage (prompt, completion; None: none reported), finish_reason, matched_stop
+    (the stop sequence the reply ended on, where the format can say so), tool_calls
     ([{"id", "name", "arguments": dict}]: the reply calls these tools), required_key, strict_models,
     stall (s before answering), chunk_delay (s between deltas), close_after (deltas before the connection
     is cut), error_after (deltas before a mid-stream error event), malformed (invalid JSON / events),
@@ -159,6 +160,7 @@ class FakeProvider:
         self.page_size = self.fmt.default_page_size
         self.usage = (11, 7)
         self.finish_reason = None
+        self.matched_stop = None  # the stop sequence that ended the reply (Anthropic stop_sequence; vLLM stop_reason)
         self.tool_calls = []  # [{"id", "name", "arguments": dict}]: the reply is these calls, in the kind's format
         self.required_key = None
         self.strict_models = False

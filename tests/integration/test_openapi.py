@@ -60,7 +60,7 @@ def test_structurally_sound(doc):
             assert op["summary"] and op["responses"], (method, path)
             assert {p["name"] for p in op["parameters"] if p["in"] == "path"} == declared, (method, path)
     assert {"Error", "Profile", "ProfileInput"} <= set(schemas)
-    assert set(doc["components"]["securitySchemes"]) == {"basicAuth", "bearerAuth", "cookieAuth"}
+    assert set(doc["components"]["securitySchemes"]) == {"basicAuth", "bearerAuth", "apiKeyAuth", "cookieAuth"}
 
 
 def test_every_route_is_documented(app, doc):

@@ -67,7 +67,12 @@ def _calls(app, ids, fakes):
         ("DELETE", "/api/config", None, None),
         ("POST", "/api/v1/sessions", {}, None),
         ("GET", "/v1/models", None, None),
+        ("GET", "/v1/models", None, {"anthropic-version": "2023-06-01"}),
     ]
+    for pid in ids.values():  # the Anthropic Messages face: auth failures upstream, streamed and not
+        ask = {"model": pid, "max_tokens": 5, "messages": [{"role": "user", "content": "x"}]}
+        calls += [("POST", "/v1/messages", ask, None), ("POST", "/v1/messages", dict(ask, stream=True), None),
+                  ("POST", "/v1/messages/count_tokens", ask, None)]
     return calls
 
 

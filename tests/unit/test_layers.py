@@ -9,7 +9,7 @@ LAYER = {"serve": 4, "web": 3, "core": 2, "providers": 1}  # anything else under
 CORE_MAY_USE = {  # core package -> core packages it may import (besides itself)
     "storage": set(), "access": {"storage"}, "desktop": set(), "usage": {"storage", "shared"}, "shared": set(),
     "config": {"storage", "desktop"}, "roles": {"config", "storage"}, "connect": {"config", "storage"},
-    "chat": {"roles", "config", "usage", "storage"},
+    "chat": {"roles", "config", "usage", "storage"}, "anthropic_face": {"chat", "roles"},
 }
 
 

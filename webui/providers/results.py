@@ -24,6 +24,8 @@ class Call:
     key_hint: str = ""
     # The caller's OpenAI-format fields beyond model/messages (the /v1 face, a role's tools), or None.
     request: dict | None = None
+    # The caller's own Anthropic Messages request ({"body", "betas"}) for an Anthropic profile to take as sent.
+    native: dict | None = None
 
 
 @dataclass
@@ -35,6 +37,7 @@ class Delta:
     text: str = ""  # the delta's content, for whoever only wants text (choice 0 only)
     index: int = 0  # the choice (n > 1 on OpenAI-format upstreams)
     finish_reason: str | None = None  # set on the last piece of a choice other than 0
+    raw: tuple | None = None  # ((event name, data text), ...): native stream events relayed as they came
 
 
 @dataclass

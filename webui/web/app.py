@@ -172,7 +172,7 @@ def _register(app):
 
     app.register_blueprint(health)
     from webui.web.api import config as api_config
-    from webui.web.api import embeddings_face, openai_face, responses_face
+    from webui.web.api import embeddings_face, messages_face, openai_face, responses_face
     from webui.web.api import usage as api_usage
     from webui.web.api import v1 as api_v1
     from webui.web.pages import access, layout, models, role_edit, roles, settings, usage
@@ -187,3 +187,4 @@ def _register(app):
     app.register_blueprint(openai_face.bp)
     app.register_blueprint(responses_face.bp)
     app.register_blueprint(embeddings_face.bp)
+    app.register_blueprint(messages_face.bp)

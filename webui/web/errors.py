@@ -5,6 +5,7 @@ import logging
 from flask import render_template, request
 from werkzeug.exceptions import HTTPException
 
+from webui.core.anthropic_face.reply import error_object as anthropic_error
 from webui.errors import WebUIError, should_retry
 from webui.web.common import answer, is_api_request
 
@@ -18,7 +19,9 @@ def openai_error(status, code, message):
 
 
 def _render(status, body, headers=None):
-    if request.path.startswith("/v1/"):  # the OpenAI-compatible face answers in OpenAI's error shape
+    if request.path.startswith("/v1/messages"):  # errors before the Messages face's own handlers (405, ...)
+        body = anthropic_error(status, body.get("message", ""))
+    elif request.path.startswith("/v1/"):  # the OpenAI-compatible face answers in OpenAI's error shape
         body = openai_error(status, body.get("error", "error"), body.get("message", ""))
     if is_api_request():
         response = answer(body, status)

@@ -66,6 +66,8 @@ def authenticate():
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     header = request.headers.get("Authorization", "")
+    if not header and request.headers.get("x-api-key"):  # the anthropic SDKs and Claude Code send the token so
+        header = f"Bearer {request.headers['x-api-key']}"
     scheme = header.split(None, 1)[0].lower() if header else ""
     if scheme == "bearer":
         token = header.split(None, 1)[1].strip() if " " in header.strip() else ""

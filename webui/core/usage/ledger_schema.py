@@ -11,7 +11,7 @@ SCHEMA = (
     id INTEGER PRIMARY KEY,
     ts TEXT NOT NULL,            -- UTC, 2026-11-29T17:58:27.123Z
     day TEXT NOT NULL,           -- its UTC date
-    api TEXT NOT NULL,           -- chat (game-master API and pages) or v1 (the OpenAI face)
+    api TEXT NOT NULL,           -- chat (game-master API and pages), v1 (the OpenAI face) or messages (Anthropic)
     profile_id TEXT,
     role_id TEXT,
     session_id TEXT,

@@ -5,9 +5,10 @@ import logging
 import time
 import uuid
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, request
 from werkzeug.exceptions import HTTPException
 
+from webui.core.anthropic_face import models as anthropic_models
 from webui.core.chat import service as chat_ops
 from webui.errors import CALLER_STATUSES, ProviderError, UnsupportedParameter, ValidationFailed, WebUIError
 from webui.web.capacity import streamed
@@ -21,8 +22,11 @@ OWNER = "triplo-webui"
 
 @bp.get("/v1/models")
 def models():
-    """Profiles by id, then role:<id> entries, in OpenAI's list shape."""
-    return answer({"object": "list", "data": [_model(m) for m in chat_ops.model_list(services().config.view())]})
+    """Profiles by id, then role:<id> entries, in OpenAI's list shape (Anthropic's with an anthropic-version header)."""
+    listed = chat_ops.model_list(services().config.view())
+    if request.headers.get("anthropic-version"):
+        return answer(anthropic_models.page(listed, request.args))
+    return answer({"object": "list", "data": [_model(m) for m in listed]})
 
 
 @bp.get("/v1/models/<path:model_id>")
@@ -32,6 +36,8 @@ def model(model_id):
     profile_id, role = chat_ops.resolve_model(view, model_id)
     wanted = chat_ops.ROLE_PREFIX + role["id"] if role else profile_id
     found = next((m for m in chat_ops.model_list(view) if m["id"] == wanted), {})
+    if request.headers.get("anthropic-version"):
+        return answer(anthropic_models.entry(dict(found, id=model_id)))
     return answer(_model(dict(found, id=model_id)))
 
 
