@@ -40,3 +40,14 @@ def scrub(text, secrets=()):
         if secret and len(secret) >= 4:
             text = text.replace(secret, MASK)
     return text
+
+
+# What provider keys look like (OpenAI/OpenRouter/Anthropic sk-…, Google AIza…), and bearer credentials: masked in
+# text whose secrets are not known by value (log lines of any origin, trace content).
+_KEY_SHAPES = re.compile(r"\b(?:sk-[A-Za-z0-9_-]{16,}|AIza[0-9A-Za-z_-]{30,})|(?<=Bearer )[A-Za-z0-9._~+/=-]{8,}",
+                         re.IGNORECASE)
+
+
+def scrub_text(text, secrets=()):
+    """scrub(), and every key-shaped token masked too (for text from anywhere: logs, trace content)."""
+    return _KEY_SHAPES.sub(MASK, scrub(text, secrets))

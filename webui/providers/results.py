@@ -24,6 +24,7 @@ class Call:
     key_hint: str = ""
     # The caller's OpenAI-format fields beyond model/messages (the /v1 face, a role's tools), or None.
     request: dict | None = None
+    request_id: str | None = None  # the request's X-Request-Id, for providers that accept one
 
 
 @dataclass

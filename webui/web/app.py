@@ -19,8 +19,13 @@ def _services(config_dir, environ, read_only=None):
     from webui.core.desktop.control import DesktopController
     from webui.core.config.service import ConfigService
 
+    from webui.core.observe import tracing
+
     desktop = DesktopController.from_env(environ)
     return SimpleNamespace(
+        tracer=tracing.tracer_for(environ),  # None unless OTEL_EXPORTER_OTLP_ENDPOINT is set (nothing imported)
+        trace_content=environ.get("WEBUI_TRACE_CONTENT") == "1",
+        metrics_public=environ.get("WEBUI_METRICS_PUBLIC") == "1",
         read_only=read_only,
         config=ConfigService(config_dir, environ, desktop=desktop),
         auth=AuthStore(config_dir),
@@ -46,18 +51,20 @@ def create_app(test_config=None):
         JSON_SORT_KEYS=False,
     )
     app.config.update(test_config)
-    logging.basicConfig(level=environ.get("WEBUI_LOG_LEVEL", "INFO").upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from webui.core.observe import logs
+
+    logs.configure(environ)  # WEBUI_LOG_FORMAT: text or JSON lines, keys scrubbed in both
 
     svc = _services(config_dir, environ, _read_only_mode(config_dir))
     app.extensions["triplo"] = svc
     app.secret_key = svc.config.vault.derive("flask-session-cookie")
     generated = svc.auth.ensure_initialized(environ) if not svc.read_only else None
 
-    from webui.web import capacity
+    from webui.web import capacity, request_scope
 
     capacity.install(app, environ)
     _register(app)
+    request_scope.install(app)  # X-Request-Id in or new, returned and logged; gateway overhead measured
     if generated:
         # Printed exactly once, on the first run and last of the start-up output, so the owner can log in;
         # only its hash is stored.
@@ -119,7 +126,8 @@ def _register(app):
         return jsonify(ok=True)
 
     app.register_blueprint(health)
-    from webui.web.api import config as api_config, openai_face, usage as api_usage, v1 as api_v1
+    from webui.web.api import config as api_config, metrics as api_metrics, openai_face, usage as api_usage, \
+        v1 as api_v1
     from webui.web.pages import access, layout, models, role_edit, roles, settings, usage
 
     del role_edit  # imported for its routes: it adds the role editor to the Roles & Chat blueprint
@@ -130,3 +138,4 @@ def _register(app):
     app.register_blueprint(api_usage.bp)
     api_v1.register(app)  # also opens sessions.db and makes the chat service the Roles & Chat tab uses
     app.register_blueprint(openai_face.bp)
+    app.register_blueprint(api_metrics.bp)

@@ -25,7 +25,8 @@ def ensure_chat(app):
         if getattr(svc, "usage", None) is None:
             svc.usage = UsageLedger(os.path.join(svc.config_dir, USAGE_DB), read_only=bool(svc.read_only))
         if getattr(svc, "chat", None) is None:
-            svc.chat = ChatService(svc.config, svc.sessions, svc.usage)
+            svc.chat = ChatService(svc.config, svc.sessions, svc.usage, getattr(svc, "tracer", None),
+                                   getattr(svc, "trace_content", False))
     return svc
 
 

@@ -18,6 +18,7 @@ class GatewayResult:
     fallback_from: str | None = None
     failures: list = field(default_factory=list)
     cost_usd: float | None = None  # USD, when a meter priced it
+    request_id: str | None = None  # the request's X-Request-Id, when a meter knew it
 
     text = property(lambda self: self.result.text)
     usage = property(lambda self: self.result.usage)
@@ -43,6 +44,7 @@ class GatewayResult:
             "tool_calls": list(self.tool_calls or []),
             "iterations": 1,
             "cost_usd": self.cost_usd,
+            "request_id": self.request_id,
         }
 
 
@@ -67,10 +69,10 @@ def _failure(profile_id, exc):
 class _Attempts:
     """Bookkeeping shared by chat and stream: who failed, and the first error to raise at the end."""
 
-    def __init__(self, profile_id, first_call, resolve, meter=None):
+    def __init__(self, profile_id, first_call, resolve, meter=None, messages=None):
         self.profile_id, self.first_call, self.resolve = profile_id, first_call, resolve
         self.failures, self.first_error = [], None
-        self.meter, self.started = meter, None
+        self.meter, self.started, self.messages = meter, None, messages
 
     def admit(self, pid, profiles):
         """Whether to call this profile: a meter may refuse it (its budget is spent), which counts as a failure."""
@@ -79,6 +81,8 @@ class _Attempts:
             self.failed(pid, refusal, call=None, profile=profiles.get(pid))
             return False
         self.started = time.monotonic()
+        if self.meter:
+            self.meter.started(pid, profiles.get(pid), self.messages)
         return True
 
     def _elapsed_ms(self):
@@ -102,6 +106,7 @@ class _Attempts:
         answer = GatewayResult(item, pid, (call.profile or {}).get("provider"), fallback_from, list(self.failures))
         if self.meter:
             answer.cost_usd = self.meter.succeeded(pid, call.profile, item, fallback_from)
+            answer.request_id = self.meter.request_id
         return answer
 
     def give_up(self):
@@ -118,19 +123,24 @@ def chat(profile_id, messages, resolve, profiles, meter=None):
     `meter` (core/metering.Meter), when given, refuses profiles over budget and records every provider call.
     """
     first = resolve(profile_id)
-    attempts = _Attempts(profile_id, first, resolve, meter)
-    for pid in _order(profile_id, first, profiles):
-        if not attempts.admit(pid, profiles):
-            continue
-        call = None
-        try:
-            call = attempts.call_for(pid)
-            result = get_adapter((call.profile or {}).get("provider")).chat(call, messages)
-        except WebUIError as exc:
-            attempts.failed(pid, exc, call, profiles.get(pid))
-            continue
-        return attempts.result(result, pid, call)
-    attempts.give_up()
+    attempts = _Attempts(profile_id, first, resolve, meter, messages)
+    try:
+        for pid in _order(profile_id, first, profiles):
+            if not attempts.admit(pid, profiles):
+                continue
+            call = None
+            try:
+                call = attempts.call_for(pid)
+                result = get_adapter((call.profile or {}).get("provider")).chat(call, messages)
+            except WebUIError as exc:
+                attempts.failed(pid, exc, call, profiles.get(pid))
+                continue
+            return attempts.result(result, pid, call)
+        attempts.give_up()
+    except BaseException as exc:
+        if meter:
+            meter.finished(exc)
+        raise
 
 
 def stream(profile_id, messages, resolve, profiles, meter=None):
@@ -140,11 +150,20 @@ def stream(profile_id, messages, resolve, profiles, meter=None):
     provider is called on first iteration. Fallback happens only before the first delta was yielded.
     """
     first = resolve(profile_id)
-    return _stream(_order(profile_id, first, profiles), _Attempts(profile_id, first, resolve, meter), messages,
-                   profiles)
+    return _stream(_order(profile_id, first, profiles), _Attempts(profile_id, first, resolve, meter, messages),
+                   messages, profiles)
 
 
 def _stream(order, attempts, messages, profiles):
+    try:
+        yield from _attempt_streams(order, attempts, messages, profiles)
+    except BaseException as exc:
+        if attempts.meter:
+            attempts.meter.finished(exc)
+        raise
+
+
+def _attempt_streams(order, attempts, messages, profiles):
     for pid in order:
         if not attempts.admit(pid, profiles):
             continue
@@ -158,6 +177,8 @@ def _stream(order, attempts, messages, profiles):
                         answer, finished = attempts.result(item, pid, call), True
                         yield answer
                         return
+                    if not started and attempts.meter:
+                        attempts.meter.first_token(pid, call.profile)
                     started = True
                     yield item
             finally:

@@ -11,6 +11,7 @@ from webui.core.chat import gateway
 
 from webui.core.config import profiles
 
+from webui.core.observe import context
 from webui.core.roles import routing
 from webui.core.usage.metering import Meter
 from webui.catalog import PARAMS
@@ -42,10 +43,11 @@ class Turn:
 class ChatService:
     """Chats and redraws over one ConfigService (profiles, roles, keys) and one SessionStore."""
 
-    def __init__(self, config, sessions, usage=None):
+    def __init__(self, config, sessions, usage=None, tracer=None, trace_content=False):
         self.config = config
         self.sessions = sessions
         self.usage = usage  # a UsageLedger: every provider call is recorded and budgets are kept
+        self.tracer, self.trace_content = tracer, trace_content  # OpenTelemetry (None: tracing off)
         self._locks = {}
         self._locks_guard = threading.Lock()
 
@@ -55,13 +57,14 @@ class ChatService:
         """(resolve(id) -> Call, {id: profile}) for the gateway; `tune` may adjust each profile copy, `request`
         (the caller's OpenAI-format fields) rides along on every Call."""
         by_id = {p["id"]: p for p in profiles.profiles_of(dict(settings)) if isinstance(p, dict) and p.get("id")}
+        request_id = context.current_request_id()  # taken here: fallbacks may resolve in another greenlet
 
         def resolve(profile_id):
             profile = dict(profiles.find(settings, profile_id))
             if tune:
                 profile = tune(profile)
             call = credentials.resolve_call(settings, profile, self.config.vault, self.config.environ)
-            call.request = request
+            call.request, call.request_id = request, request_id
             return call
 
         return resolve, by_id
@@ -112,9 +115,10 @@ class ChatService:
 
     # ---- running ----------------------------------------------------------------------------
 
-    def meter(self, by_id, api, role_id=None, session_id=None):
-        """The Meter of one request (budgets, costs, ledger rows)."""
-        return Meter(self.usage, by_id, api, role_id, session_id)
+    def meter(self, by_id, api, role_id=None, session_id=None, scope=None):
+        """The Meter of one request (budgets, costs, ledger rows, metrics, spans); `scope`: the request's, when
+        the meter is made away from the request's own greenlet (compare)."""
+        return Meter(self.usage, by_id, api, role_id, session_id, scope, self.tracer, self.trace_content)
 
     def run(self, turn):
         """Call the gateway and store the exchange; the reply dict. Nothing is stored when the call fails."""

@@ -109,4 +109,5 @@ def metadata(answer, iterations=1):
         "tool_calls": list(getattr(answer, "tool_calls", None) or []),
         "iterations": iterations,
         "cost_usd": getattr(answer, "cost_usd", None),  # USD; None when no price is known
+        "request_id": getattr(answer, "request_id", None),  # the X-Request-Id of the request that produced it
     }

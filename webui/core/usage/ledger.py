@@ -12,7 +12,8 @@ from datetime import datetime, timedelta, timezone
 from webui.errors import ValidationFailed
 from webui.offload import os_lock, os_sleep, os_thread, thread_local
 from webui.core.storage.fileio import create_private_file, sqlite_connect
-from webui.core.usage.ledger_schema import COLUMNS, SCHEMA
+from webui.core.observe import metrics
+from webui.core.usage.ledger_schema import COLUMNS, SCHEMA, migrate
 
 GROUPS = {"profile": "profile_id", "role": "role_id", "session": "session_id", "day": "day"}
 MAX_PENDING = 10_000  # beyond this the oldest unwritten rows are dropped (a stuck disk must not eat memory)
@@ -64,6 +65,7 @@ class UsageLedger:
         conn.execute("PRAGMA journal_mode=WAL")
         for statement in SCHEMA:
             conn.execute(statement)
+        migrate(conn)
         _open.add(self)
 
     def _conn(self):
@@ -89,6 +91,7 @@ class UsageLedger:
                 self._spend[key] += row["cost_usd"]
             start = not self._running
             self._running = True
+        metrics.ledger_queue(len(self._pending))
         if start:
             os_thread(self._writer, "usage-ledger")
 
@@ -125,6 +128,7 @@ class UsageLedger:
                     import logging
 
                     logging.getLogger("webui.usage").exception("usage rows not written (%d)", len(batch))
+            metrics.ledger_queue(len(self._pending))
 
     def close(self):
         """Flush, then close this thread's connection."""
@@ -160,6 +164,11 @@ class UsageLedger:
         """{requests, cost_usd} of every call made for one chat session (errors and regenerations included)."""
         count, cost = self._read("SELECT COUNT(*), SUM(cost_usd) FROM usage WHERE session_id = ?", (session_id,))[0]
         return {"requests": count, "cost_usd": cost}
+
+    def calls_since(self, since):
+        """(profile_id, provider, outcome, error, latency_ms) of every call from `since` (a stamp) on."""
+        return self._read("SELECT profile_id, provider, outcome, error, latency_ms FROM usage "
+                          "WHERE day >= ? AND ts >= ?", (since[:10], since))
 
     def month_spend(self, profile_id):
         """USD spent by a profile since the start of this calendar month (UTC)."""

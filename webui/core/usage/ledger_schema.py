@@ -1,7 +1,7 @@
 """The usage.db schema: one row per provider call (ids, model, tokens, cost, latency, outcome; no text, no key)."""
 
 COLUMNS = ("ts", "day", "api", "profile_id", "role_id", "session_id", "provider", "model", "prompt_tokens",
-           "completion_tokens", "cost_usd", "latency_ms", "outcome", "error", "fallback_from")
+           "completion_tokens", "cost_usd", "latency_ms", "outcome", "error", "fallback_from", "request_id")
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS usage (
     id INTEGER PRIMARY KEY,
@@ -19,7 +19,8 @@ SCHEMA = (
     latency_ms INTEGER,
     outcome TEXT NOT NULL,       -- ok, fallback (answered for another profile), error
     error TEXT,                  -- the error code when outcome = error
-    fallback_from TEXT
+    fallback_from TEXT,
+    request_id TEXT              -- the X-Request-Id of the request that made the call
 )""",
     # One covering index per /api/usage grouping, in group order, then time: a query reads only its index, with
     # no sort, and a time range is checked inside it (bench/usage.py: 4-5x faster than one time-ordered index).
@@ -28,3 +29,14 @@ SCHEMA = (
     cost_usd)""" for group, column in (("profile", "profile_id"), ("role", "role_id"), ("session", "session_id"),
                                        ("day", "day"))),
 )
+
+# Columns added after the first release: an existing usage.db gets them on open (ALTER TABLE ... ADD COLUMN).
+ADDED_COLUMNS = {"request_id": "TEXT"}
+
+
+def migrate(conn):
+    """Add the columns an older usage.db lacks (idempotent; old rows read NULL)."""
+    have = {row[1] for row in conn.execute("PRAGMA table_info(usage)")}
+    for name, kind in ADDED_COLUMNS.items():
+        if name not in have:
+            conn.execute(f"ALTER TABLE usage ADD COLUMN {name} {kind}")

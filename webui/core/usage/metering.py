@@ -1,8 +1,10 @@
 """One call's meter: budgets before each attempt, cost on the answer, one ledger row per provider call."""
 
 import math
+import time
 
 from webui.errors import BudgetExceeded, ProviderError
+from webui.core.observe import context, metrics
 from webui.core.usage import pricing
 
 
@@ -36,15 +38,36 @@ def over_budget(ledger, profile):
 
 
 class Meter:
-    """Given to the gateway for one request: `admit` checks a profile's budget, `attempt` records a call."""
+    """Given to the gateway for one request: `admit` checks a profile's budget, `started` opens an attempt,
+    `succeeded`/`failed` record it (ledger row, metrics, trace span): the one place a provider call is observed."""
 
-    def __init__(self, ledger, profiles, api, role_id=None, session_id=None):
-        self.ledger, self.profiles = ledger, profiles
-        self.context = {"api": api, "role_id": role_id, "session_id": session_id}
+    def __init__(self, ledger, profiles, api, role_id=None, session_id=None, scope=None, tracer=None,
+                 trace_content=False):
+        self.ledger, self.profiles, self.face = ledger, profiles, api
+        self.scope = scope if scope is not None else context.current()
+        self.request_id = self.scope.request_id if self.scope is not None else None
+        self.context = {"api": api, "role_id": role_id, "session_id": session_id, "request_id": self.request_id}
+        self.trace = None
+        if tracer is not None:  # tracing off: nothing of OpenTelemetry is touched
+            from webui.core.observe.tracing import CallTrace
+
+            self.trace = CallTrace(tracer, api, self.request_id, trace_content)
+        self._started = None
 
     def admit(self, profile_id):
         """None, or the BudgetExceeded that makes the gateway skip this profile."""
         return over_budget(self.ledger, self.profiles.get(profile_id))
+
+    def started(self, profile_id, profile, messages=None):
+        """A provider attempt begins now."""
+        self._started = time.perf_counter()
+        if self.trace is not None:
+            self.trace.started(profile_id, profile, messages)
+
+    def first_token(self, profile_id, profile):
+        """A streamed attempt yielded its first delta."""
+        if self._started is not None:
+            metrics.first_token(profile_id, (profile or {}).get("provider"), time.perf_counter() - self._started)
 
     def succeeded(self, profile_id, profile, result, fallback_from=None):
         """Record an answered call; its cost in USD (None when no price is known)."""
@@ -54,6 +77,8 @@ class Meter:
                   prompt_tokens=usage.get("prompt_tokens"), completion_tokens=usage.get("completion_tokens"),
                   cost_usd=cost, latency_ms=result.latency_ms, outcome="fallback" if fallback_from else "ok",
                   fallback_from=fallback_from)
+        if self.trace is not None:
+            self.trace.succeeded(result, cost, fallback_from)
         return cost
 
     def failed(self, profile_id, profile, exc, latency_ms=None, code=None):
@@ -61,9 +86,23 @@ class Meter:
         if isinstance(exc, ProviderError) or code:
             self._row(profile_id, profile, model=(profile or {}).get("model"), latency_ms=latency_ms,
                       outcome="error", error=code or exc.code)
+        if self.trace is not None:
+            self.trace.failed(code or getattr(exc, "code", None))
+
+    def finished(self, exc=None):
+        """The request's gateway call is over (an answer closes it already; this covers every failure)."""
+        if self.trace is not None:
+            self.trace.finished(exc)
 
     def _row(self, profile_id, profile, **fields):
+        provider = (profile or {}).get("provider")
+        seconds = time.perf_counter() - self._started if self._started is not None else None
+        self._started = None
+        outcome = "client_closed" if fields.get("error") == "client_closed" else fields["outcome"]
+        metrics.record_call(self.face, profile_id, provider, outcome, seconds, fields.get("prompt_tokens"),
+                            fields.get("completion_tokens"), fields.get("cost_usd"), fields.get("fallback_from"))
+        if self.scope is not None and seconds is not None:
+            self.scope.add_upstream(self.face, seconds)
         if self.ledger is None:
             return
-        self.ledger.record({**self.context, "profile_id": profile_id, "provider": (profile or {}).get("provider"),
-                            **fields})
+        self.ledger.record({**self.context, "profile_id": profile_id, "provider": provider, **fields})
