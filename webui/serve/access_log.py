@@ -58,12 +58,13 @@ class AccessLogger(glogging.Logger):
         if not getattr(self, "access_log_enabled", True):
             return None
         from webui.core.observe.logs import utc_stamp
-        from webui.providers.redact import scrub_text
+        from webui.secret_shapes import mask_shapes
 
         status = resp.status
         status = int(status.split(None, 1)[0]) if isinstance(status, str) else status
-        line = {"ts": utc_stamp(time.time()), "level": "INFO", "logger": "access", "remote": environ.get("REMOTE_ADDR"),
-                "method": environ.get("REQUEST_METHOD"), "path": scrub_text(environ.get("PATH_INFO") or ""),
+        line = {"ts": utc_stamp(time.time()), "level": "INFO", "logger": "access", "pid": os.getpid(),
+                "remote": environ.get("REMOTE_ADDR"),
+                "method": environ.get("REQUEST_METHOD"), "path": mask_shapes(environ.get("PATH_INFO") or ""),
                 "status": status, "bytes": getattr(resp, "sent", None),
                 "ms": round(request_time.total_seconds() * 1000, 3),
                 "request_id": environ.get("webui.request_id") or _header(resp, "x-request-id")}

@@ -2,10 +2,11 @@
 
 import json
 import logging
+import os
 from datetime import datetime, timezone
 
 from webui.core.observe import context
-from webui.providers.redact import scrub_text
+from webui.secret_shapes import mask_shapes
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -25,20 +26,20 @@ class ScrubbingFormatter(logging.Formatter):
     """The text format, with ?key= values, user:password@ and key-shaped tokens masked."""
 
     def format(self, record):
-        return scrub_text(super().format(record))
+        return mask_shapes(super().format(record))
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line: ts, level, logger, message, request_id (when serving one), exception."""
+    """One JSON object per line: ts, level, logger, pid, message, request_id (when serving one), exception."""
 
     def format(self, record):
         line = {"ts": utc_stamp(record.created), "level": record.levelname, "logger": record.name,
-                "message": scrub_text(record.getMessage())}
+                "pid": record.process or os.getpid(), "message": mask_shapes(record.getMessage())}
         request_id = getattr(record, "request_id", None) or context.current_request_id()
         if request_id:
             line["request_id"] = request_id
         if record.exc_info:
-            line["exception"] = scrub_text(self.formatException(record.exc_info))
+            line["exception"] = mask_shapes(self.formatException(record.exc_info))
         return json.dumps(line, ensure_ascii=False)
 
 
