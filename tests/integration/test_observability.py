@@ -126,9 +126,7 @@ def test_health_panel_figures_from_known_ledger_rows(config_dir):
     r = client.post("/api/llm/profiles?restart=false", headers=headers, json={
         "id": "fast", "name": "Fast One", "provider": "custom", "model": "m", "base_url": "http://127.0.0.1:9/v1"})
     assert r.status_code == 201, r.get_data(as_text=True)
-    from webui.web.chat_common import ensure_chat
-
-    ledger = ensure_chat(app).usage
+    ledger = app.extensions["triplo"].usage
     clock = {"now": NOW - timedelta(hours=1)}
     ledger.clock = lambda: clock["now"]
     rows = [("fast", "ok", ms) for ms in range(100, 1100, 100)]  # 10 answers: 100 .. 1000 ms

@@ -12,13 +12,15 @@ import traceback
 
 from gunicorn import glogging
 
+from webui.settings import current  # ground: imports nothing of the app
+
 # Path without query (no secrets), then the request id our app returned in X-Request-Id.
 ACCESS_LOG_FORMAT = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms %({x-request-id}o)s'
 REQUEST_ID = "{x-request-id}o"
 
 
 def _json_logs():
-    return (os.environ.get("WEBUI_LOG_FORMAT") or "").strip().lower() == "json"
+    return current().log_format.strip().lower() == "json"
 
 
 def _header(resp, wanted):

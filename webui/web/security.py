@@ -64,7 +64,7 @@ def _basic_user():
 def authenticate():
     """before_request: set g.user and g.auth_method, or answer 401 / redirect to the login page."""
     g.user, g.auth_method = None, None
-    if request.endpoint in PUBLIC_ENDPOINTS or (request.endpoint == METRICS and getattr(services(), "metrics_public", False)):
+    if request.endpoint in PUBLIC_ENDPOINTS or (request.endpoint == METRICS and services().settings.metrics_public):
         return None
     header = request.headers.get("Authorization", "")
     scheme = header.split(None, 1)[0].lower() if header else ""

@@ -7,13 +7,14 @@ from datetime import datetime, timezone
 
 from webui.core.observe import context
 from webui.secret_shapes import mask_shapes
+from webui.settings import Settings
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
-def json_format(environ):
+def json_format(environ=None):
     """True when WEBUI_LOG_FORMAT asks for JSON lines (anything but `json` means text)."""
-    return (environ.get("WEBUI_LOG_FORMAT") or "text").strip().lower() == "json"
+    return Settings.from_env(environ).log_format.strip().lower() == "json"
 
 
 def utc_stamp(created):
@@ -50,7 +51,7 @@ def formatter(environ):
 
 def configure(environ):
     """Root logging: the level from WEBUI_LOG_LEVEL, every root handler given our formatter (text or JSON)."""
-    logging.basicConfig(level=(environ.get("WEBUI_LOG_LEVEL") or "INFO").upper(), format=TEXT_FORMAT)
+    logging.basicConfig(level=Settings.from_env(environ).log_level.upper(), format=TEXT_FORMAT)
     chosen = formatter(environ)
     for handler in logging.getLogger().handlers:
         if type(handler).__module__.startswith("_pytest"):

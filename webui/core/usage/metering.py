@@ -3,9 +3,9 @@
 import math
 import time
 
-from webui.errors import BudgetExceeded, ProviderError
 from webui.core.observe import context, metrics
 from webui.core.usage import pricing
+from webui.errors import BudgetExceeded, ProviderError
 
 
 def usd(value):

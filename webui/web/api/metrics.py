@@ -7,8 +7,7 @@ from webui.core.observe.exposition import exposition
 from webui.core.usage.ledger import month_start
 from webui.core.usage.metering import budget_of
 from webui.offload import off_loop
-from webui.web.chat_common import usage
-from webui.web.common import services
+from webui.web.common import services, usage
 
 bp = Blueprint("metrics", __name__)
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"  # the text format every Prometheus reads

@@ -7,10 +7,10 @@ from flask import Blueprint
 
 from webui.core.usage import pricing
 from webui.core.usage.health import provider_health
-from webui.core.usage.metering import budget_of
 from webui.core.usage.ledger import month_start, stamp
+from webui.core.usage.metering import budget_of
+from webui.web.common import usage
 from webui.web.pages import usage_chart
-from webui.web.chat_common import usage
 from webui.web.pages.layout import render_page, svc
 
 bp = Blueprint("usage", __name__)
