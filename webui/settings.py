@@ -39,6 +39,7 @@ SPEC = {
     "openrouter_title": _field("WEBUI_OPENROUTER_TITLE", "Triplo Web UI", str, doc="X-Title sent to OpenRouter"),
     "openrouter_referer": _field("WEBUI_OPENROUTER_REFERER", "https://triplo.ai", str,
                                  doc="HTTP-Referer sent to OpenRouter"),
+    "metrics": _field("WEBUI_METRICS", True, bool, doc="0: record no metrics (GET /metrics then shows none)"),
     "log_format": _field("WEBUI_LOG_FORMAT", "text", str, doc="text, or json: one JSON object per log line"),
     "metrics_public": _field("WEBUI_METRICS_PUBLIC", False, bool, doc="1: GET /metrics answers without a token"),
     "trace_content": _field("WEBUI_TRACE_CONTENT", False, bool, doc="1: prompt and completion text in trace spans"),
@@ -68,6 +69,7 @@ class Settings:
     key_ref_allow: tuple
     openrouter_title: str
     openrouter_referer: str
+    metrics: bool
     log_format: str
     metrics_public: bool
     trace_content: bool

@@ -21,7 +21,7 @@ def _services(config_dir, environ, read_only=None):
     from webui.core.chat.sessions import SessionStore
     from webui.core.config.service import ConfigService
     from webui.core.desktop.control import DesktopController
-    from webui.core.observe import tracing
+    from webui.core.observe import metrics, tracing
     from webui.core.storage.paths import SESSIONS_DB, USAGE_DB
     from webui.core.usage.ledger import UsageLedger
 
@@ -31,6 +31,7 @@ def _services(config_dir, environ, read_only=None):
     sessions = SessionStore(os.path.join(config_dir, SESSIONS_DB), read_only=bool(read_only))
     usage = UsageLedger(os.path.join(config_dir, USAGE_DB), read_only=bool(read_only))
     tracer = tracing.tracer_for(environ)  # None unless OTEL_EXPORTER_OTLP_ENDPOINT is set (nothing imported)
+    metrics.set_recording(settings.metrics)
     return SimpleNamespace(
         read_only=read_only,
         config=config,

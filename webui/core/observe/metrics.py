@@ -57,10 +57,16 @@ class ProfileSeries:
         return child
 
 
+_on = {"recording": True}  # WEBUI_METRICS=0 turns recording off (bench/gateway_overhead.py measures both)
 _series = {}
 _labels = {}
 _lock = threading.Lock()
 _overhead = {}
+
+
+def set_recording(on):
+    """Record metrics (the default) or not: the app factory calls it with Settings.metrics."""
+    _on["recording"] = bool(on)
 
 
 def profile_label(profile_id):
@@ -89,6 +95,8 @@ def series(profile_id, provider):
 
 def record_call(face, profile_id, provider, outcome, seconds, prompt_tokens, completion_tokens, cost, fallback_from):
     """One provider attempt ended (answered or failed): counts, latency, tokens, cost, fallbacks."""
+    if not _on["recording"]:
+        return
     s = series(profile_id, provider)
     s.requests(face, outcome).inc()
     if seconds is not None:
@@ -105,11 +113,14 @@ def record_call(face, profile_id, provider, outcome, seconds, prompt_tokens, com
 
 def first_token(profile_id, provider, seconds):
     """A streamed attempt sent its first delta after `seconds`."""
-    series(profile_id, provider).first.observe(seconds)
+    if _on["recording"]:
+        series(profile_id, provider).first.observe(seconds)
 
 
 def gateway_overhead(face, seconds):
     """A non-streamed gateway request spent `seconds` outside its provider attempts."""
+    if not _on["recording"]:
+        return
     child = _overhead.get(face)
     if child is None:
         child = _overhead[face] = GATEWAY_OVERHEAD.labels(face)

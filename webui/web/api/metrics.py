@@ -13,20 +13,25 @@ bp = Blueprint("metrics", __name__)
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"  # the text format every Prometheus reads
 
 
-def budgets():
-    """[(profile_id, budget, spent this month)] of the budgeted profiles, spend summed from the shared ledger."""
+def budgeted_profiles():
+    """[(profile_id, monthly budget)] of the profiles that have one."""
     settings, _ = services().config.settings()
-    budgeted = [(p["id"], budget_of(p)) for p in settings.get("llm_profiles") or []
-                if isinstance(p, dict) and p.get("id") and budget_of(p) is not None]
+    return [(p["id"], budget_of(p)) for p in settings.get("llm_profiles") or []
+            if isinstance(p, dict) and p.get("id") and budget_of(p) is not None]
+
+
+def budgets(ledger, budgeted):
+    """[(profile_id, budget, spent this month)], spend summed from the shared ledger (every worker's rows)."""
     if not budgeted:
         return []
-    ledger = usage()
-    spent = {row["key"]: row["cost_usd"] or 0.0 for row in ledger.summary("profile", month_start(ledger.clock()))["rows"]}
+    month = ledger.summary("profile", month_start(ledger.clock()))["rows"]
+    spent = {row["key"]: row["cost_usd"] or 0.0 for row in month}
     return [(pid, budget, spent.get(pid, 0.0)) for pid, budget in budgeted]
 
 
 @bp.get("/metrics")
 def scrape():
-    """Every worker's metrics in Prometheus' text format."""
-    found = budgets()
-    return Response(off_loop(exposition, found), headers={"Content-Type": CONTENT_TYPE})
+    """Every worker's metrics in Prometheus' text format (files and the ledger read off the event loop)."""
+    ledger, budgeted = usage(), budgeted_profiles()
+    body = off_loop(lambda: exposition(budgets(ledger, budgeted)))
+    return Response(body, headers={"Content-Type": CONTENT_TYPE})
