@@ -7,14 +7,15 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 import pytest
 import requests
 
+from tests.app_fixtures import http_session
 from tests.fakes import FakeProvider
 from tests.integration.test_observability import sample
 from tests.loopback import free_port
+from tests.system.supervisor_harness import stop_process_group, wait_until
 
 pytestmark = pytest.mark.system
 
@@ -50,31 +51,24 @@ def gunicorn(config_dir, workers, log_path):
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(cmd, cwd=REPO, env=env, start_new_session=True, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"
+
+    def healthy():
+        with contextlib.suppress(requests.RequestException), http_session(base, trust_env=False) as http:
+            return http.get(f"{base}/healthz", timeout=2).status_code == 200
+        return False
+
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            with contextlib.suppress(requests.RequestException):
-                if requests.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            time.sleep(0.1)
-        else:
+        if not wait_until(healthy, 30):
             raise AssertionError("gunicorn did not start:\n" + open(log_path, errors="replace").read()[-3000:])
         yield base
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, 15)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, 9)
-            proc.wait(timeout=5)
+        stop_process_group(proc, grace=15)
 
 
 def _calls(base, token, count, stream=False):
     """`count` completions at once on separate connections (so the workers share them)."""
     def one(_):
-        with requests.Session() as http:
-            http.trust_env = False
+        with http_session(base, trust_env=False) as http:
             r = http.post(f"{base}/v1/chat/completions", headers={"Authorization": f"Bearer {token}"}, timeout=30,
                           json={"model": "m1", "stream": stream, "messages": [{"role": "user", "content": "Hi"}]})
             assert r.status_code == 200, r.text
@@ -91,14 +85,14 @@ def test_every_scrape_counts_every_workers_calls(tmp_path, workers):
     with FakeProvider("open_ai", chunk_delay=0.01) as fake:
         token = _prepare(config_dir, fake)
         with gunicorn(config_dir, workers, log_path) as base:
-            auth = {"Authorization": f"Bearer {token}"}
+            http = http_session(base, {"Authorization": f"Bearer {token}"}, trust_env=False)
             ids = _calls(base, token, CALLS)
             _calls(base, token, 4, stream=True)
             fake.fail(400, message=f"invalid key {KEY}")  # an error body quoting the key, logged at DEBUG
-            r = requests.post(f"{base}/v1/chat/completions", headers=auth, timeout=30,
-                              json={"model": "m1", "messages": [{"role": "user", "content": "Hi"}]})
+            r = http.post(f"{base}/v1/chat/completions", timeout=30,
+                          json={"model": "m1", "messages": [{"role": "user", "content": "Hi"}]})
             assert r.status_code == 400
-            scrapes = [requests.get(f"{base}/metrics", headers=auth, timeout=10).text for _ in range(8)]
+            scrapes = [http.get(f"{base}/metrics", timeout=10).text for _ in range(8)]
         lines = [line for line in log_path.read_text(errors="replace").splitlines() if line.strip()]
     labels = dict(face="v1", profile="m1", provider="open_ai")
     for text in scrapes:  # whichever worker answered, the same totals
