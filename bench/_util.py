@@ -89,6 +89,13 @@ def children(pid):
     return out
 
 
+def cpu_seconds(pid):
+    """user + system CPU time of a process so far."""
+    with open(f"/proc/{pid}/stat") as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _kib_field(path, name):
     with open(path) as handle:
         for line in handle:

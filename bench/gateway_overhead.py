@@ -15,7 +15,7 @@ from types import SimpleNamespace
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _gateway_load  # noqa: E402
-from _util import REPO, bench_env, free_port, machine, pct, percentile, stop, wait_port  # noqa: E402
+from _util import REPO, bench_env, children, cpu_seconds, free_port, machine, pct, percentile, stop, wait_port  # noqa: E402,E501
 
 from tests.fakes import FakeProvider  # noqa: E402
 from tests.fakes import server as fake_server  # noqa: E402
@@ -195,8 +195,13 @@ def metrics_phase(args):
                 procs.append(start_server(folder, port, **env))
                 _, token = AuthStore(folder).create_token("bench")
                 servers[name] = Client(port, {"Authorization": f"Bearer {token}"})
+            workers = {name: children(proc.pid) for name, proc in zip(("on", "off"), procs)}
+            before = {name: sum(map(cpu_seconds, pids)) for name, pids in workers.items()}
             times = run_metrics_pair(fake, servers["on"], servers["off"], args.metric_rounds, args.warmup,
                                      args.budget)
+            served = args.warmup + len(times["direct"])
+            cpu_us = {name: (sum(map(cpu_seconds, pids)) - before[name]) * 1e6 / served
+                      for name, pids in workers.items()}
         finally:
             for proc in procs:
                 stop(proc)
@@ -211,6 +216,9 @@ def metrics_phase(args):
     print(f"  CPU of one request's metric work (multiprocess mode, median of 5 x {cost['count']}): "
           f"{cost['on_us']:.2f} us on, {cost['off_us']:.2f} us off -> +{added_us:.2f} us "
           f"({'MET' if added_us <= 50 else 'MISSED'}: <= 50 us)")
+    print(f"  worker CPU per request (/proc, {served} requests each): {cpu_us['on']:.0f} us on, "
+          f"{cpu_us['off']:.0f} us off -> {cpu_us['on'] - cpu_us['off']:+.0f} us (clock ticks: "
+          f"+-{1e6 / os.sysconf('SC_CLK_TCK') / served:.0f} us)")
     diff = [a - b for a, b in zip(times["metrics_on"], times["metrics_off"])]
     print(f"  on - off     {pct(diff)}")
     grown = (percentile([a - d for a, d in zip(times["metrics_on"], times["direct"])], 50)

@@ -6,6 +6,7 @@ with WEBUI_TRACE_CONTENT=1 (scrubbed like logs).
 """
 
 import json
+import logging
 import threading
 
 from webui.providers.redact import scrub_text
@@ -18,6 +19,7 @@ SAMPLING = (("temperature", "gen_ai.request.temperature"), ("top_p", "gen_ai.req
             ("frequency_penalty", "gen_ai.request.frequency_penalty"))
 _tracers = {}  # traces endpoint -> (TracerProvider, Tracer): one provider and exporter per process and endpoint
 _lock = threading.Lock()
+log = logging.getLogger("webui.tracing")
 
 
 def traces_endpoint(environ):
@@ -36,7 +38,12 @@ def tracer_for(environ):
         return None
     with _lock:
         if endpoint not in _tracers:
-            _tracers[endpoint] = _make_tracer(endpoint, environ)
+            try:
+                _tracers[endpoint] = _make_tracer(endpoint, environ)
+            except ImportError:
+                log.error("OTEL_EXPORTER_OTLP_ENDPOINT is set but OpenTelemetry is not installed "
+                          "(pip install 'triplo-webui[otel]'): tracing stays off")
+                return None
         return _tracers[endpoint][1]
 
 
