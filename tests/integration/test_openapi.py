@@ -8,8 +8,9 @@ import pytest
 from tests.integration.api_client import Api
 from webui.web.api import openapi
 
-# Not part of the JSON API: people's pages and forms, the login form, static files, the liveness probe.
-IGNORED_BLUEPRINTS = {"usage", "models", "roles", "settings", "access", "auth", "health"}
+# Not part of the JSON API: people's pages and forms, the login form, static files, the liveness probe, the
+# Prometheus scrape (text format).
+IGNORED_BLUEPRINTS = {"usage", "models", "roles", "settings", "access", "auth", "health", "metrics"}
 IGNORED_ENDPOINTS = {"static"}
 
 

@@ -19,6 +19,13 @@ PLAIN_DELTA = frozenset(("content",))
 NO_STREAM_USAGE = set()
 
 
+def with_request_id(headers, call):
+    """The headers plus X-Request-Id (the caller's request id; OpenAI-format servers log it or ignore it)."""
+    if call.request_id:
+        headers = dict(headers, **{"X-Request-Id": call.request_id})
+    return headers
+
+
 class OpenAICompatAdapter(ProviderAdapter):
     """Chat Completions with Bearer auth; subclasses set the max-tokens field name and extra headers."""
 
@@ -69,7 +76,7 @@ class OpenAICompatAdapter(ProviderAdapter):
         url, params = self.chat_url(call)
         if params:
             url += "?" + "&".join(f"{k}={quote(str(v), safe='')}" for k, v in params.items())
-        return url, self.body(call, messages, stream), self.headers(key)
+        return url, self.body(call, messages, stream), with_request_id(self.headers(key), call)
 
     def parse_reply(self, data, call):
         choices = data.get("choices") if isinstance(data, dict) else None
@@ -229,7 +236,7 @@ class CustomAdapter(OpenAICompatAdapter):
     def request(self, call, messages, stream):
         url, body, headers = super().request(call, messages, stream)
         if is_azure(call.base_url, call.profile):
-            headers = {"api-key": call.api_key} if call.api_key else {}
+            headers = with_request_id({"api-key": call.api_key} if call.api_key else {}, call)
             if stream:
                 body.setdefault("stream_options", {"include_usage": True})
         else:

@@ -26,6 +26,7 @@ class Call:
     request: dict | None = None
     # The caller's own Anthropic Messages request ({"body", "betas"}) for an Anthropic profile to take as sent.
     native: dict | None = None
+    request_id: str | None = None  # the request's X-Request-Id, for providers that accept one
 
 
 @dataclass

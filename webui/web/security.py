@@ -12,6 +12,7 @@ from webui.errors import CsrfFailed, TooManyAttempts, Unauthorized
 from webui.web.common import is_api_request, services
 
 PUBLIC_ENDPOINTS = {"auth.login", "static", "health.healthz"}
+METRICS = "metrics.scrape"  # public only with WEBUI_METRICS_PUBLIC=1
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; "
@@ -63,7 +64,7 @@ def _basic_user():
 def authenticate():
     """before_request: set g.user and g.auth_method, or answer 401 / redirect to the login page."""
     g.user, g.auth_method = None, None
-    if request.endpoint in PUBLIC_ENDPOINTS:
+    if request.endpoint in PUBLIC_ENDPOINTS or (request.endpoint == METRICS and services().settings.metrics_public):
         return None
     header = request.headers.get("Authorization", "")
     if not header and request.headers.get("x-api-key"):  # the anthropic SDKs and Claude Code send the token so

@@ -3,6 +3,7 @@
 import dataclasses
 
 from webui.core.chat import gateway
+from webui.core.observe import context
 from webui.errors import ValidationFailed, WebUIError
 from webui.offload import in_parallel
 
@@ -35,11 +36,12 @@ def run(service, turns):
     {"session_id", "position", "results": [{llm_profile_id, ok, reply | error}]} in the order asked."""
     first = turns[0]
     resolve, by_id = service.caller(first.view, request=first.request)
+    scope = context.current()  # the parallel calls run in their own greenlets or threads
 
     def ask(turn):
         own = {turn.profile_id: by_id.get(turn.profile_id)}  # only itself: its fallbacks are not consulted
-        return gateway.chat(turn.profile_id, turn.messages, resolve, own,
-                            service.meter(by_id, "chat", turn.role_id, turn.session_id))  # budget, cost, ledger
+        return gateway.chat(turn.profile_id, turn.messages, resolve, own,  # budget, cost, ledger, metrics
+                            service.meter(by_id, "chat", turn.role_id, turn.session_id, scope))
 
     answers = in_parallel([lambda t=turn: ask(t) for turn in turns])
     for answer in answers:

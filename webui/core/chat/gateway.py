@@ -27,6 +27,7 @@ class GatewayResult:
     failures: list = field(default_factory=list)
     cost_usd: float | None = None  # USD, when a meter priced it
     upstream_ms: float | None = None  # time waited on upstreams (every attempt), when the request counts it
+    request_id: str | None = None  # the request's X-Request-Id, when a meter knew it
 
     text = property(lambda self: self.result.text)
     usage = property(lambda self: self.result.usage)
@@ -55,6 +56,7 @@ class GatewayResult:
             "tool_calls": list(self.tool_calls or []),
             "iterations": iterations,
             "cost_usd": self.cost_usd,  # USD; None when no price is known
+            "request_id": self.request_id,  # the X-Request-Id of the request that produced it
         }
         if self.failures:  # why earlier profiles did not answer (a skipped fallback names what it could not honour)
             meta["fallback_failures"] = list(self.failures)
@@ -116,6 +118,8 @@ class _Attempts:
             self.failed(pid, refusal, call=None, profile=profiles.get(pid))
             return False
         self.started = time.monotonic()
+        if self.meter:
+            self.meter.started(pid, profiles.get(pid), self.messages)
         return True
 
     def _elapsed_ms(self):
@@ -146,6 +150,7 @@ class _Attempts:
         answer = GatewayResult(item, pid, (call.profile or {}).get("provider"), fallback_from, list(self.failures))
         if self.meter:
             answer.cost_usd = self.meter.succeeded(pid, call.profile, item, fallback_from)
+            answer.request_id = self.meter.request_id
         return answer
 
     def give_up(self):
@@ -164,20 +169,25 @@ def chat(profile_id, messages, resolve, profiles, meter=None):
     waited = wait_clock.total_ms()
     first = resolve(profile_id)
     attempts = _Attempts(profile_id, first, resolve, meter, messages)
-    for pid in _order(profile_id, first, profiles):
-        if not attempts.admit(pid, profiles):
-            continue
-        call = None
-        try:
-            call = attempts.call_for(pid)
-            result = get_adapter((call.profile or {}).get("provider")).chat(call, messages)
-        except WebUIError as exc:
-            attempts.failed(pid, exc, call, profiles.get(pid))
-            continue
-        answer = attempts.result(result, pid, call)
-        answer.upstream_ms = wait_clock.total_ms() - waited
-        return answer
-    attempts.give_up()
+    try:
+        for pid in _order(profile_id, first, profiles):
+            if not attempts.admit(pid, profiles):
+                continue
+            call = None
+            try:
+                call = attempts.call_for(pid)
+                result = get_adapter((call.profile or {}).get("provider")).chat(call, messages)
+            except WebUIError as exc:
+                attempts.failed(pid, exc, call, profiles.get(pid))
+                continue
+            answer = attempts.result(result, pid, call)
+            answer.upstream_ms = wait_clock.total_ms() - waited
+            return answer
+        attempts.give_up()
+    except BaseException as exc:
+        if meter:
+            meter.finished(exc)
+        raise
 
 
 def stream(profile_id, messages, resolve, profiles, meter=None):
@@ -192,6 +202,15 @@ def stream(profile_id, messages, resolve, profiles, meter=None):
 
 
 def _stream(order, attempts, messages, profiles):
+    try:
+        yield from _attempt_streams(order, attempts, messages, profiles)
+    except BaseException as exc:
+        if attempts.meter:
+            attempts.meter.finished(exc)
+        raise
+
+
+def _attempt_streams(order, attempts, messages, profiles):
     for pid in order:
         if not attempts.admit(pid, profiles):
             continue
@@ -205,6 +224,8 @@ def _stream(order, attempts, messages, profiles):
                         answer, finished = attempts.result(item, pid, call), True
                         yield answer
                         return
+                    if not started and attempts.meter:
+                        attempts.meter.first_token(pid, call.profile)
                     started = True
                     yield item
             finally:

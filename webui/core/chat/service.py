@@ -9,6 +9,7 @@ from webui.core.chat import compare as comparing
 from webui.core.chat import gateway
 from webui.core.chat.streaming import ReplyStream
 from webui.core.config import credentials
+from webui.core.observe import context
 from webui.core.roles import routing
 from webui.core.usage.budgets import BudgetBook
 from webui.core.usage.metering import Meter
@@ -39,11 +40,12 @@ class Turn:
 class ChatService:
     """Chats and redraws over one ConfigService (profiles, roles, keys) and one SessionStore."""
 
-    def __init__(self, config, sessions, usage=None, budgets=None):
+    def __init__(self, config, sessions, usage=None, budgets=None, tracer=None, trace_content=False):
         self.config = config
         self.sessions = sessions
         self.usage = usage  # a UsageLedger: every provider call is recorded and budgets are kept
         self.budgets = budgets if budgets is not None else BudgetBook()  # holds shared by every request
+        self.tracer, self.trace_content = tracer, trace_content  # OpenTelemetry (None: tracing off)
         self._locks = {}
         self._locks_guard = threading.Lock()
 
@@ -52,13 +54,14 @@ class ChatService:
     def caller(self, view, tune=None, request=None):
         """(resolve(id) -> Call, {id: profile}) for the gateway; `tune` may adjust each profile copy, `request`
         (the caller's OpenAI-format fields) rides along on every Call."""
+        request_id = context.current_request_id()  # taken here: fallbacks may resolve in another greenlet
 
         def resolve(profile_id):
             profile = dict(view.profile(profile_id))
             if tune:
                 profile = tune(profile)
             call = credentials.resolve_call(view.settings, profile, self.config.vault, self.config.environ)
-            call.request = request
+            call.request, call.request_id = request, request_id
             return call
 
         return resolve, view.profiles_by_id
@@ -107,9 +110,10 @@ class ChatService:
 
     # ---- running ----------------------------------------------------------------------------
 
-    def meter(self, by_id, api, role_id=None, session_id=None):
-        """The Meter of one request (budgets, costs, ledger rows)."""
-        return Meter(self.usage, by_id, api, role_id, session_id, self.budgets)
+    def meter(self, by_id, api, role_id=None, session_id=None, scope=None):
+        """The Meter of one request (budgets, costs, ledger rows, metrics, spans); `scope`: the request's, when
+        the meter is made away from the request's own greenlet (compare)."""
+        return Meter(self.usage, by_id, api, role_id, session_id, self.budgets, scope, self.tracer, self.trace_content)
 
     def run(self, turn):
         """Call the gateway and store the exchange; the reply dict. Nothing is stored when the call fails."""

@@ -10,6 +10,7 @@ import weakref
 from datetime import datetime, timedelta, timezone
 
 from webui.core.storage.fileio import create_private_file, sqlite_connect
+from webui.core.observe import metrics
 from webui.core.usage.ledger_schema import COLUMNS, SCHEMA, migrations
 from webui.errors import ValidationFailed
 from webui.offload import os_lock, os_sleep, os_thread, thread_local
@@ -103,6 +104,7 @@ class UsageLedger:
                 self._spend[key] += row["cost_usd"]
             start = not self._running
             self._running = True
+        metrics.ledger_queue(len(self._pending))
         if start:
             self._spawn(self._writer, "usage-ledger")
 
@@ -134,7 +136,9 @@ class UsageLedger:
                         batch.append(self._pending.popleft())
                 if not self._insert(batch):
                     self._pending.extendleft(reversed(batch))
+                    metrics.ledger_queue(len(self._pending))
                     return False
+        metrics.ledger_queue(len(self._pending))
         return True
 
     def _insert(self, batch):
@@ -185,6 +189,11 @@ class UsageLedger:
         """{requests, cost_usd} of every call made for one chat session (errors and regenerations included)."""
         count, cost = self._read("SELECT COUNT(*), SUM(cost_usd) FROM usage WHERE session_id = ?", (session_id,))[0]
         return {"requests": count, "cost_usd": cost}
+
+    def calls_since(self, since):
+        """(profile_id, provider, outcome, error, latency_ms) of every call from `since` (a stamp) on."""
+        return self._read("SELECT profile_id, provider, outcome, error, latency_ms FROM usage "
+                          "WHERE day >= ? AND ts >= ?", (since[:10], since))
 
     def month_spend(self, profile_id):
         """USD spent by a profile since the start of this calendar month (UTC)."""

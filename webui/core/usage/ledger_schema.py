@@ -2,9 +2,9 @@
 
 COLUMNS = ("ts", "day", "api", "profile_id", "role_id", "session_id", "provider", "model", "prompt_tokens",
            "completion_tokens", "cost_usd", "latency_ms", "outcome", "error", "fallback_from", "cache_read_tokens",
-           "cache_write_tokens")
-# Columns added after the first release: (name, type); an older usage.db gains them (MIGRATIONS).
-ADDED_COLUMNS = (("cache_read_tokens", "INTEGER"), ("cache_write_tokens", "INTEGER"))
+           "cache_write_tokens", "request_id")
+# Columns added after the first release: (name, type); an older usage.db gains them (migrations()).
+ADDED_COLUMNS = (("cache_read_tokens", "INTEGER"), ("cache_write_tokens", "INTEGER"), ("request_id", "TEXT"))
 INDEX_GROUPS = (("profile", "profile_id"), ("role", "role_id"), ("session", "session_id"), ("day", "day"))
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS usage (
@@ -25,7 +25,8 @@ SCHEMA = (
     error TEXT,                  -- the error code when outcome = error
     fallback_from TEXT,
     cache_read_tokens INTEGER,   -- of prompt_tokens: read from the provider's prompt cache (NULL: none reported)
-    cache_write_tokens INTEGER   -- of prompt_tokens: written to it
+    cache_write_tokens INTEGER,  -- of prompt_tokens: written to it
+    request_id TEXT              -- the X-Request-Id of the request that made the call
 )""",
     # One covering index per /api/usage grouping, in group order, then time: a query reads only its index, with
     # no sort, and a time range is checked inside it (bench/usage.py: 4-5x faster than one time-ordered index).

@@ -1,10 +1,12 @@
-"""The Usage tab: cost and tokens per day (server-drawn SVG), this month by profile and by role, budgets."""
+"""The Usage tab: cost and tokens per day (server-drawn SVG), provider health (24 h), this month by profile and
+by role, budgets."""
 
 from datetime import timedelta
 
 from flask import Blueprint
 
 from webui.core.usage import pricing
+from webui.core.usage.health import provider_health
 from webui.core.usage.ledger import month_start, stamp
 from webui.core.usage.metering import budget_of
 from webui.web.common import usage
@@ -51,4 +53,5 @@ def index():
         month_totals=by_profile["totals"], last30=daily["totals"],
         by_profile=_named(by_profile["rows"], {p["id"]: p.get("name") for p in profiles}),
         by_role=_named(by_role["rows"], {r["id"]: r.get("name") for r in roles}),
-        budgets=budgets(ledger, profiles), prices_taken=pricing.table().get("taken"))
+        budgets=budgets(ledger, profiles), prices_taken=pricing.table().get("taken"),
+        health=usage_chart.health_rows(provider_health(ledger, now), {p["id"]: p.get("name") for p in profiles}))

@@ -72,8 +72,9 @@ MIGRATIONS = {
             created_at TEXT NOT NULL,
             response TEXT NOT NULL,
             conversation TEXT NOT NULL)""",
-        # Prompt-cache usage (core/usage/ledger_schema.ADDED_COLUMNS), with the covering indexes made again.
-        "ALTER TABLE usage ADD COLUMN cache_read_tokens INTEGER, ADD COLUMN cache_write_tokens INTEGER",
+        # Prompt-cache usage and request ids (core/usage/ledger_schema.ADDED_COLUMNS), covering indexes made again.
+        "ALTER TABLE usage ADD COLUMN cache_read_tokens INTEGER, ADD COLUMN cache_write_tokens INTEGER, "
+        "ADD COLUMN request_id TEXT",
         *(f"DROP INDEX IF EXISTS usage_by_{group}" for group in ("profile", "role", "session", "day")),
         *(f"CREATE INDEX usage_by_{group} ON usage ({column}, ts) INCLUDE (prompt_tokens, completion_tokens, cost_usd, "
           "cache_read_tokens, cache_write_tokens)"
