@@ -2,34 +2,36 @@
 
 import os
 
-from webui.catalog import PROVIDERS, SECRET_FIELDS, canonical_provider, key_env_var, route_model
+from webui.catalog import AZURE_ENV_VAR, PROVIDERS, SECRET_FIELDS, canonical_provider, key_env_var, route_model
 from webui.errors import MissingCredential, NotFound, SecretUnreadable, ValidationFailed
 from webui.core.config.profiles import ID_RE, URL_RE
 from webui.core.storage.vault import is_secret_obj
 
 
-# api_key_ref may name only provider-key variables: never the web UI's or supervisord's own secrets (issue 15).
-KEY_REF_SUFFIXES = ("_API_KEY", "_KEY", "_TOKEN")
-KEY_REF_FORBIDDEN_PREFIXES = ("WEBUI_", "SUPERVISOR_")
+# api_key_ref may name only the providers' own key variables (the catalog's) and what WEBUI_KEY_REF_ALLOW adds:
+# never the web UI's or supervisord's secrets, nor any other *_KEY / *_TOKEN of the host (issues 15 and 24).
+KEY_REF_DEFAULTS = frozenset([*(spec["env_var"] for spec in PROVIDERS.values() if spec.get("env_var")),
+                              AZURE_ENV_VAR])
 KEY_REF_ALLOW_ENV = "WEBUI_KEY_REF_ALLOW"
 # Control characters (CR, LF, NUL, TAB, DEL…) would split headers or log lines.
 CONTROL_CHARS = frozenset(map(chr, [*range(0x20), 0x7F]))
 
 
 def key_ref_allowed(name, environ=None):
-    """True when api_key_ref may read this variable: a provider-key name, or one listed in WEBUI_KEY_REF_ALLOW."""
+    """True when api_key_ref may read this variable: a provider's own key variable, or one in WEBUI_KEY_REF_ALLOW."""
+    return name in KEY_REF_DEFAULTS or name in key_ref_extra(environ)
+
+
+def key_ref_extra(environ=None):
+    """The names WEBUI_KEY_REF_ALLOW adds (comma-separated)."""
     env = os.environ if environ is None else environ
-    extra = {n.strip() for n in env.get(KEY_REF_ALLOW_ENV, "").split(",") if n.strip()}
-    if name in extra:
-        return True
-    upper = str(name).upper()
-    return upper.endswith(KEY_REF_SUFFIXES) and not upper.startswith(KEY_REF_FORBIDDEN_PREFIXES)
+    return {n.strip() for n in env.get(KEY_REF_ALLOW_ENV, "").split(",") if n.strip()}
 
 
 def key_ref_message(name):
-    """The field error for an api_key_ref outside the allowlist."""
-    return (f"may not name {name}: only provider-key variables (*_API_KEY, *_KEY, *_TOKEN, never WEBUI_* or "
-            f"SUPERVISOR_*) or names listed in {KEY_REF_ALLOW_ENV}")
+    """The field error for an api_key_ref outside the allowlist, naming the variable."""
+    return (f"may not name {name}: only the providers' key variables ({', '.join(sorted(KEY_REF_DEFAULTS))}) "
+            f"or names listed in {KEY_REF_ALLOW_ENV}")
 
 
 def has_control_chars(value):

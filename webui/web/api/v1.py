@@ -12,6 +12,7 @@ from webui.core.config import profile_ops
 from webui.core.roles import role_ops
 
 from webui.core.roles import routing
+from webui.core.roles.game_export import printable
 from webui.errors import BadRequest, NotFound, ValidationFailed
 from webui.web.capacity import streamed
 from webui.web.chat_common import chat, ensure_chat, event_stream, parse_chat_body
@@ -110,9 +111,12 @@ def roles_import():
 def export_config():
     """The game config in the document's format: YAML, or JSON with ?format=json (a download)."""
     fmt = request.args.get("format", "yaml").lower()
-    text, mimetype = role_ops.export_config(services().config, fmt)
+    text, mimetype, dropped = role_ops.export_config(services().config, fmt)
     name = "game-config.json" if fmt == "json" else "game-config.yaml"
-    return Response(text, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    if dropped:  # field paths (printable ASCII only: a header must not break), not values
+        headers["X-Export-Dropped"] = printable(", ".join(dropped))
+    return Response(text, mimetype=mimetype, headers=headers)
 
 
 def _document_text():
