@@ -26,7 +26,7 @@ def _edit_config(app, change):
 # ---- item 1: api_key_ref names only provider-key variables --------------------------------------------------
 
 @pytest.mark.parametrize("ref", ["WEBUI_PASSWORD", "SUPERVISOR_PASSWORD", "PATH", "WEBUI_SECRET_KEY",
-                                 "SUPERVISOR_API_TOKEN", "HOME"])
+                                 "SUPERVISOR_API_TOKEN", "HOME", "TEAM_OPENAI_KEY", "HF_TOKEN"])
 def test_item1_api_key_ref_outside_the_allowlist_is_refused_on_save(tc, ref):
     tc.create_profile()
     reply = tc.post(P, {"name": "Env", "provider": "open_ai", "model": "gpt-4o", "api_key_ref": ref})
@@ -37,7 +37,7 @@ def test_item1_api_key_ref_outside_the_allowlist_is_refused_on_save(tc, ref):
     assert reply.status == 400 and any("api_key_ref" in f for f in reply.body["fields"]), reply.text
 
 
-@pytest.mark.parametrize("ref", ["OPENAI_API_KEY", "TEAM_OPENAI_KEY", "HF_TOKEN"])
+@pytest.mark.parametrize("ref", ["OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "AZURE_OPENAI_API_KEY"])
 def test_item1_provider_key_names_are_allowed(tc, ref):
     tc.create_profile()
     reply = tc.post(P, {"name": "Env", "provider": "open_ai", "model": "gpt-4o", "api_key_ref": ref})

@@ -4,6 +4,8 @@ import json
 import multiprocessing
 import os
 import stat
+import threading
+import time
 
 import pytest
 
@@ -288,17 +290,41 @@ def test_wrong_username_still_pays_the_kdf(store, tmp_path, monkeypatch):
 
 
 def test_item13_attempts_in_flight_count_before_they_fail():
-    """Issue 15 item 13: the check and the count are one step, so overlapping guesses cannot all pass."""
+    """Issue 15 item 13 (policy of issue 24 item 11): parallel guesses are judged on settled failures, one after
+    the other once the free ones are used, so they cannot all pass the check before any is counted."""
+    from webui.core.access.throttle import FREE_FAILURES
+
     t = LoginThrottle(clock=FakeClock())
-    verdicts = []
+    verdicts, start = [], threading.Barrier(12)
 
-    def guess(depth):  # each guess is still being verified while the next one starts
-        verdicts.append(t.attempt("k", lambda: depth < 20 and guess(depth + 1) and False)[0])
-        return False
+    def guess():
+        start.wait(timeout=10)
+        verdicts.append(t.attempt("k", lambda: time.sleep(0.05) or False)[0])
 
-    guess(0)
-    assert verdicts.count(False) == 5 and verdicts.count(None) == 1  # the 6th overlapping guess is refused
+    threads = [threading.Thread(target=guess) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert verdicts.count(False) == FREE_FAILURES and verdicts.count(None) == 12 - FREE_FAILURES, verdicts
     assert t.check("k")[0] is False and t.attempt("k", lambda: True)[0] is None
+
+
+def test_item11_parallel_correct_passwords_are_never_refused_for_being_early():
+    """Issue 24 item 11: attempts in flight are not failures; a correct password waits for them, never a 429."""
+    t = LoginThrottle(clock=FakeClock())
+    verdicts, start = [], threading.Barrier(20)
+
+    def log_in():
+        start.wait(timeout=10)
+        verdicts.append(t.attempt("k", lambda: time.sleep(0.02) or True)[0])
+
+    threads = [threading.Thread(target=log_in) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert verdicts == [True] * 20
 
 
 def test_item12_ended_sessions_expire_and_stay_bounded(tmp_path, monkeypatch):
