@@ -172,7 +172,8 @@ def import_profiles(settings, items, vault, field="llm_profiles", replace=False,
         raise ValidationFailed(errors)
     for _, profile, secrets, _ in staged:
         if secrets:
-            credentials.apply(settings, credentials.credential_id_of(profile), secrets, vault)
+            credentials.apply(settings, credentials.credential_id_of(profile), secrets, vault, profile.get("base_url"),
+                              profile.get("provider"))
     listed = {p["id"]: p for _, p, _, _ in staged}
     current = profiles.profiles_of(settings)
     if replace:

@@ -8,7 +8,7 @@ import threading
 
 from webui.core.config import shape as config_shape
 
-from webui.core.config import credentials
+from webui.core.config import credentials, key_binding
 
 from webui.core.config import profile_import
 
@@ -112,6 +112,7 @@ class ConfigService:
             settings = data.setdefault("settings", {})
             self._check_shape(settings)
             profile_import.migrate_legacy(settings, self.vault)
+            key_binding.bind_legacy(settings)  # keys stored before binding: where they were used before this change
             before = _desktop_digest(data)
             keys_before = self._desktop_key_sources(settings)
             refs = _key_refs(settings)
