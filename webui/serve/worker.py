@@ -8,8 +8,8 @@ import gevent
 from gunicorn.workers.base_async import AsyncWorker
 from gunicorn.workers.ggevent import GeventWorker
 
+from webui.settings import Settings
 from webui.web.body_timeout import serving
-from webui.serve.gunicorn_conf import _number
 
 HEALTH_ANSWER = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 12\r\n"
                  b"Cache-Control: no-store\r\nConnection: close\r\n\r\n{\"ok\":true}\n")
@@ -27,10 +27,11 @@ class Worker(GeventWorker):
     answer GET /healthz (200) or anything else 503, within 2 s, and closed: a full cap never hides the probe."""
 
     def init_process(self):
-        self.header_timeout = _number("WEBUI_HEADER_TIMEOUT", 10)
-        self.body_timeout = _number("WEBUI_BODY_TIMEOUT", 30)
+        config = Settings.from_env()
+        self.header_timeout = config.header_timeout
+        self.body_timeout = config.body_timeout
         self.connection_cap = self.worker_connections
-        self.worker_connections += _number("WEBUI_RESERVE_CONNECTIONS", 32)  # gunicorn's pool: cap + reserve
+        self.worker_connections += config.reserve_connections  # gunicorn's pool: cap + reserve
         self.open_connections = 0
         _raise_fd_limit(2 * self.worker_connections + 256)  # a stream holds a client and a provider socket
         gevent.config.resolver = "webui.serve.resolver.Resolver"  # before the hub makes its resolver

@@ -15,27 +15,12 @@ import time
 
 from gevent.local import local
 
-from webui.errors import WebUIError
+from webui.errors import PayloadTooLarge, RequestTimeout
 from webui.offload import cooperative
+from webui.settings import Settings
 
 READS = ("read", "readline", "readlines", "readinto")
-DEFAULT_BODY_TIMEOUT = 30
-DEFAULT_MIN_RATE = 10_000
-DEFAULT_PUBLIC_BODY_MAX = 8 * 1024
-
-
-class RequestTimeout(WebUIError):
-    """408: the request body stopped arriving, or arrives slower than the minimum rate."""
-
-    status = 408
-    code = "request_timeout"
-
-
-class PayloadTooLarge(WebUIError):
-    """413: a body larger than this route takes (before login: the login form's size)."""
-
-    status = 413
-    code = "payload_too_large"
+DEFAULT_PUBLIC_BODY_MAX = 8 * 1024  # the settings' default (WEBUI_PUBLIC_BODY_MAX)
 
 
 class _Late(Exception):
@@ -85,14 +70,6 @@ def _late():
     return RequestTimeout("The request body did not arrive in time; the connection is closed.")
 
 
-def _number(environ, name, default):
-    try:
-        value = float(environ.get(name, default))
-    except (TypeError, ValueError):
-        return default
-    return value if value > 0 else default
-
-
 def body_deadline(length, floor, min_rate, unknown_length):
     """Seconds the whole body may take: the floor, or longer for a large body at the minimum rate."""
     return max(floor, (unknown_length if length is None else length) / min_rate)
@@ -102,10 +79,9 @@ def install(app, environ):
     """Wrap app.wsgi_app: every body is read through TimedInput; a 408 or an unread body closes the connection;
     public routes refuse a large body (before_request, so nothing of it is read)."""
     inner = app.wsgi_app
-    floor = _number(environ, "WEBUI_BODY_TIMEOUT", DEFAULT_BODY_TIMEOUT)
-    min_rate = _number(environ, "WEBUI_BODY_MIN_RATE", DEFAULT_MIN_RATE)
-    public_max = int(_number(environ, "WEBUI_PUBLIC_BODY_MAX", DEFAULT_PUBLIC_BODY_MAX))
-    app.config["PUBLIC_BODY_MAX"] = public_max
+    config = Settings.from_env(environ)
+    floor, min_rate = config.body_timeout, config.body_min_rate
+    app.config["PUBLIC_BODY_MAX"] = config.public_body_max
 
     def wsgi_app(environ, start_response):
         length = _content_length(environ)

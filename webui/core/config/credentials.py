@@ -3,11 +3,11 @@
 import os
 
 from webui.catalog import AZURE_ENV_VAR, PROVIDERS, SECRET_FIELDS, canonical_provider, key_env_var, route_model
-from webui.errors import MissingCredential, NotFound, SecretUnreadable, ValidationFailed
 from webui.core.config import key_binding
 from webui.core.config.profiles import ID_RE, URL_RE
 from webui.core.storage.vault import is_secret_obj
-
+from webui.errors import MissingCredential, NotFound, SecretUnreadable, ValidationFailed
+from webui.settings import Settings
 
 # api_key_ref may name only the providers' own key variables (the catalog's) and what WEBUI_KEY_REF_ALLOW adds:
 # never the web UI's or supervisord's secrets, nor any other *_KEY / *_TOKEN of the host (issues 15 and 24).
@@ -20,13 +20,7 @@ CONTROL_CHARS = frozenset(map(chr, [*range(0x20), 0x7F]))
 
 def key_ref_allowed(name, environ=None):
     """True when api_key_ref may read this variable: a provider's own key variable, or one in WEBUI_KEY_REF_ALLOW."""
-    return name in KEY_REF_DEFAULTS or name in key_ref_extra(environ)
-
-
-def key_ref_extra(environ=None):
-    """The names WEBUI_KEY_REF_ALLOW adds (comma-separated)."""
-    env = os.environ if environ is None else environ
-    return {n.strip() for n in env.get(KEY_REF_ALLOW_ENV, "").split(",") if n.strip()}
+    return name in KEY_REF_DEFAULTS or name in Settings.from_env(environ).key_ref_allow
 
 
 def key_ref_message(name):
