@@ -284,6 +284,13 @@ class RequestTimeout(WebUIError):
     code = "request_timeout"
 
 
+class TooManyPulls(WebUIError):
+    """429: WEBUI_MAX_PULLS model pulls are running already."""
+
+    status = 429
+    code = "too_many_pulls"
+
+
 class PayloadTooLarge(WebUIError):
     """413: a body larger than this route takes (before login: WEBUI_PUBLIC_BODY_MAX)."""
 

@@ -29,6 +29,8 @@ SPEC = {
     "public_body_max": _field("WEBUI_PUBLIC_BODY_MAX", 8192, int, True, "largest body before login (login form)"),
     "reserve_connections": _field("WEBUI_RESERVE_CONNECTIONS", 32, int, True,
                                   "connections past the cap that answer /healthz or 503"),
+    "max_pulls": _field("WEBUI_MAX_PULLS", 4, int, True, "Ollama model pulls running at once; beyond, 429"),
+    "max_pull_layers": _field("WEBUI_MAX_PULL_LAYERS", 256, int, True, "layers tracked per Ollama pull"),
     "provider_connect_timeout": _field("WEBUI_PROVIDER_CONNECT_TIMEOUT", 5.0, doc="seconds to connect to a provider"),
     "provider_read_timeout": _field("WEBUI_PROVIDER_READ_TIMEOUT", 60.0, doc="seconds a provider may go silent"),
     "provider_total_timeout": _field("WEBUI_PROVIDER_TOTAL_TIMEOUT", 120.0, float, True,
@@ -61,6 +63,8 @@ class Settings:
     body_min_rate: int
     public_body_max: int
     reserve_connections: int
+    max_pulls: int
+    max_pull_layers: int
     provider_connect_timeout: float
     provider_read_timeout: float
     provider_total_timeout: float
