@@ -101,7 +101,7 @@ def parse_document(text, what="file", environ=None):
         except bounds.InputRefused:
             raise
         except (ValueError, TypeError):
-            doc = load_yaml(text)
+            doc = load_yaml(text, bounds.EXPANSION_FACTOR * limit)
         bounds.check_value(doc, what)
     except bounds.InputRefused as exc:
         raise ValidationFailed({what: f"{exc} (at {exc.field})" if exc.field != what else str(exc)}) from None
