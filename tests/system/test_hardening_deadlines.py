@@ -7,7 +7,8 @@ import pytest
 
 from tests.fakes import hostile
 from tests.integration.chat_helpers import game  # noqa: F401 (fixture)
-from tests.unit.provider_helpers import MESSAGES, call_for
+from tests.system.test_hardening_transport import _operate
+from tests.unit.provider_helpers import call_for
 from webui import errors as E
 from webui.providers import get_adapter
 
@@ -15,14 +16,6 @@ pytestmark = pytest.mark.system
 
 DEADLINE = 1.5
 SLACK = 2.5  # a loaded machine; the fakes would hold a call for minutes
-
-
-def _operate(adapter, call, op):
-    if op == "models":
-        return adapter.list_models(call.api_key, call.base_url, call.token)
-    if op == "chat":
-        return adapter.chat(call, MESSAGES)
-    return list(adapter.stream(call, MESSAGES))
 
 
 @pytest.mark.parametrize("shape", hostile.SHAPES)

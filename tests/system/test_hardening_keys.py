@@ -1,26 +1,14 @@
 """Issue 24, items 5-7: a stored key goes only to the URL it was stored for (three bypasses of last round's fix),
 export carries no secret, and api_key_ref names only the providers' own variables (or WEBUI_KEY_REF_ALLOW's)."""
 
-import json
-
 import pytest
 
 from tests.integration.api_client import tc  # noqa: F401  (fixture)
+from tests.system.test_hardening_input import P, _edit_config
 
 pytestmark = pytest.mark.system
 
-P = "/api/llm/profiles"
 STORED_KEY = "sk-test-boundtoitsownurl0001"
-
-
-def _edit_config(app, change):
-    """Hand-edit config.json on disk, as a user with a text editor would."""
-    path = app.extensions["triplo"].config.store.path
-    with open(path, encoding="utf-8") as handle:
-        data = json.load(handle)
-    change(data["settings"])
-    with open(path, "w", encoding="utf-8") as handle:
-        json.dump(data, handle)
 
 
 # ---- item 5: a credential is bound to the base URL it was stored for ----------------------------------------

@@ -295,17 +295,7 @@ def test_item13_attempts_in_flight_count_before_they_fail():
     from webui.core.access.throttle import FREE_FAILURES
 
     t = LoginThrottle(clock=FakeClock())
-    verdicts, start = [], threading.Barrier(12)
-
-    def guess():
-        start.wait(timeout=10)
-        verdicts.append(t.attempt("k", lambda: time.sleep(0.05) or False)[0])
-
-    threads = [threading.Thread(target=guess) for _ in range(12)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    verdicts = _parallel_attempts(t, 12, lambda: time.sleep(0.05) or False)
     assert verdicts.count(False) == FREE_FAILURES and verdicts.count(None) == 12 - FREE_FAILURES, verdicts
     assert t.check("k")[0] is False and t.attempt("k", lambda: True)[0] is None
 
@@ -313,18 +303,23 @@ def test_item13_attempts_in_flight_count_before_they_fail():
 def test_item11_parallel_correct_passwords_are_never_refused_for_being_early():
     """Issue 24 item 11: attempts in flight are not failures; a correct password waits for them, never a 429."""
     t = LoginThrottle(clock=FakeClock())
-    verdicts, start = [], threading.Barrier(20)
+    assert _parallel_attempts(t, 20, lambda: time.sleep(0.02) or True) == [True] * 20
 
-    def log_in():
+
+def _parallel_attempts(throttle, count, verify):
+    """The verdicts of `count` attempts started at once on one client key."""
+    verdicts, start = [], threading.Barrier(count)
+
+    def attempt():
         start.wait(timeout=10)
-        verdicts.append(t.attempt("k", lambda: time.sleep(0.02) or True)[0])
+        verdicts.append(throttle.attempt("k", verify)[0])
 
-    threads = [threading.Thread(target=log_in) for _ in range(20)]
+    threads = [threading.Thread(target=attempt) for _ in range(count)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=30)
-    assert verdicts == [True] * 20
+    return verdicts
 
 
 def test_item12_ended_sessions_expire_and_stay_bounded(tmp_path, monkeypatch):
