@@ -5,7 +5,9 @@ Three kinds of process besides the server: the fake provider (`bench/_fake_strea
 this one with the streaming clients as greenlets (gevent: 1,000 clients cost no OS thread here either), and the
 /api/status and /healthz samplers (plain Python), so each latency is the server's and not a busy neighbour's.
 `--baseline DIR` (an export of another commit, e.g. `git archive HEAD~3 | tar -x -C DIR`) serves the same
-config folder from that code too; each N then runs against both servers in turn, in one run."""
+config folder from that code too; each N then runs against both servers in turn, in one run.
+`--workers 1,2` serves this checkout with WEBUI_WORKERS=1 and =2 side by side (Redis at --redis-url, which several
+workers need; CPU and RSS then add up every worker)."""
 
 from gevent import monkey
 
@@ -94,10 +96,16 @@ def one_stream(port, token, result):
 
 
 def cpu_seconds(pid):
-    """user + system CPU time of a process so far."""
+    """user + system CPU time of a process (or a list of them) so far."""
+    if isinstance(pid, list):
+        return sum(cpu_seconds(one) for one in pid)
     with open(f"/proc/{pid}/stat") as handle:
         fields = handle.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def memory_mb(pid):
+    return sum(rss_mb(one) for one in pid) if isinstance(pid, list) else rss_mb(pid)
 
 
 def run_streams(port, token, n, server_pid):
@@ -111,7 +119,7 @@ def run_streams(port, token, n, server_pid):
     while not all(g.ready() for g in greenlets) and time.monotonic() < deadline:
         gevent.sleep(0.25)
         if server_pid:
-            peak_rss = max(peak_rss, rss_mb(server_pid))
+            peak_rss = max(peak_rss, memory_mb(server_pid))
     gevent.killall([g for g in greenlets if not g.ready()], timeout=5)
     total = time.perf_counter() - started
     firsts = [r[1] for r in result if r[1] is not None]
@@ -123,7 +131,8 @@ def run_streams(port, token, n, server_pid):
         "first_p50": percentile(firsts, 50) if firsts else float("nan"),
         "first_p95": percentile(firsts, 95) if firsts else float("nan"),
         "rss_mb": peak_rss, "failures": sorted({str(r[3]) for r in result if not r[0]}),
-        "status_p50": percentile(statuses["times"], 50), "status_p95": percentile(statuses["times"], 95),
+        "status_p50": percentile(statuses["times"], 50) if statuses["times"] else float("nan"),
+        "status_p95": percentile(statuses["times"], 95) if statuses["times"] else float("nan"),
         "status_n": len(statuses["times"]), "status_errors": statuses["errors"],
     }
 
@@ -170,10 +179,10 @@ def start_fake(deltas, delay):
     return fake, f"http://127.0.0.1:{port}/v1"
 
 
-def start_server(repo, tmp):
-    """`python -m webui serve` from a checkout; (process, port, worker pid)."""
+def start_server(repo, tmp, **extra):
+    """`python -m webui serve` from a checkout; (process, port, worker pid, or every worker's pid with several)."""
     port = free_port()
-    env = bench_env(tmp, WEBUI_PORT=port, WEBUI_HOST="127.0.0.1", PYTHONPATH=repo)
+    env = bench_env(tmp, WEBUI_PORT=port, WEBUI_HOST="127.0.0.1", PYTHONPATH=repo, **extra)
     proc = subprocess.Popen([sys.executable, "-m", "webui", "serve"], cwd=repo, env=env,
                             start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     if not wait_port(port, 30):
@@ -181,6 +190,8 @@ def start_server(repo, tmp):
         raise SystemExit(f"the server from {repo} did not start")
     time.sleep(1)
     kids = children(proc.pid)
+    if len(kids) > 1:
+        return proc, port, kids
     return proc, port, (kids[0] if kids else None)
 
 
@@ -200,6 +211,10 @@ def main():
     parser.add_argument("--deltas", type=int, default=20, help="deltas per reply (1: the per-request cost alone)")
     parser.add_argument("--baseline", help="another checkout to serve and measure side by side (e.g. the parent "
                                            "commit exported with git archive)")
+    parser.add_argument("--workers", help="e.g. 1,2: this checkout with each WEBUI_WORKERS, side by side")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0", help="for --workers")
+    parser.add_argument("--database-url", default=os.environ.get("WEBUI_DATABASE_URL", "postgresql://127.0.0.1/"
+                                                                                      "bench"), help="for --workers")
     args = parser.parse_args()
     TOKENS[:] = [f"t{i:02d} " for i in range(args.deltas)]
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -216,11 +231,18 @@ def main():
                                              "model": "gpt-4o-mini", "base_url": base_url, "api_key": KEY,
                                              "set_active": True}, restart=False)
             _, token = AuthStore(tmp).create_token("bench")
-            repos = ([("baseline", os.path.abspath(args.baseline))] if args.baseline else []) + [("this", REPO)]
-            for label, repo in repos:
-                proc, port, pid = start_server(repo, tmp)
+            repos = ([("baseline", os.path.abspath(args.baseline), {})] if args.baseline else [])
+            if args.workers:
+                repos += [(f"{n} wkr", REPO, {"WEBUI_WORKERS": n, "WEBUI_REDIS_URL": args.redis_url,
+                                              "WEBUI_REDIS_PREFIX": f"bench-{os.getpid()}:",
+                                              "WEBUI_DATABASE_URL": args.database_url})
+                          for n in args.workers.split(",")]
+            else:
+                repos.append(("this", REPO, {}))
+            for label, repo, extra in repos:
+                proc, port, pid = start_server(repo, tmp, **extra)
                 servers.append((label, proc, port, pid))
-                print(f"{label}: {repo}, worker idle RSS {rss_mb(pid):.1f} MiB" if pid else f"{label}: no worker")
+                print(f"{label}: {repo}, worker idle RSS {memory_mb(pid):.1f} MiB" if pid else f"{label}: no worker")
                 run_streams(port, token, 20, pid)  # warm-up
             print("N      server    done  first-delta p50/p95 (s)  total (s)  RSS peak (MiB)  "
                   "/api/status p50/p95 (ms, n)  worker CPU ms/stream  clients' CPU ms/stream")

@@ -4,7 +4,7 @@ import pytest
 
 from tests.loopback import guarded
 
-pytest_plugins = ["tests.fakes.fixtures", "tests.app_fixtures"]
+pytest_plugins = ["tests.fakes.fixtures", "tests.app_fixtures", "tests.redis_fixtures"]
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -40,6 +40,10 @@ PROVIDERS = {
         "default_base_url": "https://api.openai.com/v1",
         "limits": _OPENAI_LIMITS,
         "unsupported": [],
+        "complete_model_list": True,  # its model list names every model the key can call
+        "public_model_list": False,  # listed without the key (so the list proves nothing about it)
+        "runs_locally": False,  # a server of your own: no bill unless the profile sets a price
+        "server_in_credential": False,  # the server URL (and token) live in its credential
         "defaults": {"model": "gpt-4o-mini", "temperature": 0.7, "presence_penalty": 0},
     },
     "open_router": {
@@ -54,6 +58,10 @@ PROVIDERS = {
         "default_base_url": "https://openrouter.ai/api/v1",
         "limits": _OPENAI_LIMITS,
         "unsupported": [],
+        "complete_model_list": True,  # its model list names every model the key can call
+        "public_model_list": True,  # listed without the key (so the list proves nothing about it)
+        "runs_locally": False,  # a server of your own: no bill unless the profile sets a price
+        "server_in_credential": False,  # the server URL (and token) live in its credential
         "defaults": {"model": "openai/gpt-4o-mini", "temperature": 0.7, "presence_penalty": 0},
     },
     "anthropic": {
@@ -69,6 +77,10 @@ PROVIDERS = {
         "default_base_url": "https://api.anthropic.com",
         "limits": {"temperature": (0, 1), "top_p": (0, 1)},
         "unsupported": ["presence_penalty", "frequency_penalty"],
+        "complete_model_list": True,  # its model list names every model the key can call
+        "public_model_list": False,  # listed without the key (so the list proves nothing about it)
+        "runs_locally": False,  # a server of your own: no bill unless the profile sets a price
+        "server_in_credential": False,  # the server URL (and token) live in its credential
         "defaults": {"model": "claude-3-5-haiku-latest", "temperature": 0.7, "max_tokens": 1024},
     },
     "gemini": {
@@ -83,6 +95,10 @@ PROVIDERS = {
         "default_base_url": "https://generativelanguage.googleapis.com",
         "limits": _OPENAI_LIMITS,
         "unsupported": [],
+        "complete_model_list": True,  # its model list names every model the key can call
+        "public_model_list": False,  # listed without the key (so the list proves nothing about it)
+        "runs_locally": False,  # a server of your own: no bill unless the profile sets a price
+        "server_in_credential": False,  # the server URL (and token) live in its credential
         "defaults": {"model": "gemini-2.5-flash", "temperature": 0.7},
     },
     "ollama": {
@@ -100,6 +116,10 @@ PROVIDERS = {
         "default_base_url": "http://localhost:11434",
         "limits": _OPENAI_LIMITS,
         "unsupported": [],
+        "complete_model_list": True,  # its model list names every model the key can call
+        "public_model_list": False,  # listed without the key (so the list proves nothing about it)
+        "runs_locally": True,  # a server of your own: no bill unless the profile sets a price
+        "server_in_credential": True,  # the server URL (and token) live in its credential
         "defaults": {"model": "llama3.1:latest", "temperature": 0.7},
     },
     "custom": {
@@ -114,6 +134,10 @@ PROVIDERS = {
         "default_base_url": "http://localhost:1234/v1",
         "limits": _OPENAI_LIMITS,
         "unsupported": [],
+        "complete_model_list": False,  # its model list names every model the key can call
+        "public_model_list": False,  # listed without the key (so the list proves nothing about it)
+        "runs_locally": True,  # a server of your own: no bill unless the profile sets a price
+        "server_in_credential": False,  # the server URL (and token) live in its credential
         "defaults": {"model": "", "temperature": 0.7},
     },
 }
@@ -130,6 +154,11 @@ ALIASES = {
 }
 
 SECRET_FIELDS = ("api_key", "token")
+
+
+def server_in_credential(provider):
+    """True for a provider whose server URL (and token) live in its credential, not in each profile (Ollama)."""
+    return bool(PROVIDERS.get(provider, {}).get("server_in_credential"))
 # Legacy desktop fields holding a provider's key: {field: provider}.
 LEGACY_KEY_FIELDS = {spec["projection"]["key"]: pid for pid, spec in PROVIDERS.items()
                      if spec["projection"] and spec["projection"]["key"]}

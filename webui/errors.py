@@ -332,3 +332,14 @@ class SecretKeyUnusable(WebUIError):
     """The configured key material is unusable."""
 
     code = "bad_secret_key"
+
+
+class SharedStateDown(WebUIError):
+    """WEBUI_REDIS_URL is set but Redis does not answer: what every instance must agree on cannot be checked."""
+
+    status = 503
+    code = "shared_state_unavailable"
+
+    def __init__(self, message="The shared state (Redis, WEBUI_REDIS_URL) is not answering; try again shortly.",
+                 **details):
+        super().__init__(message, retry_after=2, **details)

@@ -46,6 +46,11 @@ SPEC = {
     "openrouter_title": _field("WEBUI_OPENROUTER_TITLE", "Triplo Web UI", str, doc="X-Title sent to OpenRouter"),
     "openrouter_referer": _field("WEBUI_OPENROUTER_REFERER", "https://triplo.ai", str,
                                  doc="HTTP-Referer sent to OpenRouter"),
+    # WEBUI_REDIS_URL and WEBUI_DATABASE_URL may carry passwords: read from the environment where used, not here.
+    "workers": _field("WEBUI_WORKERS", 1, int, True, "gevent workers; more than 1 needs the database and Redis"),
+    "redis_prefix": _field("WEBUI_REDIS_PREFIX", "triplo:", str, doc="prefix of every key this app keeps in Redis"),
+    "budget_fail_open": _field("WEBUI_BUDGET_FAIL_OPEN", 0, int,
+                               doc="1: with Redis down, budgeted calls use a per-process counter instead of 503"),
 }
 
 
@@ -77,6 +82,9 @@ class Settings:
     key_ref_allow: tuple
     openrouter_title: str
     openrouter_referer: str
+    workers: int
+    redis_prefix: str
+    budget_fail_open: int
 
     @classmethod
     def from_env(cls, environ=None):

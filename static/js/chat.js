@@ -8,10 +8,10 @@
   if (!form || !log || !window.fetch || !window.ReadableStream) return;
 
   var data = JSON.parse(document.getElementById("chat-data").textContent);
-  var csrf = document.querySelector('meta[name="csrf-token"]').getAttribute("content");
   var errorBox = document.getElementById("chat-error");
   var announcer = document.getElementById("chat-announce");
   var button = document.getElementById("chat-send");
+  var answeredUrl = form.getAttribute("data-answered");
 
   // Keep the newest message (or the error) in view: inside the log's own scroll box and in the window.
   function showNewest() {
@@ -61,19 +61,7 @@
     return item;
   }
 
-  function span(part, text, cls) {
-    var s = document.createElement("span");
-    s.setAttribute("data-part", part);
-    if (cls) s.className = cls;
-    s.textContent = text;
-    return s;
-  }
-
-  /* A cost as the server writes it (webui/web/forms.usd). */
-  function usd(value) {
-    if (value === 0 || value >= 0.01) return "$" + value.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-    return "$" + value.toFixed(Math.min(12, 2 - Math.floor(Math.log10(value)))).replace(/0+$/, "");
-  }
+  var usd = window.Triplo.usd;
 
   /* The session total under the log grows by each reply's cost (one more provider call). */
   function addSessionCost(cost) {
@@ -86,50 +74,23 @@
     calls.textContent = String((parseInt(calls.textContent, 10) || 0) + 1);
   }
 
-  function showMeta(item, reply) {
+  /* Who answered, as the server writes it (templates/_answered.html): one renderer for the page and the stream. */
+  async function showMeta(item, reply) {
     var meta = reply.metadata || {};
-    var profile = byId(data.profiles, meta.used_profile_id) || {};
-    var line = document.createElement("p");
-    line.className = "msg-meta";
-    line.setAttribute("data-meta", "");
-    line.appendChild(document.createTextNode("Answered by "));
-    var name = document.createElement("strong");
-    name.setAttribute("data-part", "profile");
-    name.textContent = profile.name || meta.used_profile_id;
-    line.appendChild(name);
-    var parts = [["provider", profile.provider || meta.provider_type], ["model", meta.model],
-                 ["latency", meta.latency_ms + " ms"]];
-    var usage = meta.usage || {};
-    if (usage.prompt_tokens != null || usage.completion_tokens != null) {
-      parts.push(["tokens", (usage.prompt_tokens != null ? usage.prompt_tokens : "?") + " → " +
-                            (usage.completion_tokens != null ? usage.completion_tokens : "?") + " tokens"]);
-    }
-    if (meta.cost_usd != null) parts.push(["cost", usd(meta.cost_usd)]);
-    if (meta.finish_reason) parts.push(["finish", "finish: " + meta.finish_reason]);
-    if (meta.fallback_from) {
-      var from = byId(data.profiles, meta.fallback_from) || {};
-      parts.push(["fallback", "fallback from " + (from.name || meta.fallback_from), "msg-fallback"]);
-    }
-    parts.forEach(function (p) {
-      line.appendChild(document.createTextNode(" · "));
-      line.appendChild(span(p[0], p[1], p[2]));
-    });
-    item.appendChild(line);
     addSessionCost(meta.cost_usd);
-    var flags = [];
-    if (meta.finish_reason === "length") flags.push(["length", "⚠ Cut off: the reply reached the profile's max tokens."]);
-    if (!(reply.content || "").trim()) flags.push(["empty", "⚠ The model sent an empty reply."]);
-    flags.forEach(function (f) {
-      var p = document.createElement("p");
-      p.className = "msg-flag";
-      p.setAttribute("data-flag", f[0]);
-      p.textContent = f[1];
-      item.appendChild(p);
-    });
-    if (flags.length) item.classList.add("msg-flagged");
     item.setAttribute("data-message-id", reply.message_id);
     item.setAttribute("data-role-id", reply.role_id);
     addRedraw(item, reply.role_id);
+    var url = answeredUrl + "?session=" + encodeURIComponent(reply.session_id) + "&message=" + encodeURIComponent(reply.message_id);
+    var fragment = await window.Triplo.html(url);
+    if (!fragment) return;
+    var holder = document.createElement("div");
+    holder.innerHTML = fragment;  // our own server's rendering of stored metadata (escaped by Jinja)
+    var answered = holder.querySelector("[data-answered]");
+    var text = item.querySelector("[data-text]");
+    while (answered && answered.lastChild) text.after(answered.lastChild);  // right under the reply's text
+    if (item.querySelector("[data-flag]")) item.classList.add("msg-flagged");
+    if (errorBox.hidden) showNewest();
   }
 
   function addRedraw(item, roleId) {
@@ -176,13 +137,10 @@
     var item = addMessage("msg-ai msg-streaming", role.name, "");
     var text = item.querySelector("[data-text]");
     try {
-      var response = await fetch(form.getAttribute("data-api"), {
-        method: "POST",
-        credentials: "same-origin",
-        headers: {"Content-Type": "application/json", "Accept": "text/event-stream", "X-CSRF-Token": csrf},
-        body: JSON.stringify({role_id: roleId, message: message, stream: true,
-                              llm_profile_id: form.elements.llm_profile_id.value || null})
-      });
+      var sent = await window.Triplo.stream(form.getAttribute("data-api"), {
+        role_id: roleId, message: message, stream: true, llm_profile_id: form.elements.llm_profile_id.value || null});
+      if (!sent.response) throw new Error(sent.error);
+      var response = sent.response;
       if (!response.ok || !(response.headers.get("Content-Type") || "").startsWith("text/event-stream")) {
         var problem = await response.json().catch(function () { return {}; });
         throw new Error(problem.message || ("The server answered " + response.status));
@@ -247,14 +205,9 @@
     var url = overridesUrl.replace("__ROLE__", encodeURIComponent(roleId));
     errorBox.hidden = true;
     try {
-      var response = await fetch(url, {
-        method: profileId ? "PUT" : "DELETE",
-        credentials: "same-origin",
-        headers: {"Content-Type": "application/json", "X-CSRF-Token": csrf},
-        body: profileId ? JSON.stringify({profile_id: profileId}) : null
-      });
-      var body = await response.json().catch(function () { return {}; });
-      if (!response.ok) throw new Error(body.message || ("The server answered " + response.status));
+      var result = await window.Triplo.api(profileId ? "PUT" : "DELETE", url, profileId ? {profile_id: profileId} : undefined);
+      var body = result.data || {};
+      if (!result.ok) throw new Error(result.error || body.message || ("The server answered " + result.status));
       (body.roles || []).forEach(function (r) {
         var role = byId(data.roles, r.character_id);
         if (role) { role.override = r.override_profile_id; role.effective = r.effective_profile_id; }

@@ -9,35 +9,63 @@
     return meta ? meta.content : "";
   }
 
-  /* fetch() a JSON endpoint with the session's CSRF token; never throws: {ok, status, data, error}. */
-  async function api(method, url, body) {
+  /* fetch() with the session's CSRF token and the shared 401 handling; never throws: {response, error}.
+     `timeout` (ms) bounds the whole exchange unless it is 0 (a stream reads for as long as the reply lasts). */
+  async function send(method, url, body, accept, timeout) {
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), TIMEOUT_MS);
+    const timer = timeout ? setTimeout(() => controller.abort(), timeout) : null;
     const options = {
       method,
       credentials: "same-origin",
-      headers: { Accept: "application/json", "X-CSRF-Token": csrf() },
+      headers: { Accept: accept, "X-CSRF-Token": csrf() },
       signal: controller.signal,
     };
-    if (body !== undefined) {
+    if (body !== undefined && body !== null) {
       options.headers["Content-Type"] = "application/json";
       options.body = JSON.stringify(body);
     }
     try {
       const response = await fetch(url, options);
-      let data = null;
-      try { data = await response.json(); } catch (_) { data = null; }
       if (response.status === 401) {
         // The session ended (logged out elsewhere, or the password changed): log in again, then come back.
         window.location.assign("/login?next=" + encodeURIComponent(window.location.pathname + window.location.search));
       }
-      return { ok: response.ok, status: response.status, data, error: null };
+      return { response, error: null, done: () => clearTimeout(timer) };
     } catch (err) {
-      const error = err && err.name === "AbortError" ? "The server did not answer in time." : "The server cannot be reached.";
-      return { ok: false, status: 0, data: null, error };
-    } finally {
       clearTimeout(timer);
+      const error = err && err.name === "AbortError" ? "The server did not answer in time." : "The server cannot be reached.";
+      return { response: null, error, done: () => {} };
     }
+  }
+
+  /* A JSON endpoint; never throws: {ok, status, data, error}. */
+  async function api(method, url, body) {
+    const sent = await send(method, url, body, "application/json", TIMEOUT_MS);
+    if (!sent.response) return { ok: false, status: 0, data: null, error: sent.error };
+    let data = null;
+    try { data = await sent.response.json(); } catch (_) { data = null; }
+    sent.done();
+    return { ok: sent.response.ok, status: sent.response.status, data, error: null };
+  }
+
+  /* A streamed (SSE) answer to a JSON POST: {response, error}; the caller reads response.body. */
+  async function stream(url, body) {
+    return send("POST", url, body, "text/event-stream", 0);
+  }
+
+  /* A server-rendered HTML fragment (GET), or null. */
+  async function html(url) {
+    const sent = await send("GET", url, undefined, "text/html", TIMEOUT_MS);
+    if (!sent.response || !sent.response.ok) return null;
+    const text = await sent.response.text();
+    sent.done();
+    return text;
+  }
+
+  /* A cost as the server writes it (webui/core/usage/metering.usd): cents from a cent up, else significant digits. */
+  function usd(value) {
+    if (value === 0 || value >= 0.01) return "$" + value.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    return "$" + value.toFixed(Math.min(12, 2 - Math.floor(Math.log10(value)))).replace(/0+$/, "");
   }
 
   /* The error message of a failed api() answer, in words a person can act on. */
@@ -194,6 +222,6 @@
     box.scrollIntoView({block: "nearest"});
   }
 
-  window.Triplo = { providerLabel, showChatError, api, messageOf, userText, setStatus, errorText, fieldContainer, clearFieldErrors, showFieldErrors,
+  window.Triplo = { providerLabel, showChatError, api, stream, html, usd, messageOf, userText, setStatus, errorText, fieldContainer, clearFieldErrors, showFieldErrors,
                     showSummary, desktopText, catalog, visible, flash };
 })();

@@ -10,7 +10,6 @@
   if (panel && location.hash === "#comparison") panel.scrollIntoView({block: "start"});
   if (!form || !button || !window.fetch) return;
 
-  var csrf = document.querySelector('meta[name="csrf-token"]').getAttribute("content");
   var errorBox = document.getElementById("chat-error");
   var announcer = document.getElementById("chat-announce");
 
@@ -35,18 +34,15 @@
     button.textContent = "Comparing " + ids.length + " profiles…";
     announcer.textContent = button.textContent;
     try {
-      var response = await fetch(button.getAttribute("data-api"), {
-        method: "POST",
-        credentials: "same-origin",
-        headers: {"Content-Type": "application/json", "X-CSRF-Token": csrf},
-        body: JSON.stringify({character_id: roleId, llm_profile_ids: ids, message: message})
-      });
-      var body = await response.json().catch(function () { return {}; });
-      if (!response.ok) {
+      var result = await window.Triplo.api("POST", button.getAttribute("data-api"),
+                                           {character_id: roleId, llm_profile_ids: ids, message: message});
+      var body = result.data || {};
+      if (result.error) throw new Error(result.error);
+      if (!result.ok) {
         var fields = body.fields ? " (" + Object.keys(body.fields).map(function (k) {
           return k + ": " + body.fields[k];
         }).join("; ") + ")" : "";
-        throw new Error((body.message || ("The server answered " + response.status)) + fields);
+        throw new Error((body.message || ("The server answered " + result.status)) + fields);
       }
       var failed = (body.results || []).filter(function (r) { return !r.ok; });
       if (failed.length) {

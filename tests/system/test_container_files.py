@@ -262,7 +262,7 @@ def desktop_running(box):
 def test_webapp_entrypoint_brings_up_supervisord_desktop_and_webui(tmp_path, needs_webapp):
     with container(tmp_path, OPENAI_API_KEY="sk-test-0000000000000000wxyz", TRIPLO_AI_SOURCE="open_ai",
                    TRIPLO_OPENAI_MODEL="gpt-4o") as box:
-        assert box.health.json() == {"ok": True}
+        assert box.health.json() == {"ok": True, "store": "file", "redis": "off"}
         assert box.proc.poll() is None, "the entrypoint (supervisord) exited\n" + dump(*box.logs)
 
         # seeding ran first, and the desktop app (the stand-in) started from the seeded config

@@ -7,7 +7,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2] / "webui"
 ENTRY = {"webui", "webui.__main__", "webui.cli"}  # entry points: may import any layer
 LAYER = {"serve": 4, "web": 3, "core": 2, "providers": 1}  # anything else under webui/ is ground (0)
 CORE_MAY_USE = {  # core package -> core packages it may import (besides itself)
-    "storage": set(), "access": {"storage"}, "desktop": set(), "usage": {"storage"},
+    "storage": set(), "access": {"storage"}, "desktop": set(), "usage": {"storage", "shared"}, "shared": set(),
     "config": {"storage", "desktop"}, "roles": {"config", "storage"}, "connect": {"config", "storage"},
     "chat": {"roles", "config", "usage", "storage"},
 }

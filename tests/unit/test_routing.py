@@ -1,9 +1,12 @@
-"""core.routing: profile resolution order, system prompts, the history as one role sees it, metadata."""
+"""Profile resolution order (ConfigView), system prompts and the history as one role sees it (routing),
+reply metadata (GatewayResult)."""
 
 from types import SimpleNamespace
 
 import pytest
 
+from webui.core.chat.gateway import GatewayResult
+from webui.core.config.view import ConfigView
 from webui.core.roles import routing
 from webui.errors import NotFound
 
@@ -13,6 +16,7 @@ SETTINGS = {
     "llm_roles": [{"id": "gm", "name": "GM"}, {"id": "npc", "name": "Bob", "ai_config": {"profile_id": "b"}}],
 }
 NPC = SETTINGS["llm_roles"][1]
+VIEW = ConfigView.build(SETTINGS, "r1")
 
 
 @pytest.mark.parametrize("role, overrides, requested, expected", [
@@ -24,16 +28,16 @@ NPC = SETTINGS["llm_roles"][1]
     ({"id": "x", "ai_config": {"profile_id": "gone"}}, {}, None, ("a", "active")),
 ])
 def test_resolution_first_match_wins(role, overrides, requested, expected):
-    assert routing.resolve(SETTINGS, role, overrides, requested) == expected
+    assert VIEW.effective_profile(role, overrides, requested) == expected
 
 
 def test_unknown_ids_name_themselves():
     with pytest.raises(NotFound, match="'zzz'"):
-        routing.resolve(SETTINGS, NPC, {}, "zzz")
+        VIEW.effective_profile(NPC, {}, "zzz")
     with pytest.raises(NotFound, match="'ghost'"):
-        routing.find_role(SETTINGS, "ghost")
+        VIEW.role("ghost")
     with pytest.raises(NotFound, match="No profile to answer"):
-        routing.resolve({"llm_profiles": []}, NPC)
+        ConfigView.build({"llm_profiles": []}, "r0").effective_profile(NPC)
 
 
 @pytest.mark.parametrize("role, prompt", [
@@ -56,10 +60,10 @@ def test_history_as_one_role_sees_it():
 
 
 def test_metadata_has_exactly_the_spec_keys():
-    answer = SimpleNamespace(used_profile_id="b", provider="custom", model="m", latency_ms=12,
-                             usage={"prompt_tokens": 3, "completion_tokens": 4, "extra": 1},
-                             finish_reason="stop", fallback_from="a", failures=[{"message": "x"}])
-    assert routing.metadata(answer) == {
+    result = SimpleNamespace(model="m", latency_ms=12, usage={"prompt_tokens": 3, "completion_tokens": 4, "extra": 1},
+                             finish_reason="stop", tool_calls=None)
+    answer = GatewayResult(result, "b", "custom", fallback_from="a", failures=[{"message": "x"}])
+    assert answer.metadata() == {
         "used_profile_id": "b", "provider_type": "custom", "model": "m", "latency_ms": 12,
         "usage": {"prompt_tokens": 3, "completion_tokens": 4}, "finish_reason": "stop", "fallback_from": "a",
         "tool_calls": [], "iterations": 1, "cost_usd": None}  # SPEC §5: cost_usd (issue 17)

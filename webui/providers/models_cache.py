@@ -4,6 +4,7 @@ import hashlib
 import threading
 import time
 
+from webui.errors import SharedStateDown
 from webui.providers.redact import scrub
 
 TTL = 300.0
@@ -25,7 +26,11 @@ def clean_models(ids, secrets=()):
 
 
 class ModelsCache:
-    """A small thread-safe TTL cache; errors are never cached."""
+    """A small thread-safe TTL cache; errors are never cached.
+
+    use(store) shares it across workers and instances: `store.get(key) -> list | None` and `store.put(key, models,
+    ttl)` (the app injects one over Redis); when the store is down this process's own entries serve.
+    """
 
     def __init__(self, ttl=TTL, clock=time.monotonic, max_entries=MAX_ENTRIES):
         self.ttl = ttl
@@ -33,6 +38,20 @@ class ModelsCache:
         self.max_entries = max_entries
         self._lock = threading.Lock()
         self._entries = {}
+        self.store = None
+
+    def use(self, store):
+        """Share the cache through `store` (None: this process only)."""
+        self.store = store
+
+    def _shared(self, method, *args):
+        store = self.store
+        if store is None:
+            return None
+        try:
+            return getattr(store, method)(*args)
+        except SharedStateDown:
+            return None
 
     @staticmethod
     def key(provider_id, base_url, api_key=None, token=None):
@@ -49,8 +68,12 @@ class ModelsCache:
                 hit = self._entries.get(key)
                 if hit and now - hit[0] < self.ttl:
                     return list(hit[1])
+            shared = self._shared("get", "\0".join(key))
+            if isinstance(shared, list):
+                return list(shared)
         # The HTTP call runs outside the lock so one slow provider does not block the others.
         models = clean_models(adapter.list_models(api_key, base_url, token), (api_key, token))
+        self._shared("put", "\0".join(key), models, self.ttl)
         with self._lock:
             self._entries[key] = (self.clock(), models)
             if len(self._entries) > self.max_entries:
@@ -62,6 +85,7 @@ class ModelsCache:
         """Forget everything (e.g. after a credential changes)."""
         with self._lock:
             self._entries.clear()
+        self._shared("clear")
 
 
 CACHE = ModelsCache()

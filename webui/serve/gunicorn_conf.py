@@ -4,17 +4,34 @@ gunicorn -c python:webui.serve.gunicorn_conf --bind HOST:PORT "webui:create_app(
 Imports nothing of the app: the gevent worker must monkey-patch before Flask, urllib3 or SQLite load.
 """
 
+import os
+import sys
+
 from webui.serve.access_log import ACCESS_LOG_FORMAT  # gunicorn only: nothing of the app
 from webui.settings import Settings  # ground: imports nothing of the app
+
+
+def scale_out_refusal(environ):
+    """Why WEBUI_WORKERS cannot be honoured (a message naming the variables), or None.
+
+    Several workers must share what lasts (WEBUI_DATABASE_URL) and what every process must agree on
+    (WEBUI_REDIS_URL: budgets, login throttle, logouts); one worker needs neither.
+    """
+    workers = Settings.from_env(environ).workers
+    missing = [name for name in ("WEBUI_DATABASE_URL", "WEBUI_REDIS_URL") if not (environ.get(name) or "").strip()]
+    if workers > 1 and missing:
+        return (f"WEBUI_WORKERS={workers} needs {' and '.join(missing)} set: several workers share their state "
+                "through PostgreSQL (WEBUI_DATABASE_URL) and Redis (WEBUI_REDIS_URL). Set both, or WEBUI_WORKERS=1.")
+    return None
 
 
 def settings():
     """gunicorn settings as a dict (the module-level names below are the same values)."""
     config = Settings.from_env()
     return {
-        # One process keeps the login throttle, the model cache and the stream cap coherent
-        # (docs/ARCHITECTURE.md); the event loop makes a stream or an idle socket cost no thread.
-        "workers": 1,
+        # Each worker is one event loop (a stream or an idle socket costs no thread); more than one needs the
+        # shared state of scale_out_refusal, which the app reads from WEBUI_REDIS_URL / WEBUI_DATABASE_URL.
+        "workers": config.workers,
         "worker_class": "webui.serve.worker.Worker",
         # Open connections of the worker; beyond it the kernel's backlog holds new ones.
         "worker_connections": config.max_connections,
@@ -35,4 +52,8 @@ def settings():
     }
 
 
+_refusal = scale_out_refusal(os.environ)
+if _refusal:
+    sys.stderr.write(_refusal + "\n")
+    raise SystemExit(2)
 globals().update(settings())

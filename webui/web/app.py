@@ -16,31 +16,50 @@ log = logging.getLogger("webui")
 
 def _services(config_dir, environ, read_only=None):
     """Build the core services once per app."""
-    from webui.core.access.auth import AuthStore, LoginThrottle
+    from webui.core.access.auth import AuthStore
+    from webui.core.access.shared_throttle import throttle_for
     from webui.core.chat.service import ChatService
     from webui.core.chat.sessions import SessionStore
     from webui.core.config.service import ConfigService
     from webui.core.desktop.control import DesktopController
+    from webui.core.shared import open_shared
     from webui.core.storage.paths import SESSIONS_DB, USAGE_DB
+    from webui.core.usage.budgets import BudgetBook
     from webui.core.usage.ledger import UsageLedger
+    from webui.providers import models_cache
 
+    settings = Settings.from_env(environ)
     desktop = DesktopController.from_env(environ)
     config = ConfigService(config_dir, environ, desktop=desktop)
     sessions = SessionStore(os.path.join(config_dir, SESSIONS_DB), read_only=bool(read_only))
     usage = UsageLedger(os.path.join(config_dir, USAGE_DB), read_only=bool(read_only))
+    shared = open_shared(environ, settings.redis_prefix)  # in process, or Redis with WEBUI_REDIS_URL (docs/redis.md)
+    models_cache.CACHE.use(shared_model_lists(shared))
+    budgets = BudgetBook(shared, fail_open=settings.budget_fail_open == 1)
     return SimpleNamespace(
         read_only=read_only,
         config=config,
-        auth=AuthStore(config_dir),
-        throttle=LoginThrottle(),
+        auth=AuthStore(config_dir, shared=shared),
+        throttle=throttle_for(shared),
+        shared=shared,
+        budgets=budgets,
         desktop=desktop,
         sessions=sessions,
         usage=usage,
-        chat=ChatService(config, sessions, usage),
+        chat=ChatService(config, sessions, usage, budgets),
         environ=environ,
-        settings=Settings.from_env(environ),
+        settings=settings,
         config_dir=config_dir,
     )
+
+
+def shared_model_lists(shared):
+    """The model-list cache's store: Redis when the shared state is Redis, else None (this process)."""
+    if shared.kind == "local":
+        return None
+    from webui.core.shared.model_lists import SharedModelLists
+
+    return SharedModelLists(shared)
 
 
 def create_app(test_config=None):
@@ -128,8 +147,10 @@ def _register(app, environ):
 
     @health.route("/healthz")
     def healthz():
-        """Cheap liveness probe for the container HEALTHCHECK (no auth, no disk)."""
-        return jsonify(ok=True)
+        """Cheap liveness probe for the container HEALTHCHECK (no auth, no disk); 503 when Redis is set but down."""
+        redis_state = app.extensions["triplo"].shared.health()
+        ok = redis_state != "down"
+        return jsonify(ok=ok, store="file", redis=redis_state), 200 if ok else 503
 
     app.register_blueprint(health)
     from webui.web.api import config as api_config

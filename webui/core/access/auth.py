@@ -15,7 +15,7 @@ from webui.core.access.passwords import DUMMY_HASH, check_password_hash, hash_pa
 from webui.core.access.throttle import LoginThrottle  # noqa: F401  (the web layer imports it from here)
 from webui.core.storage.fileio import atomic_write_bytes, ensure_private_dir, file_lock, storage_errors
 from webui.core.storage.paths import AUTH_FILE
-from webui.errors import ConfigCorrupt, NotFound, StorageError, ValidationFailed
+from webui.errors import ConfigCorrupt, NotFound, SharedStateDown, StorageError, ValidationFailed
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,11 @@ def _epoch(iso):
         return 0.0
 
 
+def _ended_key(session_id):
+    """The shared-state key of a logged-out session: a digest, never the id a cookie carries."""
+    return "session-ended:" + hashlib.sha256(session_id.encode()).hexdigest()
+
+
 def _public(token):
     """A token record as shown to anyone: never the hash."""
     return {k: v for k, v in token.items() if k != "hash"}
@@ -55,8 +60,9 @@ def _check_username(username):
 class AuthStore:
     """webui-auth.json: 0600, atomic writes under a file lock, parsed copy cached on (inode, mtime, size)."""
 
-    def __init__(self, config_dir, clock=time.time):
+    def __init__(self, config_dir, clock=time.time, shared=None):
         self.config_dir = str(config_dir)
+        self.shared = shared if shared is not None and shared.kind != "local" else None  # Redis: logouts seen by all
         self.path = os.path.join(self.config_dir, AUTH_FILE)
         self._lock_path = os.path.join(self.config_dir, LOCK_NAME)
         self._clock = clock
@@ -198,7 +204,14 @@ class AuthStore:
     def session_live(self, session_id):
         """False for a missing session id or one that logged out (the cookie alone proves nothing after logout)."""
         ended = (self._load() or {}).get("ended_sessions")
-        return isinstance(session_id, str) and bool(session_id) and session_id not in (ended or {})
+        if not (isinstance(session_id, str) and session_id and session_id not in (ended or {})):
+            return False
+        if self.shared is None:
+            return True
+        try:
+            return self.shared.get(_ended_key(session_id)) is None
+        except SharedStateDown:  # the file's logouts still hold; one made elsewhere is unknown until Redis is back
+            return True
 
     def end_session(self, session_id, lifetime_seconds):
         """Logout: remember the id until its cookie would expire anyway; past MAX_ENDED, end every session."""
@@ -217,6 +230,11 @@ class AuthStore:
             return data, None
 
         self._update(change)
+        if self.shared is not None and isinstance(session_id, str) and session_id:
+            try:
+                self.shared.put(_ended_key(session_id), "1", lifetime_seconds + 1)
+            except SharedStateDown:
+                log.warning("Logout kept in the config folder only: Redis (WEBUI_REDIS_URL) is not answering")
 
     # ---- API tokens --------------------------------------------------------------------------
 

@@ -13,11 +13,36 @@ FORGET_AFTER_SECONDS = 60 * 60   # an idle client starts over (bounded memory, n
 MAX_CLIENTS = 10_000
 
 
-def _verdict(wait):
+def verdict(wait):
     """(allowed, retry_after, message) for a wait in seconds."""
     if wait <= 0:
         return True, 0, ""
     return False, wait, f"Too many failed logins. Try again in {_wait_text(wait)}."
+
+
+def wait_seconds(failures, last, now):
+    """The policy: seconds a client with `failures` (the last at `last`) must still wait at `now` (0: try now)."""
+    if failures >= LOCK_AFTER:
+        until = last + LOCK_SECONDS
+    elif failures >= FREE_FAILURES:
+        until = last + min(2 ** (failures - FREE_FAILURES), MAX_DELAY_SECONDS)
+    else:
+        return 0
+    return max(0, math.ceil(until - now))
+
+
+def run_attempt(verify, settle, success, failure):
+    """verify() as one attempt: settle() the in-flight count whatever happens, then count its answer; (ok, 0, "")."""
+    ok = None
+    try:
+        ok = bool(verify())
+    finally:
+        settle()
+        if ok is True:
+            success()
+        elif ok is False:
+            failure()
+    return ok, 0, ""
 
 
 def _wait_text(seconds):
@@ -42,19 +67,13 @@ class LoginThrottle:
 
     def _wait(self, failures, last):
         """Seconds this client must still wait (0 when it may try now)."""
-        if failures >= LOCK_AFTER:
-            until = last + LOCK_SECONDS
-        elif failures >= FREE_FAILURES:
-            until = last + min(2 ** (failures - FREE_FAILURES), MAX_DELAY_SECONDS)
-        else:
-            return 0
-        return max(0, math.ceil(until - self._clock()))
+        return wait_seconds(failures, last, self._clock())
 
     def check(self, key):
         """(allowed, retry_after_seconds, message) for one login attempt from `key`."""
         with self._lock:
             wait = self._wait_locked(key)
-        return _verdict(wait)
+        return verdict(wait)
 
     def attempt(self, key, verify, settle_wait=10.0):
         """Run verify() as one throttled attempt: (True/False, 0, "") or (None, retry_after, message) when refused.
@@ -69,13 +88,13 @@ class LoginThrottle:
             while True:
                 wait = self._wait_locked(key)
                 if wait > 0:
-                    return (None, *_verdict(wait)[1:])
+                    return (None, *verdict(wait)[1:])
                 pending = self._pending.get(key, 0)
                 if not pending or self._wait_locked(key, pending + 1) == 0:
                     break
                 left = waited_until - time.monotonic()
                 if left <= 0:
-                    return (None, *_verdict(1)[1:])  # still unsettled after the wait: a busy server, try again
+                    return (None, *verdict(1)[1:])  # still unsettled after the wait: a busy server, try again
                 self._cond.wait(min(left, 0.5))
             self._pending[key] = self._pending.get(key, 0) + 1
         ok = None

@@ -3,20 +3,19 @@
 import dataclasses
 
 from webui.core.chat import gateway
-from webui.core.roles import routing
 from webui.errors import ValidationFailed, WebUIError
 from webui.offload import in_parallel
 
 MIN_PROFILES, MAX_PROFILES = 2, 4
 
 
-def check_profile_ids(settings, profile_ids):
+def check_profile_ids(view, profile_ids):
     """The ids, checked: a list of 2-4 distinct known profile ids (unknown ones answer 404)."""
     if (not isinstance(profile_ids, list) or not all(isinstance(p, str) and p for p in profile_ids)
             or not MIN_PROFILES <= len(profile_ids) <= MAX_PROFILES or len(set(profile_ids)) != len(profile_ids)):
         raise ValidationFailed({"llm_profile_ids": f"pick {MIN_PROFILES} to {MAX_PROFILES} different profiles"})
     for pid in profile_ids:
-        routing.require_profile(settings, pid)
+        view.profile(pid)
     return profile_ids
 
 
@@ -25,7 +24,7 @@ def plan(service, session_id, character_id, profile_ids, message=None):
     if not isinstance(character_id, str) or not character_id:
         raise ValidationFailed({"character_id": "is required"})
     first = service.plan_chat(session_id, character_id, message)
-    check_profile_ids(first.settings, profile_ids)
+    check_profile_ids(first.view, profile_ids)
     return [dataclasses.replace(first, profile_id=pid) for pid in profile_ids]
 
 
@@ -35,7 +34,7 @@ def run(service, turns):
 
     {"session_id", "position", "results": [{llm_profile_id, ok, reply | error}]} in the order asked."""
     first = turns[0]
-    resolve, by_id = service.caller(first.settings, request=first.request)
+    resolve, by_id = service.caller(first.view, request=first.request)
 
     def ask(turn):
         own = {turn.profile_id: by_id.get(turn.profile_id)}  # only itself: its fallbacks are not consulted
@@ -51,7 +50,7 @@ def run(service, turns):
         raise answers[0]
     with service.lock(first.session_id):
         stored = service.sessions.add_compared(first.session_id, first.user_text, first.role_id,
-                                               [(a.text, routing.metadata(a)) for _, a in good])
+                                               [(a.text, a.metadata()) for _, a in good])
     replies = {t.profile_id: s for (t, _), s in zip(good, stored)}
     results = []
     for turn, answer in zip(turns, answers):

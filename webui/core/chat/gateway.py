@@ -3,7 +3,8 @@
 import time
 from dataclasses import dataclass, field
 
-from webui.errors import BudgetExceeded, ProviderError, ProviderTimeout, Unreachable, WebUIError
+from webui.errors import (BudgetExceeded, ProviderError, ProviderTimeout, SharedStateDown, Unreachable,
+                          WebUIError)
 from webui.providers import get_adapter
 from webui.providers.results import StreamEnd
 
@@ -29,20 +30,20 @@ class GatewayResult:
     wire_usage = property(lambda self: self.result.wire_usage)
     system_fingerprint = property(lambda self: getattr(self.result, "system_fingerprint", None))
 
-    def metadata(self):
-        """The SPEC §5 message metadata (never holds a secret)."""
+    def metadata(self, iterations=1):
+        """The stored and returned metadata of one AI reply: exactly the SPEC §5 keys (never a secret)."""
+        usage = self.usage or {}
         return {
             "used_profile_id": self.used_profile_id,
             "provider_type": self.provider,
             "model": self.model,
             "latency_ms": self.latency_ms,
-            "usage": dict(self.usage),
+            "usage": {"prompt_tokens": usage.get("prompt_tokens"), "completion_tokens": usage.get("completion_tokens")},
             "finish_reason": self.finish_reason,
             "fallback_from": self.fallback_from,
-            "fallback_failures": list(self.failures),
             "tool_calls": list(self.tool_calls or []),
-            "iterations": 1,
-            "cost_usd": self.cost_usd,
+            "iterations": iterations,
+            "cost_usd": self.cost_usd,  # USD; None when no price is known
         }
 
 
@@ -67,14 +68,25 @@ def _failure(profile_id, exc):
 class _Attempts:
     """Bookkeeping shared by chat and stream: who failed, and the first error to raise at the end."""
 
-    def __init__(self, profile_id, first_call, resolve, meter=None):
+    def __init__(self, profile_id, first_call, resolve, meter=None, messages=None):
         self.profile_id, self.first_call, self.resolve = profile_id, first_call, resolve
         self.failures, self.first_error = [], None
-        self.meter, self.started = meter, None
+        self.meter, self.started, self.messages = meter, None, messages
+        self._calls = {profile_id: first_call}
 
     def admit(self, pid, profiles):
-        """Whether to call this profile: a meter may refuse it (its budget is spent), which counts as a failure."""
-        refusal = self.meter.admit(pid) if self.meter else None
+        """Whether to call this profile: a meter may refuse it (its budget is spent, or the shared state is down),
+        which counts as a failure. A budgeted profile's worst case is held here, priced by the call as it will run."""
+        refusal = None
+        if self.meter and (profiles.get(pid) or {}).get("budget"):
+            try:
+                call = self.call_for(pid)
+            except WebUIError as exc:
+                refusal = exc
+            else:
+                refusal = self.meter.admit(pid, call.profile, self.messages)
+        elif self.meter:
+            refusal = self.meter.admit(pid)
         if refusal is not None:
             self.failed(pid, refusal, call=None, profile=profiles.get(pid))
             return False
@@ -85,11 +97,13 @@ class _Attempts:
         return int((time.monotonic() - self.started) * 1000) if self.started else None
 
     def call_for(self, pid):
-        return self.first_call if pid == self.profile_id else self.resolve(pid)
+        if pid not in self._calls:
+            self._calls[pid] = self.resolve(pid)
+        return self._calls[pid]
 
     def failed(self, pid, exc, call=None, profile=None):
         """Record a failure; re-raise when the first profile failed in a way fallbacks cannot help."""
-        if self.meter and not isinstance(exc, BudgetExceeded):
+        if self.meter and not isinstance(exc, (BudgetExceeded, SharedStateDown)):
             self.meter.failed(pid, (call.profile if call else profile), exc, self._elapsed_ms())
         if pid == self.profile_id:
             if not falls_back(exc):
@@ -118,7 +132,7 @@ def chat(profile_id, messages, resolve, profiles, meter=None):
     `meter` (core/metering.Meter), when given, refuses profiles over budget and records every provider call.
     """
     first = resolve(profile_id)
-    attempts = _Attempts(profile_id, first, resolve, meter)
+    attempts = _Attempts(profile_id, first, resolve, meter, messages)
     for pid in _order(profile_id, first, profiles):
         if not attempts.admit(pid, profiles):
             continue
@@ -140,8 +154,8 @@ def stream(profile_id, messages, resolve, profiles, meter=None):
     provider is called on first iteration. Fallback happens only before the first delta was yielded.
     """
     first = resolve(profile_id)
-    return _stream(_order(profile_id, first, profiles), _Attempts(profile_id, first, resolve, meter), messages,
-                   profiles)
+    attempts = _Attempts(profile_id, first, resolve, meter, messages)
+    return _stream(_order(profile_id, first, profiles), attempts, messages, profiles)
 
 
 def _stream(order, attempts, messages, profiles):

@@ -7,8 +7,9 @@ from webui.catalog import PARAMS
 from webui.core.chat import compare as comparing
 from webui.core.chat import gateway
 from webui.core.chat.streaming import ReplyStream
-from webui.core.config import credentials, profiles
+from webui.core.config import credentials
 from webui.core.roles import routing
+from webui.core.usage.budgets import BudgetBook
 from webui.core.usage.metering import Meter
 from webui.errors import NotFound, UnknownModel, ValidationFailed
 from webui.providers.results import Delta  # the web layer tells stream pieces apart with it too
@@ -30,36 +31,36 @@ class Turn:
     messages: list
     replaces: dict | None = None  # the message a redraw regenerates
     user_text: str | None = None  # the player's line, stored together with the reply
-    settings: dict | None = None  # the settings the turn was planned with: read once per turn
+    view: object = None  # the ConfigView the turn was planned with: settings are read once per turn
     request: dict | None = None  # the role's own request fields for its provider (its `tools`)
 
 
 class ChatService:
     """Chats and redraws over one ConfigService (profiles, roles, keys) and one SessionStore."""
 
-    def __init__(self, config, sessions, usage=None):
+    def __init__(self, config, sessions, usage=None, budgets=None):
         self.config = config
         self.sessions = sessions
         self.usage = usage  # a UsageLedger: every provider call is recorded and budgets are kept
+        self.budgets = budgets if budgets is not None else BudgetBook()  # holds shared by every request
         self._locks = {}
         self._locks_guard = threading.Lock()
 
     # ---- profile access ---------------------------------------------------------------------
 
-    def caller(self, settings, tune=None, request=None):
+    def caller(self, view, tune=None, request=None):
         """(resolve(id) -> Call, {id: profile}) for the gateway; `tune` may adjust each profile copy, `request`
         (the caller's OpenAI-format fields) rides along on every Call."""
-        by_id = {p["id"]: p for p in profiles.profiles_of(dict(settings)) if isinstance(p, dict) and p.get("id")}
 
         def resolve(profile_id):
-            profile = dict(profiles.find(settings, profile_id))
+            profile = dict(view.profile(profile_id))
             if tune:
                 profile = tune(profile)
-            call = credentials.resolve_call(settings, profile, self.config.vault, self.config.environ)
+            call = credentials.resolve_call(view.settings, profile, self.config.vault, self.config.environ)
             call.request = request
             return call
 
-        return resolve, by_id
+        return resolve, view.profiles_by_id
 
     # ---- planning ---------------------------------------------------------------------------
 
@@ -72,58 +73,56 @@ class ChatService:
             raise ValidationFailed({"message": "must be text; leave it out for the role's own turn"})
         if message and len(message) > MAX_MESSAGE:
             raise ValidationFailed({"message": f"must be at most {MAX_MESSAGE} characters"})
-        settings, _ = self.config.settings()
+        view = self.config.view()
         history = self.sessions.history(session_id)  # NotFound names the session
-        role = routing.find_role(settings, role_id)
+        role = view.role(role_id)
         overrides = self.sessions.get_overrides(session_id)
-        pid, _rule = routing.resolve(settings, role, overrides, llm_profile_id)
-        messages = routing.build_messages(role, history, routing.role_names(settings))
+        pid, _rule = view.effective_profile(role, overrides, llm_profile_id)
+        messages = routing.build_messages(role, history, view.role_names)
         if message:
             messages.append({"role": "user", "content": message})
-        return Turn(session_id, role_id, pid, messages, user_text=message, settings=settings,
-                    request=role_request(role))
+        return Turn(session_id, role_id, pid, messages, user_text=message, view=view, request=role_request(role))
 
     def plan_redraw(self, session_id, character_id, llm_profile_id=None):
         """The Turn regenerating the last AI reply of `character_id` (its profile unless one is named)."""
-        settings, _ = self.config.settings()
+        view = self.config.view()
         history = self.sessions.history(session_id)
-        role = routing.find_role(settings, character_id)
+        role = view.role(character_id)
         last = self.sessions.last_ai_message(session_id, character_id)
         if last is None:
             raise NotFound(f"Session '{session_id}' has no AI reply of character '{character_id}' to redraw",
                            id=character_id)
         if llm_profile_id:
-            pid = routing.require_profile(settings, llm_profile_id)
+            pid = view.profile(llm_profile_id)["id"]
         else:
             previous = (last.get("metadata") or {}).get("used_profile_id")
-            if previous in routing.profile_ids(settings):
+            if view.has_profile(previous):
                 pid = previous
             else:  # that profile is gone: route as a new chat would
-                pid, _ = routing.resolve(settings, role, self.sessions.get_overrides(session_id))
+                pid, _ = view.effective_profile(role, self.sessions.get_overrides(session_id))
         earlier = [m for m in history if m["position"] < last["position"]]
-        messages = routing.build_messages(role, earlier, routing.role_names(settings))
-        return Turn(session_id, character_id, pid, messages, replaces=last, settings=settings,
-                    request=role_request(role))
+        messages = routing.build_messages(role, earlier, view.role_names)
+        return Turn(session_id, character_id, pid, messages, replaces=last, view=view, request=role_request(role))
 
     # ---- running ----------------------------------------------------------------------------
 
     def meter(self, by_id, api, role_id=None, session_id=None):
         """The Meter of one request (budgets, costs, ledger rows)."""
-        return Meter(self.usage, by_id, api, role_id, session_id)
+        return Meter(self.usage, by_id, api, role_id, session_id, self.budgets)
 
     def run(self, turn):
         """Call the gateway and store the exchange; the reply dict. Nothing is stored when the call fails."""
-        resolve, by_id = self.caller(turn.settings or self.config.settings()[0], request=turn.request)
+        resolve, by_id = self.caller(turn.view or self.config.view(), request=turn.request)
         answer = gateway.chat(turn.profile_id, turn.messages, resolve, by_id,
                               self.meter(by_id, "chat", turn.role_id, turn.session_id))
-        return self._store(turn, answer.text, routing.metadata(answer))
+        return self._store(turn, answer.text, answer.metadata())
 
     def run_stream(self, turn):
         """A started ReplyStream: text deltas, then the stored reply dict (stored even if the reader leaves)."""
-        resolve, by_id = self.caller(turn.settings or self.config.settings()[0], request=turn.request)
+        resolve, by_id = self.caller(turn.view or self.config.view(), request=turn.request)
         source = stream_source(turn.profile_id, turn.messages, resolve, by_id,
                                self.meter(by_id, "chat", turn.role_id, turn.session_id))
-        return ReplyStream(source, lambda answer: self._store(turn, answer.text, routing.metadata(answer))).start()
+        return ReplyStream(source, lambda answer: self._store(turn, answer.text, answer.metadata())).start()
 
     def lock(self, session_id):
         """The lock that keeps one session's writes from interleaving."""
@@ -149,13 +148,13 @@ class ChatService:
 
         `request`: every other field the caller sent (OpenAI names); OpenAI-format upstreams get them as sent,
         the others translate them or refuse them (providers/face_params)."""
-        settings, _ = self.config.settings()
-        profile_id, role = resolve_model(settings, model)
+        view = self.config.view()
+        profile_id, role = resolve_model(view, model)
         messages = to_messages(messages)
         prompt = routing.system_prompt(role) if role else None
         if prompt:
             messages.insert(0, {"role": "system", "content": prompt})
-        resolve, by_id = self.caller(settings, tuner(tuning or {}, json_mode), request or None)
+        resolve, by_id = self.caller(view, tuner(tuning or {}, json_mode), request or None)
         return profile_id, messages, resolve, by_id, self.meter(by_id, "v1", role.get("id") if role else None)
 
     def complete(self, model, messages, tuning=None, json_mode=False, request=None):
@@ -178,11 +177,11 @@ class ChatService:
 
     def set_override(self, session_id, character_id, profile_id):
         """Route a character to a profile in one session; unknown ids answer 404."""
-        settings, _ = self.config.settings()
-        routing.find_role(settings, character_id)
+        view = self.config.view()
+        view.role(character_id)
         if not isinstance(profile_id, str) or not profile_id:
             raise ValidationFailed({"profile_id": "is required"})
-        routing.require_profile(settings, profile_id)
+        view.profile(profile_id)
         self.sessions.set_override(session_id, character_id, profile_id)
         return self.sessions.get_overrides(session_id)
 
@@ -222,23 +221,23 @@ def reply(stored, turn):
     return out
 
 
-def model_list(settings):
+def model_list(view):
     """Profiles by id, then role:<id> entries (OpenAI's list shape is made by the web layer)."""
     items = [{"id": p["id"], "name": p.get("name"), "provider": p.get("provider"), "model": p.get("model")}
-             for p in settings.get("llm_profiles") or [] if isinstance(p, dict) and p.get("id")]
+             for p in view.profiles_by_id.values()]
     items += [{"id": ROLE_PREFIX + r["id"], "name": r.get("name"), "provider": None, "model": None}
-              for r in settings.get("llm_roles") or [] if isinstance(r, dict) and r.get("id")]
+              for r in view.roles if r.get("id")]
     return items
 
 
-def resolve_model(settings, model):
+def resolve_model(view, model):
     """(profile_id, role or None) for a `model` string: a profile id, a profile name, or role:<id>."""
     if not isinstance(model, str) or not model.strip():
         raise ValidationFailed({"model": "is required"})
     if model.startswith(ROLE_PREFIX):
-        role = routing.find_role(settings, model[len(ROLE_PREFIX):])
-        return routing.resolve(settings, role)[0], role
-    found = [p for p in settings.get("llm_profiles") or [] if isinstance(p, dict)]
+        role = view.role(model[len(ROLE_PREFIX):])
+        return view.effective_profile(role)[0], role
+    found = view.profiles
     for match in (lambda p: p.get("id") == model, lambda p: str(p.get("name", "")).casefold() == model.casefold()):
         hit = next((p for p in found if match(p)), None)
         if hit:

@@ -2,7 +2,8 @@
 
 import os
 
-from webui.catalog import AZURE_ENV_VAR, PROVIDERS, SECRET_FIELDS, canonical_provider, key_env_var, route_model
+from webui.catalog import (AZURE_ENV_VAR, PROVIDERS, SECRET_FIELDS, canonical_provider, key_env_var, route_model,
+                           server_in_credential)
 from webui.core.config import key_binding
 from webui.core.config.profiles import ID_RE, URL_RE
 from webui.core.storage.vault import is_secret_obj
@@ -187,7 +188,7 @@ def resolve_call(settings, profile, vault, environ=None):
         api_key = (os.environ if environ is None else environ).get(variable) if variable else None
     base_url = profile.get("base_url")
     token = None
-    if profile.get("provider") == "ollama":
+    if server_in_credential(profile.get("provider")):
         base_url = base_url or cred.get("url") or settings.get("ollama_url")
         token = plaintext(settings, credential_id_of(profile), "token", vault)
     _check_binding(settings, profile, cred, base_url, from_store, token)

@@ -2,7 +2,7 @@
 
 import copy
 
-from webui.catalog import LEGACY_KEY_FIELDS
+from webui.catalog import LEGACY_KEY_FIELDS, PROVIDERS
 from webui.core.config import credentials, desktop_settings, profiles
 from webui.core.config.profile_import import import_profiles, is_masked
 from webui.core.config.service import OTHER_SECRET_FIELDS, require_desktop_capable
@@ -53,7 +53,7 @@ def create_profile(svc, payload, revision=None, restart=True):
         if make_active or not settings.get("active_llm_profile"):
             if make_active:
                 require_desktop_capable(profile)
-            if make_active or profile["provider"] != "gemini":
+            if make_active or PROVIDERS[profile["provider"]]["desktop"]:
                 settings["active_llm_profile"] = profile["id"]
         _multi_provider_default(settings)
         return profile["id"]

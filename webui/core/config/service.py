@@ -6,9 +6,10 @@ import json
 import os
 import threading
 
-from webui.catalog import LEGACY_KEY_FIELDS, PROVIDERS
+from webui.catalog import LEGACY_KEY_FIELDS, PROVIDERS, server_in_credential
 from webui.core.config import credentials, key_binding, profile_import, profiles
 from webui.core.config import shape as config_shape
+from webui.core.config.view import ConfigView
 from webui.core.storage.paths import config_dir as default_config_dir
 from webui.core.storage.store import ConfigStore
 from webui.core.storage.vault import Vault, is_secret_obj, mask
@@ -30,6 +31,7 @@ class ConfigService:
         self.vault = Vault.from_env(self.config_dir, self.environ)
         self.desktop = desktop
         self._view_cache = (None, None)
+        self._typed_view = None
         self._view_lock = threading.Lock()
 
     # ---- reading -------------------------------------------------------------------------
@@ -56,6 +58,15 @@ class ConfigService:
             shown = "; ".join(found[:5]) + (f"; and {len(found) - 5} more" if len(found) > 5 else "")
             raise ConfigInvalid(f"{self.store.path} holds values of the wrong type: {shown}. "
                                 "Fix them in the file (it was not changed).", problems=found[:50])
+
+    def view(self):
+        """The ConfigView of the current revision, built once per revision."""
+        data, revision = self.snapshot()
+        cached = self._typed_view
+        if cached is not None and cached.revision == revision:
+            return cached
+        self._typed_view = view = ConfigView.build(data["settings"], revision)
+        return view
 
     def settings(self):
         """The current settings (read-only) and revision."""
@@ -181,7 +192,7 @@ class ConfigService:
                 return settings[field]  # untouched: the desktop app keeps the key it has
 
         key = None
-        if active["provider"] != "ollama":
+        if not server_in_credential(active["provider"]):
             key = readable(PROVIDERS[active["provider"]]["projection"]["key"],
                            lambda: credentials.resolve_key(settings, active, self.vault, self.environ))
         openai_key = None
@@ -189,7 +200,7 @@ class ConfigService:
             openai_key = readable("openai_key",
                                   lambda: credentials.plaintext(settings, "open_ai", "api_key", self.vault))
         projected = dict(active)
-        if active["provider"] == "ollama":
+        if server_in_credential(active["provider"]):
             cred = credentials.credentials_of(settings).get(credentials.credential_id_of(active)) or {}
             projected["base_url"] = active.get("base_url") or cred.get("url")
             projected.setdefault("models", cred.get("models") or [])

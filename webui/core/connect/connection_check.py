@@ -7,14 +7,16 @@ partial: OpenAI-compatible servers, Azure deployments) a 1-token call decides in
 import logging
 import time
 
+from webui.catalog import PROVIDERS
 from webui.core.config import credentials, profiles
 from webui.core.connect.model_lists import check_form, form_connection
 from webui.errors import MissingCredential, SecretUnreadable, ValidationFailed, WebUIError
 
 log = logging.getLogger(__name__)
 # Providers whose model list names every model the key can call: a model missing from it does not exist there.
-COMPLETE_LISTS = {"open_ai", "open_router", "anthropic", "gemini", "ollama"}
-PUBLIC_LISTS = {"open_router"}  # listed without the key: the list says nothing about the key, a 1-token call does
+COMPLETE_LISTS = {pid for pid, spec in PROVIDERS.items() if spec["complete_model_list"]}
+# Listed without the key: the list says nothing about the key, a 1-token call does.
+PUBLIC_LISTS = {pid for pid, spec in PROVIDERS.items() if spec["public_model_list"]}
 TEST_FIELDS = ("model", "api_key_ref", "profile_id")
 
 

@@ -1,6 +1,6 @@
 """Provider calls of the configuration plan: model lists (cached) and connection tests, for saved or unsaved values."""
 
-from webui.catalog import PROVIDERS, canonical_provider
+from webui.catalog import PROVIDERS, canonical_provider, server_in_credential
 from webui.core.config import credentials, key_binding, profiles
 from webui.core.config.profiles import ID_RE, URL_RE
 from webui.errors import SecretUnreadable, ValidationFailed
@@ -63,12 +63,12 @@ def form_connection(svc, form, provider, settings=None):
     stored = credentials.credentials_of(settings).get(cred_id) or {}
     given = lambda name: (form.get(name) or "").strip() or None  # noqa: E731 (empty input means "not given")
     base_url = given("base_url")
-    if provider == "ollama":
+    if server_in_credential(provider):
         base_url = base_url or given("url") or stored.get("url") or settings.get("ollama_url")
     trusted = key_binding.allows(settings, cred_id, key_binding.effective_url(settings, provider, stored, base_url))
     api_key = given("api_key") or _stored_for(settings, cred_id, "api_key", svc.vault, trusted)
     token = None
-    if provider == "ollama":
+    if server_in_credential(provider):
         token = given("token") or _stored_for(settings, cred_id, "token", svc.vault, trusted)
     return base_url, api_key, token
 

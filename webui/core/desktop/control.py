@@ -8,7 +8,7 @@ import time
 import xmlrpc.client
 
 from webui import catalog
-from webui.catalog import PROVIDERS
+from webui.catalog import PROVIDERS, server_in_credential
 from webui.core.desktop.supervisor_rpc import TRANSPORT_ERRORS, Endpoint, describe_transport_error, resolve_url
 from webui.errors import DesktopError
 
@@ -71,12 +71,12 @@ def project(settings, profile, api_key, openai_key=None):
 def _local_fields(settings, profile):
     """enable_ollama, ollama_url and ollama_models (the profile's model first) for local-LLM mode."""
     url = profile.get("base_url")
-    if not url and profile.get("provider") == "ollama":
+    if not url and server_in_credential(profile.get("provider")):
         url = settings.get("ollama_url")
     if not url:
         raise DesktopError(f"Profile '{profile.get('name')}' has no server URL for the desktop app's local-LLM mode")
     known = profile.get("models")
-    if known is None and profile.get("provider") == "ollama":
+    if known is None and server_in_credential(profile.get("provider")):
         known = settings.get("ollama_models")
     models = [profile["model"]]
     models += [m for m in (known or []) if isinstance(m, str) and m and m not in models]

@@ -1,7 +1,8 @@
 """Roles and the /api/v1 profile use cases: list/replace profiles and roles, route roles, import a game config."""
 
+from webui.catalog import PROVIDERS
 from webui.core.config import profile_import, profiles, roles
-from webui.errors import ValidationFailed
+from webui.errors import NotFound, ValidationFailed
 
 LIST_KEYS = ("profiles", "llm_profiles")
 ROLE_KEYS = ("roles", "llm_roles", "characters")
@@ -40,7 +41,7 @@ def replace_profiles(svc, body, restart=True, revision=None):
             profiles.find(settings, wanted)
             settings["active_llm_profile"] = wanted
         elif settings.get("active_llm_profile") not in ids:
-            capable = [i for i in ids if by_id[i]["provider"] != "gemini"]  # gemini cannot drive the desktop app
+            capable = [i for i in ids if PROVIDERS[by_id[i]["provider"]]["desktop"]]  # only these can drive the desktop app
             settings["active_llm_profile"] = capable[0] if capable else None
         if len(ids) >= 2 and settings.get("multi_provider_enabled") is None:
             settings["multi_provider_enabled"] = True
@@ -81,13 +82,14 @@ def replace_roles(svc, body, revision=None):
 
 def set_role_profiles(svc, mapping):
     """Route roles to profiles in one save: {role_id: profile_id or None (the active profile)}."""
-    from webui.core.roles.routing import find_role, require_profile
 
     def change(settings):
         for role_id, profile_id in mapping.items():
-            role = find_role(settings, role_id)
+            role = roles.find(settings, role_id) if isinstance(role_id, str) else None
+            if role is None:
+                raise NotFound(f"No role with id '{role_id}'", id=role_id)
             if profile_id:
-                require_profile(settings, profile_id)
+                profiles.find(settings, profile_id)  # NotFound names it
             ai = role.get("ai_config") if isinstance(role.get("ai_config"), dict) else {}
             role["ai_config"] = dict(ai, profile_id=profile_id or None)
 

@@ -1,55 +1,12 @@
-"""Role -> profile resolution, prompt building and reply metadata for chats and redraws."""
+"""What a role says to its model: its system prompt and the history as that role sees it.
 
-from webui.core.config import roles
-from webui.errors import NotFound
+(Which profile answers a role is ConfigView.effective_profile; a reply's metadata is GatewayResult.metadata.)
+"""
+
 
 # Role fields that may carry the character's instructions, in order of precedence.
 PROMPT_FIELDS = ("system_prompt", "prompt", "instructions")
 PERSONA_FIELDS = ("description", "personality", "persona", "background")
-
-
-def profile_ids(settings):
-    """The ids of every profile, in order."""
-    return [p.get("id") for p in settings.get("llm_profiles") or [] if isinstance(p, dict)]
-
-
-def find_role(settings, role_id):
-    """The role with this id, or NotFound naming it."""
-    role = roles.find(settings, role_id) if isinstance(role_id, str) else None
-    if role is None:
-        raise NotFound(f"No role with id '{role_id}'", id=role_id)
-    return role
-
-
-def require_profile(settings, profile_id):
-    """NotFound naming the id when no profile has it."""
-    if profile_id not in profile_ids(settings):
-        raise NotFound(f"No profile with id '{profile_id}'", id=profile_id)
-    return profile_id
-
-
-def resolve(settings, role=None, overrides=None, requested=None):
-    """(profile_id, rule) for a chat: request -> session override -> role's profile -> active profile.
-
-    A requested id must exist (404 otherwise); stored references to a profile deleted since then
-    are skipped, so the next rule answers instead of the chat breaking.
-    """
-    if requested:
-        return require_profile(settings, requested), "request"
-    known = set(profile_ids(settings))
-    role_id = (role or {}).get("id")
-    override = (overrides or {}).get(role_id) if role_id else None
-    if override in known:
-        return override, "session_override"
-    ai = (role or {}).get("ai_config")
-    own = ai.get("profile_id") if isinstance(ai, dict) else None
-    if own in known:
-        return own, "role"
-    active = settings.get("active_llm_profile")
-    if active in known:
-        return active, "active"
-    raise NotFound("No profile to answer with: create a profile and make it active under API & Models.",
-                   id=None)
 
 
 def system_prompt(role):
@@ -88,25 +45,3 @@ def build_messages(role, history, names=None):
         else:
             messages.append({"role": "user", "content": item["content"]})
     return messages
-
-
-def role_names(settings):
-    """{role id: display name} for prefixing other characters' lines."""
-    return {r.get("id"): r.get("name") or r.get("id") for r in roles.roles_of(dict(settings)) if isinstance(r, dict)}
-
-
-def metadata(answer, iterations=1):
-    """The stored and returned metadata of one AI reply (a gateway result): exactly the SPEC §5 keys."""
-    usage = answer.usage or {}
-    return {
-        "used_profile_id": answer.used_profile_id,
-        "provider_type": answer.provider,
-        "model": answer.model,
-        "latency_ms": answer.latency_ms,
-        "usage": {"prompt_tokens": usage.get("prompt_tokens"), "completion_tokens": usage.get("completion_tokens")},
-        "finish_reason": answer.finish_reason,
-        "fallback_from": answer.fallback_from,
-        "tool_calls": list(getattr(answer, "tool_calls", None) or []),
-        "iterations": iterations,
-        "cost_usd": getattr(answer, "cost_usd", None),  # USD; None when no price is known
-    }

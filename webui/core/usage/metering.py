@@ -1,17 +1,10 @@
 """One call's meter: budgets before each attempt, cost on the answer, one ledger row per provider call."""
 
-import math
-
 from webui.core.usage import pricing
-from webui.errors import BudgetExceeded, ProviderError
+from webui.core.usage.budgets import BudgetBook
+from webui.errors import ProviderError, WebUIError
 
-
-def usd(value):
-    """$12.34, or three significant digits of a fraction of a cent ($0.000195, $0.0000975)."""
-    if value == 0 or value >= 0.01:
-        return f"${value:,.2f}"
-    decimals = min(12, 2 - math.floor(math.log10(value)))
-    return "$" + f"{value:.{decimals}f}".rstrip("0")
+usd = pricing.usd  # the pages format money with it
 
 
 def budget_of(profile):
@@ -21,35 +14,42 @@ def budget_of(profile):
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
-def over_budget(ledger, profile):
-    """BudgetExceeded when the profile's spend this calendar month reached its budget; else None."""
-    budget = budget_of(profile)
-    if budget is None or ledger is None:
-        return None
-    spent = ledger.month_spend(profile.get("id"))
-    if spent < budget:
-        return None
-    name = profile.get("name") or profile.get("id")
-    return BudgetExceeded(f"Profile '{name}' reached its monthly budget: {usd(spent)} spent of {usd(budget)} "
-                          "this month (UTC). Raise its budget, or give it a fallback profile.",
-                          profile_id=profile.get("id"), spent_usd=round(spent, 6), budget_usd=budget)
-
-
 class Meter:
-    """Given to the gateway for one request: `admit` checks a profile's budget, `attempt` records a call."""
+    """Given to the gateway for one request: `admit` holds a budgeted profile's worst case, `attempt` records a call.
 
-    def __init__(self, ledger, profiles, api, role_id=None, session_id=None):
+    `budgets` is the app's BudgetBook (one shared counter per profile and month); without one the meter keeps its
+    own, which still refuses a spent month but cannot see other requests in flight.
+    """
+
+    def __init__(self, ledger, profiles, api, role_id=None, session_id=None, budgets=None):
         self.ledger, self.profiles = ledger, profiles
+        self.budgets = budgets if budgets is not None else BudgetBook()
         self.context = {"api": api, "role_id": role_id, "session_id": session_id}
+        self._holds = {}  # profile id -> the hold of its call in flight
 
-    def admit(self, profile_id):
-        """None, or the BudgetExceeded that makes the gateway skip this profile."""
-        return over_budget(self.ledger, self.profiles.get(profile_id))
+    def admit(self, profile_id, call_profile=None, messages=None):
+        """None, or the error that makes the gateway skip this profile (BudgetExceeded, or SharedStateDown).
+
+        `call_profile` is the profile as the call will use it (the request's max_tokens applied); it prices the hold.
+        """
+        profile = self.profiles.get(profile_id)
+        budget = budget_of(profile)
+        if budget is None:
+            return None
+        priced = dict(call_profile or profile, id=profile_id)
+        try:
+            self._holds[profile_id] = self.budgets.hold(priced, budget, messages, self.ledger)
+        except WebUIError as exc:
+            return exc
+        return None
 
     def succeeded(self, profile_id, profile, result, fallback_from=None):
         """Record an answered call; its cost in USD (None when no price is known)."""
         usage = result.usage or {}
         cost = pricing.cost_usd(pricing.price_of(profile, result.model), usage)
+        held = self._holds.pop(profile_id, None)
+        if held is not None:
+            self.budgets.settle(held, cost)
         self._row(profile_id, profile, model=result.model or (profile or {}).get("model"),
                   prompt_tokens=usage.get("prompt_tokens"), completion_tokens=usage.get("completion_tokens"),
                   cost_usd=cost, latency_ms=result.latency_ms, outcome="fallback" if fallback_from else "ok",
@@ -58,6 +58,9 @@ class Meter:
 
     def failed(self, profile_id, profile, exc, latency_ms=None, code=None):
         """Record a call the provider refused or never answered (errors before any call are not calls)."""
+        held = self._holds.pop(profile_id, None)
+        if held is not None:
+            self.budgets.release(held)
         if isinstance(exc, ProviderError) or code:
             self._row(profile_id, profile, model=(profile or {}).get("model"), latency_ms=latency_ms,
                       outcome="error", error=code or exc.code)

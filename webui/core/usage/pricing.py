@@ -6,11 +6,11 @@ import math
 import os
 import re
 
-from webui.catalog import route_model
+from webui.catalog import PROVIDERS, route_model
 
 PRICES_FILE = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "prices.json")
 FREE = (0.0, 0.0)
-LOCAL = ("custom", "ollama")  # servers on your own machine: no bill unless the profile sets a price
+LOCAL = tuple(pid for pid, spec in PROVIDERS.items() if spec["runs_locally"])  # no bill unless the profile sets a price
 # OpenRouter ids name the vendor first; the same model has the vendor's own price.
 VENDORS = {"openai": "open_ai", "anthropic": "anthropic", "google": "gemini"}
 # Suffixes that name a snapshot of a family, not another model: a date, `-latest`, a version, a preview tag.
@@ -95,3 +95,11 @@ def cost_usd(price, usage):
         return None  # never invented: no usage, no cost
     total = (prompt or 0) * price[0] / 1_000_000 + (completion or 0) * price[1] / 1_000_000
     return round(total, 9)
+
+
+def usd(value):
+    """$12.34, or three significant digits of a fraction of a cent ($0.000195, $0.0000975)."""
+    if value == 0 or value >= 0.01:
+        return f"${value:,.2f}"
+    decimals = min(12, 2 - math.floor(math.log10(value)))
+    return "$" + f"{value:.{decimals}f}".rstrip("0")

@@ -22,15 +22,13 @@ OWNER = "triplo-webui"
 @bp.get("/v1/models")
 def models():
     """Profiles by id, then role:<id> entries, in OpenAI's list shape."""
-    settings, _ = services().config.settings()
-    return answer({"object": "list", "data": [_model(m) for m in chat_ops.model_list(settings)]})
+    return answer({"object": "list", "data": [_model(m) for m in chat_ops.model_list(services().config.view())]})
 
 
 @bp.get("/v1/models/<path:model_id>")
 def model(model_id):
     """One entry of the list (profile id, profile name or role:<id>)."""
-    settings, _ = services().config.settings()
-    chat_ops.resolve_model(settings, model_id)
+    chat_ops.resolve_model(services().config.view(), model_id)
     return answer(_model({"id": model_id}))
 
 

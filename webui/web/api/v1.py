@@ -6,9 +6,9 @@ Config writes are conditional exactly as on /api/... (`If-Match`, or a body `rev
 from flask import Blueprint, Response, request
 
 from webui.core.config import profile_import, profile_ops
-from webui.core.roles import role_ops, routing
+from webui.core.roles import role_ops
 from webui.core.roles.game_export import printable
-from webui.errors import BadRequest, NotFound, ValidationFailed
+from webui.errors import BadRequest, ValidationFailed
 from webui.web.capacity import streamed
 from webui.web.common import answer, chat, desktop_outcome, expected_revision, json_body, restart_flag, services
 from webui.web.sse import event_stream
@@ -219,15 +219,9 @@ def overrides_delete(session_id, character_id):
 
 def _overrides_view(session_id):
     overrides = services().sessions.get_overrides(session_id)
-    settings, _ = services().config.settings()
-    effective = []
-    for role in settings.get("llm_roles") or []:
-        try:
-            pid, rule = routing.resolve(settings, role, overrides)
-        except NotFound:  # no profile at all: the view still lists the roles
-            pid, rule = None, None
-        effective.append({"character_id": role.get("id"), "override_profile_id": overrides.get(role.get("id")),
-                          "effective_profile_id": pid, "source": rule})
+    table = services().config.view().effective_profiles(overrides)  # (None, None): no profile at all
+    effective = [{"character_id": rid, "override_profile_id": overrides.get(rid), "effective_profile_id": pid,
+                  "source": rule} for rid, (pid, rule) in table.items()]
     return {"session_id": session_id, "character_profiles": overrides, "roles": effective}
 
 

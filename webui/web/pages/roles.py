@@ -1,10 +1,10 @@
 """The Roles & Chat tab: roles table, sessions and chat pane, and their form routes (the no-JS path, PRG)."""
 
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from webui.catalog import PROVIDERS
 from webui.core.chat import compare as comparing
-from webui.core.roles import role_ops, routing
+from webui.core.roles import role_ops
 from webui.errors import NotFound, WebUIError
 from webui.web.common import ECHOED_ID_RE, chat, services, usage
 from webui.web.pages.layout import render_page
@@ -25,12 +25,9 @@ def index():
 
 def roles_page_context(svc, sessions, request_args):
     """Everything roles.html shows, under one key: {"chat": {...}}."""
-    settings, _ = svc.settings()
-    items = [p for p in settings.get("llm_profiles") or [] if isinstance(p, dict)]
-    profiles = [{"id": p["id"], "name": p.get("name") or p["id"], "model": p.get("model"),
-                 "provider": PROVIDERS.get(p.get("provider"), {}).get("short_label", p.get("provider"))} for p in items]
-    by_id = {p["id"]: p for p in profiles}
-    roles = [r for r in settings.get("llm_roles") or [] if isinstance(r, dict)]
+    config_view = svc.view()
+    by_id = _profile_labels(config_view)
+    profiles = list(by_id.values())
     listing = sessions.list_sessions(SESSIONS_SHOWN)
     sid = request_args.get("session") or (listing[0]["session_id"] if listing else None)
     session, missing, overrides = None, None, {}
@@ -40,11 +37,9 @@ def roles_page_context(svc, sessions, request_args):
         except NotFound:
             missing = sid
     role_rows = []
-    for role in roles:
-        try:
-            effective = routing.resolve(settings, role, overrides)[0]
-        except NotFound:
-            effective = None
+    table = config_view.effective_profiles(overrides)
+    for role in config_view.roles:
+        effective = table[role.get("id")][0]
         own = (role.get("ai_config") or {}).get("profile_id") if isinstance(role.get("ai_config"), dict) else None
         role_rows.append({"id": role["id"], "name": role.get("name") or role["id"], "type": role.get("type"),
                           "control": role.get("control"),
@@ -60,11 +55,30 @@ def roles_page_context(svc, sessions, request_args):
             seen.add(view["role_id"])
     comparison = _comparison(messages, request_args.get("compare"), by_id) if request_args.get("compare") else None
     return {"chat": {"profiles": profiles, "profile_names": {p["id"]: p["name"] for p in profiles},
-                     "active": settings.get("active_llm_profile"), "roles": role_rows, "sessions": listing,
+                     "active": config_view.settings.get("active_llm_profile"), "roles": role_rows, "sessions": listing,
                      "session": session, "session_id": session["session_id"] if session else None,
                      "missing_session": missing, "selected_role": selected, "messages": messages,
                      "comparison": comparison, "compare_slots": range(comparing.MAX_PROFILES),
                      "role_editor": editor_context(request_args), "role_types": ROLE_TYPES, "controls": CONTROLS}}
+
+
+@bp.get("/roles/answered")
+def answered():
+    """The answered-by line of one stored reply, rendered by the page's own macro (the chat script asks for it
+    after a streamed reply, so the line is written in one place)."""
+    sid, message_id = request.args.get("session", ""), request.args.get("message", "")
+    session = services().sessions.get_session(sid)  # NotFound names the session
+    message = next((m for m in session.get("messages", []) if m.get("id") == message_id and m.get("is_ai")), None)
+    if message is None:
+        raise NotFound("No such reply in this session.", id=message_id)
+    return render_template("_answered_fragment.html", a=_answered(message, _profile_labels(services().config.view())))
+
+
+def _profile_labels(config_view):
+    """{profile id: {id, name, model, provider (short label)}}: what the chat pane prints of a profile."""
+    return {p["id"]: {"id": p["id"], "name": p.get("name") or p["id"], "model": p.get("model"),
+                      "provider": PROVIDERS.get(p.get("provider"), {}).get("short_label", p.get("provider"))}
+            for p in config_view.profiles_by_id.values()}
 
 
 def _message_view(message, by_id, names):

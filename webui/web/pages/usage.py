@@ -37,9 +37,9 @@ def budgets(ledger, profiles):
 def index():
     """Usage: the last 30 days, this month by profile and role, budgets."""
     ledger = usage()
-    settings, _ = svc().settings()
-    profiles = [p for p in settings.get("llm_profiles") or [] if isinstance(p, dict) and p.get("id")]
-    roles = [r for r in settings.get("llm_roles") or [] if isinstance(r, dict) and r.get("id")]
+    view = svc().view()
+    profiles = list(view.profiles_by_id.values())
+    roles = [r for r in view.roles if r.get("id")]
     now = ledger.clock()
     daily = ledger.summary("day", stamp((now - timedelta(days=29)).replace(hour=0, minute=0, second=0,
                                                                             microsecond=0)))
