@@ -101,7 +101,7 @@ def parse_document(text, what="file", environ=None):
         except bounds.InputRefused:
             raise
         except (ValueError, TypeError):
-            doc = load_yaml(text)
+            doc = load_yaml(text, bounds.EXPANSION_FACTOR * limit)
         bounds.check_value(doc, what)
     except bounds.InputRefused as exc:
         raise ValidationFailed({what: f"{exc} (at {exc.field})" if exc.field != what else str(exc)}) from None
@@ -178,7 +178,8 @@ def import_profiles(settings, items, vault, field="llm_profiles", replace=False,
         raise ValidationFailed(errors)
     for _, profile, secrets, _ in staged:
         if secrets:
-            credentials.apply(settings, credentials.credential_id_of(profile), secrets, vault)
+            credentials.apply(settings, credentials.credential_id_of(profile), secrets, vault, profile.get("base_url"),
+                              profile.get("provider"))
     listed = {p["id"]: p for _, p, _, _ in staged}
     current = profiles.profiles_of(settings)
     if replace:

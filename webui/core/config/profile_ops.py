@@ -17,7 +17,7 @@ def _save_profile(svc, settings, profile, secrets):
     """Validate one profile (with its inline credential inputs) or raise ValidationFailed."""
     cred_id = credentials.credential_id_of(profile)
     if secrets:
-        credentials.apply(settings, cred_id, secrets, svc.vault)
+        credentials.apply(settings, cred_id, secrets, svc.vault, profile.get("base_url"), profile.get("provider"))
     errors = profiles.validate(profile, settings, svc.has_credential(settings))
     if errors:
         raise ValidationFailed(errors)

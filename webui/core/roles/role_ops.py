@@ -108,10 +108,13 @@ def import_config(svc, text, restart=True, revision=None):
 
 
 def export_config(svc, fmt="yaml"):
-    """The game config (profiles, roles, default profile) as (text, mimetype); never a secret."""
+    """The game config (profiles, roles, default profile) as (text, mimetype, dropped); never a secret: `dropped`
+    names the fields left out because they looked like secrets."""
     from webui.core.roles.game_export import FORMATS, export_document, render
 
     if fmt not in FORMATS:
         raise ValidationFailed({"format": f"must be one of {', '.join(FORMATS)}"})
     settings, _ = svc.settings()
-    return render(export_document(settings), fmt)
+    dropped = []
+    doc = export_document(settings, dropped)
+    return (*render(doc, fmt, dropped), dropped)

@@ -237,9 +237,11 @@ def parse_bound(value, name, end=False):
             moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
             if moment.tzinfo is None:
                 moment = moment.replace(tzinfo=timezone.utc)
+        return stamp(moment)
+    except OverflowError:  # 9999-12-31 as an end, or a zone offset past year 9999 in UTC
+        raise ValidationFailed({name: "is past the latest date this server handles (9999-12-30)"}) from None
     except ValueError:
         raise ValidationFailed({name: "must be a date (YYYY-MM-DD) or an ISO 8601 date and time"}) from None
-    return stamp(moment)
 
 
 def _range(since, until):

@@ -7,6 +7,7 @@ from flask import Blueprint, Response, request
 
 from webui.core.config import profile_import, profile_ops
 from webui.core.roles import role_ops
+from webui.core.roles.game_export import printable
 from webui.errors import BadRequest, ValidationFailed
 from webui.web.capacity import streamed
 from webui.web.common import answer, chat, desktop_outcome, expected_revision, json_body, restart_flag, services
@@ -99,9 +100,12 @@ def roles_import():
 def export_config():
     """The game config in the document's format: YAML, or JSON with ?format=json (a download)."""
     fmt = request.args.get("format", "yaml").lower()
-    text, mimetype = role_ops.export_config(services().config, fmt)
+    text, mimetype, dropped = role_ops.export_config(services().config, fmt)
     name = "game-config.json" if fmt == "json" else "game-config.yaml"
-    return Response(text, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    if dropped:  # field paths (printable ASCII only: a header must not break), not values
+        headers["X-Export-Dropped"] = printable(", ".join(dropped))
+    return Response(text, mimetype=mimetype, headers=headers)
 
 
 def _document_text():
