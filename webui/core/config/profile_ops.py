@@ -27,18 +27,6 @@ def _save_profile(svc, settings, profile, secrets):
         raise ValidationFailed(errors)
 
 
-def _multi_provider_default(settings):
-    """Multi-provider mode is on by default once two profiles exist.
-
-    The config template ships `false`, so "unset" cannot be told from "off": switch it on when the second
-    profile appears (a user who turns it off later with two or more profiles keeps it off).
-    """
-    count = len(profiles.profiles_of(settings))
-    current = settings.get("multi_provider_enabled")
-    if (count == 2 and not current) or (count >= 2 and current is None):
-        settings["multi_provider_enabled"] = True
-
-
 def create_profile(svc, payload, revision=None, restart=True):
     """Add a profile; returns (profile view, desktop outcome, revision)."""
 
@@ -53,13 +41,14 @@ def create_profile(svc, payload, revision=None, restart=True):
         profile.pop("set_active", None)
         profile.pop("active", None)
         _save_profile(svc, settings, profile, secrets)
+        before = len(profiles.profiles_of(settings))
         profiles.profiles_of(settings).append(profile)
         if make_active or not settings.get("active_llm_profile"):
             if make_active:
                 require_desktop_capable(profile)
             if make_active or profile["provider"] != "gemini":
                 settings["active_llm_profile"] = profile["id"]
-        _multi_provider_default(settings)
+        profiles.multi_provider_default(settings, before)
         return profile["id"]
 
     pid, desktop, rev = svc.mutate(change, revision, restart)
@@ -113,7 +102,7 @@ def duplicate_profile(svc, profile_id, revision=None):
         copy_["name"] = profiles.unique_name(settings, f"{original.get('name')} (copy)")
         items = profiles.profiles_of(settings)
         items.insert(items.index(original) + 1, copy_)
-        _multi_provider_default(settings)
+        profiles.multi_provider_default(settings, len(items) - 1)
         return copy_["id"]
 
     pid, _, rev = svc.mutate(change, revision, restart=False)
