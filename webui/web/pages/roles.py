@@ -3,8 +3,9 @@
 from flask import Blueprint, flash, redirect, request, url_for
 
 from webui.core.chat import compare as comparing
+from webui.core.chat import speak_as as speaking
 
-from webui.core.roles import role_ops
+from webui.core.roles import import_preview, role_ops
 
 from webui.core.roles import routing
 from webui.catalog import PROVIDERS
@@ -73,7 +74,8 @@ def roles_page_context(svc, sessions, request_args):
 
 def _message_view(message, by_id, names):
     """A stored message plus what the page prints: speaker, answered-by line, alternative navigation."""
-    view = dict(message, speaker=names.get(message["role_id"], message["role_id"]) if message["is_ai"] else "You")
+    speaker = names.get(message["role_id"], message["role_id"]) if message["role_id"] else "You"
+    view = dict(message, speaker=speaker, spoken=not message["is_ai"] and bool(message["role_id"]))
     if message["is_ai"]:
         view["answered_by"] = _answered(message, by_id)
     alts = message.get("alternatives") or []
@@ -154,15 +156,33 @@ def save_roles():
 
 @bp.post("/roles/import")
 def import_roles():
-    """Import a game config file (YAML or JSON)."""
+    """Import a game config file (YAML or JSON): a preview of what changes first, then the import itself."""
+    if "text" in request.form:  # the preview's "Import": the document it showed
+        return _apply_import(request.form["text"], request.form.get("keep_active") == "1")
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         flash("Choose a YAML or JSON game config file to import.", "error")
         return _back()
     text = upload.read().decode("utf-8-sig", errors="replace")
-    summary = _attempt(lambda: role_ops.import_config(services().config, text)[0])
-    if summary is not FAILED:
-        flash(f"Imported {len(summary['profiles'])} profile(s) and {len(summary['roles'])} role(s).", "success")
+    found = _attempt(lambda: import_preview.preview(services().config, text))
+    if found is FAILED:
+        return _back()
+    context = roles_page_context(services().config, services().sessions, {})
+    context["chat"]["import_preview"] = dict(found, text=text, file=upload.filename)
+    return render_page("roles.html", "roles", **context)
+
+
+def _apply_import(text, keep_active):
+    summary = _attempt(lambda: role_ops.import_config(services().config, text, keep_active=keep_active)[0])
+    if summary is FAILED:
+        return _back()
+    names = services().config.settings()[0]
+    active = next((p.get("name") for p in names.get("llm_profiles") or []
+                   if isinstance(p, dict) and p.get("id") == summary["active_llm_profile"]), None)
+    flash(f"Imported {len(summary['profiles'])} profile(s) and {len(summary['roles'])} role(s)."
+          + (f" The active profile is {active}." if active else ""), "success")
+    if summary.get("active_problem"):
+        flash(f"{active} is now active but cannot run: {summary['active_problem']}", "error")
     return _back()
 
 
@@ -179,8 +199,14 @@ def send():
     """Send one message to a role (none: the role's own turn), optionally through another profile."""
     form = request.form
     sid, role_id, message = form.get("session_id"), form.get("role_id"), form.get("message", "")
-    result = _attempt(lambda: chat().run(chat().plan_chat(sid, role_id, message if message.strip() else None,
-                                                          form.get("llm_profile_id") or None)), where="chat-error")
+
+    def run():
+        if speaking.is_human(services().config.settings()[0], role_id):  # a person plays it: no model call
+            return speaking.speak_as(chat(), sid, role_id, message)
+        return chat().run(chat().plan_chat(sid, role_id, message if message.strip() else None,
+                                           form.get("llm_profile_id") or None))
+
+    result = _attempt(run, where="chat-error")
     return _back(sid, role_id, failed=result is FAILED)
 
 
