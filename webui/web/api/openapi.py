@@ -103,6 +103,7 @@ ROUTES = (
     Route(V, "POST", "/api/v1/sessions", "New chat session", "AnyObject", 201, "SessionCreated", body_required=False),
     *(r for prefix in ("/api/v1", "") for r in _session_routes(prefix)),
     Route(V, "POST", S + "/chat", "Chat with a role (SSE when stream is true)", "ChatInput", reply="ChatReply"),
+    Route(V, "POST", S + "/stop", "Stop the session's streamed replies (what arrived is kept, marked stopped)"),
     Route(U, "GET", "/api/usage", "Calls, tokens and cost grouped by profile, role, session or day", reply="Usage",
           query=("group_by", "since", "until")),
     Route(O, "GET", "/v1/models", "OpenAI-compatible model list (profiles and role:<id>)"),
