@@ -21,7 +21,9 @@ def export_document(settings):
     llm_config = {k: v for k, v in (kept.get("llm_config") or {}).items() if not _secret(k, v)}
     llm_config["default_profile_id"] = settings.get("active_llm_profile")
     doc["llm_config"] = llm_config
-    doc["llm_profiles"] = [_profile(p) for p in profiles_of(dict(settings)) if isinstance(p, dict)]
+    creds = settings.get("provider_credentials") if isinstance(settings.get("provider_credentials"), dict) else {}
+    doc["llm_profiles"] = [_with_server_url(_profile(p), p, creds) for p in profiles_of(dict(settings))
+                           if isinstance(p, dict)]
     doc["characters"] = {r["id"]: dict(r) for r in roles_of(dict(settings)) if isinstance(r, dict) and r.get("id")}
     return doc
 
@@ -34,6 +36,18 @@ def _profile(profile):
             continue
         if key in ALWAYS or value not in (None, [], {}):
             out[key] = value
+    return out
+
+
+def _with_server_url(out, profile, creds):
+    """An Ollama profile's server URL lives in its credential: a URL is not a secret, so it travels as base_url
+    (import reads it back; without it the profile would point at localhost:11434)."""
+    if profile.get("provider") != "ollama" or out.get("base_url"):
+        return out
+    cred = creds.get(profile.get("credential_id") or "ollama")
+    url = cred.get("url") if isinstance(cred, dict) else None
+    if isinstance(url, str) and url:
+        out["base_url"] = url
     return out
 
 
