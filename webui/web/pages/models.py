@@ -9,6 +9,7 @@ from webui.core.connect import model_lists as models
 from webui.core.connect import ollama_pull
 from webui.core.config import profile_ops
 from webui.core.config import profiles
+from webui.core.config.key_source import key_source
 from webui.errors import Conflict, DesktopError, ValidationFailed
 from webui.web.pages import forms
 from webui.web.pages.login import _safe_next
@@ -56,6 +57,7 @@ def models_page(selected=None, new=None, values=None, errors=None, form_error=No
         multi=multi_setting or len(items) < 2, multi_setting=multi_setting, show_toggle=len(items) >= 2,
         cached_models=(pull and pull.get("models")) or _cached_models(settings, provider),
         model_route=forms.route_note(provider, (values or {}).get("model")),
+        key=key_source(settings, current, svc().vault, svc().environ) if current and new is None else None,
         test_result=test_result and {"ok": test_result.get("ok"), "text": forms.test_message(test_result)},
         pull=pull)
 
@@ -151,6 +153,15 @@ def activate(profile_id):
         return redirect(url_for(".profile", profile_id=profile_id))
     form_error = form_error or "This profile cannot be activated until the marked fields are fixed."
     return models_page(selected=profile_id, errors=errors, form_error=form_error, status=400)
+
+
+@bp.post("/profiles/<profile_id>/use-stored-key")
+def use_stored_key(profile_id):
+    """Calls use the stored key instead of the environment variable named in api_key_ref."""
+    view, desktop, _ = profile_ops.update_profile(svc(), profile_id, {"api_key_ref": None})
+    flash(f"“{view['name']}” now uses the stored key.", "success")
+    flash_desktop(desktop)
+    return redirect(url_for(".profile", profile_id=profile_id) + "#key-source")
 
 
 @bp.post("/profiles/<profile_id>/duplicate")
