@@ -52,3 +52,123 @@ def test_import_previews_and_never_silently_activates_a_profile_that_cannot_run(
     page.click("#import-preview button[type=submit]")
     expect(page.locator("#flashes")).to_contain_text("Imported 1 profile(s) and 1 role(s). The active profile is Alpha.")
     assert active_id(game) == "alpha"
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_bulk_profiles_on_a_fresh_instance_turn_on_multi_provider_mode(live, api, new_page, width):
+    profiles = [{"id": f"p{i}", "name": f"Server {i}", "provider": "custom", "model": "m",
+                 "base_url": f"http://127.0.0.1:{9000 + i}/v1"} for i in range(2)]
+    r = api.post(f"{live.url}/api/v1/profiles?restart=false", json={"profiles": profiles})
+    assert r.status_code == 200, r.text
+    page = new_page(live.url, width=width)
+    page.goto(f"{live.url}/")
+    expect(page.locator(".profile-item")).to_have_count(2)
+    expect(page.locator("text=Multi-provider mode is off")).to_have_count(0)
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+@pytest.mark.parametrize("width", WIDTHS)
+def test_connection_box_shows_the_key_the_calls_use_and_switches_to_the_stored_one(game, new_page, width, javascript):
+    r = game.http.post(f"{game.base}/api/v1/profiles/add?restart=false", json={
+        "id": "envkey", "name": "Env key", "provider": "open_ai", "model": "gpt-4o",
+        "base_url": game.fakes.a.base_url, "api_key_ref": "UNSET_TEST_API_KEY"})
+    assert r.status_code == 201, r.text
+    page = new_page(game.base, javascript=javascript, width=width)
+    page.goto(f"{game.base}/profiles/envkey")
+    source = page.locator("#key-source")
+    expect(source).to_have_attribute("data-key-source", "variable")
+    expect(source).to_contain_text("UNSET_TEST_API_KEY, which is not set")
+    page.click("[data-use-stored-key]")
+    expect(page.locator("#key-source")).to_have_attribute("data-key-source", "stored")
+    expect(page.locator("#key-source")).to_contain_text("Calls use the stored key (…cret)")
+    settings = game.app.extensions["triplo"].config.settings()[0]
+    assert not next(p for p in settings["llm_profiles"] if p["id"] == "envkey").get("api_key_ref")
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_export_keeps_the_ollama_server_url(game, new_page, width):
+    r = game.http.post(f"{game.base}/api/v1/profiles/add?restart=false", json={
+        "id": "box", "name": "Ollama box", "provider": "ollama", "model": "llama3", "url": "http://127.0.0.1:11999"})
+    assert r.status_code == 201, r.text
+    page = new_page(game.base, width=width)
+    page.goto(f"{game.base}/roles")
+    with page.expect_download() as download:
+        page.click("text=Export (YAML)")
+    text = open(download.value.path(), encoding="utf-8").read()
+    block = text[text.index("id: box"):]
+    assert "base_url: http://127.0.0.1:11999" in block.split("- id:")[0]
+
+
+def add_human_role(game):
+    roles = game.http.get(f"{game.base}/api/v1/roles").json()["roles"]
+    r = game.http.put(f"{game.base}/api/v1/roles", json={"roles": roles + [
+        {"id": "hero", "name": "Hero", "control": "human"}]})
+    assert r.status_code == 200, r.text
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_human_role_posts_as_that_character_and_never_calls_a_model(game, new_page, width, javascript):
+    add_human_role(game)
+    calls = sum(f.count() for f in vars(game.fakes).values())
+    page = new_page(game.base, javascript=javascript, width=width)
+    page.goto(f"{game.base}/roles")
+    page.click("button:has-text('New session')")
+    page.select_option("#chat-role", "hero")
+    page.fill("#chat-message", "I draw my sword")
+    page.click("#chat-send")
+    line = page.locator(".msg-spoken").last
+    expect(line.locator(".msg-speaker")).to_have_text("Hero")
+    expect(line.locator("[data-text]")).to_have_text("I draw my sword")
+    expect(page.locator(".msg-ai")).to_have_count(0)
+    assert sum(f.count() for f in vars(game.fakes).values()) == calls
+    sid = game.http.get(f"{game.base}/api/v1/sessions").json()
+    sid = (sid.get("sessions") if isinstance(sid, dict) else sid)[0]["session_id"]
+    stored = game.http.get(f"{game.base}/api/v1/sessions/{sid}").json()["messages"]
+    assert [(m["role_id"], m["content"], m["is_ai"]) for m in stored] == [("hero", "I draw my sword", False)]
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_enter_sends_shift_enter_breaks_the_line_and_focus_returns(game, new_page, width):
+    page = new_page(game.base, width=width)
+    page.goto(f"{game.base}/roles")
+    page.click("button:has-text('New session')")
+    page.select_option("#chat-role", "gm")
+    box = page.locator("#chat-message")
+    box.click()
+    box.type("First line")
+    box.press("Shift+Enter")
+    box.type("second line")
+    assert box.input_value() == "First line\nsecond line"
+    box.press("Enter")
+    expect(page.locator(".msg-ai [data-meta]")).to_have_count(1)
+    expect(page.locator(".msg-user [data-text]").last).to_have_text("First line\nsecond line")
+    expect(box).to_be_focused()
+    expect(box).to_have_value("")
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_stop_keeps_what_arrived_marked_stopped_with_an_elapsed_status(game, new_page, width):
+    game.fakes.a.reply = " ".join(f"word{i}" for i in range(40))
+    game.fakes.a.chunk_delay = 0.25
+    page = new_page(game.base, width=width)
+    page.goto(f"{game.base}/roles")
+    page.click("button:has-text('New session')")
+    page.select_option("#chat-role", "gm")
+    page.fill("#chat-message", "Tell me a long story")
+    page.click("#chat-send")
+    expect(page.locator("#chat-status")).to_contain_text(" s")
+    expect(page.locator("#chat-stop")).to_be_visible()
+    page.wait_for_function("() => (document.querySelector('.msg-streaming [data-text]') || {}).textContent")
+    page.click("#chat-stop")
+    reply = page.locator(".msg-ai").last
+    expect(reply.locator("[data-flag=stopped]")).to_be_visible()
+    expect(page.locator("#chat-stop")).to_be_hidden()
+    expect(page.locator("#chat-status")).to_be_hidden()
+    shown = reply.locator("[data-text]").text_content()
+    assert shown and shown != game.fakes.a.reply
+    sid = reply.get_attribute("data-message-id") and page.locator("#chat-log").get_attribute("data-session-id")
+    stored = game.http.get(f"{game.base}/api/v1/sessions/{sid}").json()["messages"][-1]
+    assert stored["metadata"]["finish_reason"] == "stopped" and stored["content"] == shown
+    page.reload()
+    expect(page.locator(".msg-ai").last.locator("[data-flag=stopped]")).to_be_visible()
