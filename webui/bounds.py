@@ -1,30 +1,19 @@
 """Bounds on outside input (issue 15): nesting depth, stored strings, imported document size, YAML aliases."""
 
 import json
-import os
+
+from webui import settings
+from webui.errors import InputRefused
 
 MAX_DEPTH = 32  # JSON/YAML nesting: far beyond any real config, far below Python's recursion limit
-IMPORT_BYTES_ENV = "WEBUI_MAX_IMPORT_BYTES"
-DEFAULT_MAX_IMPORT_BYTES = 1024 * 1024
+IMPORT_BYTES_ENV = settings.SPEC["max_import_bytes"]["env"]
+DEFAULT_MAX_IMPORT_BYTES = settings.SPEC["max_import_bytes"]["default"]
 MAX_ALIAS_NODES = 10_000  # nodes YAML aliases may add on expansion (a "billion laughs" adds millions)
-
-
-class InputRefused(ValueError):
-    """Input past a bound; `field` names where, the message says which bound."""
-
-    def __init__(self, message, field=None):
-        super().__init__(message)
-        self.field = field
 
 
 def max_import_bytes(environ=None):
     """WEBUI_MAX_IMPORT_BYTES (default 1 MiB): the largest YAML/JSON document imported."""
-    raw = (os.environ if environ is None else environ).get(IMPORT_BYTES_ENV, "")
-    try:
-        value = int(str(raw).strip())
-    except ValueError:
-        return DEFAULT_MAX_IMPORT_BYTES
-    return value if value > 0 else DEFAULT_MAX_IMPORT_BYTES
+    return settings.Settings.from_env(environ).max_import_bytes if environ is not None else settings.current().max_import_bytes
 
 
 def loads(text):

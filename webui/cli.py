@@ -6,12 +6,14 @@ import os
 import sys
 
 from webui.core.storage.paths import config_dir
+from webui.settings import Settings
 
 
 def _serve(args):
     """Run under gunicorn (one gevent worker: a streamed reply costs no thread); --dev uses Flask's server."""
-    host = args.host or os.environ.get("WEBUI_HOST", "127.0.0.1")
-    port = int(args.port or os.environ.get("WEBUI_PORT", "8080"))
+    config = Settings.from_env()
+    host = args.host or config.host
+    port = int(args.port or config.port)
     if args.dev:
         from webui import create_app
 

@@ -261,3 +261,60 @@ class BudgetExceeded(WebUIError):
 
     status = 429
     code = "budget_exceeded"
+
+
+class UnsupportedMediaType(WebUIError):
+    """A JSON endpoint got another content type."""
+
+    status = 415
+    code = "unsupported_media_type"
+
+
+class ServerBusy(WebUIError):
+    """503: every stream slot is taken."""
+
+    status = 503
+    code = "server_busy"
+
+
+class RequestTimeout(WebUIError):
+    """408: the request body stopped arriving."""
+
+    status = 408
+    code = "request_timeout"
+
+
+class RestartFailed(WebUIError):
+    """POST /api/restart: supervisord could not restart the desktop app."""
+
+    status = 502
+    code = "restart_failed"
+
+
+class InputRefused(ValueError):
+    """Input past a bound; `field` names where, the message says which bound."""
+
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.field = field
+
+
+class SeedError(Exception):
+    """Bad input: {where: problem}, printed to stderr; seeding writes nothing."""
+
+    def __init__(self, problems):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in problems.items()))
+        self.problems = problems
+
+
+class StreamFailed(WebUIError):
+    """Something unexpected broke the stream after it started (details only in the server log)."""
+
+    status = 500
+    code = "internal_error"
+
+
+class SecretKeyUnusable(WebUIError):
+    """The configured key material is unusable."""
+
+    code = "bad_secret_key"

@@ -6,9 +6,9 @@ import json
 import pytest
 from flask import Flask
 
-from webui.web.chat_common import delta_frame, sse
 from webui.web.api.openai_face import chunker, text_framer
 from webui.web.security import SessionInterface
+from webui.web.sse import delta_frame, sse
 
 TEXTS = ["", "hi", "t00 ", 'quote " and \\ backslash', "line\nbreak\r\n", "é ü 漢字 🙂", "\u2028\x00\x1f",
          "data: [DONE]\n\n", "\ufffe"]
@@ -59,8 +59,7 @@ profile_ops.update_profile(ConfigService(sys.argv[1], environ={}), "p", {"api_ke
 
 
 def _key_of(svc):
-    from webui.core.config import credentials
-    from webui.core.config import profiles
+    from webui.core.config import credentials, profiles
 
     settings, _ = svc.settings()
     return credentials.resolve_key(settings, profiles.find(settings, "p"), svc.vault, {})

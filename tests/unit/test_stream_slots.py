@@ -2,7 +2,8 @@
 
 import pytest
 
-from webui.web.capacity import DEFAULT_MAX_STREAMS, ServerBusy, StreamSlots
+from webui.errors import ServerBusy
+from webui.web.capacity import DEFAULT_MAX_STREAMS, StreamSlots
 
 
 def test_cap_refuses_at_once_and_slots_come_back_once():

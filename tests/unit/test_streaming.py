@@ -6,7 +6,8 @@ import pytest
 
 from webui import errors as E
 from webui.core.config import profile_ops
-from webui.core.chat.streaming import ReplyStream, StreamFailed
+from webui.core.chat.streaming import ReplyStream
+from webui.errors import StreamFailed
 
 from .chat_helpers import world  # noqa: F401 (fixture)
 

@@ -6,7 +6,8 @@ import pytest
 from cryptography.fernet import Fernet
 
 from webui.errors import SecretUnreadable
-from webui.core.storage.vault import PENDING_KEY_FILE, KeyError_, Vault, is_secret_obj, mask, write_key_file
+from webui.errors import SecretKeyUnusable
+from webui.core.storage.vault import PENDING_KEY_FILE, Vault, is_secret_obj, mask, write_key_file
 
 from .core_helpers import HOSTILE_KEY, mode, new_vault
 
@@ -38,7 +39,7 @@ def test_env_key_wins_and_no_key_file_is_made(tmp_path):
 @pytest.mark.parametrize("var", ["WEBUI_SECRET_KEY", "WEBUI_SECRET_KEY_PREVIOUS"])
 def test_bad_env_key_names_the_variable(tmp_path, var):
     env = {"WEBUI_SECRET_KEY": Fernet.generate_key().decode(), var: "not-a-key"}
-    with pytest.raises(KeyError_) as info:
+    with pytest.raises(SecretKeyUnusable) as info:
         Vault.from_env(str(tmp_path), env)
     assert var in info.value.message and "not-a-key" not in info.value.message
 

@@ -1,7 +1,8 @@
 """Anthropic Messages API: x-api-key auth, top-level system prompt, named SSE events, cursor model list."""
 
 from webui.errors import MalformedResponse
-from webui.providers import anthropic_wire as wire, sse, transport
+from webui.providers import anthropic_wire as wire
+from webui.providers import sse, transport
 from webui.providers.base import ProviderAdapter
 from webui.providers.results import Delta, finish_body, usage
 

@@ -8,8 +8,19 @@ from webui.catalog import PROVIDERS
 from webui.errors import MissingCredential, UnsupportedParameter, WebUIError
 from webui.providers import sse, transport, upstream_errors
 from webui.providers.redact import scrub
-from webui.providers.results import (TEST_PROMPT, Call, ChatResult, Delta, StreamEnd, StreamState, add_tool_delta, finish_reason,
-                      ms_since, usage, wire_usage)
+from webui.providers.results import (
+    TEST_PROMPT,
+    Call,
+    ChatResult,
+    Delta,
+    StreamEnd,
+    StreamState,
+    add_tool_delta,
+    finish_reason,
+    ms_since,
+    usage,
+    wire_usage,
+)
 
 log = logging.getLogger("webui.providers")
 

@@ -3,7 +3,8 @@
 from urllib.parse import quote
 
 from webui.errors import MalformedResponse, ProviderRequestError
-from webui.providers import gemini_wire as wire, sse, transport
+from webui.providers import gemini_wire as wire
+from webui.providers import sse, transport
 from webui.providers.base import ProviderAdapter
 from webui.providers.results import Delta, finish_body, usage
 

@@ -1,7 +1,8 @@
 """Ollama's native API: /api/chat (JSON or NDJSON stream), /api/tags; an optional Bearer token."""
 
 from webui.errors import MalformedResponse, ModelNotFound
-from webui.providers import openai_parts as parts, sse
+from webui.providers import openai_parts as parts
+from webui.providers import sse
 from webui.providers.base import ProviderAdapter
 from webui.providers.results import finish_body, usage
 

@@ -1,8 +1,8 @@
 """The OpenAI Chat Completions wire format: OpenAI, OpenRouter and any compatible server, Azure included."""
 
-import os
 from urllib.parse import parse_qs, quote, urlsplit
 
+from webui import settings
 from webui.catalog import PARAMS
 from webui.errors import MalformedResponse, ProviderRequestError
 from webui.providers import sse, transport
@@ -146,9 +146,10 @@ class OpenRouterAdapter(OpenAICompatAdapter):
     id = "open_router"
 
     def headers(self, api_key):
-        title = os.environ.get("WEBUI_OPENROUTER_TITLE", "Triplo Web UI")
+        config = settings.current()
+        title = config.openrouter_title
         return dict(super().headers(api_key), **{
-            "HTTP-Referer": os.environ.get("WEBUI_OPENROUTER_REFERER", "https://triplo.ai"),
+            "HTTP-Referer": config.openrouter_referer,
             "X-OpenRouter-Title": title,
             "X-Title": title,  # the older name, still read by OpenRouter
         })

@@ -2,7 +2,6 @@
 
 import json
 import logging
-import os
 import random
 import time
 from urllib.parse import urlsplit
@@ -10,8 +9,13 @@ from urllib.parse import urlsplit
 import urllib3
 
 from webui import errors as E
+from webui import settings
 from webui.providers.deadline import WATCHDOG
-from webui.providers.http_client import PROXY_VARS, Reply, SessionPool  # noqa: F401  (adapters and tests import them from here)
+from webui.providers.http_client import (  # noqa: F401  (adapters and tests import them from here)
+    PROXY_VARS,
+    Reply,
+    SessionPool,
+)
 from webui.providers.redact import redact_headers, redact_url, scrub
 from webui.providers.upstream_errors import build_error, extract_message, parse_retry_after
 
@@ -19,42 +23,31 @@ log = logging.getLogger("webui.providers")
 
 MAX_ERROR_BODY = 64 * 1024
 
-def _env_number(name, default, cast=float):
-    """A numeric setting from the environment; a bad value falls back to the default."""
-    try:
-        value = cast(os.environ.get(name, default))
-    except (TypeError, ValueError):
-        return default
-    return value if value >= 0 else default
-
-
 def timeouts():
     """(connect, read) seconds: WEBUI_PROVIDER_CONNECT_TIMEOUT (5) and WEBUI_PROVIDER_READ_TIMEOUT (60)."""
-    return (_env_number("WEBUI_PROVIDER_CONNECT_TIMEOUT", 5.0), _env_number("WEBUI_PROVIDER_READ_TIMEOUT", 60.0))
+    config = settings.current()
+    return (config.provider_connect_timeout, config.provider_read_timeout)
 
 
 def max_response_bytes():
     """WEBUI_MAX_RESPONSE_BYTES (8 MiB): the most decoded bytes read from one answer (or one stream line)."""
-    return _env_number("WEBUI_MAX_RESPONSE_BYTES", 8 * 1024 * 1024, int) or 8 * 1024 * 1024
+    return settings.current().max_response_bytes
 
 
 def max_reply_chars():
     """WEBUI_MAX_REPLY_CHARS (1,000,000): the most characters of one reply kept; beyond, it ends as `length`."""
-    return _env_number("WEBUI_MAX_REPLY_CHARS", 1_000_000, int) or 1_000_000
+    return settings.current().max_reply_chars
 
 
 def total_timeout():
     """WEBUI_PROVIDER_TOTAL_TIMEOUT (120 s): one call's deadline, retries included; a stream's restarts per delta."""
-    return _env_number("WEBUI_PROVIDER_TOTAL_TIMEOUT", 120.0) or 120.0
+    return settings.current().provider_total_timeout
 
 
 def retry_policy():
     """(max retries, total budget s, first backoff s) from WEBUI_PROVIDER_MAX_RETRIES/_RETRY_BUDGET/_BACKOFF."""
-    return (
-        _env_number("WEBUI_PROVIDER_MAX_RETRIES", 2, int),
-        _env_number("WEBUI_PROVIDER_RETRY_BUDGET", 20.0),
-        _env_number("WEBUI_PROVIDER_BACKOFF", 0.5),
-    )
+    config = settings.current()
+    return (config.provider_max_retries, config.provider_retry_budget, config.provider_backoff)
 
 
 def where(url):

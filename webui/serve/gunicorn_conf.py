@@ -4,32 +4,23 @@ gunicorn -c python:webui.serve.gunicorn_conf --bind HOST:PORT "webui:create_app(
 Imports nothing of the app: the gevent worker must monkey-patch before Flask, urllib3 or SQLite load.
 """
 
-import os
-
 from webui.serve.access_log import ACCESS_LOG_FORMAT  # gunicorn only: nothing of the app
-
-
-def _number(name, default):
-    """A positive int from the environment; a bad value falls back to the default."""
-    try:
-        value = int(os.environ.get(name, default))
-    except (TypeError, ValueError):
-        return default
-    return value if value > 0 else default
+from webui.settings import Settings  # ground: imports nothing of the app
 
 
 def settings():
     """gunicorn settings as a dict (the module-level names below are the same values)."""
+    config = Settings.from_env()
     return {
         # One process keeps the login throttle, the model cache and the stream cap coherent
         # (docs/ARCHITECTURE.md); the event loop makes a stream or an idle socket cost no thread.
         "workers": 1,
         "worker_class": "webui.serve.worker.Worker",
         # Open connections of the worker; beyond it the kernel's backlog holds new ones.
-        "worker_connections": _number("WEBUI_MAX_CONNECTIONS", 2000),
+        "worker_connections": config.max_connections,
         "backlog": 2048,
         # Idle keep-alive wait and the whole request head share this bound (the worker's header timeout).
-        "keepalive": _number("WEBUI_HEADER_TIMEOUT", 10),
+        "keepalive": config.header_timeout,
         "timeout": 30,  # heartbeat: the loop answers it even while thousands of streams run
         "graceful_timeout": 5,
         "preload_app": False,  # the app must load after the worker has patched the standard library

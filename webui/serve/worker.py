@@ -6,8 +6,8 @@ import gevent
 from gunicorn.workers.base_async import AsyncWorker
 from gunicorn.workers.ggevent import GeventWorker
 
+from webui.settings import Settings
 from webui.web.body_timeout import serving
-from webui.serve.gunicorn_conf import _number
 
 
 class Worker(GeventWorker):
@@ -15,8 +15,9 @@ class Worker(GeventWorker):
     for more than WEBUI_BODY_TIMEOUT s (30). Slowloris sockets are closed instead of held forever."""
 
     def init_process(self):
-        self.header_timeout = _number("WEBUI_HEADER_TIMEOUT", 10)
-        self.body_timeout = _number("WEBUI_BODY_TIMEOUT", 30)
+        config = Settings.from_env()
+        self.header_timeout = config.header_timeout
+        self.body_timeout = config.body_timeout
         _raise_fd_limit(2 * self.worker_connections + 256)  # a stream holds a client and a provider socket
         gevent.config.resolver = "webui.serve.resolver.Resolver"  # before the hub makes its resolver
         super().init_process()

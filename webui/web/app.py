@@ -8,6 +8,7 @@ from types import SimpleNamespace
 from flask import Flask, jsonify
 
 from webui.core.storage.paths import config_dir as default_config_dir
+from webui.settings import Settings
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 log = logging.getLogger("webui")
@@ -16,17 +17,28 @@ log = logging.getLogger("webui")
 def _services(config_dir, environ, read_only=None):
     """Build the core services once per app."""
     from webui.core.access.auth import AuthStore, LoginThrottle
-    from webui.core.desktop.control import DesktopController
+    from webui.core.chat.service import ChatService
+    from webui.core.chat.sessions import SessionStore
     from webui.core.config.service import ConfigService
+    from webui.core.desktop.control import DesktopController
+    from webui.core.storage.paths import SESSIONS_DB, USAGE_DB
+    from webui.core.usage.ledger import UsageLedger
 
     desktop = DesktopController.from_env(environ)
+    config = ConfigService(config_dir, environ, desktop=desktop)
+    sessions = SessionStore(os.path.join(config_dir, SESSIONS_DB), read_only=bool(read_only))
+    usage = UsageLedger(os.path.join(config_dir, USAGE_DB), read_only=bool(read_only))
     return SimpleNamespace(
         read_only=read_only,
-        config=ConfigService(config_dir, environ, desktop=desktop),
+        config=config,
         auth=AuthStore(config_dir),
         throttle=LoginThrottle(),
         desktop=desktop,
+        sessions=sessions,
+        usage=usage,
+        chat=ChatService(config, sessions, usage),
         environ=environ,
+        settings=Settings.from_env(environ),
         config_dir=config_dir,
     )
 
@@ -46,7 +58,7 @@ def create_app(test_config=None):
         JSON_SORT_KEYS=False,
     )
     app.config.update(test_config)
-    logging.basicConfig(level=environ.get("WEBUI_LOG_LEVEL", "INFO").upper(),
+    logging.basicConfig(level=Settings.from_env(environ).log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     svc = _services(config_dir, environ, _read_only_mode(config_dir))
@@ -98,8 +110,8 @@ def first_run_box(username, password):
 def _register(app):
     """Blueprints, error handlers, auth and security headers."""
     from webui.web import body_timeout, security
-    from webui.web.pages.login import bp as auth_bp
     from webui.web.errors import register_error_handlers
+    from webui.web.pages.login import bp as auth_bp
 
     app.session_interface = security.SessionInterface()
     app.before_request(security.authenticate)
@@ -119,7 +131,10 @@ def _register(app):
         return jsonify(ok=True)
 
     app.register_blueprint(health)
-    from webui.web.api import config as api_config, openai_face, usage as api_usage, v1 as api_v1
+    from webui.web.api import config as api_config
+    from webui.web.api import openai_face
+    from webui.web.api import usage as api_usage
+    from webui.web.api import v1 as api_v1
     from webui.web.pages import access, layout, models, role_edit, roles, settings, usage
 
     del role_edit  # imported for its routes: it adds the role editor to the Roles & Chat blueprint
@@ -128,5 +143,5 @@ def _register(app):
         app.register_blueprint(tab.bp)
     app.register_blueprint(api_config.bp)
     app.register_blueprint(api_usage.bp)
-    api_v1.register(app)  # also opens sessions.db and makes the chat service the Roles & Chat tab uses
+    app.register_blueprint(api_v1.bp)
     app.register_blueprint(openai_face.bp)

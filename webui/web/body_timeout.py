@@ -8,16 +8,9 @@ import functools
 
 from gevent.local import local
 
-from webui.errors import WebUIError
+from webui.errors import RequestTimeout
 
 READS = ("read", "readline", "readlines", "readinto")
-
-
-class RequestTimeout(WebUIError):
-    """408: the request body stopped arriving."""
-
-    status = 408
-    code = "request_timeout"
 
 
 class TimedInput:

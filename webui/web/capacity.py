@@ -4,17 +4,11 @@ import threading
 
 from flask import current_app
 
-from webui.errors import WebUIError
+from webui.errors import ServerBusy
+from webui.settings import SPEC, Settings
 
-DEFAULT_MAX_STREAMS = 1000
+DEFAULT_MAX_STREAMS = SPEC["max_streams"]["default"]
 RETRY_AFTER = 5  # seconds; streams last seconds to minutes, so a short wait usually finds a free slot
-
-
-class ServerBusy(WebUIError):
-    """503: every stream slot is taken."""
-
-    status = 503
-    code = "server_busy"
 
 
 class StreamSlots:
@@ -28,11 +22,7 @@ class StreamSlots:
     @classmethod
     def from_env(cls, environ):
         """WEBUI_MAX_STREAMS, or 1000 when unset or not a positive integer."""
-        try:
-            limit = int(environ.get("WEBUI_MAX_STREAMS", DEFAULT_MAX_STREAMS))
-        except (TypeError, ValueError):
-            limit = DEFAULT_MAX_STREAMS
-        return cls(limit if limit > 0 else DEFAULT_MAX_STREAMS)
+        return cls(Settings.from_env(environ).max_streams)
 
     def take(self):
         """A Slot, or ServerBusy without waiting."""

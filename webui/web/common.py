@@ -1,11 +1,12 @@
 """Request helpers shared by every blueprint: services, JSON bodies, revisions, ?restart=, desktop outcomes, answers."""
 
 import re
+from urllib.parse import urlsplit
 
-from flask import current_app, jsonify, request
+from flask import current_app, jsonify, request, url_for
 
 from webui import bounds
-from webui.errors import BadRequest, ValidationFailed, WebUIError
+from webui.errors import BadRequest, UnsupportedMediaType, ValidationFailed
 
 API_PREFIXES = ("/api/", "/v1/", "/sessions/")
 # An id a form sends that goes back into a redirect's Location: short, plain characters (issue 15).
@@ -14,16 +15,19 @@ MAX_NEXT_CHARS = 2048
 NO_RESTART = ("0", "false", "no", "off")
 
 
-class UnsupportedMediaType(WebUIError):
-    """A JSON endpoint got another content type."""
-
-    status = 415
-    code = "unsupported_media_type"
-
-
 def services():
-    """The app's core services (config, auth, throttle, sessions, desktop)."""
+    """The app's core services, built once by the app factory (config, auth, throttle, desktop, sessions, usage, chat)."""
     return current_app.extensions["triplo"]
+
+
+def chat():
+    """This app's ChatService."""
+    return services().chat
+
+
+def usage():
+    """This app's UsageLedger."""
+    return services().usage
 
 
 def is_api_request():
@@ -91,3 +95,13 @@ def answer(data, status=200, revision=None):
     if revision:
         response.headers["ETag"] = f'"{revision}"'
     return response
+
+
+def safe_next(target):
+    """Only same-site relative paths: no open redirect."""
+    if len(target or "") > MAX_NEXT_CHARS or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target or ""):
+        return url_for("models.index")  # a giant or header-splitting target never reaches Location
+    parts = urlsplit(target or "")
+    if parts.scheme or parts.netloc or not (target or "").startswith("/") or target.startswith("//"):
+        return url_for("models.index")
+    return target

@@ -11,10 +11,14 @@ from webui.web.common import answer, is_api_request
 log = logging.getLogger("webui.errors")
 
 
+def openai_error(status, code, message):
+    """OpenAI's error object for a status, our code and a message."""
+    kind = "invalid_request_error" if status < 500 else "server_error"
+    return {"error": {"message": message, "type": kind, "param": None, "code": code}}
+
+
 def _render(status, body, headers=None):
     if request.path.startswith("/v1/"):  # the OpenAI-compatible face answers in OpenAI's error shape
-        from webui.web.api.openai_face import openai_error
-
         body = openai_error(status, body.get("error", "error"), body.get("message", ""))
     if is_api_request():
         response = answer(body, status)

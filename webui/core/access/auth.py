@@ -11,11 +11,11 @@ import time
 import uuid
 from datetime import datetime, timezone
 
-from webui.errors import ConfigCorrupt, NotFound, StorageError, ValidationFailed
-from webui.core.storage.fileio import atomic_write_bytes, ensure_private_dir, file_lock, storage_errors
 from webui.core.access.passwords import DUMMY_HASH, check_password_hash, hash_password
-from webui.core.storage.paths import AUTH_FILE
 from webui.core.access.throttle import LoginThrottle  # noqa: F401  (the web layer imports it from here)
+from webui.core.storage.fileio import atomic_write_bytes, ensure_private_dir, file_lock, storage_errors
+from webui.core.storage.paths import AUTH_FILE
+from webui.errors import ConfigCorrupt, NotFound, StorageError, ValidationFailed
 
 log = logging.getLogger(__name__)
 

@@ -7,10 +7,10 @@ import time
 from cryptography.fernet import Fernet
 
 from webui.core.storage import paths
-from webui.errors import SecretUnreadable, WebUIError
 from webui.core.storage.fileio import atomic_write_bytes, ensure_private_dir, fsync_dir
 from webui.core.storage.store import ConfigStore
 from webui.core.storage.vault import PENDING_KEY_FILE, Vault, is_secret_obj, write_key_file
+from webui.errors import SecretUnreadable, WebUIError
 
 
 def walk_secrets(value, where):

@@ -3,7 +3,6 @@
 import dataclasses
 
 from webui.core.chat import gateway
-
 from webui.core.roles import routing
 from webui.errors import ValidationFailed, WebUIError
 from webui.offload import in_parallel

@@ -3,9 +3,9 @@
 import time
 from dataclasses import dataclass, field
 
+from webui.errors import BudgetExceeded, ProviderError, ProviderTimeout, Unreachable, WebUIError
 from webui.providers import get_adapter
 from webui.providers.results import StreamEnd
-from webui.errors import BudgetExceeded, ProviderError, ProviderTimeout, Unreachable, WebUIError
 
 
 @dataclass

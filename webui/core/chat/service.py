@@ -4,20 +4,15 @@ import threading
 import time
 from dataclasses import dataclass
 
+from webui.catalog import PARAMS
 from webui.core.chat import compare as comparing
-
-from webui.core.config import credentials
-
 from webui.core.chat import gateway
-
-from webui.core.config import profiles
-
+from webui.core.chat.streaming import ReplyStream
+from webui.core.config import credentials, profiles
 from webui.core.roles import routing
 from webui.core.usage.metering import Meter
-from webui.catalog import PARAMS
 from webui.errors import NotFound, UnknownModel, ValidationFailed
 from webui.providers.results import Delta  # the web layer tells stream pieces apart with it too
-from webui.core.chat.streaming import ReplyStream
 
 MAX_MESSAGE = 100_000
 ROLE_PREFIX = "role:"

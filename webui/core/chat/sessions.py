@@ -8,10 +8,10 @@ import threading
 import uuid
 from datetime import datetime, timezone
 
+from webui.core.chat.sessions_schema import SCHEMA, SCHEMA_VERSION
+from webui.core.storage.fileio import create_private_file, sqlite_connect, storage_errors
 from webui.errors import ConfigCorrupt, NotFound, ValidationFailed
 from webui.offload import thread_local
-from webui.core.storage.fileio import create_private_file, sqlite_connect, storage_errors
-from webui.core.chat.sessions_schema import SCHEMA, SCHEMA_VERSION
 
 MAX_TITLE = 200
 

@@ -5,20 +5,13 @@ import logging
 import queue
 import threading
 
-from webui.errors import WebUIError
+from webui.errors import StreamFailed, WebUIError
 from webui.providers.results import Delta
 
 log = logging.getLogger("webui.chat")
 
 # How long a reader waits for the next piece; adapters have their own (shorter) read timeouts.
 IDLE_TIMEOUT = 600
-
-
-class StreamFailed(WebUIError):
-    """Something unexpected broke the stream after it started (details only in the server log)."""
-
-    status = 500
-    code = "internal_error"
 
 
 class ReplyStream:

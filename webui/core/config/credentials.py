@@ -3,10 +3,10 @@
 import os
 
 from webui.catalog import PROVIDERS, SECRET_FIELDS, canonical_provider, key_env_var, route_model
-from webui.errors import MissingCredential, NotFound, SecretUnreadable, ValidationFailed
 from webui.core.config.profiles import ID_RE, URL_RE
 from webui.core.storage.vault import is_secret_obj
-
+from webui.errors import MissingCredential, NotFound, SecretUnreadable, ValidationFailed
+from webui.settings import Settings
 
 # api_key_ref may name only provider-key variables: never the web UI's or supervisord's own secrets (issue 15).
 KEY_REF_SUFFIXES = ("_API_KEY", "_KEY", "_TOKEN")
@@ -18,9 +18,7 @@ CONTROL_CHARS = frozenset(map(chr, [*range(0x20), 0x7F]))
 
 def key_ref_allowed(name, environ=None):
     """True when api_key_ref may read this variable: a provider-key name, or one listed in WEBUI_KEY_REF_ALLOW."""
-    env = os.environ if environ is None else environ
-    extra = {n.strip() for n in env.get(KEY_REF_ALLOW_ENV, "").split(",") if n.strip()}
-    if name in extra:
+    if name in Settings.from_env(environ).key_ref_allow:
         return True
     upper = str(name).upper()
     return upper.endswith(KEY_REF_SUFFIXES) and not upper.startswith(KEY_REF_FORBIDDEN_PREFIXES)

@@ -3,15 +3,21 @@
 import copy
 import re
 
-from webui.core.config import credentials
-
-from webui.core.config import profiles
 from webui import bounds
-from webui.catalog import LEGACY_KEY_FIELDS, PROVIDERS, SECRET_FIELDS, canonical_provider, infer_provider, key_env_var
-from webui.catalog import model_fits, route_model
-from webui.errors import ValidationFailed
+from webui.catalog import (
+    LEGACY_KEY_FIELDS,
+    PROVIDERS,
+    SECRET_FIELDS,
+    canonical_provider,
+    infer_provider,
+    key_env_var,
+    model_fits,
+    route_model,
+)
+from webui.core.config import credentials, profiles
 from webui.core.config.roles import normalize_roles, roles_of
 from webui.core.storage.vault import is_secret_obj
+from webui.errors import ValidationFailed
 
 # Keys a profile view carries (GET round-trips) that are not profile fields.
 VIEW_ONLY_PROFILE_KEYS = ("active", "set_active", "credential")

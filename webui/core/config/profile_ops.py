@@ -2,16 +2,12 @@
 
 import copy
 
-from webui.core.config import credentials
-
-from webui.core.config import desktop_settings
-
-from webui.core.config import profiles
-from webui.errors import ValidationFailed
 from webui.catalog import LEGACY_KEY_FIELDS
-from webui.core.config.service import OTHER_SECRET_FIELDS, require_desktop_capable
+from webui.core.config import credentials, desktop_settings, profiles
 from webui.core.config.profile_import import import_profiles, is_masked
+from webui.core.config.service import OTHER_SECRET_FIELDS, require_desktop_capable
 from webui.core.storage.vault import is_secret_obj
+from webui.errors import ValidationFailed
 
 TYPES = {"multi_provider_enabled": (bool,), "active_llm_profile": (str, type(None)), "llm_roles": (list,),
          "llm_profiles": (list,), "provider_credentials": (dict,)}

@@ -8,20 +8,13 @@ import sys
 
 from cryptography.fernet import Fernet
 
-from webui.core.config import credentials
-
-from webui.core.desktop import control as desktop
-
-from webui.core.config import desktop_settings
-
-from webui.core.config import profile_import
-
-from webui.core.config import profiles
-from webui.core.config.desktop_settings import BOOL, LIST, NUMBER
 from webui.catalog import PROVIDERS, canonical_provider
-from webui.errors import ValidationFailed, WebUIError
+from webui.core.config import credentials, desktop_settings, profile_import, profiles
+from webui.core.config.desktop_settings import BOOL, LIST, NUMBER
 from webui.core.config.service import WEBUI_KEYS, ConfigService
+from webui.core.desktop import control as desktop
 from webui.core.storage.store import load_template
+from webui.errors import SeedError, ValidationFailed, WebUIError
 
 # Providers whose key has no legacy desktop field: they become profiles only.
 EXTRA_KEY_ENV = {pid: spec["env_var"] for pid, spec in PROVIDERS.items()
@@ -31,14 +24,6 @@ PROFILES_ENV, PROFILES_FILE_ENV = "TRIPLO_LLM_PROFILES", "TRIPLO_LLM_PROFILES_FI
 FIELD_SOURCES = {"model": "TRIPLO_OPENAI_MODEL", "temperature": "TRIPLO_TEMPERATURE",
                  "presence_penalty": "TRIPLO_PRESENCE_PENALTY", "url": "TRIPLO_OLLAMA_URL"}
 TRUE, FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
-
-
-class SeedError(Exception):
-    """Bad input: {where: problem}, printed to stderr; seeding writes nothing."""
-
-    def __init__(self, problems):
-        super().__init__("; ".join(f"{k}: {v}" for k, v in problems.items()))
-        self.problems = problems
 
 
 class _AlreadySeeded(Exception):

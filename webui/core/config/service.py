@@ -6,18 +6,13 @@ import json
 import os
 import threading
 
-from webui.core.config import shape as config_shape
-
-from webui.core.config import credentials
-
-from webui.core.config import profile_import
-
-from webui.core.config import profiles
 from webui.catalog import LEGACY_KEY_FIELDS, PROVIDERS
-from webui.errors import ConfigInvalid, DesktopError, MissingCredential, SecretUnreadable, ValidationFailed
+from webui.core.config import credentials, profile_import, profiles
+from webui.core.config import shape as config_shape
 from webui.core.storage.paths import config_dir as default_config_dir
 from webui.core.storage.store import ConfigStore
 from webui.core.storage.vault import Vault, is_secret_obj, mask
+from webui.errors import ConfigInvalid, DesktopError, MissingCredential, SecretUnreadable, ValidationFailed
 
 # settings keys only the web UI uses; the desktop app never needs a restart when only these change.
 WEBUI_KEYS = ("llm_profiles", "active_llm_profile", "multi_provider_enabled", "provider_credentials",

@@ -7,9 +7,7 @@ partial: OpenAI-compatible servers, Azure deployments) a 1-token call decides in
 import logging
 import time
 
-from webui.core.config import credentials
-
-from webui.core.config import profiles
+from webui.core.config import credentials, profiles
 from webui.core.connect.model_lists import check_form, form_connection
 from webui.errors import MissingCredential, SecretUnreadable, ValidationFailed, WebUIError
 

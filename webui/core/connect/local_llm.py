@@ -3,11 +3,11 @@
 import secrets
 import string
 
+from webui.core.config.credentials import has_control_chars
+from webui.core.config.profiles import URL_RE
 from webui.errors import MalformedResponse, ProviderError, Unreachable, ValidationFailed
 from webui.providers import transport
 from webui.providers.models_cache import clean_models
-from webui.core.config.credentials import has_control_chars
-from webui.core.config.profiles import URL_RE
 
 KEY_ALPHABET = string.ascii_lowercase + string.digits
 KEY_GROUPS, KEY_GROUP_LEN = 4, 4

@@ -1,11 +1,9 @@
 """Provider calls of the configuration plan: model lists (cached) and connection tests, for saved or unsaved values."""
 
-from webui.core.config import credentials
-
-from webui.core.config import profiles
 from webui.catalog import PROVIDERS, canonical_provider
-from webui.errors import SecretUnreadable, ValidationFailed
+from webui.core.config import credentials, profiles
 from webui.core.config.profiles import ID_RE, URL_RE
+from webui.errors import SecretUnreadable, ValidationFailed
 
 FORM_FIELDS = ("provider", "base_url", "api_key", "url", "token", "credential_id")
 

@@ -9,8 +9,8 @@ import xmlrpc.client
 
 from webui import catalog
 from webui.catalog import PROVIDERS
-from webui.errors import DesktopError
 from webui.core.desktop.supervisor_rpc import TRANSPORT_ERRORS, Endpoint, describe_transport_error, resolve_url
+from webui.errors import DesktopError
 
 # provider -> how it drives the desktop app (None: it cannot), from the provider table.
 PROJECTION = {pid: spec["projection"] for pid, spec in PROVIDERS.items()}

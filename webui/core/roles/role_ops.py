@@ -1,11 +1,7 @@
 """Roles and the /api/v1 profile use cases: list/replace profiles and roles, route roles, import a game config."""
 
-from webui.core.config import profile_import
+from webui.core.config import profile_import, profiles, roles
 from webui.core.config.key_source import key_source
-
-from webui.core.config import profiles
-
-from webui.core.config import roles
 from webui.errors import ValidationFailed
 
 LIST_KEYS = ("profiles", "llm_profiles")

@@ -8,8 +8,8 @@ import sqlite3
 import tempfile
 import urllib.parse
 
-from webui.offload import cooperative
 from webui.errors import StorageFull, StorageUnwritable
+from webui.offload import cooperative
 
 FULL = {errno.ENOSPC, errno.EDQUOT}
 UNWRITABLE = {errno.EROFS, errno.EACCES, errno.EPERM}

@@ -9,8 +9,8 @@ import time
 from dataclasses import dataclass
 
 from webui.core.storage import paths
-from webui.errors import ConfigCorrupt, Conflict
 from webui.core.storage.fileio import atomic_write_bytes, ensure_private_dir, file_lock, storage_errors
+from webui.errors import ConfigCorrupt, Conflict
 
 BACKUPS_KEPT = 10
 TEMPLATE_PATH = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))), "config-template.json")

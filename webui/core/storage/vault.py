@@ -6,25 +6,19 @@ import time
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from webui.core.storage import paths
-from webui.errors import SecretUnreadable, WebUIError
 from webui.core.storage.fileio import atomic_write_bytes, ensure_private_dir
+from webui.errors import SecretKeyUnusable, SecretUnreadable
 
 # Public provider prefixes a hint may show: they identify the kind of key, not the key.
 KNOWN_PREFIXES = ("sk-or-v1-", "sk-or-", "sk-ant-", "sk-proj-", "sk-", "AIza", "gsk_", "tw_")
 PENDING_KEY_FILE = "webui.key.pending"
 
 
-class KeyError_(WebUIError):
-    """The configured key material is unusable."""
-
-    code = "bad_secret_key"
-
-
 def _fernet(key, source):
     try:
         return Fernet(key.strip().encode() if isinstance(key, str) else key.strip())
     except (ValueError, TypeError):
-        raise KeyError_(f"{source} is not a valid Fernet key (urlsafe base64 of 32 bytes)") from None
+        raise SecretKeyUnusable(f"{source} is not a valid Fernet key (urlsafe base64 of 32 bytes)") from None
 
 
 def is_secret_obj(value):
@@ -141,7 +135,7 @@ def load_or_create_key_file(config_dir):
             if key.strip():
                 return key
             time.sleep(0.025)
-        raise KeyError_(f"{path} is empty; restore it from backups/ or remove it (stored secrets then need re-entry)")
+        raise SecretKeyUnusable(f"{path} is empty; restore it from backups/ or remove it (stored secrets then need re-entry)")
     with os.fdopen(fd, "wb") as handle:
         handle.write(Fernet.generate_key())
         handle.flush()

@@ -9,10 +9,10 @@ import time
 import weakref
 from datetime import datetime, timedelta, timezone
 
-from webui.errors import ValidationFailed
-from webui.offload import os_lock, os_sleep, os_thread, thread_local
 from webui.core.storage.fileio import create_private_file, sqlite_connect
 from webui.core.usage.ledger_schema import COLUMNS, SCHEMA
+from webui.errors import ValidationFailed
+from webui.offload import os_lock, os_sleep, os_thread, thread_local
 
 GROUPS = {"profile": "profile_id", "role": "role_id", "session": "session_id", "day": "day"}
 MAX_PENDING = 10_000  # beyond this the oldest unwritten rows are dropped (a stuck disk must not eat memory)

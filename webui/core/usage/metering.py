@@ -2,8 +2,8 @@
 
 import math
 
-from webui.errors import BudgetExceeded, ProviderError
 from webui.core.usage import pricing
+from webui.errors import BudgetExceeded, ProviderError
 
 
 def usd(value):

@@ -17,28 +17,17 @@ truthfully as `"desktop": {"result": "restarted"|"failed"|"skipped", "pid", "mes
 from flask import Blueprint, request, url_for
 
 from webui import catalog
-from webui.core.connect import connection_check
-from webui.core.config import credentials
-from webui.core.connect import local_llm
+from webui.core.config import credentials, profile_import, profile_ops, profiles
+from webui.core.connect import connection_check, local_llm
 from webui.core.connect import model_lists as models
 from webui.core.connect import ollama_pull as ollama_pulls
-from webui.core.config import profile_import
-from webui.core.config import profile_ops
-from webui.core.config import profiles
-from webui.errors import NotFound, ValidationFailed, WebUIError
+from webui.errors import NotFound, RestartFailed, ValidationFailed
 from webui.web.api import openapi
 from webui.web.common import answer, desktop_outcome, expected_revision, json_body, restart_flag, services
 
 bp = Blueprint("api_config", __name__)
 
 TRUE = ("1", "true", "yes", "on")  # ?refresh=
-
-
-class RestartFailed(WebUIError):
-    """POST /api/restart: supervisord could not restart the desktop app."""
-
-    status = 502
-    code = "restart_failed"
 
 
 def _svc():

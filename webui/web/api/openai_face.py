@@ -11,8 +11,8 @@ from werkzeug.exceptions import HTTPException
 from webui.core.chat import service as chat_ops
 from webui.errors import CALLER_STATUSES, ProviderError, UnsupportedParameter, ValidationFailed, WebUIError
 from webui.web.capacity import streamed
-from webui.web.chat_common import chat
-from webui.web.common import answer, json_body, services
+from webui.web.common import answer, chat, json_body, services
+from webui.web.errors import openai_error
 
 bp = Blueprint("openai_face", __name__)
 log = logging.getLogger("webui.openai_face")
@@ -204,12 +204,6 @@ def _webui_error(exc):
     if exc.details.get("retry_after") is not None:
         response.headers["Retry-After"] = str(int(exc.details["retry_after"]))
     return response
-
-
-def openai_error(status, code, message):
-    """OpenAI's error object for a status, our code and a message."""
-    kind = "invalid_request_error" if status < 500 else "server_error"
-    return {"error": {"message": message, "type": kind, "param": None, "code": code}}
 
 
 @bp.errorhandler(HTTPException)

@@ -3,8 +3,7 @@
 from flask import Blueprint, request
 
 from webui.core.usage.ledger import parse_bound
-from webui.web.chat_common import usage
-from webui.web.common import answer
+from webui.web.common import answer, usage
 
 bp = Blueprint("api_usage", __name__)
 

@@ -5,27 +5,16 @@ Config writes are conditional exactly as on /api/... (`If-Match`, or a body `rev
 
 from flask import Blueprint, Response, request
 
-from webui.core.config import profile_import
-
-from webui.core.config import profile_ops
-
 from webui.core.chat import speak_as as speaking
-from webui.core.roles import role_ops
-
-from webui.core.roles import routing
+from webui.core.config import profile_import, profile_ops
+from webui.core.roles import role_ops, routing
 from webui.errors import BadRequest, NotFound, ValidationFailed
 from webui.web.capacity import streamed
-from webui.web.chat_common import chat, ensure_chat, event_stream, parse_chat_body
-from webui.web.common import answer, desktop_outcome, expected_revision, json_body, restart_flag, services
+from webui.web.common import answer, chat, desktop_outcome, expected_revision, json_body, restart_flag, services
+from webui.web.sse import event_stream
 
 bp = Blueprint("api_v1", __name__)
 YAML_TYPES = ("application/x-yaml", "application/yaml", "text/yaml", "text/x-yaml", "application/json", "text/plain")
-
-
-def register(app):
-    """The API and the app's session store and chat service (made once here)."""
-    ensure_chat(app)
-    app.register_blueprint(bp)
 
 
 def _with_desktop(data):
@@ -245,3 +234,24 @@ def _overrides_view(session_id):
         effective.append({"character_id": role.get("id"), "override_profile_id": overrides.get(role.get("id")),
                           "effective_profile_id": pid, "source": rule})
     return {"session_id": session_id, "character_profiles": overrides, "roles": effective}
+
+
+def parse_chat_body(body):
+    """(role_id, message, llm_profile_id, stream) from a chat request body."""
+    if not isinstance(body, dict):
+        raise BadRequest("The body must be a JSON object.")
+    errors = {}
+    role_id = body.get("role_id")
+    if not isinstance(role_id, str) or not role_id:
+        errors["role_id"] = "is required"
+    profile_id = body.get("llm_profile_id") or None
+    if profile_id is not None and not isinstance(profile_id, str):
+        errors["llm_profile_id"] = "must be a profile id"
+    if not isinstance(body.get("stream", False), bool):
+        errors["stream"] = "must be true or false"
+    message = body.get("message")
+    if message is not None and (not isinstance(message, str) or not message.strip()):
+        errors["message"] = "must be text; leave it out (or null) for the role's own turn"
+    if errors:
+        raise ValidationFailed(errors)
+    return role_id, body.get("message"), profile_id, body.get("stream", False)

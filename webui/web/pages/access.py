@@ -3,8 +3,7 @@
 from flask import Blueprint, flash, redirect, request, session, url_for
 
 from webui.errors import ValidationFailed
-from webui.web.pages.login import _safe_next
-from webui.web.common import services
+from webui.web.common import safe_next, services
 from webui.web.pages.layout import flash_desktop, render_page, svc
 
 bp = Blueprint("access", __name__)
@@ -73,4 +72,4 @@ def revoke_token(token_id):
 def restart():
     """Restart the desktop app: the header's Restart button and the Access tab's."""
     flash_desktop(svc().restart())
-    return redirect(_safe_next(request.form.get("next")))
+    return redirect(safe_next(request.form.get("next")))

@@ -6,8 +6,8 @@ import re
 from webui import bounds
 from webui.catalog import PARAMS, PROVIDERS, route_model
 from webui.core.config import desktop_settings
-from webui.core.usage import metering
 from webui.core.config.profiles import LOCAL_OPTIONS
+from webui.core.usage import metering
 
 # The settings tabs: (title, intro, settings) from the one desktop-settings schema.
 SETTINGS_TABS = {tab: (title, intro, desktop_settings.of_tab(tab)) for tab, (title, intro) in desktop_settings.TABS.items()}

@@ -6,9 +6,8 @@ from urllib.parse import urlsplit
 
 from flask import flash, render_template, request, url_for
 
+from webui.web.common import safe_next, services
 from webui.web.pages import forms
-from webui.web.pages.login import _safe_next
-from webui.web.common import services
 
 log = logging.getLogger("webui.pages")
 STATUS_TIMEOUT = 1.0  # seconds: the header must never wait long for supervisord
@@ -63,7 +62,7 @@ def _here():
     referrer = urlsplit(request.referrer or "")
     if referrer.netloc != request.host:
         return url_for("models.index")
-    return _safe_next(referrer.path + (f"?{referrer.query}" if referrer.query else ""))
+    return safe_next(referrer.path + (f"?{referrer.query}" if referrer.query else ""))
 
 
 def flash_desktop(outcome):

@@ -2,26 +2,15 @@
 
 import logging
 import secrets
-from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 
 from webui.errors import StorageError
-from webui.web.common import MAX_NEXT_CHARS, services
+from webui.web.common import safe_next, services
 
 log = logging.getLogger("webui.auth")
 
 bp = Blueprint("auth", __name__)
-
-
-def _safe_next(target):
-    """Only same-site relative paths: no open redirect."""
-    if len(target or "") > MAX_NEXT_CHARS or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target or ""):
-        return url_for("models.index")  # a giant or header-splitting target never reaches Location
-    parts = urlsplit(target or "")
-    if parts.scheme or parts.netloc or not (target or "").startswith("/") or target.startswith("//"):
-        return url_for("models.index")
-    return target
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -40,7 +29,7 @@ def login():
             session.permanent = True
             session.update(user=request.form["username"], pw=svc.auth.password_fingerprint(),
                            csrf=secrets.token_urlsafe(32), sid=secrets.token_urlsafe(18))
-            return redirect(_safe_next(request.form.get("next")))
+            return redirect(safe_next(request.form.get("next")))
         else:
             error, status = "Wrong username or password.", 401
     return render_template("login.html", error=error, next=request.values.get("next", "")), status

@@ -3,16 +3,14 @@
 from flask import Blueprint, flash, redirect, request, url_for
 
 from webui import catalog
+from webui.core.config import credentials, profile_ops, profiles
 from webui.core.connect import connection_check
-from webui.core.config import credentials
 from webui.core.connect import model_lists as models
 from webui.core.connect import ollama_pull
-from webui.core.config import profile_ops
-from webui.core.config import profiles
 from webui.core.config.key_source import key_source
 from webui.errors import Conflict, DesktopError, ValidationFailed
+from webui.web.common import safe_next
 from webui.web.pages import forms
-from webui.web.pages.login import _safe_next
 from webui.web.pages.layout import flash_desktop, render_page, svc
 
 bp = Blueprint("models", __name__)
@@ -194,7 +192,7 @@ def _move(profile_id, direction):
     if 0 <= j < len(order):
         order[i], order[j] = order[j], order[i]
         profile_ops.reorder_profiles(svc(), order)
-    target = _safe_next(request.form.get("next") or url_for(".profile", profile_id=profile_id))
+    target = safe_next(request.form.get("next") or url_for(".profile", profile_id=profile_id))
     return redirect(target)
 
 

@@ -2,16 +2,12 @@
 
 from flask import Blueprint, flash, redirect, request, url_for
 
+from webui.catalog import PROVIDERS
 from webui.core.chat import compare as comparing
 from webui.core.chat import speak_as as speaking
-
-from webui.core.roles import import_preview, role_ops
-
-from webui.core.roles import routing
-from webui.catalog import PROVIDERS
+from webui.core.roles import import_preview, role_ops, routing
 from webui.errors import NotFound, WebUIError
-from webui.web.chat_common import chat, usage
-from webui.web.common import ECHOED_ID_RE, services
+from webui.web.common import ECHOED_ID_RE, chat, services, usage
 from webui.web.pages.layout import render_page
 from webui.web.pages.role_editor import CONTROLS, ROLE_TYPES, editor_context
 

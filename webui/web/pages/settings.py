@@ -3,8 +3,8 @@
 from flask import Blueprint, flash, redirect, request, url_for
 
 from webui import catalog
-from webui.core.connect import local_llm
 from webui.core.config import profile_ops
+from webui.core.connect import local_llm
 from webui.core.storage.store import load_template
 from webui.core.storage.vault import mask
 from webui.errors import ProviderError, ValidationFailed

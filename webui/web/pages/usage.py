@@ -5,10 +5,10 @@ from datetime import timedelta
 from flask import Blueprint
 
 from webui.core.usage import pricing
-from webui.core.usage.metering import budget_of
 from webui.core.usage.ledger import month_start, stamp
+from webui.core.usage.metering import budget_of
+from webui.web.common import usage
 from webui.web.pages import usage_chart
-from webui.web.chat_common import usage
 from webui.web.pages.layout import render_page, svc
 
 bp = Blueprint("usage", __name__)

@@ -1,0 +1,105 @@
+"""Ground: the one typed view of the WEBUI_* environment (every tuning variable, parsed here and nowhere else).
+
+Secrets (WEBUI_SECRET_KEY*, WEBUI_PASSWORD, WEBUI_NEW_PASSWORD) are not kept here: only the vault and the auth
+store read them, from the environment they are given. Imports nothing of the app (gunicorn's config loads it
+before the gevent worker has patched the standard library).
+"""
+
+import os
+from dataclasses import dataclass, fields
+
+MIB = 1024 * 1024
+
+
+def _field(env, default, kind=float, positive=False, doc=""):
+    """A setting: its variable, default and parse rule (a bad or out-of-range value falls back to the default)."""
+    return {"env": env, "default": default, "kind": kind, "positive": positive, "doc": doc}
+
+
+SPEC = {
+    "host": _field("WEBUI_HOST", "127.0.0.1", str, doc="address `python -m webui serve` binds"),
+    "port": _field("WEBUI_PORT", 8080, int, True, "port `python -m webui serve` binds"),
+    "log_level": _field("WEBUI_LOG_LEVEL", "INFO", str, doc="log level of the app's own logger"),
+    "max_streams": _field("WEBUI_MAX_STREAMS", 1000, int, True, "concurrent streamed replies; beyond, 503"),
+    "max_connections": _field("WEBUI_MAX_CONNECTIONS", 2000, int, True, "open client connections of a worker"),
+    "header_timeout": _field("WEBUI_HEADER_TIMEOUT", 10, int, True, "seconds for a whole request head"),
+    "body_timeout": _field("WEBUI_BODY_TIMEOUT", 30, int, True, "seconds one body read or write may stall"),
+    "provider_connect_timeout": _field("WEBUI_PROVIDER_CONNECT_TIMEOUT", 5.0, doc="seconds to connect to a provider"),
+    "provider_read_timeout": _field("WEBUI_PROVIDER_READ_TIMEOUT", 60.0, doc="seconds a provider may go silent"),
+    "provider_total_timeout": _field("WEBUI_PROVIDER_TOTAL_TIMEOUT", 120.0, float, True,
+                                     "one provider call's deadline, retries included"),
+    "provider_max_retries": _field("WEBUI_PROVIDER_MAX_RETRIES", 2, int, doc="retries of a failed provider call"),
+    "provider_retry_budget": _field("WEBUI_PROVIDER_RETRY_BUDGET", 20.0, doc="seconds all retries may take"),
+    "provider_backoff": _field("WEBUI_PROVIDER_BACKOFF", 0.5, doc="first retry's backoff in seconds"),
+    "max_response_bytes": _field("WEBUI_MAX_RESPONSE_BYTES", 8 * MIB, int, True,
+                                 "most bytes read from one provider answer or stream line"),
+    "max_reply_chars": _field("WEBUI_MAX_REPLY_CHARS", 1_000_000, int, True, "most characters of one reply kept"),
+    "max_import_bytes": _field("WEBUI_MAX_IMPORT_BYTES", MIB, int, True, "largest YAML/JSON document imported"),
+    "key_ref_allow": _field("WEBUI_KEY_REF_ALLOW", (), tuple, doc="extra variables api_key_ref may name"),
+    "openrouter_title": _field("WEBUI_OPENROUTER_TITLE", "Triplo Web UI", str, doc="X-Title sent to OpenRouter"),
+    "openrouter_referer": _field("WEBUI_OPENROUTER_REFERER", "https://triplo.ai", str,
+                                 doc="HTTP-Referer sent to OpenRouter"),
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every WEBUI_* tuning value, typed; build with from_env (defaults for unset or bad values)."""
+
+    host: str
+    port: int
+    log_level: str
+    max_streams: int
+    max_connections: int
+    header_timeout: int
+    body_timeout: int
+    provider_connect_timeout: float
+    provider_read_timeout: float
+    provider_total_timeout: float
+    provider_max_retries: int
+    provider_retry_budget: float
+    provider_backoff: float
+    max_response_bytes: int
+    max_reply_chars: int
+    max_import_bytes: int
+    key_ref_allow: tuple
+    openrouter_title: str
+    openrouter_referer: str
+
+    @classmethod
+    def from_env(cls, environ=None):
+        """Settings from an environment mapping (os.environ by default)."""
+        env = os.environ if environ is None else environ
+        return cls(**{name: _parse(env.get(spec["env"]), spec) for name, spec in SPEC.items()})
+
+
+def _parse(raw, spec):
+    default, kind = spec["default"], spec["kind"]
+    if raw is None:
+        return default
+    if kind is str:
+        return raw
+    if kind is tuple:
+        return tuple(n.strip() for n in str(raw).split(",") if n.strip())
+    try:
+        value = kind(str(raw).strip())
+    except ValueError:
+        return default
+    if value < 0 or (spec["positive"] and value == 0):
+        return default
+    return value
+
+
+_cache = {"key": None, "value": None}
+_NAMES = tuple(spec["env"] for spec in SPEC.values())
+
+
+def current():
+    """Settings of this process's environment (re-read only when one of its variables changed)."""
+    key = tuple(map(os.environ.get, _NAMES))  # cheap: a tuple of lookups, no parsing
+    if key != _cache["key"]:
+        _cache["value"], _cache["key"] = Settings.from_env(os.environ), key
+    return _cache["value"]
+
+
+assert {f.name for f in fields(Settings)} == set(SPEC)  # one table: a field without a spec fails at import
