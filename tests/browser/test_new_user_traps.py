@@ -172,3 +172,35 @@ def test_stop_keeps_what_arrived_marked_stopped_with_an_elapsed_status(game, new
     assert stored["metadata"]["finish_reason"] == "stopped" and stored["content"] == shown
     page.reload()
     expect(page.locator(".msg-ai").last.locator("[data-flag=stopped]")).to_be_visible()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_at_300_profiles_the_editor_stays_in_reach_and_the_filter_is_remembered(live, api, new_page, width):
+    profiles = [{"id": f"p{i}", "name": f"Server {i}", "provider": "custom", "model": f"model-{i % 7}",
+                 "base_url": "http://127.0.0.1:9/v1"} for i in range(300)]
+    assert api.post(f"{live.url}/api/v1/profiles?restart=false", json={"profiles": profiles}).status_code == 200
+    page = new_page(live.url, width=width, height=844 if width < 800 else 900)
+    page.goto(f"{live.url}/")
+    name_top = page.locator("#f-name").bounding_box()["y"]
+    assert name_top < 2 * page.viewport_size["height"], name_top  # not ~25,500 px down
+
+    # The skip link goes to the editor: a few Tab presses reach its first field.
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    expect(page.locator(":focus")).to_have_text("Skip to the profile editor")
+    page.keyboard.press("Enter")
+    for presses in range(1, 12):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "f-name":
+            break
+    assert page.evaluate("document.activeElement.id") == "f-name", presses
+
+    # Multi-word filter across name and model; it stays after picking a result, which lands on the editor.
+    page.fill("#profile-filter", "server 12 model-5")
+    expect(page.locator(".profile-item:visible")).to_have_count(2)  # Server 12 and Server 124 run model-5
+    page.locator(".profile-item:visible a").last.click()
+    page.wait_for_url("**/profiles/p*#editor")
+    expect(page.locator("#profile-filter")).to_have_value("server 12 model-5")
+    expect(page.locator(".profile-item:visible")).to_have_count(2)
+    box = page.locator("#f-name").bounding_box()
+    assert 0 <= box["y"] < page.viewport_size["height"], box
