@@ -86,7 +86,10 @@
     box.setAttribute("data-session-cost", String(total));
     box.querySelector("[data-session-cost-value]").textContent = usd(total);
     var calls = box.querySelector("[data-session-calls]");
-    calls.textContent = String((parseInt(calls.textContent, 10) || 0) + 1);
+    var count = (parseInt(calls.textContent, 10) || 0) + 1;
+    calls.textContent = String(count);
+    var word = box.querySelector("[data-session-calls-word]");
+    if (word) word.textContent = count === 1 ? "provider call" : "provider calls";
   }
 
   function showMeta(item, reply) {
@@ -220,6 +223,7 @@
     var message = form.elements.message.value.trim() ? form.elements.message.value : null;  // none: the role's own turn
     var roleId = form.elements.role_id.value;
     var role = byId(data.roles, roleId) || {name: roleId};
+    role = Object.assign({}, role, {name: role.label || role.name});  // two roles of one name: "Name (id)"
     errorBox.hidden = true;
     announcer.textContent = "";
     if (role.control === "human") {
@@ -228,6 +232,8 @@
       return;
     }
     button.disabled = true;
+    var panel = document.getElementById("comparison");  // the side-by-side view belongs to the turn before
+    if (panel) panel.remove();
     if (message) addMessage("msg-user", "You", message);
     var item = addMessage("msg-ai msg-streaming", role.name, "");
     var text = item.querySelector("[data-text]");

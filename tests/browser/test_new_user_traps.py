@@ -204,3 +204,29 @@ def test_at_300_profiles_the_editor_stays_in_reach_and_the_filter_is_remembered(
     expect(page.locator(".profile-item:visible")).to_have_count(2)
     box = page.locator("#f-name").bounding_box()
     assert 0 <= box["y"] < page.viewport_size["height"], box
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_wording_duplicate_roles_and_the_side_by_side_panel_after_the_next_turn(game, new_page, width):
+    roles = game.http.get(f"{game.base}/api/v1/roles").json()["roles"]
+    game.http.put(f"{game.base}/api/v1/roles", json={"roles": roles + [{"id": "gm2", "name": "Game Master"}]})
+    page = new_page(game.base, width=width)
+    page.goto(f"{game.base}/profiles/new?provider=custom")
+    expect(page.locator("#f-name")).to_have_value("OpenAI-compatible")  # not the 52-character label
+    page.goto(f"{game.base}/roles")
+    page.click("button:has-text('New session')")
+    expect(page.locator("#session-pick option").first).to_contain_text("no messages yet")
+    labels = page.locator("#chat-role option").all_text_contents()
+    assert "Game Master (gm)" in labels and "Game Master (gm2)" in labels
+
+    sid = page.locator("#chat-log").get_attribute("data-session-id")
+    r = game.http.post(f"{game.base}/api/v1/sessions/{sid}/compare",
+                       json={"character_id": "gm", "llm_profile_ids": ["alpha", "gamma"], "message": "Hi"})
+    assert r.status_code == 200, r.text
+    page.goto(f"{game.base}/roles?session={sid}&role=gm&compare={r.json()['position']}#comparison")
+    expect(page.locator("#comparison")).to_be_visible()
+    page.fill("#chat-message", "And then?")
+    page.click("#chat-send")
+    expect(page.locator(".msg-ai [data-meta]")).to_have_count(2)  # the compared turn, then this reply
+    expect(page.locator("#comparison")).to_have_count(0)  # it belonged to the turn before
+    expect(page.locator("[data-session-cost]")).to_contain_text("over 3 provider calls")

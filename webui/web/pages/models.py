@@ -43,7 +43,7 @@ def models_page(selected=None, new=None, values=None, errors=None, form_error=No
         values = forms.profile_values(current, current["active"])
     elif values is None and new:
         draft = dict(profiles.defaults_for(new), model=catalog.PROVIDERS[new]["defaults"]["model"],
-                     name=profiles.unique_name(settings, catalog.PROVIDERS[new]["label"]))
+                     name=profiles.unique_name(settings, catalog.PROVIDERS[new]["short_label"]))
         values = forms.profile_values(draft)
     provider = catalog.canonical_provider((values or {}).get("provider")) or new or DEFAULT_PROVIDER
     multi_setting = bool(settings.get("multi_provider_enabled"))

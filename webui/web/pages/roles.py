@@ -50,7 +50,12 @@ def roles_page_context(svc, sessions, request_args):
         role_rows.append({"id": role["id"], "name": role.get("name") or role["id"], "type": role.get("type"),
                           "control": role.get("control"),
                           "profile_id": own, "override": overrides.get(role["id"]), "effective": effective})
-    names = {r["id"]: r["name"] for r in role_rows}
+    counts = {}
+    for row in role_rows:
+        counts[row["name"]] = counts.get(row["name"], 0) + 1
+    for row in role_rows:  # two roles of one name (an import adds a second "Game Master"): the id tells them apart
+        row["label"] = f"{row['name']} ({row['id']})" if counts[row["name"]] > 1 else row["name"]
+    names = {r["id"]: r["label"] for r in role_rows}
     wanted = request_args.get("role")
     selected = wanted if wanted in names else (role_rows[0]["id"] if role_rows else None)
     messages = [_message_view(m, by_id, names) for m in (session or {}).get("messages", [])]
@@ -258,7 +263,10 @@ def compare():
                       where="chat-error")
     if result is FAILED:
         return _back(sid, role_id, failed=True)
-    for item in result["results"]:
+    names = {p.get("id"): p.get("name") or p.get("id") for p in services().config.settings()[0].get("llm_profiles") or []
+             if isinstance(p, dict)}
+    for item in result["results"]:  # one card per failed profile, by name (the page reads these flashes)
         if not item["ok"]:
-            flash(f"{item['llm_profile_id']}: {item['error'].get('message')}", "chat-error")
+            flash(f"{names.get(item['llm_profile_id'], item['llm_profile_id'])}\t{item['error'].get('message')}",
+                  "compare-failed")
     return _back(sid, role_id, compare=result["position"])
