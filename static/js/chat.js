@@ -109,6 +109,8 @@
     if (usage.prompt_tokens != null || usage.completion_tokens != null) {
       parts.push(["tokens", (usage.prompt_tokens != null ? usage.prompt_tokens : "?") + " → " +
                             (usage.completion_tokens != null ? usage.completion_tokens : "?") + " tokens"]);
+    } else {
+      parts.push(["tokens", "tokens unknown"]);  // the server sent no usage: not 0
     }
     if (meta.cost_usd != null) parts.push(["cost", usd(meta.cost_usd)]);
     if (meta.finish_reason) parts.push(["finish", "finish: " + meta.finish_reason]);

@@ -230,3 +230,21 @@ def test_wording_duplicate_roles_and_the_side_by_side_panel_after_the_next_turn(
     expect(page.locator(".msg-ai [data-meta]")).to_have_count(2)  # the compared turn, then this reply
     expect(page.locator("#comparison")).to_have_count(0)  # it belonged to the turn before
     expect(page.locator("[data-session-cost]")).to_contain_text("over 3 provider calls")
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_reply_without_usage_says_tokens_unknown_and_usage_counts_it_apart(game, new_page, width):
+    game.fakes.a.usage = None  # llama.cpp-style: no usage in the stream
+    page = new_page(game.base, width=width)
+    page.goto(f"{game.base}/roles")
+    page.click("button:has-text('New session')")
+    page.select_option("#chat-role", "gm")
+    page.fill("#chat-message", "Hello")
+    page.click("#chat-send")
+    expect(page.locator(".msg-ai [data-part=tokens]")).to_have_text("tokens unknown")
+    page.reload()
+    expect(page.locator(".msg-ai [data-part=tokens]")).to_have_text("tokens unknown")
+    game.app.extensions["triplo"].usage.flush()  # the ledger writes in the background
+    page.goto(f"{game.base}/usage")
+    expect(page.locator("#usage-by-profile [data-key=alpha] [data-tokens-unknown]")).to_have_text(
+        "+ 1 call with unknown tokens")

@@ -147,7 +147,8 @@ PROFILE_FIELDS = {
                "properties": {"monthly_usd": {"type": "number", "minimum": 0}}},
 }
 _USAGE_SUMS = {"requests": {"type": "integer"}, "prompt_tokens": {"type": "integer"},
-               "completion_tokens": {"type": "integer"}, "cost_usd": _NUM}
+               "completion_tokens": {"type": "integer"}, "cost_usd": _NUM,
+               "tokens_unknown": {"type": "integer", "description": "calls whose server reported no token usage"}}
 _SECRET_IN = {"type": ["string", "null"], "writeOnly": True, "description": "stored encrypted; omit to keep"}
 _DESKTOP = _ref("DesktopOutcome")
 
