@@ -248,3 +248,16 @@ def test_a_reply_without_usage_says_tokens_unknown_and_usage_counts_it_apart(gam
     page.goto(f"{game.base}/usage")
     expect(page.locator("#usage-by-profile [data-key=alpha] [data-tokens-unknown]")).to_have_text(
         "+ 1 call with unknown tokens")
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_pages_are_compressed_and_static_files_cached_by_content_hash(game, new_page, width):
+    page = new_page(game.base, width=width)
+    statics = []
+    page.on("response", lambda r: statics.append(r) if "/static/" in r.url else None)
+    response = page.goto(f"{game.base}/roles")
+    assert response.headers.get("content-encoding") == "gzip"
+    page.wait_for_load_state("load")
+    script = next(r for r in statics if "/static/js/chat.js" in r.url)
+    assert "?v=" in script.url and "immutable" in script.headers.get("cache-control", "")
+    assert script.headers.get("content-encoding") == "gzip"

@@ -109,13 +109,14 @@ def first_run_box(username, password):
 
 def _register(app):
     """Blueprints, error handlers, auth and security headers."""
-    from webui.web import body_timeout, security
+    from webui.web import body_timeout, compression, security
     from webui.web.errors import register_error_handlers
     from webui.web.pages.login import bp as auth_bp
 
     app.session_interface = security.SessionInterface()
     app.before_request(security.authenticate)
     app.after_request(security.security_headers)
+    compression.install(app)
     app.jinja_env.globals["csrf_token"] = security.csrf_token
     register_error_handlers(app)
     body_timeout.install(app)
