@@ -261,3 +261,30 @@ def test_pages_are_compressed_and_static_files_cached_by_content_hash(game, new_
     script = next(r for r in statics if "/static/js/chat.js" in r.url)
     assert "?v=" in script.url and "immutable" in script.headers.get("cache-control", "")
     assert script.headers.get("content-encoding") == "gzip"
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_unsaved_changes_ask_before_they_are_lost(game, new_page, width):
+    page = new_page(game.base, width=width)
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.type), d.dismiss()))
+    page.goto(f"{game.base}/profiles/alpha")
+    page.fill("#f-name", "Alpha renamed")
+    page.locator(".profile-item", has_text="Gamma").locator("a").click(no_wait_after=True)
+    page.wait_for_timeout(300)
+    assert dialogs == ["beforeunload"] and "/profiles/alpha" in page.url  # still here, the change kept
+    expect(page.locator("#f-name")).to_have_value("Alpha renamed")
+    page.click("[data-save]")  # saved in place: leaving no longer asks
+    expect(page.locator("[data-form-status]")).to_contain_text("Saved")
+    page.locator(".profile-item", has_text="Gamma").locator("a").click()
+    page.wait_for_url("**/profiles/gamma*")
+    assert dialogs == ["beforeunload"]
+
+    page.goto(f"{game.base}/roles")
+    page.select_option("#role-profile-gm", "gamma")
+    page.click("a:has-text('Usage')", no_wait_after=True)
+    page.wait_for_timeout(300)
+    assert dialogs == ["beforeunload", "beforeunload"] and "/roles" in page.url
+    page.click("button:has-text('Save role profiles')")
+    expect(page.locator("#flashes")).to_contain_text("Role profiles saved.")
+    assert dialogs == ["beforeunload", "beforeunload"]
