@@ -288,3 +288,65 @@ def test_unsaved_changes_ask_before_they_are_lost(game, new_page, width):
     page.click("button:has-text('Save role profiles')")
     expect(page.locator("#flashes")).to_contain_text("Role profiles saved.")
     assert dialogs == ["beforeunload", "beforeunload"]
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_role_editor_summarises_its_errors_where_they_are_seen(game, new_page, width, javascript):
+    page = new_page(game.base, javascript=javascript, width=width)
+    page.goto(f"{game.base}/roles?role_edit=new#role-editor")
+    page.fill("#role-f-name", "Wizard")
+    page.fill("#role-f-tools", "[not json")
+    page.click("#role-editor button[type=submit]")
+    summary = page.locator("#role-error-summary")
+    expect(summary).to_contain_text("Tools")
+    box = summary.bounding_box()
+    assert 0 <= box["y"] < page.viewport_size["height"], box  # in view, not ~1,000 px down
+    if javascript:
+        expect(summary).to_be_focused()
+    summary.locator("a").first.click()
+    expect(page.locator("#role-f-tools")).to_be_visible()
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_stored_key_can_be_removed_from_the_page(game, new_page, width, javascript):
+    r = game.http.post(f"{game.base}/api/v1/profiles/add?restart=false", json={
+        "id": "router", "name": "Router", "provider": "open_router", "model": "openai/gpt-4o",
+        "api_key": "sk-or-v1-remove-me-0000-1234"})
+    assert r.status_code == 201, r.text
+    page = new_page(game.base, javascript=javascript, width=width)
+    page.goto(f"{game.base}/profiles/router")
+    section = page.locator("fieldset[data-provider-fields=open_router]")
+    section.locator(".secret-remove summary").click()
+    section.locator("[data-remove-secret=api_key]").click()
+    expect(page.locator("#flashes")).to_contain_text("The stored API key of “open_router” was removed.")
+    expect(page.locator("#key-source")).to_have_attribute("data-key-source", "none")
+    settings = game.app.extensions["triplo"].config.settings()[0]
+    assert "api_key" not in settings["provider_credentials"].get("open_router", {})
+
+    # The active profile's key is refused with the reason (its every call would fail).
+    page.goto(f"{game.base}/profiles/alpha")
+    section = page.locator("fieldset[data-provider-fields=open_ai]")
+    section.locator(".secret-remove summary").click()
+    section.locator("[data-remove-secret=api_key]").click()
+    expect(page.locator("#error-summary")).to_be_visible()
+    assert game.app.extensions["triplo"].config.settings()[0]["provider_credentials"]["open_ai"].get("api_key")
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_budget_spend_shows_next_to_the_budget_with_a_warning_at_80_percent(game, new_page, width):
+    from ..integration.chat_helpers import chat, new_session
+
+    assert chat(game, new_session(game), "gm", "Hello").status_code == 200
+    game.app.extensions["triplo"].usage.flush()
+    spent = game.app.extensions["triplo"].usage.month_spend("alpha")
+    r = game.http.patch(f"{game.base}/api/llm/profiles/alpha", json={"budget": {"monthly_usd": spent / 0.855}})
+    assert r.status_code == 200, r.text
+    page = new_page(game.base, width=width)
+    page.goto(f"{game.base}/profiles/alpha")
+    line = page.locator("[data-budget-spend]")
+    expect(line).to_contain_text("(85 %)")
+    expect(line).to_contain_text("⚠ over 80 % of the budget")
+    page.goto(f"{game.base}/usage")
+    expect(page.locator("[data-budget=alpha] [data-budget-near]")).to_be_visible()

@@ -2,7 +2,7 @@
 
 import copy
 
-from webui.catalog import LEGACY_KEY_FIELDS
+from webui.catalog import LEGACY_KEY_FIELDS, SECRET_FIELDS
 from webui.core.config import credentials, desktop_settings, profiles
 from webui.core.config.profile_import import import_profiles, is_masked
 from webui.core.config.service import OTHER_SECRET_FIELDS, require_desktop_capable
@@ -134,6 +134,18 @@ def set_credential(svc, credential_id, payload, revision=None, restart=True):
     _, desktop, rev = svc.mutate(lambda s: credentials.apply(s, credential_id, payload, svc.vault), revision, restart)
     settings, _ = svc.settings()
     return credentials.masked_view(settings, svc.vault)[credential_id], desktop, rev
+
+
+def remove_secret(svc, credential_id, field, revision=None, restart=True):
+    """Forget one stored secret of a credential (its key or token); the credential's other fields stay."""
+
+    def change(settings):
+        cred = credentials.credentials_of(settings).get(credential_id)
+        if not isinstance(cred, dict) or field not in SECRET_FIELDS or cred.get(field) is None:
+            raise ValidationFailed({field: f"no stored {field} for '{credential_id}'"})
+        del cred[field]
+
+    return svc.mutate(change, revision, restart)
 
 
 def delete_credential(svc, credential_id, revision=None, restart=True):

@@ -9,7 +9,7 @@ from webui.core.connect import model_lists as models
 from webui.core.connect import ollama_pull
 from webui.core.config.key_source import key_source
 from webui.errors import Conflict, DesktopError, ValidationFailed
-from webui.web.common import safe_next
+from webui.web.common import safe_next, usage
 from webui.web.pages import forms
 from webui.web.pages.layout import flash_desktop, render_page, svc
 
@@ -56,8 +56,16 @@ def models_page(selected=None, new=None, values=None, errors=None, form_error=No
         cached_models=(pull and pull.get("models")) or _cached_models(settings, provider),
         model_route=forms.route_note(provider, (values or {}).get("model")),
         key=key_source(settings, current, svc().vault, svc().environ) if current and new is None else None,
+        spend=_spend(current) if current and new is None else None,
         test_result=test_result and {"ok": test_result.get("ok"), "text": forms.test_message(test_result)},
         pull=pull)
+
+
+def _spend(profile):
+    """This month's spend of a profile against its budget: {spent, budget, percent}."""
+    budget = (profile.get("budget") or {}).get("monthly_usd") if isinstance(profile.get("budget"), dict) else None
+    spent = usage().month_spend(profile["id"])
+    return {"spent": spent, "budget": budget, "percent": int(spent * 100 // budget) if budget else None}
 
 
 def _pull_of(provider, values):
@@ -160,6 +168,20 @@ def use_stored_key(profile_id):
     flash(f"“{view['name']}” now uses the stored key.", "success")
     flash_desktop(desktop)
     return redirect(url_for(".profile", profile_id=profile_id) + "#key-source")
+
+
+@bp.post("/profiles/<profile_id>/remove-secret/<field>")
+def remove_secret(profile_id, field):
+    """Forget the stored key (or token) of the profile's credential, after the editor's confirmation step."""
+    settings, _ = svc().settings()
+    credential_id = credentials.credential_id_of(profiles.find(settings, profile_id))
+    result, errors, form_error = attempt(lambda: profile_ops.remove_secret(svc(), credential_id, field))
+    if result:
+        what = "API key" if field == "api_key" else field
+        flash(f"The stored {what} of “{credential_id}” was removed.", "success")
+        flash_desktop(result[1])
+        return redirect(url_for(".profile", profile_id=profile_id) + "#editor")
+    return models_page(selected=profile_id, errors=errors, form_error=form_error, status=400)
 
 
 @bp.post("/profiles/<profile_id>/duplicate")
