@@ -99,6 +99,15 @@ def test_export_keeps_the_ollama_server_url(game, new_page, width):
     assert "base_url: http://127.0.0.1:11999" in block.split("- id:")[0]
 
 
+def send_in_new_session(page, game, message, role="gm"):
+    """Roles & Chat: a new session, `message` to `role`, sent with the button."""
+    page.goto(f"{game.base}/roles")
+    page.click("button:has-text('New session')")
+    page.select_option("#chat-role", role)
+    page.fill("#chat-message", message)
+    page.click("#chat-send")
+
+
 def add_human_role(game):
     roles = game.http.get(f"{game.base}/api/v1/roles").json()["roles"]
     r = game.http.put(f"{game.base}/api/v1/roles", json={"roles": roles + [
@@ -112,11 +121,7 @@ def test_a_human_role_posts_as_that_character_and_never_calls_a_model(game, new_
     add_human_role(game)
     calls = sum(f.count() for f in vars(game.fakes).values())
     page = new_page(game.base, javascript=javascript, width=width)
-    page.goto(f"{game.base}/roles")
-    page.click("button:has-text('New session')")
-    page.select_option("#chat-role", "hero")
-    page.fill("#chat-message", "I draw my sword")
-    page.click("#chat-send")
+    send_in_new_session(page, game, "I draw my sword", role="hero")
     line = page.locator(".msg-spoken").last
     expect(line.locator(".msg-speaker")).to_have_text("Hero")
     expect(line.locator("[data-text]")).to_have_text("I draw my sword")
@@ -152,11 +157,7 @@ def test_stop_keeps_what_arrived_marked_stopped_with_an_elapsed_status(game, new
     game.fakes.a.reply = " ".join(f"word{i}" for i in range(40))
     game.fakes.a.chunk_delay = 0.25
     page = new_page(game.base, width=width)
-    page.goto(f"{game.base}/roles")
-    page.click("button:has-text('New session')")
-    page.select_option("#chat-role", "gm")
-    page.fill("#chat-message", "Tell me a long story")
-    page.click("#chat-send")
+    send_in_new_session(page, game, "Tell me a long story")
     expect(page.locator("#chat-status")).to_contain_text(" s")
     expect(page.locator("#chat-stop")).to_be_visible()
     page.wait_for_function("() => (document.querySelector('.msg-streaming [data-text]') || {}).textContent")
@@ -236,11 +237,7 @@ def test_wording_duplicate_roles_and_the_side_by_side_panel_after_the_next_turn(
 def test_a_reply_without_usage_says_tokens_unknown_and_usage_counts_it_apart(game, new_page, width):
     game.fakes.a.usage = None  # llama.cpp-style: no usage in the stream
     page = new_page(game.base, width=width)
-    page.goto(f"{game.base}/roles")
-    page.click("button:has-text('New session')")
-    page.select_option("#chat-role", "gm")
-    page.fill("#chat-message", "Hello")
-    page.click("#chat-send")
+    send_in_new_session(page, game, "Hello")
     expect(page.locator(".msg-ai [data-part=tokens]")).to_have_text("tokens unknown")
     page.reload()
     expect(page.locator(".msg-ai [data-part=tokens]")).to_have_text("tokens unknown")
