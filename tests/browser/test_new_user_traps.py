@@ -17,6 +17,10 @@ llm_profiles:
     provider_type: "oai_compatible"
     model: "gpt-3.5-turbo"
     api_key_ref: "UNSET_TEST_API_KEY"
+  - id: "inline"
+    provider_type: "anthropic"
+    model: "claude-test"
+    api_key: "sk-ant-inline-preview-secret-0042"
 characters:
   gm:
     name: "Game Master"
@@ -42,7 +46,8 @@ def test_import_previews_and_never_silently_activates_a_profile_that_cannot_run(
     preview = page.locator("#import-preview")
     expect(preview).to_be_visible()
     assert active_id(game) == "alpha"  # nothing changed yet
-    expect(preview.locator("[data-change=profiles-added]")).to_contain_text("gpt3_fast")
+    expect(preview.locator("[data-change=profiles-added]")).to_contain_text("gpt3_fast, inline")
+    assert "inline-preview-secret" not in page.content()  # the document is carried back sealed
     expect(preview.locator("[data-change=roles-replaced]")).to_contain_text("Game Master")
     expect(preview.locator("[data-change=active]")).to_contain_text("Alpha → gpt3_fast")
     expect(preview.locator("[data-active-problem]")).to_contain_text("UNSET_TEST_API_KEY")
@@ -50,7 +55,7 @@ def test_import_previews_and_never_silently_activates_a_profile_that_cannot_run(
     box = preview.bounding_box()
     assert box["y"] < page.viewport_size["height"]  # in view, not under the roles table
     page.click("#import-preview button[type=submit]")
-    expect(page.locator("#flashes")).to_contain_text("Imported 1 profile(s) and 1 role(s). The active profile is Alpha.")
+    expect(page.locator("#flashes")).to_contain_text("Imported 2 profile(s) and 1 role(s). The active profile is Alpha.")
     assert active_id(game) == "alpha"
 
 

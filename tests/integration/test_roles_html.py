@@ -42,7 +42,8 @@ def test_forms_save_import_chat_redraw_and_flip(game):
 
     r = game.http.post(game.base + "/roles/import", files={"file": ("game.yaml", GAME_YAML.encode(), "text/yaml")})
     assert "Nothing has changed yet" in r.text and 'name="profile-thief"' not in r.text  # a preview first
-    page = post(game, "/roles/import", {"text": GAME_YAML})
+    sealed = re.search(r'name="sealed" value="([^"]+)"', r.text).group(1)  # the document, only the server opens it
+    page = post(game, "/roles/import", {"sealed": sealed})
     assert "Imported 2 profile(s) and 2 role(s)." in page and 'name="profile-thief"' in page
 
 

@@ -13,6 +13,7 @@ from webui.web.pages.role_editor import CONTROLS, ROLE_TYPES, editor_context
 
 bp = Blueprint("roles", __name__)
 SESSIONS_SHOWN = 30
+PREVIEW_TTL = 3600  # seconds an import preview can be confirmed
 
 
 @bp.get("/roles")
@@ -158,8 +159,9 @@ def save_roles():
 @bp.post("/roles/import")
 def import_roles():
     """Import a game config file (YAML or JSON): a preview of what changes first, then the import itself."""
-    if "text" in request.form:  # the preview's "Import": the document it showed
-        return _apply_import(request.form["text"], request.form.get("keep_active") == "1")
+    if "sealed" in request.form:  # the preview's "Import": the document it showed, sealed (it may hold keys)
+        text = _attempt(lambda: services().config.vault.unseal(request.form["sealed"], PREVIEW_TTL))
+        return _back() if text is FAILED else _apply_import(text, request.form.get("keep_active") == "1")
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         flash("Choose a YAML or JSON game config file to import.", "error")
@@ -169,7 +171,8 @@ def import_roles():
     if found is FAILED:
         return _back()
     context = roles_page_context(services().config, services().sessions, {})
-    context["chat"]["import_preview"] = dict(found, text=text, file=upload.filename)
+    sealed = services().config.vault.seal(text)  # never echoed in plain text: the document may hold API keys
+    context["chat"]["import_preview"] = dict(found, sealed=sealed, file=upload.filename)
     return render_page("roles.html", "roles", **context)
 
 
