@@ -147,7 +147,7 @@ def first_run_box(username, password):
 
 def _register(app, environ):
     """Blueprints, error handlers, auth and security headers."""
-    from webui.web import body_timeout, gateway_http, security
+    from webui.web import body_timeout, compression, gateway_http, security
     from webui.web.errors import register_error_handlers
     from webui.web.pages.login import bp as auth_bp
 
@@ -156,6 +156,7 @@ def _register(app, environ):
     app.before_request(body_timeout.refuse_large_public_body(security.PUBLIC_ENDPOINTS))  # before any body is read
     app.before_request(security.authenticate)
     app.after_request(security.security_headers)
+    compression.install(app)
     app.jinja_env.globals["csrf_token"] = security.csrf_token
     register_error_handlers(app)
     body_timeout.install(app, environ)

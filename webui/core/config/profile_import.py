@@ -218,6 +218,7 @@ def import_game_config(settings, doc, vault):
     legacy = not items and any(k != "default_profile_id" for k in llm_config)
     if legacy:
         items = [_default_profile(llm_config)]
+    before = len(profiles.profiles_of(settings))
     ids = import_profiles(settings, items, vault, document=True)
     summary = {"profiles": ids, "roles": [], "active_llm_profile": settings.get("active_llm_profile")}
     characters = doc.pop("characters", None)
@@ -245,8 +246,7 @@ def import_game_config(settings, doc, vault):
         if extra:
             kept.setdefault("llm_config", {}).update(extra)
         kept.update(doc)
-    if len(profiles.profiles_of(settings)) >= 2:
-        settings.setdefault("multi_provider_enabled", True)
+    profiles.multi_provider_default(settings, before)
     return summary
 
 

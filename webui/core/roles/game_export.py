@@ -36,7 +36,9 @@ def export_document(settings, dropped=None):
     llm_config = dict(kept.get("llm_config") or {}) if isinstance(kept.get("llm_config"), dict) else {}
     llm_config["default_profile_id"] = settings.get("active_llm_profile")
     doc["llm_config"] = llm_config
-    doc["llm_profiles"] = [_profile(p) for p in profiles_of(dict(settings)) if isinstance(p, dict)]
+    creds = settings.get("provider_credentials") if isinstance(settings.get("provider_credentials"), dict) else {}
+    doc["llm_profiles"] = [_with_server_url(_profile(p), p, creds) for p in profiles_of(dict(settings))
+                           if isinstance(p, dict)]
     doc["characters"] = {r["id"]: dict(r) for r in roles_of(dict(settings)) if isinstance(r, dict) and r.get("id")}
     return _clean(doc, "", dropped)
 
@@ -64,6 +66,19 @@ def looks_secret(key, value):
         if key == "base_url" and "@" in (urlsplit(value).netloc if "://" in value else ""):
             return True  # credentials in the URL
     return False
+
+
+def _with_server_url(out, profile, creds):
+    """An Ollama profile's server URL lives in its credential: a URL is not a secret, so it travels as base_url
+    (import reads it back; without it the profile would point at localhost:11434)."""
+    if profile.get("provider") != "ollama" or out.get("base_url"):
+        return out
+    cred = creds.get(profile.get("credential_id") or "ollama")
+    url = cred.get("url") if isinstance(cred, dict) else None
+    if isinstance(url, str) and url:
+        out["base_url"] = url
+    return out
+
 
 
 def _clean(value, path, dropped):

@@ -5,6 +5,7 @@ Config writes are conditional exactly as on /api/... (`If-Match`, or a body `rev
 
 from flask import Blueprint, Response, request
 
+from webui.core.chat import speak_as as speaking
 from webui.core.config import profile_import, profile_ops
 from webui.core.roles import role_ops
 from webui.core.roles.game_export import printable
@@ -150,8 +151,16 @@ def sessions_get(session_id):
 def sessions_chat(session_id):
     """One exchange with a role: JSON reply, or SSE with stream: true."""
     role_id, message, profile_id, stream = parse_chat_body(json_body())
+    if speaking.is_human(services().config.settings()[0], role_id):  # a person plays it: no model call
+        return answer(speaking.speak_as(chat(), session_id, role_id, message), 201)
     turn = chat().plan_chat(session_id, role_id, message, profile_id)
     return _run(turn, stream)
+
+
+@bp.post("/api/v1/sessions/<session_id>/stop")
+def sessions_stop(session_id):
+    """Stop the session's streamed replies: what arrived is kept, marked finish "stopped"; the upstream call ends."""
+    return answer({"stopped": chat().stop(session_id)})
 
 
 @_routes("/api/v1/sessions/<session_id>/redraw", "/sessions/<session_id>/redraw", methods=["POST"])
