@@ -1,13 +1,11 @@
 """A human-controlled role speaks: its line is stored as that character and no model is called."""
 
-from webui.core.roles import routing
 from webui.errors import ValidationFailed
 
 
-def is_human(settings, role_id):
+def is_human(view, role_id):
     """True when a person plays this role (control "human"): its lines are typed, never generated."""
-    role = routing.find_role(settings, role_id)
-    return role.get("control") == "human"
+    return view.role(role_id).get("control") == "human"
 
 
 def speak_as(chat, session_id, role_id, message):
@@ -16,8 +14,7 @@ def speak_as(chat, session_id, role_id, message):
         raise ValidationFailed({"message": "is required: a human-controlled role says what you type"})
     if len(message) > 100_000:
         raise ValidationFailed({"message": "must be at most 100000 characters"})
-    settings, _ = chat.config.settings()
-    routing.find_role(settings, role_id)
+    chat.config.view().role(role_id)  # NotFound names it
     with chat.lock(session_id):
         stored = chat.sessions.add_message(session_id, role_id, message, False, {"spoken_by": "human"})
     return {"content": stored["content"], "role_id": role_id, "is_ai": False, "spoken_as": role_id,

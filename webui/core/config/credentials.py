@@ -2,7 +2,7 @@
 
 import os
 
-from webui.catalog import (AZURE_ENV_VAR, PROVIDERS, SECRET_FIELDS, canonical_provider, key_env_var, route_model,
+from webui.catalog import (AZURE_ENV_VAR, PRESETS, PROVIDERS, SECRET_FIELDS, canonical_provider, key_env_var, route_model,
                            server_in_credential)
 from webui.core.config import key_binding
 from webui.core.config.profiles import ID_RE, URL_RE
@@ -13,7 +13,8 @@ from webui.settings import Settings
 # api_key_ref may name only the providers' own key variables (the catalog's) and what WEBUI_KEY_REF_ALLOW adds:
 # never the web UI's or supervisord's secrets, nor any other *_KEY / *_TOKEN of the host (issues 15 and 24).
 KEY_REF_DEFAULTS = frozenset([*(spec["env_var"] for spec in PROVIDERS.values() if spec.get("env_var")),
-                              AZURE_ENV_VAR])
+                              *(spec["env_var"] for spec in PRESETS.values() if spec.get("env_var")),
+                              AZURE_ENV_VAR])  # the providers' and the presets' own key variables
 KEY_REF_ALLOW_ENV = "WEBUI_KEY_REF_ALLOW"
 # Control characters (CR, LF, NUL, TAB, DEL…) would split headers or log lines.
 CONTROL_CHARS = frozenset(map(chr, [*range(0x20), 0x7F]))

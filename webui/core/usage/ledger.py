@@ -178,7 +178,7 @@ class UsageLedger:
             raise ValidationFailed({"group_by": f"must be one of {', '.join(GROUPS)}"})
         where, args = _range(since, until)
         sums = ("COUNT(*), SUM(prompt_tokens), SUM(completion_tokens), SUM(cost_usd), SUM(cache_read_tokens), "
-                "SUM(cache_write_tokens), SUM(prompt_tokens IS NULL AND completion_tokens IS NULL)")  # last: no usage sent
+                "SUM(cache_write_tokens), SUM(CASE WHEN prompt_tokens IS NULL AND completion_tokens IS NULL THEN 1 ELSE 0 END)")
         order = "key" if group_by == "day" else "SUM(cost_usd) DESC NULLS LAST, COUNT(*) DESC, key"
         rows = [_sums(r[1:], key=r[0]) for r in self._read(
             f"SELECT {column} AS key, {sums} FROM usage{self.INDEX_HINT.format(group=group_by)}{where} GROUP BY key "

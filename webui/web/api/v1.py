@@ -151,7 +151,7 @@ def sessions_get(session_id):
 def sessions_chat(session_id):
     """One exchange with a role: JSON reply, or SSE with stream: true."""
     role_id, message, profile_id, stream = parse_chat_body(json_body())
-    if speaking.is_human(services().config.settings()[0], role_id):  # a person plays it: no model call
+    if speaking.is_human(services().config.view(), role_id):  # a person plays it: no model call
         return answer(speaking.speak_as(chat(), session_id, role_id, message), 201)
     turn = chat().plan_chat(session_id, role_id, message, profile_id)
     return _run(turn, stream)

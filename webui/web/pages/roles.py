@@ -219,7 +219,7 @@ def send():
     sid, role_id, message = form.get("session_id"), form.get("role_id"), form.get("message", "")
 
     def run():
-        if speaking.is_human(services().config.settings()[0], role_id):  # a person plays it: no model call
+        if speaking.is_human(services().config.view(), role_id):  # a person plays it: no model call
             return speaking.speak_as(chat(), sid, role_id, message)
         return chat().run(chat().plan_chat(sid, role_id, message if message.strip() else None,
                                            form.get("llm_profile_id") or None))
