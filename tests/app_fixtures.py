@@ -12,7 +12,7 @@ from werkzeug.serving import make_server
 ADMIN_USER = "admin"
 ADMIN_PASSWORD = "correct horse battery"
 # Variables the tests name in api_key_ref beyond the providers' own (WEBUI_KEY_REF_ALLOW allows them).
-TEST_KEY_REFS = "GAMMA_KEY,STORY_KEY,DELTA_KEY,LEGACY_KEY,MISSING_VAR_API_KEY,TRIPLO_TEST_UNSET_API_KEY"
+TEST_KEY_REFS = "GAMMA_KEY,STORY_KEY,DELTA_KEY,LEGACY_KEY,MISSING_VAR_API_KEY,TRIPLO_TEST_UNSET_API_KEY,UNSET_TEST_API_KEY"
 
 
 def app_environ(config_dir, **extra):
