@@ -88,11 +88,11 @@ def _create_token(args):
     from webui.errors import WebUIError
 
     try:
-        record, plaintext = _auth_store().create_token(args.name)
+        record, plaintext = _auth_store().create_token(args.name, scope=args.scope)
     except WebUIError as exc:
         print(f"Token not created: {exc.message} {exc.details.get('fields', '')}", file=sys.stderr)
         return 1
-    print(f"API token '{record['name']}' created. It is shown only once:")
+    print(f"API token '{record['name']}' (scope {record['scope']}) created. It is shown only once:")
     print(plaintext)
     return 0
 
@@ -153,6 +153,9 @@ def build_parser():
     pw.set_defaults(func=_set_password)
     tok = sub.add_parser("create-token", help="create an API token (shown once)")
     tok.add_argument("name")
+    tok.add_argument("--scope", choices=("chat", "read", "admin"), default="admin",
+                     help="chat: the /v1 faces and session chat only; read: GET of config, profiles, usage; "
+                          "admin: everything (default)")
     tok.set_defaults(func=_create_token)
     mig = sub.add_parser("migrate-store", help="copy this config folder (config, sessions, ledger, login) into an "
                                               "empty PostgreSQL database, all or nothing")

@@ -64,6 +64,13 @@ class CsrfFailed(WebUIError):
     code = "csrf_failed"
 
 
+class InsufficientScope(WebUIError):
+    """An API token whose scope does not reach this route."""
+
+    status = 403
+    code = "insufficient_scope"
+
+
 class TooManyAttempts(WebUIError):
     """Login throttling."""
 

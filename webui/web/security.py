@@ -9,9 +9,10 @@ from flask import g, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 
 from webui.errors import CsrfFailed, TooManyAttempts, Unauthorized
+from webui.web import scopes
 from webui.web.common import is_api_request, services
 
-PUBLIC_ENDPOINTS = {"auth.login", "static", "health.healthz"}
+PUBLIC_ENDPOINTS = scopes.PUBLIC_ENDPOINTS
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; "
@@ -62,7 +63,7 @@ def _basic_user():
 
 def authenticate():
     """before_request: set g.user and g.auth_method, or answer 401 / redirect to the login page."""
-    g.user, g.auth_method = None, None
+    g.user, g.auth_method, g.token = None, None, None
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     header = request.headers.get("Authorization", "")
@@ -72,7 +73,9 @@ def authenticate():
         record = services().auth.verify_token(token) if token else None
         if record is None:
             raise Unauthorized("Invalid or revoked API token.")
-        g.user, g.auth_method = f"token:{record['name']}", "bearer"
+        g.user, g.auth_method, g.token = f"token:{record['name']}", "bearer", record
+        if request.endpoint is not None:  # an unknown path answers 404 as for anyone
+            scopes.check(record.get("scope"), request.endpoint, request.method, request.path)
         return None
     if scheme == "basic":
         g.user, g.auth_method = _basic_user(), "basic"

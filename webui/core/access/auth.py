@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 MIN_PASSWORD, MAX_PASSWORD = 8, 1024
 MAX_TOKEN_NAME = 80
 TOKEN_PREFIX = "tw_"
+SCOPES = ("chat", "read", "admin")   # tokens made before scopes existed are admin
 TOUCH_SECONDS = 60           # last_used_at is written at most once a minute per token
 CACHE_MAX_AGE = 5.0          # re-read even an unchanged-looking file this often (cross-process safety net)
 LOCK_NAME = ".webui-auth.lock"
@@ -45,8 +46,10 @@ def _ended_key(session_id):
 
 
 def _public(token):
-    """A token record as shown to anyone: never the hash."""
-    return {k: v for k, v in token.items() if k != "hash"}
+    """A token record as shown to anyone: never the hash; a record without a scope is admin."""
+    record = {k: v for k, v in token.items() if k != "hash"}
+    record["scope"] = record.get("scope") if record.get("scope") in SCOPES else "admin"
+    return record
 
 
 def _check_username(username):
@@ -253,14 +256,22 @@ class AuthStore:
 
     # ---- API tokens --------------------------------------------------------------------------
 
-    def create_token(self, name):
-        """(record without hash, plaintext): the plaintext exists only in this return value."""
+    def create_token(self, name, scope="admin", creator_scope="admin"):
+        """(record without hash, plaintext): the plaintext exists only in this return value.
+
+        `creator_scope` is the scope of whoever asks: only an admin may create tokens (of any scope).
+        """
         name = name.strip() if isinstance(name, str) else ""
         if not 1 <= len(name) <= MAX_TOKEN_NAME or any(ord(c) < 32 or ord(c) == 127 for c in name):
             raise ValidationFailed({"name": f"Use 1 to {MAX_TOKEN_NAME} printable characters."})
+        if scope not in SCOPES:
+            raise ValidationFailed({"scope": f"Use one of: {', '.join(SCOPES)}."})
+        if creator_scope != "admin":
+            raise ValidationFailed({"scope": f"A '{creator_scope}' token cannot create tokens; use an admin login."})
         plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
         record = {"id": uuid.uuid4().hex, "name": name, "hash": hashlib.sha256(plaintext.encode()).hexdigest(),
-                  "created_at": _now_iso(self._clock()), "last_used_at": None, "hint": plaintext[-4:]}
+                  "created_at": _now_iso(self._clock()), "last_used_at": None, "hint": plaintext[-4:],
+                  "scope": scope}
 
         def change(data):
             data = data or {"version": 1, "username": "admin", "password_hash": None, "tokens": []}
@@ -273,7 +284,7 @@ class AuthStore:
         return _public(record), plaintext
 
     def list_tokens(self):
-        """Token records (id, name, created_at, last_used_at, hint), oldest first; no hashes."""
+        """Token records (id, name, scope, created_at, last_used_at, hint), oldest first; no hashes."""
         return [_public(t) for t in (self._load() or {}).get("tokens", [])]
 
     def revoke_token(self, token_id):

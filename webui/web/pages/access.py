@@ -1,6 +1,6 @@
 """The Access tab: web UI password, API tokens, and restarting the desktop app (also the header's button)."""
 
-from flask import Blueprint, flash, redirect, request, session, url_for
+from flask import Blueprint, flash, g, redirect, request, session, url_for
 
 from webui.errors import ValidationFailed
 from webui.web.common import safe_next, services
@@ -51,13 +51,15 @@ def change_password():
 @bp.post("/access/tokens")
 def create_token():
     """Create an API token; its plaintext is in this one answer only (not redirected, never stored)."""
-    name = request.form.get("name", "")
+    name, scope = request.form.get("name", ""), request.form.get("scope", "admin")
+    creator = (g.token or {}).get("scope", "admin")
     try:
-        record, plaintext = services().auth.create_token(name)
+        record, plaintext = services().auth.create_token(name, scope=scope, creator_scope=creator)
     except ValidationFailed as exc:
-        errors = {"token_name": exc.fields.get("name", exc.message)}
-        return _access_page(errors, values={"token_name": name}, status=400)
-    return _access_page(created={"name": record["name"], "token": plaintext}, status=201)
+        errors = {k: v for k, v in (("token_name", exc.fields.get("name")),
+                                    ("token_scope", exc.fields.get("scope"))) if v}
+        return _access_page(errors, values={"token_name": name, "token_scope": scope}, status=400)
+    return _access_page(created={"name": record["name"], "token": plaintext, "scope": record["scope"]}, status=201)
 
 
 @bp.post("/access/tokens/<token_id>/revoke")
