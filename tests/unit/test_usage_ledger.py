@@ -135,3 +135,21 @@ def test_read_only_ledger_records_nothing_and_reads_empty(tmp_path):
     led = UsageLedger(tmp_path / "missing.db", read_only=True)
     led.record(row())
     assert led.summary("day")["rows"] == [] and not (tmp_path / "missing.db").exists()
+
+
+def test_a_usage_db_from_before_token_id_gains_the_column(tmp_path):
+    path = tmp_path / "usage.db"
+    old = sqlite3.connect(path)
+    old.execute("""CREATE TABLE usage (id INTEGER PRIMARY KEY, ts TEXT NOT NULL, day TEXT NOT NULL, api TEXT NOT NULL,
+        profile_id TEXT, role_id TEXT, session_id TEXT, provider TEXT, model TEXT, prompt_tokens INTEGER,
+        completion_tokens INTEGER, cost_usd REAL, latency_ms INTEGER, outcome TEXT NOT NULL, error TEXT,
+        fallback_from TEXT)""")
+    old.execute("INSERT INTO usage (ts, day, api, outcome, cost_usd) VALUES ('2026-11-01T00:00:00.000Z', "
+                "'2026-11-01', 'chat', 'ok', 0.5)")
+    old.commit()
+    old.close()
+    ledger = UsageLedger(path, clock=Clock("2026-11-02T10:00:00"))
+    ledger.record(row(token_id="tok1", cost=0.25))
+    summary = ledger.summary("token")
+    assert {r["key"]: r["cost_usd"] for r in summary["rows"]} == {None: 0.5, "tok1": 0.25}
+    ledger.close()

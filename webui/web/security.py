@@ -8,6 +8,7 @@ import secrets
 from flask import g, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 
+from webui.core.usage.metering import calling_token
 from webui.errors import CsrfFailed, TooManyAttempts, Unauthorized
 from webui.web import scopes
 from webui.web.common import is_api_request, services
@@ -64,6 +65,7 @@ def _basic_user():
 def authenticate():
     """before_request: set g.user and g.auth_method, or answer 401 / redirect to the login page."""
     g.user, g.auth_method, g.token = None, None, None
+    calling_token.set(None)  # a reused thread or greenlet never carries the previous request's token
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     header = request.headers.get("Authorization", "")
@@ -74,6 +76,7 @@ def authenticate():
         if record is None:
             raise Unauthorized("Invalid or revoked API token.")
         g.user, g.auth_method, g.token = f"token:{record['name']}", "bearer", record
+        calling_token.set(record["id"])
         if request.endpoint is not None:  # an unknown path answers 404 as for anyone
             scopes.check(record.get("scope"), request.endpoint, request.method, request.path)
         return None

@@ -10,11 +10,11 @@ import weakref
 from datetime import datetime, timedelta, timezone
 
 from webui.core.storage.fileio import create_private_file, sqlite_connect
-from webui.core.usage.ledger_schema import COLUMNS, SCHEMA
+from webui.core.usage.ledger_schema import ADDED_COLUMNS, COLUMNS, SCHEMA
 from webui.errors import ValidationFailed
 from webui.offload import os_lock, os_sleep, os_thread, thread_local
 
-GROUPS = {"profile": "profile_id", "role": "role_id", "session": "session_id", "day": "day"}
+GROUPS = {"profile": "profile_id", "role": "role_id", "session": "session_id", "day": "day", "token": "token_id"}
 MAX_PENDING = 10_000  # beyond this the oldest unwritten rows are dropped (a stuck disk must not eat memory)
 BATCH = 500
 IDLE_EXIT = 2.0  # seconds without rows before the writer thread ends (record() starts it again)
@@ -73,7 +73,12 @@ class UsageLedger:
         create_private_file(self.db_path)
         conn = self._conn()
         conn.execute("PRAGMA journal_mode=WAL")
-        for statement in SCHEMA:
+        conn.execute(SCHEMA[0])
+        have = {row[1] for row in conn.execute("PRAGMA table_info(usage)")}
+        for name, kind in ADDED_COLUMNS:  # a usage.db from before the column: add it (older rows keep NULL)
+            if name not in have:
+                conn.execute(f"ALTER TABLE usage ADD COLUMN {name} {kind}")
+        for statement in SCHEMA[1:]:
             conn.execute(statement)
 
     def _conn(self):

@@ -1,7 +1,7 @@
 """The usage.db schema: one row per provider call (ids, model, tokens, cost, latency, outcome; no text, no key)."""
 
 COLUMNS = ("ts", "day", "api", "profile_id", "role_id", "session_id", "provider", "model", "prompt_tokens",
-           "completion_tokens", "cost_usd", "latency_ms", "outcome", "error", "fallback_from")
+           "completion_tokens", "cost_usd", "latency_ms", "outcome", "error", "fallback_from", "token_id")
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS usage (
     id INTEGER PRIMARY KEY,
@@ -19,12 +19,15 @@ SCHEMA = (
     latency_ms INTEGER,
     outcome TEXT NOT NULL,       -- ok, fallback (answered for another profile), error
     error TEXT,                  -- the error code when outcome = error
-    fallback_from TEXT
+    fallback_from TEXT,
+    token_id TEXT                -- the API token's id (never its secret) when a token made the call
 )""",
     # One covering index per /api/usage grouping, in group order, then time: a query reads only its index, with
     # no sort, and a time range is checked inside it (bench/usage.py: 4-5x faster than one time-ordered index).
     # usage_by_profile also answers a profile's spend this month; usage_by_session a chat session's total.
     *(f"""CREATE INDEX IF NOT EXISTS usage_by_{group} ON usage ({column}, ts, prompt_tokens, completion_tokens,
     cost_usd)""" for group, column in (("profile", "profile_id"), ("role", "role_id"), ("session", "session_id"),
-                                       ("day", "day"))),
+                                       ("day", "day"), ("token", "token_id"))),
 )
+# Columns added after the first release: (name, SQL type); an existing usage.db gains them when opened.
+ADDED_COLUMNS = (("token_id", "TEXT"),)

@@ -1,10 +1,14 @@
 """One call's meter: budgets before each attempt, cost on the answer, one ledger row per provider call."""
 
+from contextvars import ContextVar
+
 from webui.core.usage import pricing
 from webui.core.usage.budgets import BudgetBook
 from webui.errors import ProviderError, WebUIError
 
 usd = pricing.usd  # the pages format money with it
+# The id of the API token making the current request (None: a login or Basic); the web layer sets it per request.
+calling_token = ContextVar("calling_token", default=None)
 
 
 def budget_of(profile):
@@ -24,7 +28,7 @@ class Meter:
     def __init__(self, ledger, profiles, api, role_id=None, session_id=None, budgets=None):
         self.ledger, self.profiles = ledger, profiles
         self.budgets = budgets if budgets is not None else BudgetBook()
-        self.context = {"api": api, "role_id": role_id, "session_id": session_id}
+        self.context = {"api": api, "role_id": role_id, "session_id": session_id, "token_id": calling_token.get()}
         self._holds = {}  # profile id -> the hold of its call in flight
 
     def admit(self, profile_id, call_profile=None, messages=None):

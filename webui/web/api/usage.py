@@ -1,9 +1,10 @@
-"""GET /api/usage: every provider call (game-master API and /v1 alike) totalled by profile, role, session or day."""
+"""GET /api/usage: every provider call (game-master API and /v1 alike) totalled by profile, role, session, day
+or API token."""
 
 from flask import Blueprint, request
 
 from webui.core.usage.ledger import parse_bound
-from webui.web.common import answer, usage
+from webui.web.common import answer, token_names, usage
 
 bp = Blueprint("api_usage", __name__)
 
@@ -14,4 +15,9 @@ def usage_summary():
     args = request.args
     since = parse_bound(args.get("since"), "since")
     until = parse_bound(args.get("until"), "until", end=True)
-    return answer(usage().summary(args.get("group_by") or "day", since, until))
+    summary = usage().summary(args.get("group_by") or "day", since, until)
+    if summary["group_by"] == "token":  # the token's name beside its id (None: revoked, or calls without a token)
+        names = token_names()
+        summary["rows"] = [dict(r, name=names.get(r["key"])) for r in summary["rows"]]
+    return answer(summary)
+

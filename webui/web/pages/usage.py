@@ -7,7 +7,7 @@ from flask import Blueprint
 from webui.core.usage import pricing
 from webui.core.usage.ledger import month_start, stamp
 from webui.core.usage.metering import budget_of
-from webui.web.common import usage
+from webui.web.common import token_names, usage
 from webui.web.pages import usage_chart
 from webui.web.pages.layout import render_page, svc
 
@@ -46,9 +46,12 @@ def index():
     month = month_start(now)
     by_profile = ledger.summary("profile", month)
     by_role = ledger.summary("role", month)
+    by_token = ledger.summary("token", month)
     return render_page(
         "usage.html", "usage", charts=usage_chart.charts(daily["rows"], now.date()), month=now.strftime("%B %Y"),
         month_totals=by_profile["totals"], last30=daily["totals"],
         by_profile=_named(by_profile["rows"], {p["id"]: p.get("name") for p in profiles}),
         by_role=_named(by_role["rows"], {r["id"]: r.get("name") for r in roles}),
+        by_token=[dict(r, name=r["name"] if r["key"] else "(login, no token)")
+                  for r in _named(by_token["rows"], token_names())],
         budgets=budgets(ledger, profiles), prices_taken=pricing.table().get("taken"))

@@ -65,6 +65,11 @@ MIGRATIONS = {
           for group, column in (("profile", "profile_id"), ("role", "role_id"), ("session", "session_id"),
                                 ("day", "day"))),
     ),
+    2: (
+        # API tokens: which token made a call (its id, never its secret)
+        "ALTER TABLE usage ADD COLUMN token_id TEXT",
+        "CREATE INDEX usage_by_token ON usage (token_id, ts) INCLUDE (prompt_tokens, completion_tokens, cost_usd)",
+    ),
 }
 LATEST = max(MIGRATIONS)
 VERSIONS_TABLE = "webui_schema_versions"
