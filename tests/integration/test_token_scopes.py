@@ -117,3 +117,13 @@ def test_cli_create_token_with_scope(config_dir, app):
     client = app.test_client()
     assert client.get("/api/config", headers={"Authorization": f"Bearer {token}"}).status_code == 403
     assert _cli(config_dir, "create-token", "c2", "--scope", "root").returncode == 2
+
+
+def test_cli_create_token_with_limits(config_dir, app):
+    done = _cli(config_dir, "create-token", "capped", "--scope", "chat", "--rpm", "5", "--tpm", "900",
+                "--budget-usd", "2.5", "--profiles", "alpha,beta")
+    assert done.returncode == 0, done.stderr
+    capped = next(t for t in app.extensions["triplo"].auth.list_tokens() if t["name"] == "capped")
+    assert capped["limits"] == {"rpm": 5, "tpm": 900, "budget_usd": 2.5, "profiles": ["alpha", "beta"]}
+    bad = _cli(config_dir, "create-token", "bad", "--rpm", "0")
+    assert bad.returncode == 1 and "rpm" in bad.stderr

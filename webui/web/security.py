@@ -9,6 +9,7 @@ from flask import g, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 
 from webui.core.usage.metering import calling_token
+from webui.core.usage.token_limits import TokenLimits, current_limits
 from webui.errors import CsrfFailed, TooManyAttempts, Unauthorized
 from webui.web import scopes
 from webui.web.common import is_api_request, services
@@ -66,6 +67,7 @@ def authenticate():
     """before_request: set g.user and g.auth_method, or answer 401 / redirect to the login page."""
     g.user, g.auth_method, g.token = None, None, None
     calling_token.set(None)  # a reused thread or greenlet never carries the previous request's token
+    current_limits.set(None)
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     header = request.headers.get("Authorization", "")
@@ -79,6 +81,10 @@ def authenticate():
         calling_token.set(record["id"])
         if request.endpoint is not None:  # an unknown path answers 404 as for anyone
             scopes.check(record.get("scope"), request.endpoint, request.method, request.path)
+        if record.get("limits"):  # RPM / TPM now; the budget and profile allowlist when a call is admitted
+            limits = TokenLimits(record, services().shared, services().usage)
+            limits.check_rate()
+            current_limits.set(limits)
         return None
     if scheme == "basic":
         g.user, g.auth_method = _basic_user(), "basic"

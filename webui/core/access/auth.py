@@ -70,6 +70,41 @@ def _check_shape(data):
     return data
 
 
+def checked_limits(raw):
+    """{rpm, tpm, budget_usd, profiles} with only the set ones; ValidationFailed naming each bad field."""
+    out, errors = {}, {}
+    for name in ("rpm", "tpm"):
+        value = raw.get(name)
+        if value in (None, ""):
+            continue
+        try:
+            value = int(value)
+        except (TypeError, ValueError):
+            value = 0
+        if not 1 <= value <= 10**9:
+            errors[name] = "Use a whole number from 1 to 1,000,000,000 (or leave it empty: no limit)."
+        out[name] = value
+    budget = raw.get("budget_usd")
+    if budget not in (None, ""):
+        try:
+            out["budget_usd"] = float(budget)
+        except (TypeError, ValueError):
+            out["budget_usd"] = -1.0
+        if not 0 <= out["budget_usd"] <= 10**7 or out["budget_usd"] != out["budget_usd"]:
+            errors["budget_usd"] = "Use an amount in USD from 0 to 10,000,000 (or leave it empty: no budget)."
+    profiles = raw.get("profiles")
+    if isinstance(profiles, str):
+        profiles = [p.strip() for p in profiles.split(",") if p.strip()]
+    if profiles:
+        if not isinstance(profiles, list) or not all(isinstance(p, str) and 0 < len(p) <= 200 for p in profiles) \
+                or len(profiles) > 200:
+            errors["profiles"] = "Use profile ids separated by commas."
+        out["profiles"] = profiles
+    if errors:
+        raise ValidationFailed(errors)
+    return out
+
+
 class AuthStore:
     """webui-auth.json: 0600, atomic writes under a file lock, parsed copy cached on (inode, mtime, size).
 
@@ -256,10 +291,11 @@ class AuthStore:
 
     # ---- API tokens --------------------------------------------------------------------------
 
-    def create_token(self, name, scope="admin", creator_scope="admin"):
+    def create_token(self, name, scope="admin", creator_scope="admin", limits=None):
         """(record without hash, plaintext): the plaintext exists only in this return value.
 
         `creator_scope` is the scope of whoever asks: only an admin may create tokens (of any scope).
+        `limits`: {rpm, tpm, budget_usd, profiles} (each optional; see token_limit_fields).
         """
         name = name.strip() if isinstance(name, str) else ""
         if not 1 <= len(name) <= MAX_TOKEN_NAME or any(ord(c) < 32 or ord(c) == 127 for c in name):
@@ -268,10 +304,13 @@ class AuthStore:
             raise ValidationFailed({"scope": f"Use one of: {', '.join(SCOPES)}."})
         if creator_scope != "admin":
             raise ValidationFailed({"scope": f"A '{creator_scope}' token cannot create tokens; use an admin login."})
+        limits = checked_limits(limits or {})
         plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
         record = {"id": uuid.uuid4().hex, "name": name, "hash": hashlib.sha256(plaintext.encode()).hexdigest(),
                   "created_at": _now_iso(self._clock()), "last_used_at": None, "hint": plaintext[-4:],
                   "scope": scope}
+        if limits:
+            record["limits"] = limits
 
         def change(data):
             data = data or {"version": 1, "username": "admin", "password_hash": None, "tokens": []}

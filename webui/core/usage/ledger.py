@@ -196,6 +196,13 @@ class UsageLedger:
                 self._spend[key] = found[0][0] if found else 0.0
             return self._spend[key]
 
+    def token_month_spend(self, token_id):
+        """USD spent through one API token since the start of this calendar month (UTC)."""
+        start = month_start(self.clock())
+        found = self._read("SELECT COALESCE(SUM(cost_usd), 0.0) FROM usage WHERE token_id = ? AND ts >= ? AND ts < ?",
+                           (token_id, start, next_month(start)))
+        return found[0][0] if found else 0.0
+
 
 def _totals(rows):
     """The rows added up (one scan of the ledger serves both)."""

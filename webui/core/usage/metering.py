@@ -4,6 +4,7 @@ from contextvars import ContextVar
 
 from webui.core.usage import pricing
 from webui.core.usage.budgets import BudgetBook
+from webui.core.usage.token_limits import current_limits
 from webui.errors import ProviderError, WebUIError
 
 usd = pricing.usd  # the pages format money with it
@@ -30,6 +31,13 @@ class Meter:
         self.budgets = budgets if budgets is not None else BudgetBook()
         self.context = {"api": api, "role_id": role_id, "session_id": session_id, "token_id": calling_token.get()}
         self._holds = {}  # profile id -> the hold of its call in flight
+        self.token = current_limits.get()  # the calling API token's limits (taken here, in the request's context)
+        self._token_holds = {}
+
+    @property
+    def wants_call(self):
+        """True when admitting any profile needs the call as it will run (the calling token has a budget)."""
+        return self.token is not None and self.token.wants_call
 
     def admit(self, profile_id, call_profile=None, messages=None):
         """None, or the error that makes the gateway skip this profile (BudgetExceeded, or SharedStateDown).
@@ -38,13 +46,22 @@ class Meter:
         """
         profile = self.profiles.get(profile_id)
         budget = budget_of(profile)
-        if budget is None:
-            return None
-        priced = dict(call_profile or profile, id=profile_id)
-        try:
-            self._holds[profile_id] = self.budgets.hold(priced, budget, messages, self.ledger)
-        except WebUIError as exc:
-            return exc
+        if budget is not None:
+            priced = dict(call_profile or profile, id=profile_id)
+            try:
+                self._holds[profile_id] = self.budgets.hold(priced, budget, messages, self.ledger)
+            except WebUIError as exc:
+                return exc
+        if self.token is not None:
+            try:
+                refusal, held = self.token.admit(profile_id, call_profile or profile, messages)
+            except WebUIError as exc:  # the shared state is down
+                refusal, held = exc, None
+            if refusal is not None:
+                if profile_id in self._holds:
+                    self.budgets.release(self._holds.pop(profile_id))
+                return refusal
+            self._token_holds[profile_id] = held
         return None
 
     def succeeded(self, profile_id, profile, result, fallback_from=None):
@@ -54,6 +71,9 @@ class Meter:
         held = self._holds.pop(profile_id, None)
         if held is not None:
             self.budgets.settle(held, cost)
+        if self.token is not None:
+            self.token.settle(self._token_holds.pop(profile_id, None), cost,
+                              (usage.get("prompt_tokens") or 0) + (usage.get("completion_tokens") or 0))
         self._row(profile_id, profile, model=result.model or (profile or {}).get("model"),
                   prompt_tokens=usage.get("prompt_tokens"), completion_tokens=usage.get("completion_tokens"),
                   cost_usd=cost, latency_ms=result.latency_ms, outcome="fallback" if fallback_from else "ok",
@@ -65,6 +85,8 @@ class Meter:
         held = self._holds.pop(profile_id, None)
         if held is not None:
             self.budgets.release(held)
+        if self.token is not None:
+            self.token.release(self._token_holds.pop(profile_id, None))
         if isinstance(exc, ProviderError) or code:
             self._row(profile_id, profile, model=(profile or {}).get("model"), latency_ms=latency_ms,
                       outcome="error", error=code or exc.code)

@@ -7,6 +7,7 @@ from webui.web.common import safe_next, services
 from webui.web.pages.layout import flash_desktop, render_page, svc
 
 bp = Blueprint("access", __name__)
+LIMIT_FIELDS = ("rpm", "tpm", "budget_usd", "profiles")
 
 
 def _access_page(errors=None, created=None, values=None, status=200):
@@ -51,14 +52,17 @@ def change_password():
 @bp.post("/access/tokens")
 def create_token():
     """Create an API token; its plaintext is in this one answer only (not redirected, never stored)."""
-    name, scope = request.form.get("name", ""), request.form.get("scope", "admin")
+    form = request.form
+    name, scope = form.get("name", ""), form.get("scope", "admin")
+    limits = {k: form.get(k, "").strip() for k in LIMIT_FIELDS}
     creator = (g.token or {}).get("scope", "admin")
     try:
-        record, plaintext = services().auth.create_token(name, scope=scope, creator_scope=creator)
+        record, plaintext = services().auth.create_token(name, scope=scope, creator_scope=creator, limits=limits)
     except ValidationFailed as exc:
-        errors = {k: v for k, v in (("token_name", exc.fields.get("name")),
-                                    ("token_scope", exc.fields.get("scope"))) if v}
-        return _access_page(errors, values={"token_name": name, "token_scope": scope}, status=400)
+        fields = {"token_name": "name", "token_scope": "scope", **{f"token_{k}": k for k in LIMIT_FIELDS}}
+        errors = {key: exc.fields[field] for key, field in fields.items() if exc.fields.get(field)}
+        values = {"token_name": name, "token_scope": scope, **{f"token_{k}": v for k, v in limits.items()}}
+        return _access_page(errors, values=values, status=400)
     return _access_page(created={"name": record["name"], "token": plaintext, "scope": record["scope"]}, status=201)
 
 
