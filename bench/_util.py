@@ -89,6 +89,15 @@ def children(pid):
     return out
 
 
+def cpu_seconds(pid):
+    """user + system CPU time of a process (or a list of them) so far."""
+    if isinstance(pid, list):
+        return sum(cpu_seconds(one) for one in pid)
+    with open(f"/proc/{pid}/stat") as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _kib_field(path, name):
     with open(path) as handle:
         for line in handle:

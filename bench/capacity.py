@@ -27,7 +27,7 @@ import time  # noqa: E402
 import gevent  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _util import REPO, bench_env, children, free_port, machine, percentile, rss_mb, stop, wait_port  # noqa: E402
+from _util import REPO, bench_env, children, cpu_seconds, free_port, machine, percentile, rss_mb, stop, wait_port  # noqa: E402
 
 from webui.core.config import profile_ops
 from webui.core.access.auth import AuthStore  # noqa: E402
@@ -93,15 +93,6 @@ def one_stream(port, token, result):
         result.append((ok, first, time.perf_counter() - started, 200))
     except OSError as exc:
         result.append((False, first, None, type(exc).__name__))
-
-
-def cpu_seconds(pid):
-    """user + system CPU time of a process (or a list of them) so far."""
-    if isinstance(pid, list):
-        return sum(cpu_seconds(one) for one in pid)
-    with open(f"/proc/{pid}/stat") as handle:
-        fields = handle.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def memory_mb(pid):

@@ -1,4 +1,5 @@
-"""Gateway overhead: the same chat request straight to a zero-latency fake provider and through our two APIs;
+"""Gateway overhead: the same chat request straight to a zero-latency fake provider and through our APIs (the
+game-master chat, the OpenAI face, the Anthropic Messages face translated to the OpenAI-format fake);
 then (load phase, `bench/_gateway_load.py`) non-streamed requests at rising load up to saturation, side by side
 with the LiteLLM proxy (installed on first use into bench/.litellm-venv; skipped with a line when it cannot be)."""
 
@@ -15,7 +16,7 @@ from types import SimpleNamespace
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _gateway_load  # noqa: E402
-from _util import REPO, bench_env, free_port, machine, pct, percentile, stop, wait_port  # noqa: E402
+from _util import REPO, bench_env, children, cpu_seconds, free_port, machine, pct, percentile, stop, wait_port  # noqa: E402,E501
 
 from tests.fakes import FakeProvider  # noqa: E402
 from tests.fakes import server as fake_server  # noqa: E402
@@ -107,9 +108,9 @@ def _auth(config_dir):
     return AuthStore(config_dir, document=backend.auth_document(bench_env(config_dir, **STORE_ENV)))
 
 
-def start_server(config_dir, port):
+def start_server(config_dir, port, **extra):
     """`python -m webui serve`: gunicorn, one gevent worker (the production runner)."""
-    env = bench_env(config_dir, WEBUI_PORT=port, WEBUI_HOST="127.0.0.1", **STORE_ENV)
+    env = bench_env(config_dir, WEBUI_PORT=port, WEBUI_HOST="127.0.0.1", **STORE_ENV, **extra)
     proc = subprocess.Popen([sys.executable, "-m", "webui", "serve"], cwd=REPO, env=env, start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     if not wait_port(port, 20):
@@ -140,7 +141,7 @@ def run_requests(fake, ours, new_session, rounds, warmup, budget):
     direct = Client(int(fake.url.rsplit(":", 1)[1]), {"Authorization": f"Bearer {KEY}"})
     direct_path = fake.base_url.split(str(direct.port), 1)[1] + "/chat/completions"
     rng = random.Random(8)
-    times = {"direct": [], "v1_chat": [], "openai_face": [], "our_healthz": []}
+    times = {"direct": [], "v1_chat": [], "openai_face": [], "messages_face": [], "our_healthz": []}
     deadline = time.monotonic() + budget
     for i in range(warmup + rounds):
         if time.monotonic() > deadline:
@@ -151,6 +152,8 @@ def run_requests(fake, ours, new_session, rounds, warmup, budget):
             "direct": lambda: direct.post(direct_path, {"model": "gpt-4o-mini", "messages": MESSAGES}),
             "v1_chat": lambda: ours.post(f"/api/v1/sessions/{session}/chat", {"role_id": "gm", "message": "Hello"}),
             "openai_face": lambda: ours.post("/v1/chat/completions", {"model": "bench", "messages": MESSAGES}),
+            "messages_face": lambda: ours.post("/v1/messages", {"model": "bench", "max_tokens": 64,
+                                                                "messages": MESSAGES}),
             # The floor: any request through gunicorn + Flask, with no provider call and no auth.
             "our_healthz": lambda: ours.post("/healthz", None, method="GET"),
         }
@@ -165,13 +168,83 @@ def run_requests(fake, ours, new_session, rounds, warmup, budget):
     return times
 
 
+def run_metrics_pair(fake, on, off, rounds, warmup, budget):
+    """Paired rounds of /v1/chat/completions through two servers on one fake, metrics off and on (issue 23),
+    in random order each round; {"on": [s], "off": [s], "direct": [s]}."""
+    direct = Client(int(fake.url.rsplit(":", 1)[1]), {"Authorization": f"Bearer {KEY}"})
+    direct_path = fake.base_url.split(str(direct.port), 1)[1] + "/chat/completions"
+    body = {"model": "bench", "messages": MESSAGES}
+    calls = {"direct": lambda: direct.post(direct_path, {"model": "gpt-4o-mini", "messages": MESSAGES}),
+             "metrics_on": lambda: on.post("/v1/chat/completions", body),
+             "metrics_off": lambda: off.post("/v1/chat/completions", body)}
+    times = {name: [] for name in calls}
+    rng, deadline = random.Random(23), time.monotonic() + budget
+    for i in range(warmup + rounds):
+        if time.monotonic() > deadline:
+            print(f"  time budget reached after {i - warmup} measured metric rounds")
+            break
+        order = list(calls)
+        rng.shuffle(order)
+        for name in order:
+            status, payload, took = calls[name]()
+            assert status == 200, (name, status, payload[:300])
+            if i >= warmup:
+                times[name].append(took)
+    return times
+
+
+def metrics_phase(args):
+    """Two servers (WEBUI_METRICS=0 and the default, on) in front of one fake: the added latency of metrics."""
+    with tempfile.TemporaryDirectory(prefix="bench-m-") as tmp, FakeProvider("open_ai") as fake:
+        servers, procs = {}, []
+        try:
+            for name, env in (("on", {}), ("off", {"WEBUI_METRICS": "0"})):
+                folder = os.path.join(tmp, name)
+                os.mkdir(folder)
+                prepare(folder, fake)
+                port = free_port()
+                procs.append(start_server(folder, port, **env))
+                _, token = AuthStore(folder).create_token("bench")
+                servers[name] = Client(port, {"Authorization": f"Bearer {token}"})
+            workers = {name: children(proc.pid) for name, proc in zip(("on", "off"), procs)}
+            before = {name: sum(map(cpu_seconds, pids)) for name, pids in workers.items()}
+            times = run_metrics_pair(fake, servers["on"], servers["off"], args.metric_rounds, args.warmup,
+                                     args.budget)
+            served = args.warmup + len(times["direct"])
+            cpu_us = {name: (sum(map(cpu_seconds, pids)) - before[name]) * 1e6 / served
+                      for name, pids in workers.items()}
+        finally:
+            for proc in procs:
+                stop(proc)
+    print("\nmetrics off vs on (/v1/chat/completions, paired by round), ms:")
+    for name, values in times.items():
+        print(f"  {name:12s} {pct(values)}")
+    for name in ("metrics_off", "metrics_on"):
+        print(f"  added {name[8:]:4s}  {pct([a - d for a, d in zip(times[name], times['direct'])])}")
+    cost = json.loads(subprocess.run([sys.executable, os.path.join(REPO, "bench", "_metrics_cost.py")],
+                                     capture_output=True, text=True, check=True, timeout=300).stdout)
+    added_us = cost["on_us"] - cost["off_us"]
+    print(f"  CPU of one request's metric work (multiprocess mode, median of 5 x {cost['count']}): "
+          f"{cost['on_us']:.2f} us on, {cost['off_us']:.2f} us off -> +{added_us:.2f} us "
+          f"({'MET' if added_us <= 50 else 'MISSED'}: <= 50 us)")
+    print(f"  worker CPU per request (/proc, {served} requests each): {cpu_us['on']:.0f} us on, "
+          f"{cpu_us['off']:.0f} us off -> {cpu_us['on'] - cpu_us['off']:+.0f} us (clock ticks: "
+          f"+-{1e6 / os.sysconf('SC_CLK_TCK') / served:.0f} us)")
+    diff = [a - b for a, b in zip(times["metrics_on"], times["metrics_off"])]
+    print(f"  on - off     {pct(diff)}")
+    grown = (percentile([a - d for a, d in zip(times["metrics_on"], times["direct"])], 50)
+             - percentile([a - d for a, d in zip(times["metrics_off"], times["direct"])], 50)) * 1000
+    print(f"target metrics on: added p50 grows by <= 0.05 ms: {grown:+.3f} ms -> {'MET' if grown <= 0.05 else 'MISSED'}"
+          f" (p50 of the paired on - off differences: {percentile(diff, 50) * 1000:+.3f} ms)")
+
+
 def run_streams(fake, ours, new_session, streams, deltas):
     """Per delta: when the fake flushed it, and when our client got it (direct, v1 chat SSE, OpenAI face SSE)."""
     tokens = [f"tok{i:03d} " for i in range(deltas)]
     fake.chunks, fake.chunk_delay = tokens, 0.005  # spaced out, so each delta is its own write everywhere
     direct = Client(int(fake.url.rsplit(":", 1)[1]), {"Authorization": f"Bearer {KEY}"})
     direct_path = fake.base_url.split(str(direct.port), 1)[1] + "/chat/completions"
-    lags = {"direct": [], "v1_chat": [], "openai_face": []}
+    lags = {"direct": [], "v1_chat": [], "openai_face": [], "messages_face": []}
     for _ in range(streams):
         for name in lags:
             SENT.clear()
@@ -180,6 +253,9 @@ def run_streams(fake, ours, new_session, streams, deltas):
             elif name == "v1_chat":
                 seen = ours.stream(f"/api/v1/sessions/{new_session()}/chat",
                                    {"role_id": "gm", "message": "Hello", "stream": True}, tokens)
+            elif name == "messages_face":  # translated to the OpenAI-format fake and framed as Anthropic events
+                seen = ours.stream("/v1/messages", {"model": "bench", "max_tokens": 64, "messages": MESSAGES,
+                                                    "stream": True}, tokens)
             else:
                 seen = ours.stream("/v1/chat/completions", {"model": "bench", "messages": MESSAGES, "stream": True},
                                    tokens)
@@ -206,12 +282,18 @@ def main():
     parser.add_argument("--no-litellm", action="store_true", help="load phase without the LiteLLM proxy")
     parser.add_argument("--only-load", action="store_true", help="skip the paired rounds and the streams")
     parser.add_argument("--database-url", help="an empty PostgreSQL database: the server uses it as its store")
+    parser.add_argument("--metric-rounds", type=int, default=1500, help="paired rounds, metrics off vs on (0: none)")
+    parser.add_argument("--only-metrics", action="store_true", help="only the metrics off vs on rounds")
     args = parser.parse_args()
     if args.database_url:
         STORE_ENV["WEBUI_DATABASE_URL"] = args.database_url
     print(machine())
     print("server: `python -m webui serve` = gunicorn, 1 gevent worker, access log on, Bearer token auth, store: "
           + ("PostgreSQL" if STORE_ENV else "files"))
+    if args.metric_rounds > 0 and not args.only_load:
+        metrics_phase(args)
+    if args.only_metrics:
+        return
     if not args.only_load:
         with tempfile.TemporaryDirectory(prefix="bench-gw-") as tmp, FakeProvider("open_ai") as fake:
             prepare(tmp, fake)
@@ -263,7 +345,7 @@ def report(times, lags):
         print(f"  {name:12s} {pct(values)}")
     print("added over direct (paired by round), ms:")
     added = {}
-    for name in ("v1_chat", "openai_face", "our_healthz"):
+    for name in ("v1_chat", "openai_face", "messages_face", "our_healthz"):
         added[name] = [ours - direct for ours, direct in zip(times[name], times["direct"])]
         print(f"  {name:12s} {pct(added[name])}")
     floor = added.pop("our_healthz")
@@ -276,7 +358,7 @@ def report(times, lags):
         p50, p95 = percentile(values, 50) * 1000, percentile(values, 95) * 1000
         print(f"target {name}: added p50 <= 1 ms: {p50:.2f} -> {'MET' if p50 <= 1 else 'MISSED'}; "
               f"p95 <= 3 ms: {p95:.2f} -> {'MET' if p95 <= 3 else 'MISSED'}")
-    for name in ("v1_chat", "openai_face"):
+    for name in ("v1_chat", "openai_face", "messages_face"):
         p50 = percentile(lags[name], 50) * 1000
         print(f"target {name} stream delta <= 2 ms (p50): {p50:.2f} -> {'MET' if p50 <= 2 else 'MISSED'}")
 

@@ -34,7 +34,8 @@ def fill(db_path, rows, days):
         batch.append((ts, ts[:10], rnd.choice(("chat", "v1")), f"profile-{rnd.randrange(20)}",
                       rnd.choice([None] + [f"role-{r}" for r in range(12)]), f"session-{rnd.randrange(2000)}",
                       "open_ai", "gpt-4o", rnd.randrange(50, 4000), rnd.randrange(10, 800),
-                      rnd.choice((None, rnd.uniform(0, 0.05))), rnd.randrange(100, 5000), "ok", None, None))
+                      rnd.choice((None, rnd.uniform(0, 0.05))), rnd.randrange(100, 5000), "ok", None, None,
+                      rnd.choice((None, rnd.randrange(0, 3000))), rnd.choice((None, rnd.randrange(0, 500)))))
     batch.sort()  # rows arrive in time order in real life
     with sqlite3.connect(db_path) as conn:
         conn.executemany(f"INSERT INTO usage ({', '.join(COLUMNS)}) VALUES ({', '.join('?' for _ in COLUMNS)})",

@@ -15,7 +15,7 @@ ADMIN_PASSWORD = "correct horse battery"
 
 def app_environ(config_dir, **extra):
     """A clean environment for one app: temp config folder, known login, no real provider keys."""
-    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY") and not k.startswith(("TRIPLO_", "WEBUI_", "SUPERVISOR_"))}
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY") and not k.startswith(("TRIPLO_", "WEBUI_", "SUPERVISOR_", "OTEL_"))}
     env.update(TRIPLO_CONFIG_DIR=str(config_dir), WEBUI_USERNAME=ADMIN_USER, WEBUI_PASSWORD=ADMIN_PASSWORD)
     env.update({k: str(v) for k, v in extra.items()})
     return env

@@ -145,6 +145,42 @@ PROVIDERS = {
 for _spec in PROVIDERS.values():
     _spec["desktop"] = _spec["projection"] is not None  # whether it can drive the desktop app
 
+# OpenAI-compatible vendors picked by name. Each is a `custom` profile underneath: the profile stores provider
+# "custom", the preset's base URL, its key variable as api_key_ref and a credential set of its own (so a stored
+# Groq key is not the one a Mistral profile uses). `model` is an example the form starts with.
+PRESETS = {
+    "groq": {"label": "Groq", "base_url": "https://api.groq.com/openai/v1", "env_var": "GROQ_API_KEY",
+             "model": "llama-3.3-70b-versatile"},
+    "mistral": {"label": "Mistral", "base_url": "https://api.mistral.ai/v1", "env_var": "MISTRAL_API_KEY",
+                "model": "mistral-small-latest"},
+    "deepseek": {"label": "DeepSeek", "base_url": "https://api.deepseek.com/v1", "env_var": "DEEPSEEK_API_KEY",
+                 "model": "deepseek-chat"},
+    "together": {"label": "Together AI", "base_url": "https://api.together.xyz/v1", "env_var": "TOGETHER_API_KEY",
+                 "model": "meta-llama/Llama-3.3-70B-Instruct-Turbo"},
+    "xai": {"label": "xAI", "base_url": "https://api.x.ai/v1", "env_var": "XAI_API_KEY", "model": "grok-3-mini"},
+    "fireworks": {"label": "Fireworks AI", "base_url": "https://api.fireworks.ai/inference/v1",
+                  "env_var": "FIREWORKS_API_KEY", "model": "accounts/fireworks/models/llama-v3p1-8b-instruct"},
+    "lm_studio": {"label": "LM Studio", "base_url": "http://localhost:1234/v1", "env_var": None, "model": ""},
+    "vllm": {"label": "vLLM", "base_url": "http://localhost:8000/v1", "env_var": None, "model": ""},
+    "llama_cpp": {"label": "llama.cpp server", "base_url": "http://localhost:8080/v1", "env_var": None, "model": ""},
+}
+PRESET_PROVIDER = "custom"
+
+
+def preset_fields(preset_id):
+    """The profile fields a preset fills ({} for an unknown id): base_url, api_key_ref, credential_id, model."""
+    preset = PRESETS.get(preset_id) if isinstance(preset_id, str) else None
+    if preset is None:
+        return {}
+    return {"provider": PRESET_PROVIDER, "base_url": preset["base_url"], "api_key_ref": preset["env_var"] or "",
+            "credential_id": preset_id, "model": preset["model"], "name": preset["label"]}
+
+
+def public_presets():
+    """The presets as JSON-ready data (the editor's select, /api/llm/providers under the custom row)."""
+    return [{"id": pid, "label": p["label"], "base_url": p["base_url"], "env_var": p["env_var"], "model": p["model"]}
+            for pid, p in PRESETS.items()]
+
 ALIASES = {
     "openai": "open_ai",
     "openrouter": "open_router",
@@ -197,7 +233,26 @@ def public_catalog():
             "params": params,
             "can_drive_desktop": spec["desktop"],
         })
+        if pid == PRESET_PROVIDER:
+            out[-1]["presets"] = public_presets()
     return out
+
+
+# What clients read from a model list when neither the profile nor the provider says: (context window, max output
+# tokens) by model-name prefix, longest first; from the providers' public model pages.
+MODEL_LIMITS = (
+    ("gpt-4.1", (1_047_576, 32_768)), ("gpt-4o", (128_000, 16_384)), ("gpt-5", (400_000, 128_000)),
+    ("o4-mini", (200_000, 100_000)), ("o3", (200_000, 100_000)),
+    ("claude-3-5-haiku", (200_000, 8_192)), ("claude-3-7-sonnet", (200_000, 64_000)),
+    ("claude-sonnet-4", (200_000, 64_000)), ("claude-opus-4", (200_000, 32_000)),
+    ("gemini-2.5", (1_048_576, 65_536)), ("gemini-2.0-flash", (1_048_576, 8_192)),
+)
+
+
+def model_limits(model):
+    """(context window, max output tokens) the catalog knows for a model name, else (None, None)."""
+    name = model.lower().rsplit("/", 1)[-1] if isinstance(model, str) else ""
+    return next((limits for prefix, limits in MODEL_LIMITS if name.startswith(prefix)), (None, None))
 
 
 # LiteLLM's `provider/model` names (the game-config document's provider layer): prefix -> our provider.

@@ -6,6 +6,7 @@ class WebUIError(Exception):
 
     status = 500
     code = "internal_error"
+    retryable = False  # whether the same request, repeated unchanged, may succeed (should_retry)
 
     def __init__(self, message, **details):
         super().__init__(message)
@@ -297,6 +298,27 @@ class UnsupportedParameter(WebUIError):
         self.param = param
 
 
+class Untranslatable(UnsupportedParameter):
+    """A field of a gateway face's request with no counterpart upstream (a built-in tool, an unknown item type)."""
+
+    def __init__(self, param, why):
+        WebUIError.__init__(self, f"'{param}' cannot be honoured by this gateway: {why}.", param=param)
+        self.param = param
+
+
+class FallbackSkipped(WebUIError):
+    """A fallback profile whose provider cannot honour what the caller asked for (response_format, tools): it is
+    skipped (the reason goes in the metadata's fallback_failures), never called without them."""
+
+    status = 400
+    code = "fallback_skipped"
+
+    def __init__(self, param, provider):
+        super().__init__(f"Skipped: {provider} cannot honour '{param}', and a fallback never drops what was asked",
+                         param=param, provider=provider)
+        self.param = param
+
+
 class SecretUnreadable(WebUIError):
     """A stored secret the current key cannot decrypt: it needs re-entry."""
 
@@ -323,6 +345,7 @@ class ServerBusy(WebUIError):
 
     status = 503
     code = "server_busy"
+    retryable = True
 
 
 class RequestTimeout(WebUIError):
@@ -330,6 +353,7 @@ class RequestTimeout(WebUIError):
 
     status = 408
     code = "request_timeout"
+    retryable = True  # the body stopped arriving: sent again, it may arrive whole
 
 
 class RestartFailed(WebUIError):
@@ -373,7 +397,31 @@ class SharedStateDown(WebUIError):
 
     status = 503
     code = "shared_state_unavailable"
+    retryable = True  # the same request succeeds once Redis answers again
 
     def __init__(self, message="The shared state (Redis, WEBUI_REDIS_URL) is not answering; try again shortly.",
                  **details):
         super().__init__(message, retry_after=2, **details)
+
+
+def should_retry(exc):
+    """Whether a client should repeat the same request unchanged: the one answer every gateway face gives in
+    `x-should-retry` (the openai and anthropic SDKs honour it). Rate limits, overload, 5xx, timeouts, broken
+    streams and a busy server: yes; a refused key, a bad request, a spent budget, a reply we cannot parse: no."""
+    return bool(getattr(exc, "retryable", False))
+
+
+class UntranslatableField(WebUIError):
+    """A field of a face's request (Anthropic Messages) with no equivalent in the profile's wire format: 400."""
+
+    status = 400
+    code = "untranslatable_field"
+
+    def __init__(self, field, why, target="OpenAI-format, Gemini and Ollama profiles"):
+        super().__init__(f"{field}: {why}; it cannot be translated for {target} (use an Anthropic profile)",
+                         param=field)
+        self.param, self.why = field, why
+
+    def toward(self, target):
+        """The same refusal naming the profile it was refused for."""
+        return UntranslatableField(self.param, self.why, target)

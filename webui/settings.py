@@ -45,6 +45,12 @@ SPEC = {
     "budget_fail_open": _field("WEBUI_BUDGET_FAIL_OPEN", 0, int,
                                doc="1: with Redis down, budgeted calls use a per-process counter instead of 503"),
     "database_pool": _field("WEBUI_DATABASE_POOL", 10, int, True, "PostgreSQL connections per instance"),
+    "cors_origins": _field("WEBUI_CORS_ORIGINS", (), tuple,
+                           doc="origins (comma list, or *) allowed to call the gateway faces /v1/... from a browser"),
+    "metrics": _field("WEBUI_METRICS", True, bool, doc="0: record no metrics (GET /metrics then shows none)"),
+    "log_format": _field("WEBUI_LOG_FORMAT", "text", str, doc="text, or json: one JSON object per log line"),
+    "metrics_public": _field("WEBUI_METRICS_PUBLIC", False, bool, doc="1: GET /metrics answers without a token"),
+    "trace_content": _field("WEBUI_TRACE_CONTENT", False, bool, doc="1: prompt and completion text in trace spans"),
 }
 
 
@@ -75,6 +81,11 @@ class Settings:
     redis_prefix: str
     budget_fail_open: int
     database_pool: int
+    cors_origins: tuple
+    metrics: bool
+    log_format: str
+    metrics_public: bool
+    trace_content: bool
 
     @classmethod
     def from_env(cls, environ=None):
@@ -89,6 +100,8 @@ def _parse(raw, spec):
         return default
     if kind is str:
         return raw
+    if kind is bool:
+        return str(raw).strip().lower() in ("1", "true", "yes", "on")
     if kind is tuple:
         return tuple(n.strip() for n in str(raw).split(",") if n.strip())
     try:

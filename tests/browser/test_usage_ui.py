@@ -28,6 +28,10 @@ def test_usage_chart_is_visible_at_desktop_and_phone_width(game, new_page, javas
         assert page.evaluate("document.documentElement.scrollWidth") <= width  # no horizontal scroll
         tick = page.locator('[data-chart="chart-cost"] text.chart-tick').first
         assert tick.bounding_box()["height"] >= 7  # labels stay readable when the chart scales down
+        health = page.locator('[data-health="alpha"]')  # provider health: figures and a bar, no JS needed
+        assert health.locator("[data-requests]").inner_text() == "1"
+        bar = health.locator("svg.health-bars").bounding_box()
+        assert bar["width"] >= min(280, width - 80) and bar["x"] + bar["width"] <= width, (width, bar)
 
 
 def test_chat_pane_shows_each_reply_cost_and_the_session_total(game, new_page):

@@ -24,6 +24,9 @@ own auth error; OpenAI's quotes the key it got, like the real API), strict_model
 stall, chunk_delay, close_after, error_after, malformed, gate (threading.Event held after the first
 delta), chunked (False: close-delimited stream), and fail(status, message=None, body=None, headers=None,
 times=1, on=None|"chat"|"models") to queue error answers (e.g. headers={"Retry-After": "0"}).
+Embeddings, in each wire format: POST {base}/embeddings (OpenAI family; Azure: /openai/deployments/{d}/embeddings),
+Gemini models/{m}:embedContent and :batchEmbedContents (no usage, as the real API), Ollama /api/embed; the vectors
+are deterministic (wire.fake_vector: 4 numbers, or `dimensions` / `outputDimensionality` of them).
 Every request is recorded as Recorded(method, path, query, headers (lower-case), body, raw).
 """
 

@@ -3,7 +3,7 @@
 import json
 import re
 
-from .wire import bearer as _bearer, comment, now, sse
+from .wire import bearer as _bearer, comment, fake_vector, now, sse, token_count
 
 _TYPES = {400: "invalid_request_error", 401: "invalid_request_error", 403: "permission_error",
           404: "invalid_request_error", 429: "requests"}
@@ -24,10 +24,22 @@ class OpenAIFormat:
             return "chat", {"stream": bool(body.get("stream"))}
         if method == "GET" and path == f"{self.base_path}/models":
             return "models", {}
+        if method == "POST" and path == f"{self.base_path}/embeddings":
+            return "embed", {}
         return None
 
     def credential(self, headers, query):
         return _bearer(headers)
+
+    def embed_body(self, fake, body):
+        """POST /embeddings: one vector per input (always floats: the fake ignores encoding_format)."""
+        items = body.get("input")
+        items = [items] if isinstance(items, str) or (items and isinstance(items[0], int)) else list(items or [])
+        tokens = token_count(items)
+        return {"object": "list", "model": body.get("model"),
+                "data": [{"object": "embedding", "index": i, "embedding": fake_vector(t, body.get("dimensions"))}
+                         for i, t in enumerate(items)],
+                "usage": {"prompt_tokens": tokens, "total_tokens": tokens}}
 
     def error_body(self, status, message):
         kind = _TYPES.get(status, "server_error" if status >= 500 else "invalid_request_error")
@@ -46,7 +58,7 @@ class OpenAIFormat:
             return None
         p, c = fake.usage
         return {"prompt_tokens": p, "completion_tokens": c, "total_tokens": p + c,
-                "prompt_tokens_details": {"cached_tokens": 0}}
+                "prompt_tokens_details": {"cached_tokens": fake.cache_read}}
 
     def finish(self, fake):
         return fake.finish_reason or ("tool_calls" if fake.tool_calls else "stop")
@@ -69,7 +81,8 @@ class OpenAIFormat:
         out = {
             "id": "chatcmpl-fake", "object": "chat.completion", "created": now(), "model": model,
             "choices": [{"index": 0, "message": message, "logprobs": self.logprobs(body, fake.reply),
-                         "finish_reason": self.finish(fake)}],
+                         "finish_reason": self.finish(fake),
+                         **({"stop_reason": fake.matched_stop} if fake.matched_stop else {})}],
             "usage": self.usage(fake), "system_fingerprint": "fp_fake",
         }
         if out["usage"] is None:
@@ -145,16 +158,59 @@ class OpenRouterFormat(OpenAIFormat):
 
 
 class CustomFormat(OpenAIFormat):
-    """A generic OpenAI-compatible server (vLLM, llama.cpp, LM Studio): flat error bodies like older vLLM."""
+    """A generic OpenAI-compatible server (vLLM, llama.cpp, LM Studio): flat error bodies like older vLLM.
+
+    Like llama.cpp's llama-server where it matters: `max_completion_tokens` is ignored and `max_tokens` cuts the
+    reply; a `developer` message is a 500 (its chat templates know system/user/assistant/tool only); a prompt
+    over `fake.context_size` words is a 400 exceed_context_size_error, or, streamed, a 200 whose body is one
+    `error:` line (not an SSE data line) and no [DONE]."""
 
     kind = "custom"
     default_models = ["local-model", "qwen2.5-7b-instruct"]
+    ROLES = ("system", "user", "assistant", "tool")
 
     def error_body(self, status, message):
         return {"object": "error", "message": message, "type": "BadRequestError", "param": None, "code": status}
 
+    def refusal(self, fake, body, stream):
+        """(status, body or stream bytes) for what llama-server refuses, else None."""
+        roles = [m.get("role") for m in body.get("messages") or () if isinstance(m, dict)]
+        odd = next((r for r in roles if r not in self.ROLES), None)
+        if odd:
+            return 500, {"error": {"code": 500, "type": "server_error",
+                                   "message": f"Unknown role: {odd}. Only system, user, assistant and tool."}}
+        words = sum(len(str(m.get("content") or "").split()) for m in body.get("messages") or () if isinstance(m, dict))
+        if fake.context_size is not None and words > fake.context_size:
+            err = {"code": 400, "type": "exceed_context_size_error", "n_prompt_tokens": words,
+                   "n_ctx": fake.context_size, "message": "the request exceeds the available context size, try "
+                                                          "increasing it"}
+            return (200, b"error: " + json.dumps(err).encode() + b"\n\n") if stream else (400, {"error": err})
+        return None
 
-_DEPLOYMENT = re.compile(r"^/openai/deployments/([^/]+)/chat/completions$")
+    def chat_body(self, fake, model, body):
+        out = super().chat_body(fake, model, body)
+        limit = body.get("max_tokens")  # max_completion_tokens means nothing here
+        message = out["choices"][0]["message"]
+        words = (message.get("content") or "").split(" ")
+        if isinstance(limit, int) and message.get("content") and len(words) > limit:
+            message["content"] = " ".join(words[:limit])
+            out["choices"][0]["finish_reason"] = "length"
+            if out.get("usage"):
+                out["usage"].update(completion_tokens=limit, total_tokens=out["usage"]["prompt_tokens"] + limit)
+        return out
+
+    def frames(self, fake, model, body):
+        limit, sent = body.get("max_tokens"), 0
+        for is_delta, frame in super().frames(fake, model, body):
+            if is_delta and not fake.tool_calls and isinstance(limit, int) and sent >= limit:
+                continue  # past max_tokens: no more text, and the reply ends for its length
+            if isinstance(limit, int) and sent >= limit and b'"finish_reason": "stop"' in frame:
+                frame = frame.replace(b'"finish_reason": "stop"', b'"finish_reason": "length"')
+            sent += is_delta
+            yield is_delta, frame
+
+
+_DEPLOYMENT = re.compile(r"^/openai/deployments/([^/]+)/(chat/completions|embeddings)$")
 
 
 class AzureFormat(OpenAIFormat):
@@ -171,6 +227,8 @@ class AzureFormat(OpenAIFormat):
             return None
         if not query.get("api-version"):
             return "fixed", {"answer": (404, {"error": {"code": "404", "message": "Resource not found"}})}
+        if match and match.group(2) == "embeddings":
+            return "embed", {"model": match.group(1)}
         if match:
             return "chat", {"stream": bool(body.get("stream")), "model": match.group(1)}
         return "models", {}

@@ -3,7 +3,7 @@
 import json
 import re
 
-from .wire import bearer as _bearer, ndjson, sse
+from .wire import bearer as _bearer, fake_vector, ndjson, sse, token_count
 
 _ANTHROPIC_TYPES = {400: "invalid_request_error", 401: "authentication_error", 402: "billing_error",
                     403: "permission_error", 404: "not_found_error", 413: "request_too_large",
@@ -24,6 +24,10 @@ class AnthropicFormat:
     def route(self, method, path, query, body):
         if method == "POST" and path == "/v1/messages":
             return "chat", {"stream": bool(body.get("stream"))}
+        if method == "POST" and path == "/v1/messages/count_tokens":
+            # A word count stands in for the tokenizer: enough to tell the caller's request reached the fake.
+            words = len(json.dumps(body.get("messages") or []).split())
+            return "fixed", {"answer": (200, {"input_tokens": words})}
         if method == "GET" and path == "/v1/models":
             return "models", {}
         return None
@@ -43,30 +47,50 @@ class AnthropicFormat:
         return self.error_body(404, f"model: {model}")
 
     def stop_reason(self, fake):
+        if fake.matched_stop:
+            return "stop_sequence"
         return fake.finish_reason or ("tool_use" if fake.tool_calls else "end_turn")
 
-    def chat_body(self, fake, model, body):
+    @staticmethod
+    def usage(fake):
+        """input_tokens leaves the cache reads and writes out (they are counted beside it)."""
         p, c = fake.usage or (0, 0)
-        content = [{"type": "text", "text": fake.reply}]
+        return {"input_tokens": p - fake.cache_read - fake.cache_write, "output_tokens": c,
+                "cache_creation_input_tokens": fake.cache_write, "cache_read_input_tokens": fake.cache_read}
+
+    def chat_body(self, fake, model, body):
+        content = [{"type": "thinking", "thinking": fake.thinking, "signature": "sig"}] if fake.thinking else []
+        content += [{"type": "text", "text": fake.reply}]
         content += [{"type": "tool_use", "id": t["id"], "name": t["name"], "input": t["arguments"]}
                     for t in fake.tool_calls]
         return {"id": "msg_fake", "type": "message", "role": "assistant", "model": model,
                 "content": content, "stop_reason": self.stop_reason(fake),
-                "stop_sequence": None, "usage": {"input_tokens": p, "output_tokens": c,
-                                                 "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}}
+                "stop_sequence": fake.matched_stop, "usage": self.usage(fake)}
 
     def frames(self, fake, model, body):
         p, c = fake.usage or (0, 0)
         ev = lambda data: sse(data, data["type"])  # noqa: E731 - every event carries its name
         yield False, ev({"type": "message_start", "message": {
             "id": "msg_fake", "type": "message", "role": "assistant", "model": model, "content": [],
-            "stop_reason": None, "stop_sequence": None, "usage": {"input_tokens": p, "output_tokens": 1}}})
-        yield False, ev({"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}})
+            "stop_reason": None, "stop_sequence": None, "usage": dict(self.usage(fake), output_tokens=1)}})
+        first = 0
+        if fake.thinking:
+            first = 1
+            yield False, ev({"type": "content_block_start", "index": 0,
+                             "content_block": {"type": "thinking", "thinking": "", "signature": ""}})
+            yield True, ev({"type": "content_block_delta", "index": 0,
+                            "delta": {"type": "thinking_delta", "thinking": fake.thinking}})
+            yield False, ev({"type": "content_block_delta", "index": 0,
+                             "delta": {"type": "signature_delta", "signature": "sig"}})
+            yield False, ev({"type": "content_block_stop", "index": 0})
+        yield False, ev({"type": "content_block_start", "index": first,
+                         "content_block": {"type": "text", "text": ""}})
         yield False, ev({"type": "ping"})
         for text in fake.deltas():
-            yield True, ev({"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": text}})
-        yield False, ev({"type": "content_block_stop", "index": 0})
-        for i, call in enumerate(fake.tool_calls, start=1):  # tool_use blocks after the text, input in fragments
+            yield True, ev({"type": "content_block_delta", "index": first,
+                            "delta": {"type": "text_delta", "text": text}})
+        yield False, ev({"type": "content_block_stop", "index": first})
+        for i, call in enumerate(fake.tool_calls, start=first + 1):  # tool_use blocks after the text, input in fragments
             args = json.dumps(call["arguments"])
             yield True, ev({"type": "content_block_start", "index": i, "content_block": {
                 "type": "tool_use", "id": call["id"], "name": call["name"], "input": {}}})
@@ -75,7 +99,8 @@ class AnthropicFormat:
                                 "delta": {"type": "input_json_delta", "partial_json": part}})
             yield False, ev({"type": "content_block_stop", "index": i})
         yield False, ev({"type": "message_delta", "delta": {"stop_reason": self.stop_reason(fake),
-                                                            "stop_sequence": None}, "usage": {"output_tokens": c}})
+                                                            "stop_sequence": fake.matched_stop},
+                         "usage": {"output_tokens": c}})
         yield False, ev({"type": "message_stop"})
 
     def error_frame(self):
@@ -94,6 +119,7 @@ class AnthropicFormat:
 
 _GEMINI_CHAT = re.compile(r"^/(v1beta|v1)/models/([^/:]+):(generateContent|streamGenerateContent)$")
 _GEMINI_LIST = re.compile(r"^/(v1beta|v1)/models$")
+_GEMINI_EMBED = re.compile(r"^/(v1beta|v1)/models/([^/:]+):(embedContent|batchEmbedContents)$")
 
 
 class GeminiFormat:
@@ -115,7 +141,21 @@ class GeminiFormat:
             return "chat", {"stream": stream, "model": match.group(2)}
         if method == "GET" and _GEMINI_LIST.match(path):
             return "models", {}
+        embed = _GEMINI_EMBED.match(path)
+        if method == "POST" and embed:
+            return "embed", {"model": embed.group(2), "batch": embed.group(3) == "batchEmbedContents"}
         return None
+
+    def embed_body(self, fake, body):
+        """embedContent -> {embedding: {values}}; batchEmbedContents -> {embeddings: [{values}]} (no usage)."""
+
+        def values(one):
+            text = " ".join(p.get("text", "") for p in (one.get("content") or {}).get("parts") or [])
+            return {"values": fake_vector(text, one.get("outputDimensionality"))}
+
+        if "requests" in body:
+            return {"embeddings": [values(one) for one in body["requests"]]}
+        return {"embedding": values(body)}
 
     def credential(self, headers, query):
         return headers.get("x-goog-api-key") or query.get("key")
@@ -135,10 +175,14 @@ class GeminiFormat:
 
     def usage(self, fake):
         p, c = fake.usage or (0, 0)
-        return {"promptTokenCount": p, "candidatesTokenCount": c, "totalTokenCount": p + c}
+        out = {"promptTokenCount": p, "candidatesTokenCount": c, "totalTokenCount": p + c}
+        if fake.cache_read:
+            out["cachedContentTokenCount"] = fake.cache_read  # counted inside promptTokenCount
+        return out
 
-    def candidate(self, text, finish=None, calls=()):
-        parts = [{"text": text}] if text or not calls else []
+    def candidate(self, text, finish=None, calls=(), thought=None):
+        parts = [{"text": thought, "thought": True}] if thought else []
+        parts += [{"text": text}] if text or not calls else []
         # Gemini calls carry no id unless asked; finishReason stays STOP (providers.md §10.3).
         parts += [{"functionCall": {"name": t["name"], "args": t["arguments"]}} for t in calls]
         out = {"content": {"role": "model", "parts": parts}, "index": 0}
@@ -148,7 +192,7 @@ class GeminiFormat:
 
     def chat_body(self, fake, model, body):
         text = "" if fake.tool_calls else fake.reply
-        return {"candidates": [self.candidate(text, fake.finish_reason or "STOP", fake.tool_calls)],
+        return {"candidates": [self.candidate(text, fake.finish_reason or "STOP", fake.tool_calls, fake.thinking)],
                 "usageMetadata": self.usage(fake), "modelVersion": model, "responseId": "fake-response"}
 
     def frames(self, fake, model, body):
@@ -157,7 +201,7 @@ class GeminiFormat:
         for i, (text, call) in enumerate(pieces):
             last = i == len(pieces) - 1
             chunk = {"candidates": [self.candidate(text or "", (fake.finish_reason or "STOP") if last else None,
-                                                   [call] if call else ())],
+                                                   [call] if call else (), fake.thinking if i == 0 else None)],
                      "modelVersion": model, "responseId": "fake-response"}
             if last:
                 chunk["usageMetadata"] = self.usage(fake)
@@ -197,7 +241,16 @@ class OllamaFormat:
             return "fixed", {"answer": (200, {"version": "0.0.0-fake"}), "auth": False}
         if method == "POST" and path == "/api/pull":
             return "pull", {}
+        if method == "POST" and path == "/api/embed":
+            return "embed", {}
         return None
+
+    def embed_body(self, fake, body):
+        """/api/embed: {model, embeddings: [[...]], prompt_eval_count}."""
+        items = body.get("input")
+        items = [items] if isinstance(items, str) else list(items or [])
+        return {"model": body.get("model"), "embeddings": [fake_vector(t, body.get("dimensions")) for t in items],
+                "total_duration": 1000, "load_duration": 100, "prompt_eval_count": token_count(items)}
 
     def credential(self, headers, query):
         return _bearer(headers)

@@ -135,12 +135,16 @@ class FakeProvider:
     """A fake of one provider on 127.0.0.1:0; scripted through attributes, records every request.
 
     Settings (attributes, also constructor keywords): reply, chunks (stream deltas; default: the reply's
-    words), models, page_size, usage (prompt, completion; None: none reported), finish_reason, tool_calls
+    words), models, page_size, usage (prompt, completion; None: none reported), finish_reason, matched_stop
+    (the stop sequence the reply ended on, where the format can say so), tool_calls
     ([{"id", "name", "arguments": dict}]: the reply calls these tools), required_key, strict_models,
     stall (s before answering), chunk_delay (s between deltas), close_after (deltas before the connection
     is cut), error_after (deltas before a mid-stream error event), malformed (invalid JSON / events),
     gate (threading.Event the stream waits on after its first delta), chunked (False: close-delimited),
     script (a callable taking the request handler that answers every request instead; see fakes/hostile.py);
+    context_size (custom: prompts of more words are refused as llama.cpp does), cache_read / cache_write
+    (prompt-cache tokens inside the usage's prompt count, reported in each format's words), thinking (Anthropic and
+    Gemini: thinking text before the answer);
     Ollama's /api/pull: pull_layers, pull_steps (progress lines per layer), pull_gate (threading.Event the pull
     waits on after its first progress line), pull_error (an {"error"} line instead of success).
     """
@@ -156,6 +160,7 @@ class FakeProvider:
         self.page_size = self.fmt.default_page_size
         self.usage = (11, 7)
         self.finish_reason = None
+        self.matched_stop = None  # the stop sequence that ended the reply (Anthropic stop_sequence; vLLM stop_reason)
         self.tool_calls = []  # [{"id", "name", "arguments": dict}]: the reply is these calls, in the kind's format
         self.required_key = None
         self.strict_models = False
@@ -167,6 +172,9 @@ class FakeProvider:
         self.gate = None
         self.chunked = True
         self.script = None
+        self.context_size = None  # custom (llama.cpp-like): prompts of more words are refused (400, or in-stream)
+        self.cache_read, self.cache_write = 0, 0  # prompt-cache tokens, part of usage's prompt count
+        self.thinking = None  # Anthropic/Gemini: thinking text sent before the answer
         self.pull_layers, self.pull_steps, self.pull_gate, self.pull_error = 2, 4, None, None
         for name, value in settings.items():
             if not hasattr(self, name):
@@ -295,11 +303,21 @@ class FakeProvider:
             return h.send_json(200, self.fmt.models_body(self, query))
         if op == "fixed":
             return h.send_json(*info["answer"])
+        if op == "embed":
+            return h.send_json(200, self.fmt.embed_body(self, body or {}))
         if op == "pull":
             return self._pull(h, (body or {}).get("model") or (body or {}).get("name") or "")
         model = info.get("model") or (body or {}).get("model") or "fake-model"
         if self.strict_models and model not in self.models:
             return h.send_json(404, self.fmt.model_not_found(model))
+        refusal = getattr(self.fmt, "refusal", lambda *a: None)(self, body or {}, info.get("stream"))
+        if refusal is not None:  # the server's own rules (llama.cpp: roles, context size)
+            status, answer = refusal
+            if status != 200:
+                return h.send_json(status, answer)
+            h.start_stream(self.fmt.stream_type, self.chunked)
+            h.write_frame(answer)
+            return h.end_stream()
         if self.malformed and not info.get("stream"):
             return h.send_bytes(200, b'{"choices": [{"message": ')
         if info.get("stream"):

@@ -64,3 +64,15 @@ def bearer(headers):
     """The token of an `Authorization: Bearer …` header (lower-case header names), or None."""
     value = headers.get("authorization") or ""
     return value[7:] if value.lower().startswith("bearer ") else None
+
+
+def fake_vector(text, dimensions=None):
+    """A deterministic small embedding of a text (or token list): same input, same vector."""
+    size = dimensions or 4
+    seed = sum(ord(c) for c in str(text))
+    return [round(((seed * (i + 7)) % 97) / 97.0, 6) for i in range(size)]
+
+
+def token_count(items):
+    """Whitespace words (or token ids) over every input: the fakes' embeddings usage."""
+    return sum(len(i) if isinstance(i, list) else len(str(i).split()) for i in items)

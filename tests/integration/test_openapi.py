@@ -8,8 +8,9 @@ import pytest
 from tests.integration.api_client import Api
 from webui.web.api import openapi
 
-# Not part of the JSON API: people's pages and forms, the login form, static files, the liveness probe.
-IGNORED_BLUEPRINTS = {"usage", "models", "roles", "settings", "access", "auth", "health"}
+# Not part of the JSON API: people's pages and forms, the login form, static files, the liveness probe, the
+# Prometheus scrape (text format).
+IGNORED_BLUEPRINTS = {"usage", "models", "roles", "settings", "access", "auth", "health", "metrics"}
 IGNORED_ENDPOINTS = {"static"}
 
 
@@ -60,7 +61,7 @@ def test_structurally_sound(doc):
             assert op["summary"] and op["responses"], (method, path)
             assert {p["name"] for p in op["parameters"] if p["in"] == "path"} == declared, (method, path)
     assert {"Error", "Profile", "ProfileInput"} <= set(schemas)
-    assert set(doc["components"]["securitySchemes"]) == {"basicAuth", "bearerAuth", "cookieAuth"}
+    assert set(doc["components"]["securitySchemes"]) == {"basicAuth", "bearerAuth", "apiKeyAuth", "cookieAuth"}
 
 
 def test_every_route_is_documented(app, doc):

@@ -41,6 +41,10 @@ def _calls(app, ids, fakes):
         calls += [("GET", f"{P}/{pid}", None, None), ("GET", f"{P}/{pid}/models", None, None),
                   ("GET", f"{P}/{pid}/models?refresh=1", None, None), ("POST", f"{P}/{pid}/test", None, None),
                   ("PATCH", f"{P}/{pid}", {"temperature": 9}, None), ("PATCH", f"{P}/{pid}", {"max_tokens": 50}, None)]
+        # The Responses and Embeddings faces: the upstream refuses the key (OpenAI's error quotes it).
+        calls += [("POST", "/v1/responses", {"model": pid, "input": "Hi"}, None),
+                  ("POST", "/v1/responses", {"model": pid, "input": "Hi", "stream": True}, None),
+                  ("POST", "/v1/embeddings", {"model": pid, "input": "Hi"}, None)]
     for provider, fake in fakes.items():  # unsaved form values, the stored key filled in (never a real host)
         form = {"provider": provider, "refresh": True}
         form.update({"url": fake.url} if provider == "ollama" else {"base_url": fake.base_url})
@@ -63,7 +67,12 @@ def _calls(app, ids, fakes):
         ("DELETE", "/api/config", None, None),
         ("POST", "/api/v1/sessions", {}, None),
         ("GET", "/v1/models", None, None),
+        ("GET", "/v1/models", None, {"anthropic-version": "2023-06-01"}),
     ]
+    for pid in ids.values():  # the Anthropic Messages face: auth failures upstream, streamed and not
+        ask = {"model": pid, "max_tokens": 5, "messages": [{"role": "user", "content": "x"}]}
+        calls += [("POST", "/v1/messages", ask, None), ("POST", "/v1/messages", dict(ask, stream=True), None),
+                  ("POST", "/v1/messages/count_tokens", ask, None)]
     return calls
 
 

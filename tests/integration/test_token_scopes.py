@@ -29,7 +29,9 @@ def _refused(response, rule):
     if response.status_code != 403:
         return False
     body = response.get_json()
-    if rule.rule.startswith("/v1/"):  # OpenAI's shape for its SDK clients
+    if rule.rule.startswith("/v1/messages"):  # Anthropic's shape for its SDK clients
+        assert body["type"] == "error" and "scope" in body["error"]["message"], body
+    elif rule.rule.startswith("/v1/"):  # OpenAI's shape for its SDK clients
         assert body["error"]["code"] == "insufficient_scope" and "scope" in body["error"]["message"], body
     else:
         assert body["error"] == "insufficient_scope" and body["required_scope"], body

@@ -12,7 +12,8 @@ from tests.app_fixtures import BASIC, http_session
 from .chat_helpers import KEY_A, KEY_C, chat, game, new_session, sse_events  # noqa: F401 (fixture)
 
 METADATA_KEYS = {"used_profile_id", "provider_type", "model", "latency_ms", "usage", "finish_reason",
-                 "fallback_from", "tool_calls", "iterations", "cost_usd"}  # cost_usd: SPEC §5 (issue 17)
+                 "fallback_from", "tool_calls", "iterations", "cost_usd",  # cost_usd: SPEC §5 (issue 17)
+                 "request_id"}  # issue 23
 
 
 # ---- resolution: request -> session override -> role -> active -------------------------------------

@@ -21,16 +21,36 @@ def _doc_script():
     return module
 
 
-def test_the_doc_matches_the_tables():
-    script = _doc_script()
-    with open(script.DOC, encoding="utf-8") as doc:
-        assert doc.read() == script.render(), "run: python scripts/face_params_doc.py"
+def test_the_docs_match_the_tables():
+    """Every face's page and the index, as the script would write them now."""
+    for path, text in _doc_script().pages().items():
+        with open(path, encoding="utf-8") as doc:
+            assert doc.read() == text, f"{os.path.relpath(path, ROOT)}: run python scripts/face_params_doc.py"
+
+
+def test_the_responses_table_is_what_the_face_does():
+    """Each field the Responses face accepts, translates or refuses has its row, and renames say their target."""
+    from webui.core.chat import responses_wire as wire
+
+    handled = set(wire.FRAME) | set(wire.RENAMED) | set(wire.TRANSLATED_FIELDS) | set(wire.REFUSED)
+    assert set(face_params.RESPONSES) - {"*"} == handled
+    for name, target in wire.RENAMED.items():
+        assert face_params.RESPONSES[name] == (face_params.TRANSLATED, target), name
+    for name in wire.REFUSED:
+        assert face_params.RESPONSES[name][0] == face_params.REFUSED, name
+
+
+def test_the_embeddings_table_is_what_the_face_takes():
+    from webui.core.chat import embeddings
+
+    assert set(face_params.EMBEDDINGS) - {"*"} == set(embeddings.FIELDS)
+    assert face_params.EMBEDDING_COLUMNS[:-1] == ("open_ai", "gemini", "ollama")
 
 
 def test_every_table_says_something_for_every_parameter():
     for provider, table in face_params.TABLES.items():
         assert "*" in table, provider
-        assert all(mode in (face_params.PASSED, face_params.TRANSLATED, face_params.REFUSED)
+        assert all(mode in (face_params.PASSED, face_params.TRANSLATED, face_params.REFUSED, face_params.DROPPED)
                    for mode, _note in table.values()), provider
 
 

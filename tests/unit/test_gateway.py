@@ -181,3 +181,37 @@ def test_stream_all_fail(world):
     world.c.fail(500, times=3)
     with pytest.raises(E.Unreachable):
         world.stream()
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_fallback_that_cannot_honour_tools_or_schema_is_skipped_not_called_without_them(world, fake_provider,
+                                                                                            stream):
+    ollama = fake_provider("ollama", reply="from o")
+    world.add("o", "ollama", ollama.base_url)
+    world.profiles["o"]["options"] = {"drop_unsupported": True}  # it would drop tools: still skipped
+    world.profiles["a"]["fallback_profile_ids"] = ["o", "c"]
+    world.a.fail(500, times=3)
+    tools = [{"type": "function", "function": {"name": "f", "parameters": {"type": "object", "properties": {}}}}]
+    resolve = world.resolve
+
+    def with_tools(pid):
+        call = resolve(pid)
+        call.request = {"tools": tools}
+        return call
+
+    world.resolve = with_tools
+    result = world.stream()[-1] if stream else world.chat()
+    assert result.used_profile_id == "c" and ollama.count() == 0
+    assert world.c.last().body["tools"][0]["functionDeclarations"][0]["name"] == "f"
+    failures = result.metadata()["fallback_failures"]
+    assert [(f["profile_id"], f["error"]) for f in failures] == [("a", "provider_server_error"),
+                                                                 ("o", "fallback_skipped")]
+    assert "'tools'" in failures[1]["message"] and "Ollama" in failures[1]["message"]
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_cached_tokens_reach_the_message_metadata(world, stream):
+    world.b.usage, world.b.cache_read, world.b.cache_write = (100, 5), 60, 30
+    result = world.stream("b")[-1] if stream else world.chat("b")
+    assert result.metadata()["usage"] == {"prompt_tokens": 100, "completion_tokens": 5, "cache_read_tokens": 60,
+                                          "cache_write_tokens": 30}

@@ -7,9 +7,11 @@ ROOT = pathlib.Path(__file__).resolve().parents[2] / "webui"
 ENTRY = {"webui", "webui.__main__", "webui.cli"}  # entry points: may import any layer
 LAYER = {"serve": 4, "web": 3, "core": 2, "providers": 1}  # anything else under webui/ is ground (0)
 CORE_MAY_USE = {  # core package -> core packages it may import (besides itself)
-    "storage": set(), "access": {"storage"}, "desktop": set(), "usage": {"storage", "shared"}, "shared": set(),
-    "config": {"storage", "desktop"}, "roles": {"config", "storage"}, "connect": {"config", "storage"},
-    "chat": {"roles", "config", "usage", "storage"},
+    "storage": set(), "access": {"storage"}, "desktop": set(), "usage": {"storage", "shared", "observe"},
+    "shared": set(), "config": {"storage", "desktop"}, "roles": {"config", "storage"},
+    "connect": {"config", "storage"}, "chat": {"roles", "config", "usage", "storage", "observe"},
+    "anthropic_face": {"chat", "roles"},
+    "observe": set(),  # request scope, metrics, spans, log lines: used by usage and chat, uses no other core
 }
 
 

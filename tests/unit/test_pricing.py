@@ -56,9 +56,10 @@ def test_every_bundled_entry_resolves_under_its_own_id_and_the_table_says_when_a
     assert table["taken"] and set(table["sources"]) == {"open_ai", "anthropic", "gemini", "open_router"}
     assert all(url.startswith("https://") for url in table["sources"].values())
     for provider, models in table["models"].items():
-        for model, (inp, out) in models.items():
+        for model, (inp, out, *cache) in models.items():
             assert pricing.price_of(profile(provider, model)) == (inp, out), (provider, model)
             assert 0 <= inp <= out * 10
+            assert len(cache) in (0, 2) and all(0 <= c <= inp * 1.25 for c in cache), (provider, model)
 
 
 def test_local_servers_are_free_unless_priced_and_unknown_models_are_unknown():
@@ -78,3 +79,29 @@ def test_profile_pricing_overrides_the_table_and_the_answered_model_is_the_secon
     assert pricing.price_of(profile("open_ai", "gpt-4o", pricing={"input_per_mtok": 1})) == (2.5, 10.0)
     # An Azure deployment's name is the operator's; the model it reports prices it.
     assert pricing.price_of(profile("custom", "azure/prod-chat"), "gpt-4o-mini-2024-07-18") == (0.15, 0.6)
+
+
+def test_cached_input_is_priced_at_the_cache_prices_to_the_cent():
+    """A cached Claude Sonnet turn: 2,000 plain input + 50,000 cache reads + 10,000 cache writes, 1,000 out."""
+    price = pricing.price_of(profile("anthropic", "claude-sonnet-4-5-20250929"))
+    assert (price, price.cache_read, price.cache_write) == ((3.0, 15.0), 0.3, 3.75)
+    used = {"prompt_tokens": 62_000, "completion_tokens": 1_000, "cache_read_tokens": 50_000,
+            "cache_write_tokens": 10_000}
+    # 2,000 x $3 + 50,000 x $0.30 + 10,000 x $3.75 + 1,000 x $15, per 1M tokens
+    assert pricing.cost_usd(price, used) == pytest.approx(0.006 + 0.015 + 0.0375 + 0.015)
+    assert round(pricing.cost_usd(price, used), 2) == 0.07
+    uncached = pricing.cost_usd(price, {"prompt_tokens": 62_000, "completion_tokens": 1_000})
+    assert round(uncached, 3) == 0.201  # the same tokens without the cache discount
+
+
+def test_cache_prices_from_the_profile_and_the_fallback_to_input():
+    own = {"input_per_mtok": 1.0, "output_per_mtok": 2.0, "cache_read_per_mtok": 0.1}
+    price = pricing.price_of(profile("open_ai", "gpt-4o", pricing=own))
+    assert (price, price.cache_read, price.cache_write) == ((1.0, 2.0), 0.1, None)
+    used = {"prompt_tokens": 1_000_000, "completion_tokens": 0, "cache_read_tokens": 500_000,
+            "cache_write_tokens": 250_000}
+    assert pricing.cost_usd(price, used) == pytest.approx(0.25 + 0.05 + 0.25)  # writes at the input price
+    openai = pricing.price_of(profile("open_ai", "gpt-4o-mini"))
+    assert (openai.cache_read, openai.cache_write) == (0.075, 0.15)
+    gemini = pricing.price_of(profile("gemini", "gemini-2.5-flash"))
+    assert gemini.cache_read == 0.03

@@ -66,4 +66,6 @@ def test_metadata_has_exactly_the_spec_keys():
     assert answer.metadata() == {
         "used_profile_id": "b", "provider_type": "custom", "model": "m", "latency_ms": 12,
         "usage": {"prompt_tokens": 3, "completion_tokens": 4}, "finish_reason": "stop", "fallback_from": "a",
-        "tool_calls": [], "iterations": 1, "cost_usd": None}  # SPEC §5: cost_usd (issue 17)
+        "tool_calls": [], "iterations": 1, "cost_usd": None,  # SPEC §5: cost_usd (issue 17)
+        "request_id": None,  # issue 23: the request's X-Request-Id (None outside a request)
+        "fallback_failures": [{"message": "x"}]}  # issue 22: why the earlier profiles did not answer

@@ -58,14 +58,14 @@ def test_grouping_by_each_key(ledger, clock):
     fill(ledger, clock)
     by = {g: {r["key"]: r for r in ledger.summary(g)["rows"]} for g in ("profile", "role", "session", "day")}
     assert by["profile"]["alpha"] == {"key": "alpha", "requests": 4, "prompt_tokens": 1020, "completion_tokens": 110,
-                                      "cost_usd": 0.53}
+                                      "cost_usd": 0.53, "cache_read_tokens": 0, "cache_write_tokens": 0}
     assert by["profile"]["beta"]["cost_usd"] == 0.0
     assert by["role"]["npc"]["requests"] == 2 and by["role"][None]["requests"] == 1
     assert by["session"]["s2"]["requests"] == 2 and by["session"]["s2"]["cost_usd"] == 0.0
     assert list(by["day"]) == ["2026-03-30", "2026-03-31", "2026-04-01"]  # days in order
     assert by["day"]["2026-03-31"]["cost_usd"] is None  # only a failed call that day: no cost known
     totals = ledger.summary("profile")["totals"]
-    assert totals == {"requests": 5, "prompt_tokens": 1030, "completion_tokens": 115, "cost_usd": 0.53}
+    assert totals == {"requests": 5, "prompt_tokens": 1030, "completion_tokens": 115, "cost_usd": 0.53, "cache_read_tokens": 0, "cache_write_tokens": 0}
     assert [r["key"] for r in ledger.summary("profile")["rows"]] == ["alpha", "beta"]  # costliest first
 
 
@@ -84,7 +84,7 @@ def test_date_ranges(ledger, clock):
     assert keys("2026-03-30T11:00:00.001+01:00") == ["2026-03-31", "2026-04-01"]  # offsets are UTC-converted
     assert keys("2027-01-01") == []
     empty = ledger.summary("role", parse_bound("2027-01-01", "since"))
-    assert empty["totals"] == {"requests": 0, "prompt_tokens": 0, "completion_tokens": 0, "cost_usd": None}
+    assert empty["totals"] == {"requests": 0, "prompt_tokens": 0, "completion_tokens": 0, "cost_usd": None, "cache_read_tokens": 0, "cache_write_tokens": 0}
 
 
 @pytest.mark.parametrize("value", ["yesterday", "2026-13-01", "2026-03-30T25:00"])
@@ -135,6 +135,35 @@ def test_read_only_ledger_records_nothing_and_reads_empty(tmp_path):
     led = UsageLedger(tmp_path / "missing.db", read_only=True)
     led.record(row())
     assert led.summary("day")["rows"] == [] and not (tmp_path / "missing.db").exists()
+
+
+def test_an_older_usage_db_gains_the_cache_columns(tmp_path):
+    """A usage.db from before prompt caching: its rows stay, the columns and covering indexes are added."""
+    import sqlite3
+
+    from webui.core.usage.ledger import UsageLedger
+
+    path = tmp_path / "usage.db"
+    old = sqlite3.connect(path)
+    old.execute("""CREATE TABLE usage (id INTEGER PRIMARY KEY, ts TEXT NOT NULL, day TEXT NOT NULL, api TEXT NOT NULL,
+        profile_id TEXT, role_id TEXT, session_id TEXT, provider TEXT, model TEXT, prompt_tokens INTEGER,
+        completion_tokens INTEGER, cost_usd REAL, latency_ms INTEGER, outcome TEXT NOT NULL, error TEXT,
+        fallback_from TEXT)""")
+    old.execute("CREATE INDEX usage_by_profile ON usage (profile_id, ts, prompt_tokens, completion_tokens, cost_usd)")
+    old.execute("INSERT INTO usage (ts, day, api, profile_id, prompt_tokens, completion_tokens, cost_usd, outcome) "
+                "VALUES ('2026-03-30T10:00:00.000Z', '2026-03-30', 'v1', 'alpha', 100, 10, 0.5, 'ok')")
+    old.commit()
+    old.close()
+    ledger = UsageLedger(path)
+    ledger.record({"api": "v1", "profile_id": "alpha", "prompt_tokens": 1000, "completion_tokens": 5,
+                   "cache_read_tokens": 800, "cache_write_tokens": 100, "cost_usd": 0.25, "outcome": "ok"})
+    rows = ledger.summary("profile")["rows"]
+    assert rows == [{"key": "alpha", "requests": 2, "prompt_tokens": 1100, "completion_tokens": 15, "cost_usd": 0.75,
+                     "cache_read_tokens": 800, "cache_write_tokens": 100}]
+    index = sqlite3.connect(path).execute("SELECT sql FROM sqlite_master WHERE name = 'usage_by_profile'").fetchone()
+    assert "cache_read_tokens" in index[0]
+    ledger.close()
+    UsageLedger(path).close()  # opening it again changes nothing
 
 
 def test_a_usage_db_from_before_token_id_gains_the_column(tmp_path):

@@ -99,7 +99,7 @@ class ProviderAdapter:
             return {}
         out = {}
         for name, value in call.request.items():
-            if name in face_params.FRAME or value is None:
+            if name in face_params.FRAME or value is None or face_params.mode(self.id, name)[0] == face_params.DROPPED:
                 continue
             if face_params.mode(self.id, name)[0] == face_params.REFUSED and \
                     value not in face_params.HARMLESS.get(name, ()):
@@ -149,7 +149,7 @@ class ProviderAdapter:
         return ChatResult(text=text, usage=used, finish_reason=finish_reason(reason),
                           model=reported or model, latency_ms=ms_since(started),
                           tool_calls=extra.get("tool_calls") or None, wire=extra.get("wire"),
-                          wire_usage=extra.get("wire_usage", wire_usage(used)))
+                          wire_usage=extra.get("wire_usage", wire_usage(used)), reasoning=extra.get("reasoning") or None)
 
     def stream(self, call, messages):
         """Text deltas as they arrive, then exactly one StreamEnd."""
@@ -191,11 +191,11 @@ class ProviderAdapter:
                 resp.finish()  # the connection goes back to the pool for the next stream
         if not state.done:
             raise transport.stream_error(EOFError("stream ended early"), self.label, secrets)
-        counts = usage(state.prompt_tokens, state.completion_tokens)
+        counts = usage(state.prompt_tokens, state.completion_tokens, state.cache_read, state.cache_write)
         yield StreamEnd(usage=counts, finish_reason=finish_reason(state.finish_reason), model=state.model,
                         latency_ms=ms_since(started), text="".join(parts), tool_calls=state.tool_calls or None,
                         wire_usage=state.wire_usage or wire_usage(counts),
-                        system_fingerprint=state.system_fingerprint)
+                        system_fingerprint=state.system_fingerprint, reasoning="".join(state.reasoning) or None)
 
     def check(self, call):
         """The cheapest real call proving the credential works; default: a 1-token completion."""

@@ -14,12 +14,18 @@ PAGE_SIZE = 1000
 
 
 def _tokens(meta):
-    """(prompt, completion) from usageMetadata; thinking tokens count as completion (they are billed so)."""
+    """Our usage from usageMetadata: thinking tokens count as completion (they are billed so); the prompt count
+    already includes cachedContentTokenCount (cache reads; Gemini reports no cache writes)."""
     meta = meta or {}
     out = meta.get("candidatesTokenCount")
     if meta.get("thoughtsTokenCount") is not None:
         out = (out or 0) + meta["thoughtsTokenCount"]
-    return meta.get("promptTokenCount"), out
+    return usage(meta.get("promptTokenCount"), out, meta.get("cachedContentTokenCount"))
+
+
+def _thoughts(parts):
+    """The thought-summary text of a candidate's parts (asked for with includeThoughts)."""
+    return "".join(p.get("text") or "" for p in parts if isinstance(p, dict) and p.get("thought"))
 
 
 class GeminiAdapter(ProviderAdapter):
@@ -98,8 +104,8 @@ class GeminiAdapter(ProviderAdapter):
         calls = wire.tool_calls(parts)[:1 if self.one_call(call) else None]
         if calls and reason == "STOP":
             reason = "tool_calls"  # Gemini's finishReason has no value for calls (§10.3)
-        return text, usage(*_tokens(data.get("usageMetadata"))), reason, data.get("modelVersion"), \
-            {"tool_calls": calls}
+        return text, _tokens(data.get("usageMetadata")), reason, data.get("modelVersion"), \
+            {"tool_calls": calls, "reasoning": _thoughts(parts)}
 
     def parse_stream(self, resp, call, state, secrets):
         calls = 0
@@ -108,9 +114,13 @@ class GeminiAdapter(ProviderAdapter):
             if isinstance(data, dict) and data.get("error"):
                 raise self.payload_error(data["error"], secrets, call.profile.get("model"))
             text, reason, parts = self._candidate(data)
+            thought = _thoughts(parts)
+            if thought:
+                state.reasoning.append(thought)
+                yield Delta({"reasoning_content": thought})
             if text:
                 yield text
-            for found in wire.tool_calls(parts, calls):  # whole calls, one complete delta each (§10.5)
+            for found in wire.tool_calls(parts):  # whole calls, one complete delta each (§10.5)
                 if calls and self.one_call(call):
                     break
                 yield Delta({"tool_calls": [dict(found, index=calls)]})
@@ -120,7 +130,9 @@ class GeminiAdapter(ProviderAdapter):
             state.finish_reason = reason or state.finish_reason
             state.model = data.get("modelVersion") or state.model
             if data.get("usageMetadata"):
-                state.prompt_tokens, state.completion_tokens = _tokens(data["usageMetadata"])
+                found = _tokens(data["usageMetadata"])
+                state.prompt_tokens, state.completion_tokens = found["prompt_tokens"], found["completion_tokens"]
+                state.cache_read = found.get("cache_read_tokens")
         # No terminator: the stream ends at EOF, and it is complete when a finishReason came.
         state.done = state.finish_reason is not None
 

@@ -1,8 +1,13 @@
 """OpenAI-format requests in Gemini generateContent terms: contents and parts, functions, tool config, stop, schema."""
 
+import json
+import uuid
+
 from webui.providers import openai_parts as parts
 
 MODES = {"auto": "AUTO", "none": "NONE", "required": "ANY"}
+# reasoning_effort -> thinkingConfig.thinkingBudget (tokens; 0 turns thinking off where the model allows it).
+THINKING_BUDGET = {"none": 0, "minimal": 512, "low": 1024, "medium": 8192, "high": 24576}
 
 
 def conversation(messages, refuse):
@@ -16,7 +21,7 @@ def conversation(messages, refuse):
             continue
         if role == "tool":
             name = names.get(m.get("tool_call_id")) or m.get("name") or "tool"
-            found = [{"functionResponse": {"name": name, "response": {"result": parts.text_of(content)}}}]
+            found = [{"functionResponse": {"name": name, "response": tool_response(parts.text_of(content))}}]
             role = "user"
         else:
             found = _parts(content, i, refuse)
@@ -40,6 +45,13 @@ def _parts(content, index, refuse):
         kind = part.get("type")
         if kind == "text":
             out.append({"text": part.get("text") or ""})
+        elif kind == "file":
+            inline = parts.file_data(part)
+            if inline:
+                out.append({"inlineData": {"mimeType": inline[0], "data": inline[1]}})
+            else:
+                refuse(f"messages[{index}].content", "has a file part without file_data (a data: URL or base64); "
+                                                     "file ids are not supported")
         elif kind == "image_url":
             inline = parts.data_url(parts.image_url(part))
             if inline:
@@ -75,6 +87,12 @@ def options(fields, refuse):
         schema = (response_format.get("json_schema") or {}).get("schema")
         if schema:
             config["responseJsonSchema"] = schema  # JSON Schema as sent; responseSchema wants an OpenAPI subset
+    effort = fields.get("reasoning_effort")
+    if effort is not None:
+        if effort in THINKING_BUDGET:
+            config["thinkingConfig"] = {"thinkingBudget": THINKING_BUDGET[effort], "includeThoughts": effort != "none"}
+        else:
+            refuse("reasoning_effort", f"'{effort}' is not one of {', '.join(THINKING_BUDGET)} and is not supported")
     if "tools" in fields:
         functions = parts.functions(fields["tools"])
         if functions is None:
@@ -95,8 +113,19 @@ def options(fields, refuse):
     return config, top
 
 
-def tool_calls(found, start=0):
-    """OpenAI tool calls from a candidate's functionCall parts (ids made up when Gemini sends none)."""
+def tool_response(text):
+    """A tool's result as Gemini's functionResponse.response object: a JSON object as itself, anything else
+    (text, a number, a list) under "result"."""
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError):
+        return {"result": text}
+    return value if isinstance(value, dict) else {"result": value}
+
+
+def tool_calls(found):
+    """OpenAI tool calls from a candidate's functionCall parts. Gemini's own id when it sends one, else a fresh
+    random id: unique across the conversation, so a result finds its call (and its name) by id, never by place."""
     calls = [p["functionCall"] for p in found if isinstance(p, dict) and isinstance(p.get("functionCall"), dict)]
-    return [parts.openai_call(c.get("id") or f"call_{start + i}", c.get("name"), c.get("args"))
-            for i, c in enumerate(calls)]
+    return [parts.openai_call(c.get("id") or f"call_{uuid.uuid4().hex[:24]}", c.get("name"), c.get("args"))
+            for c in calls]

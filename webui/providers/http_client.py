@@ -11,6 +11,8 @@ from urllib.parse import unquote, urlencode, urlsplit
 
 import urllib3
 
+from webui.providers.wait_clock import Waiting
+
 # The variables that name a proxy for http(s) traffic (as requests and curl read them).
 PROXY_VARS = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
 # Idle connections kept per provider host; more may be open at once (block=False). As many as the default stream
@@ -63,15 +65,16 @@ class Reply:
         if self._content is None:
             parts, size = [], 0
             try:
-                while True:
-                    data = self.raw.read(READ_CHUNK, decode_content=True)
-                    if not data:
-                        break
-                    size += len(data)
-                    if self.max_bytes and size > self.max_bytes:
-                        self.close()
-                        raise self.errors.too_large()
-                    parts.append(data)
+                with Waiting():  # reading the body is still waiting on the upstream
+                    while True:
+                        data = self.raw.read(READ_CHUNK, decode_content=True)
+                        if not data:
+                            break
+                        size += len(data)
+                        if self.max_bytes and size > self.max_bytes:
+                            self.close()
+                            raise self.errors.too_large()
+                        parts.append(data)
             except (urllib3.exceptions.HTTPError, OSError) as exc:
                 raise self.failure(exc) from None
             if self.expired:  # a cut close-delimited body ends like a whole one

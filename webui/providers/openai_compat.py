@@ -7,7 +7,8 @@ from webui.catalog import PARAMS
 from webui.errors import MalformedResponse, ProviderRequestError
 from webui.providers import sse, transport
 from webui.providers.base import ProviderAdapter
-from webui.providers.results import Delta, finish_body, usage
+from webui.providers.openai_parts import plain_server_body, without_cache_marks
+from webui.providers.results import Delta, finish_body, openai_usage
 
 SAMPLING = tuple(name for name in PARAMS if name not in ("max_tokens", "context_window"))
 AZURE_API_VERSION = "2024-10-21"  # the GA data-plane version
@@ -16,6 +17,13 @@ MAX_TOKEN_FIELDS = ("max_tokens", "max_completion_tokens")
 PLAIN_DELTA = frozenset(("content",))
 # Base URLs of servers that answered 400 to stream_options: asked no more (per process).
 NO_STREAM_USAGE = set()
+
+
+def with_request_id(headers, call):
+    """The headers plus X-Request-Id (the caller's request id; OpenAI-format servers log it or ignore it)."""
+    if call.request_id:
+        headers = dict(headers, **{"X-Request-Id": call.request_id})
+    return headers
 
 
 class OpenAICompatAdapter(ProviderAdapter):
@@ -49,11 +57,12 @@ class OpenAICompatAdapter(ProviderAdapter):
         }
         if (p.get("options") or {}).get("json_mode"):
             body["response_format"] = {"type": "json_object"}
-        if asked and any(name in asked for name in MAX_TOKEN_FIELDS):
+        if asked and any(asked.get(name) is not None for name in MAX_TOKEN_FIELDS):
             del body[self.max_tokens_field]  # the caller's own field alone: servers refuse both at once
         body = finish_body(body, p)
-        if asked:
-            body.update((k, v) for k, v in asked.items() if k not in ("model", "messages", "stream", "stream_options"))
+        if asked:  # null means "not set": the profile's value stays (it is not sent as null)
+            body.update((k, v) for k, v in asked.items()
+                        if v is not None and k not in ("model", "messages", "stream", "stream_options"))
         if stream:
             body["stream"] = True
             options = {"include_usage": True} if self.asks_stream_usage(call) else {}
@@ -67,7 +76,7 @@ class OpenAICompatAdapter(ProviderAdapter):
         url, params = self.chat_url(call)
         if params:
             url += "?" + "&".join(f"{k}={quote(str(v), safe='')}" for k, v in params.items())
-        return url, self.body(call, messages, stream), self.headers(key)
+        return url, self.body(call, messages, stream), with_request_id(self.headers(key), call)
 
     def parse_reply(self, data, call):
         choices = data.get("choices") if isinstance(data, dict) else None
@@ -77,9 +86,9 @@ class OpenAICompatAdapter(ProviderAdapter):
         used = data.get("usage") if isinstance(data.get("usage"), dict) else None
         message = choice.get("message") or {}
         text = _text_of(message.get("content"))
-        return text, usage((used or {}).get("prompt_tokens"), (used or {}).get("completion_tokens")), \
-            choice.get("finish_reason"), data.get("model"), \
-            {"tool_calls": message.get("tool_calls"), "wire": data, "wire_usage": used}
+        return text, openai_usage(used), choice.get("finish_reason"), data.get("model"), \
+            {"tool_calls": message.get("tool_calls"), "wire": data, "wire_usage": used,
+             "reasoning": message.get("reasoning_content") or message.get("reasoning")}
 
     def parse_stream(self, resp, call, state, secrets):
         for event in sse.iter_sse(self.lines(resp, secrets)):
@@ -95,8 +104,9 @@ class OpenAICompatAdapter(ProviderAdapter):
             state.system_fingerprint = chunk.get("system_fingerprint") or state.system_fingerprint
             if isinstance(chunk.get("usage"), dict):
                 state.wire_usage = chunk["usage"]
-                state.prompt_tokens = chunk["usage"].get("prompt_tokens")
-                state.completion_tokens = chunk["usage"].get("completion_tokens")
+                counts = openai_usage(chunk["usage"])
+                state.prompt_tokens, state.completion_tokens = counts["prompt_tokens"], counts["completion_tokens"]
+                state.cache_read, state.cache_write = counts.get("cache_read_tokens"), counts.get("cache_write_tokens")
             # Azure's first chunk and the usage chunk have choices: [] - nothing to index.
             for choice in chunk.get("choices") or []:
                 if not isinstance(choice, dict):
@@ -104,6 +114,8 @@ class OpenAICompatAdapter(ProviderAdapter):
                 index = choice.get("index") or 0
                 delta = {k: v for k, v in (choice.get("delta") or {}).items() if v is not None and k != "role"}
                 text = _text_of(delta.get("content"))
+                if index == 0 and isinstance(delta.get("reasoning_content"), str):
+                    state.reasoning.append(delta["reasoning_content"])
                 if index == 0 and delta.keys() <= PLAIN_DELTA and not choice.get("logprobs"):
                     if text:
                         yield text  # the plain path: text only
@@ -135,6 +147,11 @@ class OpenAIAdapter(OpenAICompatAdapter):
 
     id = "open_ai"
     max_tokens_field = "max_completion_tokens"
+
+    def body(self, call, messages, stream):
+        """As sent, less Anthropic's `cache_control` marks on content parts (OpenAI caches by itself and
+        refuses fields it does not know)."""
+        return super().body(call, [without_cache_marks(m) for m in messages], stream)
 
     def check(self, call):
         self.list_models(self.key_of(call), call.base_url)
@@ -189,7 +206,7 @@ class CustomAdapter(OpenAICompatAdapter):
         try:
             first = next(inner)
         except ProviderRequestError as exc:
-            if not asked or exc.upstream_status != 400:
+            if not asked or exc.upstream_status != 400 or exc.details.get("upstream_code") == "context_length_exceeded":
                 raise
             where = self.base_url(call.base_url)
             NO_STREAM_USAGE.add(where)
@@ -219,9 +236,11 @@ class CustomAdapter(OpenAICompatAdapter):
     def request(self, call, messages, stream):
         url, body, headers = super().request(call, messages, stream)
         if is_azure(call.base_url, call.profile):
-            headers = {"api-key": call.api_key} if call.api_key else {}
+            headers = with_request_id({"api-key": call.api_key} if call.api_key else {}, call)
             if stream:
                 body.setdefault("stream_options", {"include_usage": True})
+        else:
+            body = plain_server_body(body, call.profile)
         return url, body, headers
 
     def models_url(self, base_url):

@@ -1,4 +1,5 @@
-"""Reading OpenAI-format request pieces (content parts, images, tool calls, stop) for adapters that translate them."""
+"""OpenAI-format request pieces (content parts, images, files, tool calls, stop) for the adapters that translate or
+trim them."""
 
 import json
 
@@ -20,6 +21,20 @@ def data_url(url):
         return None
     head, data = url[5:].split(";base64,", 1)
     return head or "application/octet-stream", data
+
+
+def file_data(part):
+    """(media type, base64 data) of a `file` part's `file_data` (a data: URL, or bare base64 read as a PDF by its
+    filename), or None (a `file_id` names an upload elsewhere, which cannot be sent on)."""
+    value = part.get("file") if isinstance(part.get("file"), dict) else {}
+    raw = value.get("file_data")
+    if not isinstance(raw, str) or not raw:
+        return None
+    inline = data_url(raw)
+    if inline:
+        return inline
+    name = str(value.get("filename") or "").lower()
+    return ("application/pdf" if name.endswith(".pdf") or not name else "application/octet-stream"), raw
 
 
 def image_url(part):
@@ -72,3 +87,27 @@ def chosen_function(tool_choice):
 def openai_call(call_id, name, args):
     """One OpenAI tool call (arguments as a JSON string)."""
     return {"id": call_id, "type": "function", "function": {"name": name, "arguments": json.dumps(args or {})}}
+
+
+def plain_server_body(body, profile):
+    """A body for servers that know only the classic Chat Completions fields (llama.cpp, LM Studio, vLLM, Ollama /v1):
+    `max_completion_tokens` goes as `max_tokens` (llama.cpp ignores the newer name) and `developer` messages go as
+    `system` (llama.cpp's templates know no other), unless the profile's options say `developer_role: true`."""
+    body = dict(body)
+    if "max_completion_tokens" in body:
+        body["max_tokens"] = body.pop("max_completion_tokens")
+    if not ((profile or {}).get("options") or {}).get("developer_role"):
+        body["messages"] = [dict(m, role="system") if isinstance(m, dict) and m.get("role") == "developer" else m
+                            for m in body.get("messages") or ()]
+    return body
+
+
+def without_cache_marks(message):
+    """A message without `cache_control` on itself or its content parts."""
+    if not isinstance(message, dict):
+        return message
+    out = {k: v for k, v in message.items() if k != "cache_control"}
+    if isinstance(out.get("content"), list):
+        out["content"] = [{k: v for k, v in p.items() if k != "cache_control"} if isinstance(p, dict) else p
+                          for p in out["content"]]
+    return out

@@ -1,18 +1,12 @@
 """Keep secrets out of logs and error messages: redact auth headers, ?key= and known secret values."""
 
-import re
-
 from webui.catalog import PROVIDERS
+from webui.secret_shapes import MASK, mask_shapes, redact_url  # noqa: F401  (callers import them from here)
 
 # Every header any supported provider reads a credential from (compared lower-case): the table's key
 # headers, Azure's api-key and proxy credentials.
 SECRET_HEADERS = frozenset({spec["key_header"][0].lower() for spec in PROVIDERS.values()} |
                            {"api-key", "proxy-authorization"})
-
-_KEY_PARAM = re.compile(r"([?&](?:key|api[-_]?key|access_token|token)=)[^&#\s]*", re.IGNORECASE)
-_USERINFO = re.compile(r"(://)[^/@\s]+@")
-
-MASK = "***"
 
 
 def redact_headers(headers):
@@ -27,11 +21,6 @@ def redact_headers(headers):
     return out
 
 
-def redact_url(url):
-    """The URL with ?key=…-style query values and user:password@ removed."""
-    return _USERINFO.sub(r"\1" + MASK + "@", _KEY_PARAM.sub(r"\1" + MASK, str(url)))
-
-
 def scrub(text, secrets=()):
     """Text with every occurrence of each secret (and ?key= values) replaced by ***."""
     text = redact_url(str(text))
@@ -40,3 +29,8 @@ def scrub(text, secrets=()):
         if secret and len(secret) >= 4:
             text = text.replace(secret, MASK)
     return text
+
+
+def scrub_text(text, secrets=()):
+    """scrub(), and every key-shaped token masked too (for text from anywhere: logs, trace content)."""
+    return mask_shapes(scrub(text, secrets))

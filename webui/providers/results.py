@@ -24,6 +24,9 @@ class Call:
     key_hint: str = ""
     # The caller's OpenAI-format fields beyond model/messages (the /v1 face, a role's tools), or None.
     request: dict | None = None
+    # The caller's own Anthropic Messages request ({"body", "betas"}) for an Anthropic profile to take as sent.
+    native: dict | None = None
+    request_id: str | None = None  # the request's X-Request-Id, for providers that accept one
 
 
 @dataclass
@@ -35,6 +38,7 @@ class Delta:
     text: str = ""  # the delta's content, for whoever only wants text (choice 0 only)
     index: int = 0  # the choice (n > 1 on OpenAI-format upstreams)
     finish_reason: str | None = None  # set on the last piece of a choice other than 0
+    raw: tuple | None = None  # ((event name, data text), ...): native stream events relayed as they came
 
 
 @dataclass
@@ -49,6 +53,7 @@ class ChatResult:
     tool_calls: list | None = None  # OpenAI-shaped calls the model made
     wire: dict | None = None  # an OpenAI-format upstream's whole reply, passed back as it came
     wire_usage: dict | None = None  # the usage object in OpenAI's shape (None when unknown)
+    reasoning: str | None = None  # the model's thinking text, when the provider returned it
 
 
 @dataclass
@@ -63,6 +68,7 @@ class StreamEnd:
     tool_calls: list | None = None
     wire_usage: dict | None = None
     system_fingerprint: str | None = None
+    reasoning: str | None = None
 
 
 class StreamState:
@@ -71,6 +77,9 @@ class StreamState:
     def __init__(self, model=None):
         self.prompt_tokens = None
         self.completion_tokens = None
+        self.cache_read = None  # prompt-cache reads and writes, when the provider reports them
+        self.cache_write = None
+        self.reasoning = []  # thinking text pieces
         self.finish_reason = None
         self.model = model
         self.done = False
@@ -79,19 +88,42 @@ class StreamState:
         self.system_fingerprint = None
 
 
-def usage(prompt, completion):
-    """The usage dict with ints (or None when unknown)."""
-    as_int = lambda v: int(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None  # noqa: E731
-    return {"prompt_tokens": as_int(prompt), "completion_tokens": as_int(completion)}
+def _as_int(value):
+    return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def usage(prompt, completion, cache_read=None, cache_write=None):
+    """The usage dict with ints (or None when unknown). `prompt_tokens` counts ALL input, cache reads and writes
+    included; `cache_read_tokens` / `cache_write_tokens` (present only when the provider reported some) say
+    how much of it was read from or written to the provider's prompt cache."""
+    out = {"prompt_tokens": _as_int(prompt), "completion_tokens": _as_int(completion)}
+    for name, value in (("cache_read_tokens", cache_read), ("cache_write_tokens", cache_write)):
+        if _as_int(value):
+            out[name] = _as_int(value)
+    return out
+
+
+def openai_usage(used):
+    """Our usage dict from an OpenAI-format usage object (cached_tokens are reads; OpenRouter also names writes)."""
+    used = used if isinstance(used, dict) else {}
+    details = used.get("prompt_tokens_details") if isinstance(used.get("prompt_tokens_details"), dict) else {}
+    return usage(used.get("prompt_tokens"), used.get("completion_tokens"), details.get("cached_tokens"),
+                 details.get("cache_write_tokens"))
 
 
 def wire_usage(counts):
-    """OpenAI's usage object from our counts; None when neither is known (usage is never invented)."""
+    """OpenAI's usage object from our counts; None when neither is known (usage is never invented).
+    `prompt_tokens_details.cached_tokens` says the cache reads when the provider reported them."""
     prompt, completion = counts.get("prompt_tokens"), counts.get("completion_tokens")
     if prompt is None and completion is None:
         return None
     total = prompt + completion if prompt is not None and completion is not None else None
-    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": total}
+    out = {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": total}
+    if "cache_read_tokens" in counts or "cache_write_tokens" in counts:
+        out["prompt_tokens_details"] = {"cached_tokens": counts.get("cache_read_tokens") or 0}
+    if counts.get("reasoning_tokens") is not None:
+        out["completion_tokens_details"] = {"reasoning_tokens": counts["reasoning_tokens"]}
+    return out
 
 
 def add_tool_delta(calls, piece):

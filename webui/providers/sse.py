@@ -80,6 +80,9 @@ def iter_sse(lines, limit=None, label="provider"):
             name = value
         elif field == "id":
             last_id = value
+        elif field == "error":  # llama.cpp's server reports a failed stream on an `error:` line of its own
+            yield Event("error", value, last_id)
+            name, data, size = None, [], 0
     if data:
         # Lenient: a last event without its blank line still counts (the body ended cleanly).
         yield Event(name or "message", "\n".join(data), last_id)

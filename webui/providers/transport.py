@@ -18,6 +18,7 @@ from webui.providers.http_client import (  # noqa: F401  (adapters and tests imp
 )
 from webui.providers.redact import redact_headers, redact_url, scrub
 from webui.providers.upstream_errors import build_error, extract_message, parse_retry_after
+from webui.providers.wait_clock import Waiting
 
 log = logging.getLogger("webui.providers")
 
@@ -172,8 +173,9 @@ def send(session, method, url, *, label, secrets=(), headers=None, json_body=Non
             raise errors.timed_out()
         connect, read = timeouts()
         try:
-            raw = session.request(method, url, headers=headers, json_body=json_body, params=params,
-                                  stream=stream, timeout=(min(connect, left), min(read, left)))
+            with Waiting():  # the upstream's time, for X-Gateway-Overhead-Ms
+                raw = session.request(method, url, headers=headers, json_body=json_body, params=params,
+                                      stream=stream, timeout=(min(connect, left), min(read, left)))
         except ValueError:  # NaN or infinity in the body: not JSON
             raise E.ProviderRequestError(f"The request for {label} is not valid JSON", provider=label) from None
         except (urllib3.exceptions.HTTPError, OSError) as exc:
@@ -197,7 +199,8 @@ def send(session, method, url, *, label, secrets=(), headers=None, json_body=Non
         if delay > deadline - time.monotonic():
             raise err  # waiting would overrun the budget: fail now, RateLimited still says when to retry
         log.info("%s answered %s; retry %d/%d in %.1f s", label, resp.status_code, attempt + 1, max_retries, delay)
-        time.sleep(delay)
+        with Waiting():
+            time.sleep(delay)
     raise AssertionError("unreachable")  # pragma: no cover
 
 

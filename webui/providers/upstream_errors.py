@@ -2,6 +2,7 @@
 
 import email.utils
 import json
+import re
 import time
 
 from webui import errors as E
@@ -79,6 +80,16 @@ def upstream_fields(text):
     return {k: v for k, v in (("upstream_code", code), ("upstream_param", param)) if v}
 
 
+# How servers word a prompt longer than the model's context (OpenAI's code, llama.cpp's type, vLLM's and others' text).
+_CONTEXT_OVERFLOW = re.compile(r"context_length_exceeded|exceed_context_size|maximum context length|context (length|size|"
+                               r"window)[^.]{0,40}exceed|exceeds? the (available )?context|prompt is too long", re.I)
+
+
+def is_context_overflow(status, body_text, message):
+    """Whether a 400 says the prompt does not fit the model's context (answered as context_length_exceeded)."""
+    return status == 400 and bool(_CONTEXT_OVERFLOW.search(f"{body_text or ''} {message or ''}"))
+
+
 def _is_key_invalid(status, body_text, message):
     """Gemini answers a bad key with 400 INVALID_ARGUMENT / API_KEY_INVALID instead of 401."""
     return status == 400 and ("API_KEY_INVALID" in (body_text or "") or "api key not valid" in (message or "").lower())
@@ -90,6 +101,8 @@ def build_error(status, message, *, label, secrets=(), model=None, retry_after=N
     kw = {"provider": label, "upstream_status": status}
     if status in E.CALLER_STATUSES:  # the caller's mistake: keep the upstream's own words for the answer
         kw.update(upstream_fields(body_text), **({"upstream_message": scrub(message, secrets)} if message else {}))
+        if is_context_overflow(status, body_text, message):
+            kw["upstream_code"] = "context_length_exceeded"  # one code, streamed or not, whatever the server said
 
     def make(cls, text, **extra):
         return cls(scrub(text, secrets), **kw, **extra)
@@ -120,4 +133,5 @@ def error_from_payload(err, *, label, secrets=(), model=None):
     if isinstance(err, dict):
         code = err.get("code")
         status = code if isinstance(code, int) and 400 <= code < 600 else _TYPE_STATUS.get(err.get("type"))
-    return build_error(status, extract_message({"error": err}), label=label, secrets=secrets, model=model)
+    return build_error(status, extract_message({"error": err}), label=label, secrets=secrets, model=model,
+                       body_text=json.dumps({"error": err}) if isinstance(err, dict) else "")

@@ -4,11 +4,17 @@ gunicorn -c python:webui.serve.gunicorn_conf --bind HOST:PORT "webui:create_app(
 Imports nothing of the app: the gevent worker must monkey-patch before Flask, urllib3 or SQLite load.
 """
 
+import glob
 import os
+import shutil
 import sys
+import tempfile
 
 from webui.serve.access_log import ACCESS_LOG_FORMAT  # gunicorn only: nothing of the app
 from webui.settings import Settings  # ground: imports nothing of the app
+
+METRICS_DIR = "PROMETHEUS_MULTIPROC_DIR"
+_made_metrics_dir = []  # the folder on_starting made (removed on exit); a folder the operator named is kept
 
 
 def scale_out_refusal(environ):
@@ -49,7 +55,41 @@ def settings():
         # ~/.gunicorn/gunicorn.ctl): a second instance stopping deletes the first one's, and it can reload or
         # stop the server. Nothing here uses gunicornc: none at all (older gunicorn ignores the unknown name).
         "control_socket_disable": True,
+        # /metrics adds up every worker's metrics from per-process files in one folder (prometheus_client's
+        # multiprocess mode): made (or emptied) before the first worker starts, dead workers' gauges dropped.
+        "on_starting": on_starting,
+        "child_exit": child_exit,
+        "on_exit": on_exit,
     }
+
+
+def on_starting(server):
+    """Before any worker: PROMETHEUS_MULTIPROC_DIR set (a new private folder unless the operator named one),
+    and emptied of an earlier run's files (counters would otherwise carry over)."""
+    path = os.environ.get(METRICS_DIR)
+    if path:
+        os.makedirs(path, exist_ok=True)
+        for stale in glob.glob(os.path.join(path, "*.db")):
+            os.remove(stale)
+    else:
+        path = tempfile.mkdtemp(prefix="webui-metrics-")
+        _made_metrics_dir.append(path)
+        os.environ[METRICS_DIR] = path  # the workers inherit it: their metrics go to files there
+
+
+def child_exit(server, worker):
+    """A worker ended: its live gauges (streams in flight, ledger queue) stop counting; its counters stay."""
+    if os.environ.get(METRICS_DIR):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    """The server stops: the folder it made goes away."""
+    while _made_metrics_dir:
+        shutil.rmtree(_made_metrics_dir.pop(), ignore_errors=True)
+        os.environ.pop(METRICS_DIR, None)
 
 
 _refusal = scale_out_refusal(os.environ)

@@ -18,12 +18,14 @@ def _services(config_dir, environ, read_only=None):
     """Build the core services once per app."""
     from webui.core.access.auth import AuthStore
     from webui.core.access.shared_throttle import throttle_for
+    from webui.core.chat.responses import ResponsesService
     from webui.core.chat.service import ChatService
     from webui.core.chat.sessions import SessionStore
     from webui.core.config.service import ConfigService
     from webui.core.desktop.control import DesktopController
     from webui.core.shared import open_shared
     from webui.core.storage import backend
+    from webui.core.observe import metrics, tracing
     from webui.core.storage.paths import SESSIONS_DB, USAGE_DB
     from webui.core.usage.budgets import BudgetBook
     from webui.core.usage.ledger import UsageLedger
@@ -44,6 +46,9 @@ def _services(config_dir, environ, read_only=None):
     shared = open_shared(environ, settings.redis_prefix)  # in process, or Redis with WEBUI_REDIS_URL (docs/redis.md)
     models_cache.CACHE.use(shared_model_lists(shared))
     budgets = BudgetBook(shared, fail_open=settings.budget_fail_open == 1)
+    tracer = tracing.tracer_for(environ)  # None unless OTEL_EXPORTER_OTLP_ENDPOINT is set (nothing imported)
+    metrics.set_recording(settings.metrics)
+    chat = ChatService(config, sessions, usage, budgets, tracer, settings.trace_content)
     return SimpleNamespace(
         read_only=read_only,
         config=config,
@@ -54,7 +59,8 @@ def _services(config_dir, environ, read_only=None):
         desktop=desktop,
         sessions=sessions,
         usage=usage,
-        chat=ChatService(config, sessions, usage, budgets),
+        chat=chat,
+        responses=ResponsesService(chat, sessions),  # the Responses face: stored with the sessions
         environ=environ,
         settings=settings,
         config_dir=config_dir,
@@ -85,8 +91,9 @@ def create_app(test_config=None):
         JSON_SORT_KEYS=False,
     )
     app.config.update(test_config)
-    logging.basicConfig(level=Settings.from_env(environ).log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from webui.core.observe import logs
+
+    logs.configure(environ)  # WEBUI_LOG_FORMAT: text or JSON lines, keys scrubbed in both
 
     from webui.core.storage import backend
 
@@ -96,10 +103,11 @@ def create_app(test_config=None):
     app.secret_key = svc.config.vault.derive("flask-session-cookie")
     generated = svc.auth.ensure_initialized(environ) if not svc.read_only else None
 
-    from webui.web import capacity
+    from webui.web import capacity, request_scope
 
     capacity.install(app, environ)
     _register(app)
+    request_scope.install(app)  # X-Request-Id in or new, returned and logged; gateway overhead measured
     if generated:
         # Printed exactly once, on the first run and last of the start-up output, so the owner can log in;
         # only its hash is stored.
@@ -139,11 +147,12 @@ def first_run_box(username, password):
 
 def _register(app):
     """Blueprints, error handlers, auth and security headers."""
-    from webui.web import body_timeout, security
+    from webui.web import body_timeout, gateway_http, security
     from webui.web.errors import register_error_handlers
     from webui.web.pages.login import bp as auth_bp
 
     app.session_interface = security.SessionInterface()
+    gateway_http.install(app, app.extensions["triplo"].settings)  # before authentication: CORS preflights
     app.before_request(security.authenticate)
     app.after_request(security.security_headers)
     app.jinja_env.globals["csrf_token"] = security.csrf_token
@@ -168,7 +177,8 @@ def _register(app):
 
     app.register_blueprint(health)
     from webui.web.api import config as api_config
-    from webui.web.api import openai_face
+    from webui.web.api import embeddings_face, messages_face, openai_face, responses_face
+    from webui.web.api import metrics as api_metrics
     from webui.web.api import usage as api_usage
     from webui.web.api import v1 as api_v1
     from webui.web.pages import access, layout, models, role_edit, roles, settings, usage
@@ -181,3 +191,7 @@ def _register(app):
     app.register_blueprint(api_usage.bp)
     app.register_blueprint(api_v1.bp)
     app.register_blueprint(openai_face.bp)
+    app.register_blueprint(responses_face.bp)
+    app.register_blueprint(embeddings_face.bp)
+    app.register_blueprint(messages_face.bp)
+    app.register_blueprint(api_metrics.bp)

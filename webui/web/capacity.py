@@ -4,6 +4,7 @@ import threading
 
 from flask import current_app
 
+from webui.core.observe import metrics
 from webui.errors import ServerBusy
 from webui.settings import SPEC, Settings
 
@@ -28,14 +29,17 @@ class StreamSlots:
         """A Slot, or ServerBusy without waiting."""
         with self._lock:
             if self.open >= self.limit:
+                metrics.rejected("streams")
                 raise ServerBusy(f"The server is serving its maximum of {self.limit} streamed replies; "
                                  f"try again in a few seconds.", retry_after=RETRY_AFTER)
             self.open += 1
+        metrics.stream_opened()
         return Slot(self)
 
     def _give(self):
         with self._lock:
             self.open -= 1
+        metrics.stream_closed()
 
 
 class Slot:

@@ -8,7 +8,7 @@ from flask import current_app, jsonify, request, url_for
 from webui import bounds
 from webui.errors import BadRequest, UnsupportedMediaType, ValidationFailed
 
-API_PREFIXES = ("/api/", "/v1/", "/sessions/")
+API_PREFIXES = ("/api/", "/v1/", "/sessions/", "/metrics")  # JSON errors, 401 instead of the login page
 # An id a form sends that goes back into a redirect's Location: short, plain characters (issue 15).
 ECHOED_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")
 MAX_NEXT_CHARS = 2048

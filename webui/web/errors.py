@@ -5,7 +5,8 @@ import logging
 from flask import render_template, request
 from werkzeug.exceptions import HTTPException
 
-from webui.errors import WebUIError
+from webui.core.anthropic_face.reply import error_object as anthropic_error
+from webui.errors import WebUIError, should_retry
 from webui.web.common import answer, is_api_request
 
 log = logging.getLogger("webui.errors")
@@ -18,7 +19,9 @@ def openai_error(status, code, message):
 
 
 def _render(status, body, headers=None):
-    if request.path.startswith("/v1/"):  # the OpenAI-compatible face answers in OpenAI's error shape
+    if request.path.startswith("/v1/messages"):  # errors before the Messages face's own handlers (405, ...)
+        body = anthropic_error(status, body.get("message", ""))
+    elif request.path.startswith("/v1/"):  # the OpenAI-compatible face answers in OpenAI's error shape
         body = openai_error(status, body.get("error", "error"), body.get("message", ""))
     if is_api_request():
         response = answer(body, status)
@@ -32,6 +35,11 @@ def _render(status, body, headers=None):
     return response
 
 
+def retry_headers(exc):
+    """`x-should-retry` for an error on a gateway face: the SDKs then retry only what may succeed."""
+    return {"x-should-retry": "true" if should_retry(exc) else "false"}
+
+
 def register_error_handlers(app):
     """WebUIError, HTTP errors and unexpected exceptions all answer {"error", "message", …}."""
 
@@ -40,6 +48,8 @@ def register_error_handlers(app):
         headers = {}
         if exc.details.get("retry_after") is not None:
             headers["Retry-After"] = str(int(exc.details["retry_after"]))
+        if request.path.startswith("/v1/"):
+            headers.update(retry_headers(exc))
         return _render(exc.status, exc.to_dict(), headers)
 
     @app.errorhandler(HTTPException)

@@ -7,6 +7,8 @@ PUBLIC = "public"
 
 CHAT_ENDPOINTS = frozenset({
     "openai_face.chat_completions", "openai_face.models", "openai_face.model",
+    "embeddings_face.create", "messages_face.create_message", "messages_face.count_tokens",
+    "responses_face.create", "responses_face.retrieve", "responses_face.delete",
     "api_v1.sessions_chat", "api_v1.sessions_redraw", "api_v1.sessions_compare",
 })
 
@@ -14,6 +16,7 @@ READ_ENDPOINTS = frozenset({
     "api_config.config_get", "api_config.credentials_list", "api_config.profiles_list", "api_config.profile_get",
     "api_config.providers", "api_config.openapi_document", "api_config.status",
     "api_v1.profiles_list", "api_v1.roles_list", "api_usage.usage_summary", "api_usage.usage_calls",
+    "metrics.scrape",
 })
 
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "health.healthz"})

@@ -15,6 +15,7 @@ from webui.web import scopes
 from webui.web.common import is_api_request, services
 
 PUBLIC_ENDPOINTS = scopes.PUBLIC_ENDPOINTS
+METRICS = "metrics.scrape"  # public only with WEBUI_METRICS_PUBLIC=1
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; "
@@ -68,9 +69,11 @@ def authenticate():
     g.user, g.auth_method, g.token = None, None, None
     calling_token.set(None)  # a reused thread or greenlet never carries the previous request's token
     current_limits.set(None)
-    if request.endpoint in PUBLIC_ENDPOINTS:
+    if request.endpoint in PUBLIC_ENDPOINTS or (request.endpoint == METRICS and services().settings.metrics_public):
         return None
     header = request.headers.get("Authorization", "")
+    if not header and request.headers.get("x-api-key"):  # the anthropic SDKs and Claude Code send the token so
+        header = f"Bearer {request.headers['x-api-key']}"
     scheme = header.split(None, 1)[0].lower() if header else ""
     if scheme == "bearer":
         token = header.split(None, 1)[1].strip() if " " in header.strip() else ""

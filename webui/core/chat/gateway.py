@@ -3,10 +3,17 @@
 import time
 from dataclasses import dataclass, field
 
-from webui.errors import (BudgetExceeded, ProviderError, ProviderTimeout, SharedStateDown, Unreachable,
-                          WebUIError)
-from webui.providers import get_adapter
+from webui import face_params
+from webui.errors import (BudgetExceeded, FallbackSkipped, ProviderError, ProviderTimeout, SharedStateDown,
+                          Unreachable, WebUIError)
+from webui.providers import get_adapter, wait_clock
 from webui.providers.results import StreamEnd
+
+# What a fallback must honour to stand in: a reply without them would be another answer than the one asked for.
+KEPT = ("response_format", "tools")
+
+
+CACHE_USAGE = ("cache_read_tokens", "cache_write_tokens")
 
 
 @dataclass
@@ -19,6 +26,8 @@ class GatewayResult:
     fallback_from: str | None = None
     failures: list = field(default_factory=list)
     cost_usd: float | None = None  # USD, when a meter priced it
+    upstream_ms: float | None = None  # time waited on upstreams (every attempt), when the request counts it
+    request_id: str | None = None  # the request's X-Request-Id, when a meter knew it
 
     text = property(lambda self: self.result.text)
     usage = property(lambda self: self.result.usage)
@@ -29,22 +38,29 @@ class GatewayResult:
     wire = property(lambda self: getattr(self.result, "wire", None))
     wire_usage = property(lambda self: self.result.wire_usage)
     system_fingerprint = property(lambda self: getattr(self.result, "system_fingerprint", None))
+    reasoning = property(lambda self: getattr(self.result, "reasoning", None))
 
     def metadata(self, iterations=1):
         """The stored and returned metadata of one AI reply: exactly the SPEC §5 keys (never a secret)."""
         usage = self.usage or {}
-        return {
+        shown = {"prompt_tokens": usage.get("prompt_tokens"), "completion_tokens": usage.get("completion_tokens")}
+        shown.update({k: usage[k] for k in CACHE_USAGE if usage.get(k)})  # only when the provider reported some
+        meta = {
             "used_profile_id": self.used_profile_id,
             "provider_type": self.provider,
             "model": self.model,
             "latency_ms": self.latency_ms,
-            "usage": {"prompt_tokens": usage.get("prompt_tokens"), "completion_tokens": usage.get("completion_tokens")},
+            "usage": shown,
             "finish_reason": self.finish_reason,
             "fallback_from": self.fallback_from,
             "tool_calls": list(self.tool_calls or []),
             "iterations": iterations,
             "cost_usd": self.cost_usd,  # USD; None when no price is known
+            "request_id": self.request_id,  # the X-Request-Id of the request that produced it
         }
+        if self.failures:  # why earlier profiles did not answer (a skipped fallback names what it could not honour)
+            meta["fallback_failures"] = list(self.failures)
+        return meta
 
 
 def falls_back(exc):
@@ -59,6 +75,17 @@ def _order(profile_id, call, profiles):
         if isinstance(fid, str) and fid in profiles and fid not in order:
             order.append(fid)
     return order
+
+
+def unmet(call):
+    """FallbackSkipped for a fallback whose provider cannot honour the caller's response_format or tools (by the
+    face_params table, whatever its drop_unsupported says), else None: skipped, never called without them."""
+    provider = (call.profile or {}).get("provider")
+    for name in KEPT:
+        if (call.request or {}).get(name) is not None and provider in face_params.TABLES and \
+                face_params.mode(provider, name)[0] == face_params.REFUSED:
+            return FallbackSkipped(name, get_adapter(provider).label)
+    return None
 
 
 def _failure(profile_id, exc):
@@ -91,19 +118,26 @@ class _Attempts:
             self.failed(pid, refusal, call=None, profile=profiles.get(pid))
             return False
         self.started = time.monotonic()
+        if self.meter:
+            self.meter.started(pid, profiles.get(pid), self.messages)
         return True
 
     def _elapsed_ms(self):
         return int((time.monotonic() - self.started) * 1000) if self.started else None
 
     def call_for(self, pid):
+        """The profile's Call (resolved once); a fallback that cannot honour what was asked raises FallbackSkipped."""
         if pid not in self._calls:
-            self._calls[pid] = self.resolve(pid)
+            call = self.resolve(pid)
+            refusal = unmet(call)
+            if refusal is not None:
+                raise refusal
+            self._calls[pid] = call
         return self._calls[pid]
 
     def failed(self, pid, exc, call=None, profile=None):
         """Record a failure; re-raise when the first profile failed in a way fallbacks cannot help."""
-        if self.meter and not isinstance(exc, (BudgetExceeded, SharedStateDown)):
+        if self.meter and not isinstance(exc, (BudgetExceeded, SharedStateDown, FallbackSkipped)):  # no provider call
             self.meter.failed(pid, (call.profile if call else profile), exc, self._elapsed_ms())
         if pid == self.profile_id:
             if not falls_back(exc):
@@ -116,6 +150,7 @@ class _Attempts:
         answer = GatewayResult(item, pid, (call.profile or {}).get("provider"), fallback_from, list(self.failures))
         if self.meter:
             answer.cost_usd = self.meter.succeeded(pid, call.profile, item, fallback_from)
+            answer.request_id = self.meter.request_id
         return answer
 
     def give_up(self):
@@ -131,20 +166,28 @@ def chat(profile_id, messages, resolve, profiles, meter=None):
 
     `meter` (core/metering.Meter), when given, refuses profiles over budget and records every provider call.
     """
+    waited = wait_clock.total_ms()
     first = resolve(profile_id)
     attempts = _Attempts(profile_id, first, resolve, meter, messages)
-    for pid in _order(profile_id, first, profiles):
-        if not attempts.admit(pid, profiles):
-            continue
-        call = None
-        try:
-            call = attempts.call_for(pid)
-            result = get_adapter((call.profile or {}).get("provider")).chat(call, messages)
-        except WebUIError as exc:
-            attempts.failed(pid, exc, call, profiles.get(pid))
-            continue
-        return attempts.result(result, pid, call)
-    attempts.give_up()
+    try:
+        for pid in _order(profile_id, first, profiles):
+            if not attempts.admit(pid, profiles):
+                continue
+            call = None
+            try:
+                call = attempts.call_for(pid)
+                result = get_adapter((call.profile or {}).get("provider")).chat(call, messages)
+            except WebUIError as exc:
+                attempts.failed(pid, exc, call, profiles.get(pid))
+                continue
+            answer = attempts.result(result, pid, call)
+            answer.upstream_ms = wait_clock.total_ms() - waited
+            return answer
+        attempts.give_up()
+    except BaseException as exc:
+        if meter:
+            meter.finished(exc)
+        raise
 
 
 def stream(profile_id, messages, resolve, profiles, meter=None):
@@ -159,6 +202,15 @@ def stream(profile_id, messages, resolve, profiles, meter=None):
 
 
 def _stream(order, attempts, messages, profiles):
+    try:
+        yield from _attempt_streams(order, attempts, messages, profiles)
+    except BaseException as exc:
+        if attempts.meter:
+            attempts.meter.finished(exc)
+        raise
+
+
+def _attempt_streams(order, attempts, messages, profiles):
     for pid in order:
         if not attempts.admit(pid, profiles):
             continue
@@ -172,6 +224,8 @@ def _stream(order, attempts, messages, profiles):
                         answer, finished = attempts.result(item, pid, call), True
                         yield answer
                         return
+                    if not started and attempts.meter:
+                        attempts.meter.first_token(pid, call.profile)
                     started = True
                     yield item
             finally:

@@ -3,15 +3,17 @@
 import threading
 from dataclasses import dataclass
 
+from webui import catalog
 from webui.catalog import PARAMS
 from webui.core.chat import compare as comparing
 from webui.core.chat import gateway
 from webui.core.chat.streaming import ReplyStream
 from webui.core.config import credentials
+from webui.core.observe import context
 from webui.core.roles import routing
 from webui.core.usage.budgets import BudgetBook
 from webui.core.usage.metering import Meter
-from webui.errors import NotFound, UnknownModel, ValidationFailed
+from webui.errors import NotFound, UnknownModel, ValidationFailed, WebUIError
 from webui.providers.results import Delta  # the web layer tells stream pieces apart with it too
 
 MAX_MESSAGE = 100_000
@@ -38,11 +40,12 @@ class Turn:
 class ChatService:
     """Chats and redraws over one ConfigService (profiles, roles, keys) and one SessionStore."""
 
-    def __init__(self, config, sessions, usage=None, budgets=None):
+    def __init__(self, config, sessions, usage=None, budgets=None, tracer=None, trace_content=False):
         self.config = config
         self.sessions = sessions
         self.usage = usage  # a UsageLedger: every provider call is recorded and budgets are kept
         self.budgets = budgets if budgets is not None else BudgetBook()  # holds shared by every request
+        self.tracer, self.trace_content = tracer, trace_content  # OpenTelemetry (None: tracing off)
         self._locks = {}
         self._locks_guard = threading.Lock()
 
@@ -51,13 +54,14 @@ class ChatService:
     def caller(self, view, tune=None, request=None):
         """(resolve(id) -> Call, {id: profile}) for the gateway; `tune` may adjust each profile copy, `request`
         (the caller's OpenAI-format fields) rides along on every Call."""
+        request_id = context.current_request_id()  # taken here: fallbacks may resolve in another greenlet
 
         def resolve(profile_id):
             profile = dict(view.profile(profile_id))
             if tune:
                 profile = tune(profile)
             call = credentials.resolve_call(view.settings, profile, self.config.vault, self.config.environ)
-            call.request = request
+            call.request, call.request_id = request, request_id
             return call
 
         return resolve, view.profiles_by_id
@@ -106,9 +110,10 @@ class ChatService:
 
     # ---- running ----------------------------------------------------------------------------
 
-    def meter(self, by_id, api, role_id=None, session_id=None):
-        """The Meter of one request (budgets, costs, ledger rows)."""
-        return Meter(self.usage, by_id, api, role_id, session_id, self.budgets)
+    def meter(self, by_id, api, role_id=None, session_id=None, scope=None):
+        """The Meter of one request (budgets, costs, ledger rows, metrics, spans); `scope`: the request's, when
+        the meter is made away from the request's own greenlet (compare)."""
+        return Meter(self.usage, by_id, api, role_id, session_id, self.budgets, scope, self.tracer, self.trace_content)
 
     def run(self, turn):
         """Call the gateway and store the exchange; the reply dict. Nothing is stored when the call fails."""
@@ -222,12 +227,26 @@ def reply(stored, turn):
 
 
 def model_list(view):
-    """Profiles by id, then role:<id> entries (OpenAI's list shape is made by the web layer)."""
-    items = [{"id": p["id"], "name": p.get("name"), "provider": p.get("provider"), "model": p.get("model")}
-             for p in view.profiles_by_id.values()]
-    items += [{"id": ROLE_PREFIX + r["id"], "name": r.get("name"), "provider": None, "model": None}
-              for r in view.roles if r.get("id")]
+    """Profiles by id, then role:<id> entries (OpenAI's list shape is made by the web layer), each with the
+    context window and max output tokens when the profile or the catalog knows them (None otherwise)."""
+    items = [{"id": pid, "name": p.get("name"), "provider": p.get("provider"), "model": p.get("model"),
+              **limits_of(p)} for pid, p in view.profiles_by_id.items()]
+    for r in view.roles:
+        if r.get("id"):
+            try:
+                target = view.get_profile(view.effective_profile(r)[0]) or {}
+            except WebUIError:  # a role whose profile is gone is still listed; calling it names the problem
+                target = {}
+            items.append({"id": ROLE_PREFIX + r["id"], "name": r.get("name"), "provider": None, "model": None,
+                          **limits_of(target)})
     return items
+
+
+def limits_of(profile):
+    """{context_window, max_output_tokens}: the profile's own settings first, then the catalog's numbers."""
+    context, output = catalog.model_limits(profile.get("model"))
+    own = lambda name: profile.get(name) if isinstance(profile.get(name), int) else None  # noqa: E731
+    return {"context_window": own("context_window") or context, "max_output_tokens": own("max_tokens") or output}
 
 
 def resolve_model(view, model):

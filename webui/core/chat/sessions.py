@@ -305,6 +305,32 @@ class SessionStore:
             if not gone:
                 raise NotFound(f"Session '{session_id}' has no profile override for character '{character_id}'.")
 
+    # ---- stored Responses (the Responses face) -------------------------------------------------------------
+    # The narrow interface another backend implements: save_response, load_response, delete_response.
+
+    def save_response(self, response_id, response, conversation):
+        """Store a Response object and the chat messages of its conversation (replaces an earlier save)."""
+        with self._write() as db:
+            db.execute("INSERT INTO responses (id, created_at, response, conversation) VALUES (?, ?, ?, ?) "
+                       "ON CONFLICT (id) DO UPDATE SET response = excluded.response, "
+                       "conversation = excluded.conversation",
+                       (response_id, _now(), _metadata_json(response), _metadata_json(conversation)))
+
+    def load_response(self, response_id):
+        """(response, conversation) of a stored Response; NotFound names the id."""
+        row = self._conn().execute("SELECT response, conversation FROM responses WHERE id = ?",
+                                   (response_id,)).fetchone() if isinstance(response_id, str) else None
+        if row is None:
+            raise NotFound(f"No response with id '{response_id}'.", response_id=str(response_id))
+        return json.loads(row["response"]), json.loads(row["conversation"])
+
+    def delete_response(self, response_id):
+        """Forget a stored Response; NotFound when there was none."""
+        with self._write() as db:
+            gone = db.execute("DELETE FROM responses WHERE id = ?", (response_id,)).rowcount
+        if not gone:
+            raise NotFound(f"No response with id '{response_id}'.", response_id=str(response_id))
+
 
 class _Tx:
     """The connection inside a write transaction (keeps call sites short)."""

@@ -1,4 +1,5 @@
-"""The sessions.db schema: sessions, messages (alternatives per turn) and per-session character overrides."""
+"""The sessions.db schema: sessions, messages (alternatives per turn), per-session character overrides and the
+stored answers of the Responses face (previous_response_id)."""
 
 SCHEMA_VERSION = 1
 SCHEMA = (
@@ -31,5 +32,13 @@ SCHEMA = (
     profile_id TEXT NOT NULL,
     updated_at TEXT NOT NULL,
     PRIMARY KEY (session_id, character_id)
+)""",
+    # The Responses face: one stored Response and the chat conversation it ended (for previous_response_id).
+    # A table added to version 1: CREATE ... IF NOT EXISTS makes it in older files too.
+    """CREATE TABLE IF NOT EXISTS responses (
+    id TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    response TEXT NOT NULL,
+    conversation TEXT NOT NULL
 )""",
 )

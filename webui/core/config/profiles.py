@@ -21,6 +21,8 @@ LOCAL_OPTIONS = ("num_ctx", "keep_alive", "num_gpu")  # Ollama's, kept in option
 KEEP_ALIVE_RE = re.compile(r"^-?\d+(\.\d+)?(ms|s|m|h)?$")
 # Optional money fields (SPEC §3): {field: (its keys, the largest value accepted)}.
 MONEY = {"pricing": (("input_per_mtok", "output_per_mtok"), 100_000), "budget": (("monthly_usd",), 1_000_000_000)}
+# Money keys that may be left out or null (prompt-cache prices: without them cached input is priced as input).
+MONEY_OPTIONAL = {"pricing": ("cache_read_per_mtok", "cache_write_per_mtok"), "budget": ()}
 
 
 def new_id():
@@ -128,7 +130,9 @@ def _coerce(profile, errors):
         value = profile.get(name)
         if isinstance(value, dict):  # form strings become numbers; an all-empty object means "not set"
             value = {k: _money_input(v) for k, v in value.items()}
-            profile[name] = None if all(value.get(k) is None for k in keys) and set(value) <= set(keys) else value
+            known = (*keys, *MONEY_OPTIONAL[name])
+            value = {k: v for k, v in value.items() if not (k in MONEY_OPTIONAL[name] and v is None)}
+            profile[name] = None if all(value.get(k) is None for k in known) and set(value) <= set(known) else value
 
 
 def _money_input(value):
@@ -266,10 +270,12 @@ def _validate_money(profile, errors):
         value = profile.get(name)
         if value is None:
             continue
-        if not isinstance(value, dict) or set(value) - set(keys):
-            errors[name] = f"must be null or an object with {' and '.join(keys)}"
+        optional = MONEY_OPTIONAL[name]
+        if not isinstance(value, dict) or set(value) - set(keys) - set(optional):
+            also = f" (and optionally {' and '.join(optional)})" if optional else ""
+            errors[name] = f"must be null or an object with {' and '.join(keys)}{also}"
             continue
-        for key in keys:
+        for key in (*keys, *(k for k in optional if value.get(k) is not None)):
             number = value.get(key)
             if isinstance(number, bool) or not isinstance(number, (int, float)) or not math.isfinite(number):
                 errors[f"{name}.{key}"] = "must be a number of US dollars"

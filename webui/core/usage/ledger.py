@@ -10,7 +10,8 @@ import weakref
 from datetime import datetime, timedelta, timezone
 
 from webui.core.storage.fileio import create_private_file, sqlite_connect
-from webui.core.usage.ledger_schema import ADDED_COLUMNS, COLUMNS, SCHEMA
+from webui.core.observe import metrics
+from webui.core.usage.ledger_schema import COLUMNS, SCHEMA, migrations
 from webui.errors import ValidationFailed
 from webui.offload import os_lock, os_sleep, os_thread, thread_local
 
@@ -73,12 +74,11 @@ class UsageLedger:
         create_private_file(self.db_path)
         conn = self._conn()
         conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute(SCHEMA[0])
-        have = {row[1] for row in conn.execute("PRAGMA table_info(usage)")}
-        for name, kind in ADDED_COLUMNS:  # a usage.db from before the column: add it (older rows keep NULL)
-            if name not in have:
-                conn.execute(f"ALTER TABLE usage ADD COLUMN {name} {kind}")
-        for statement in SCHEMA[1:]:
+        existing = {row[1] for row in conn.execute("PRAGMA table_info(usage)")}
+        with conn:  # an older usage.db gains the new columns (a new one has none yet: SCHEMA makes them)
+            for statement in migrations(existing) if existing else ():
+                conn.execute(statement)
+        for statement in SCHEMA:
             conn.execute(statement)
 
     def _conn(self):
@@ -104,6 +104,7 @@ class UsageLedger:
                 self._spend[key] += row["cost_usd"]
             start = not self._running
             self._running = True
+        metrics.ledger_queue(len(self._pending))
         if start:
             self._spawn(self._writer, "usage-ledger")
 
@@ -135,7 +136,9 @@ class UsageLedger:
                         batch.append(self._pending.popleft())
                 if not self._insert(batch):
                     self._pending.extendleft(reversed(batch))
+                    metrics.ledger_queue(len(self._pending))
                     return False
+        metrics.ledger_queue(len(self._pending))
         return True
 
     def _insert(self, batch):
@@ -173,7 +176,8 @@ class UsageLedger:
         if column is None:
             raise ValidationFailed({"group_by": f"must be one of {', '.join(GROUPS)}"})
         where, args = _range(since, until)
-        sums = ("COUNT(*), SUM(prompt_tokens), SUM(completion_tokens), SUM(cost_usd)")
+        sums = ("COUNT(*), SUM(prompt_tokens), SUM(completion_tokens), SUM(cost_usd), SUM(cache_read_tokens), "
+                "SUM(cache_write_tokens)")
         order = "key" if group_by == "day" else "SUM(cost_usd) DESC NULLS LAST, COUNT(*) DESC, key"
         rows = [_sums(r[1:], key=r[0]) for r in self._read(
             f"SELECT {column} AS key, {sums} FROM usage{self.INDEX_HINT.format(group=group_by)}{where} GROUP BY key "
@@ -185,6 +189,11 @@ class UsageLedger:
         """{requests, cost_usd} of every call made for one chat session (errors and regenerations included)."""
         count, cost = self._read("SELECT COUNT(*), SUM(cost_usd) FROM usage WHERE session_id = ?", (session_id,))[0]
         return {"requests": count, "cost_usd": cost}
+
+    def calls_since(self, since):
+        """(profile_id, provider, outcome, error, latency_ms) of every call from `since` (a stamp) on."""
+        return self._read("SELECT profile_id, provider, outcome, error, latency_ms FROM usage "
+                          "WHERE day >= ? AND ts >= ?", (since[:10], since))
 
     def month_spend(self, profile_id):
         """USD spent by a profile since the start of this calendar month (UTC)."""
@@ -209,13 +218,16 @@ def _totals(rows):
     costs = [r["cost_usd"] for r in rows if r["cost_usd"] is not None]
     return {"requests": sum(r["requests"] for r in rows), "prompt_tokens": sum(r["prompt_tokens"] for r in rows),
             "completion_tokens": sum(r["completion_tokens"] for r in rows),
-            "cost_usd": round(sum(costs), 9) if costs else None}
+            "cost_usd": round(sum(costs), 9) if costs else None,
+            "cache_read_tokens": sum(r["cache_read_tokens"] for r in rows),
+            "cache_write_tokens": sum(r["cache_write_tokens"] for r in rows)}
 
 
 def _sums(values, **extra):
-    requests, prompt, completion, cost = values
+    requests, prompt, completion, cost, cache_read, cache_write = values
     return {**extra, "requests": requests, "prompt_tokens": prompt or 0, "completion_tokens": completion or 0,
-            "cost_usd": None if cost is None else round(cost, 9)}
+            "cost_usd": None if cost is None else round(cost, 9), "cache_read_tokens": cache_read or 0,
+            "cache_write_tokens": cache_write or 0}
 
 
 def parse_bound(value, name, end=False):

@@ -9,7 +9,19 @@ import re
 from webui.catalog import PROVIDERS, route_model
 
 PRICES_FILE = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "prices.json")
-FREE = (0.0, 0.0)
+
+
+class Price(tuple):
+    """(input, output) USD per 1M tokens, with `cache_read` and `cache_write` prices (None: priced as input)."""
+
+    def __new__(cls, inp, out, cache_read=None, cache_write=None):
+        price = super().__new__(cls, (float(inp), float(out)))
+        price.cache_read = None if cache_read is None else float(cache_read)
+        price.cache_write = None if cache_write is None else float(cache_write)
+        return price
+
+
+FREE = Price(0.0, 0.0)
 LOCAL = tuple(pid for pid, spec in PROVIDERS.items() if spec["runs_locally"])  # no bill unless the profile sets a price
 # OpenRouter ids name the vendor first; the same model has the vendor's own price.
 VENDORS = {"openai": "open_ai", "anthropic": "anthropic", "google": "gemini"}
@@ -20,7 +32,7 @@ _SNAPSHOT = re.compile(r"(-\d{8}|-\d{4}-\d{2}-\d{2}|-\d{4}|-latest|-\d{3}|-previ
 
 @functools.lru_cache(maxsize=1)
 def table():
-    """The bundled table: {taken, sources, models: {provider: {model: [input, output]}}}."""
+    """The bundled table: {taken, sources, models: {provider: {model: [input, output, cache read?, cache write?]}}}."""
     with open(PRICES_FILE, encoding="utf-8") as f:
         return json.load(f)
 
@@ -44,7 +56,7 @@ def _in_table(provider, model):
     prices = table()["models"].get(provider) or {}
     for name in _names(model):
         if name in prices:
-            return tuple(float(x) for x in prices[name])
+            return Price(*prices[name][:4])
     if provider == "open_router":  # `openai/gpt-4o-2024-08-06`, `anthropic/claude-3-5-haiku`: the vendor's own
         vendor, _, rest = model.partition("/")
         target = VENDORS.get(vendor.lower())
@@ -53,14 +65,21 @@ def _in_table(provider, model):
     return None
 
 
+def _number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
 def own_price(profile):
-    """The profile's `pricing` override as (input, output) per 1M tokens, or None."""
+    """The profile's `pricing` override as a Price per 1M tokens (input, output; cache read and write optional),
+    or None."""
     pricing = (profile or {}).get("pricing")
     if not isinstance(pricing, dict):
         return None
     values = (pricing.get("input_per_mtok"), pricing.get("output_per_mtok"))
-    if all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in values):
-        return float(values[0]), float(values[1])
+    if all(_number(v) for v in values):
+        cache = [pricing.get(k) if _number(pricing.get(k)) else None
+                 for k in ("cache_read_per_mtok", "cache_write_per_mtok")]
+        return Price(*values, *cache)
     return None
 
 
@@ -84,16 +103,24 @@ def price_of(profile, answered_model=None):
 
 
 def cost_usd(price, usage):
-    """USD for one call's usage at a price; None when the price or the token counts are unknown."""
+    """USD for one call's usage at a price; None when the price or the token counts are unknown.
+
+    `prompt_tokens` counts all input: the cache reads and writes in it are priced at the cache prices (as plain
+    input when the price has none), the rest at the input price."""
     if price is None:
         return None
-    if price == FREE:
+    if tuple(price) == FREE:
         return 0.0
     usage = usage or {}
     prompt, completion = usage.get("prompt_tokens"), usage.get("completion_tokens")
     if prompt is None and completion is None:
         return None  # never invented: no usage, no cost
-    total = (prompt or 0) * price[0] / 1_000_000 + (completion or 0) * price[1] / 1_000_000
+    read, write = usage.get("cache_read_tokens") or 0, usage.get("cache_write_tokens") or 0
+    plain = max(0, (prompt or 0) - read - write)
+    inp, out = price[0], price[1]
+    read_price, write_price = getattr(price, "cache_read", None), getattr(price, "cache_write", None)
+    total = (plain * inp + read * (inp if read_price is None else read_price)
+             + write * (inp if write_price is None else write_price) + (completion or 0) * out) / 1_000_000
     return round(total, 9)
 
 

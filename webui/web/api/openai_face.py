@@ -5,14 +5,15 @@ import logging
 import time
 import uuid
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, request
 from werkzeug.exceptions import HTTPException
 
+from webui.core.anthropic_face import models as anthropic_models
 from webui.core.chat import service as chat_ops
 from webui.errors import CALLER_STATUSES, ProviderError, UnsupportedParameter, ValidationFailed, WebUIError
 from webui.web.capacity import streamed
 from webui.web.common import answer, chat, json_body, services
-from webui.web.errors import openai_error
+from webui.web.errors import openai_error, retry_headers
 
 bp = Blueprint("openai_face", __name__)
 log = logging.getLogger("webui.openai_face")
@@ -21,15 +22,23 @@ OWNER = "triplo-webui"
 
 @bp.get("/v1/models")
 def models():
-    """Profiles by id, then role:<id> entries, in OpenAI's list shape."""
-    return answer({"object": "list", "data": [_model(m) for m in chat_ops.model_list(services().config.view())]})
+    """Profiles by id, then role:<id> entries, in OpenAI's list shape (Anthropic's with an anthropic-version header)."""
+    listed = chat_ops.model_list(services().config.view())
+    if request.headers.get("anthropic-version"):
+        return answer(anthropic_models.page(listed, request.args))
+    return answer({"object": "list", "data": [_model(m) for m in listed]})
 
 
 @bp.get("/v1/models/<path:model_id>")
 def model(model_id):
     """One entry of the list (profile id, profile name or role:<id>)."""
-    chat_ops.resolve_model(services().config.view(), model_id)
-    return answer(_model({"id": model_id}))
+    view = services().config.view()
+    profile_id, role = chat_ops.resolve_model(view, model_id)
+    wanted = chat_ops.ROLE_PREFIX + role["id"] if role else profile_id
+    found = next((m for m in chat_ops.model_list(view) if m["id"] == wanted), {})
+    if request.headers.get("anthropic-version"):
+        return answer(anthropic_models.entry(dict(found, id=model_id)))
+    return answer(_model(dict(found, id=model_id)))
 
 
 def _completion_args(body):
@@ -55,7 +64,13 @@ def _object(body, name):
 
 
 def _model(item):
-    return {"id": item["id"], "object": "model", "created": 0, "owned_by": OWNER}
+    """OpenAI's model entry, plus the limits clients read when known (context_length as OpenRouter names it)."""
+    entry = {"id": item["id"], "object": "model", "created": 0, "owned_by": OWNER}
+    if item.get("context_window"):
+        entry.update(context_window=item["context_window"], context_length=item["context_window"])
+    if item.get("max_output_tokens"):
+        entry["max_output_tokens"] = item["max_output_tokens"]
+    return entry
 
 
 @bp.post("/v1/chat/completions")
@@ -86,6 +101,8 @@ def chat_completions():
         message = {"role": "assistant", "content": result.text, "refusal": None}
         if result.tool_calls:
             message.update(content=result.text or None, tool_calls=result.tool_calls)
+        if result.reasoning:  # Anthropic's thinking, Gemini's thought summaries: where several gateways put them
+            message["reasoning_content"] = result.reasoning
         reply = {"id": completion_id, "object": "chat.completion", "created": created, "model": body["model"],
                  "choices": [{"index": 0, "message": message, "logprobs": None,
                               "finish_reason": result.finish_reason or "stop"}],
@@ -199,6 +216,7 @@ def _error_body(exc):
 def _webui_error(exc):
     body, status = _error_body(exc)
     response = answer(body, status)
+    response.headers.update(retry_headers(exc))
     if exc.details.get("retry_after") is not None:
         response.headers["Retry-After"] = str(int(exc.details["retry_after"]))
     return response
@@ -215,3 +233,21 @@ def _unexpected(exc):
     log.exception("Unexpected error in the OpenAI-compatible face")
     return answer({"error": {"message": "The server had an error while processing your request.",
                              "type": "server_error", "param": None, "code": "internal_error"}}, 500)
+
+
+def use_openai_errors(blueprint):
+    """OpenAI's error shape on another OpenAI-style face's blueprint (Responses, Embeddings)."""
+    blueprint.register_error_handler(WebUIError, _webui_error)
+    blueprint.register_error_handler(HTTPException, _http_error)
+    blueprint.register_error_handler(Exception, _unexpected)
+
+
+def gateway_headers(response, result):
+    """Which profile and model answered, the fallback and the cost, as the chat face sends them."""
+    response.headers["X-Triplo-Profile-Id"] = result.used_profile_id
+    response.headers["X-Triplo-Model"] = result.model or ""
+    if result.fallback_from:
+        response.headers["X-Triplo-Fallback-From"] = result.fallback_from
+    if result.cost_usd is not None:
+        response.headers["X-Request-Cost"] = usd_text(result.cost_usd)
+    return response

@@ -22,7 +22,8 @@ class Route:
     body_required: bool = True
 
 
-C, V, O, U = "api_config", "api_v1", "openai_face", "api_usage"
+C, V, O, U, M = "api_config", "api_v1", "openai_face", "api_usage", "messages_face"
+R, EM = "responses_face", "embeddings_face"  # OpenAI-shaped faces of their own
 RESTART = ("restart",)
 P = "/api/llm/profiles"
 S = "/api/v1/sessions/{id}"
@@ -110,6 +111,14 @@ ROUTES = (
     Route(O, "GET", "/v1/models", "OpenAI-compatible model list (profiles and role:<id>)"),
     Route(O, "GET", "/v1/models/{model_id}", "One model of the OpenAI-compatible list"),
     Route(O, "POST", "/v1/chat/completions", "OpenAI-compatible chat completion", "ChatCompletionInput"),
+    Route(R, "POST", "/v1/responses", "OpenAI Responses API over any profile (stream: typed events)", "ResponseInput"),
+    Route(R, "GET", "/v1/responses/{response_id}", "A stored Response"),
+    Route(R, "DELETE", "/v1/responses/{response_id}", "Forget a stored Response"),
+    Route(EM, "POST", "/v1/embeddings", "Embeddings through a profile whose provider has them", "EmbeddingInput"),
+    Route(M, "POST", "/v1/messages", "Anthropic Messages API: passed through to Anthropic profiles, translated for "
+                                     "the others (docs/anthropic-face.md)", "MessagesInput"),
+    Route(M, "POST", "/v1/messages/count_tokens", "Anthropic's token count (Anthropic profiles only)",
+          "MessagesInput"),
 )
 
 _NULL_STR = {"type": ["string", "null"]}
@@ -143,12 +152,15 @@ PROFILE_FIELDS = {
     "fallback_profile_ids": _STRINGS,
     "pricing": {"type": ["object", "null"], "description": "USD per 1M tokens; null: the bundled price table",
                 "properties": {"input_per_mtok": {"type": "number", "minimum": 0},
-                               "output_per_mtok": {"type": "number", "minimum": 0}}},
+                               "output_per_mtok": {"type": "number", "minimum": 0},
+                               "cache_read_per_mtok": {"type": ["number", "null"], "minimum": 0},
+                               "cache_write_per_mtok": {"type": ["number", "null"], "minimum": 0}}},
     "budget": {"type": ["object", "null"], "description": "over it this month: fallbacks, or 429 budget_exceeded",
                "properties": {"monthly_usd": {"type": "number", "minimum": 0}}},
 }
 _USAGE_SUMS = {"requests": {"type": "integer"}, "prompt_tokens": {"type": "integer"},
-               "completion_tokens": {"type": "integer"}, "cost_usd": _NUM}
+               "completion_tokens": {"type": "integer"}, "cost_usd": _NUM, "cache_read_tokens": {"type": "integer"},
+               "cache_write_tokens": {"type": "integer"}}
 _SECRET_IN = {"type": ["string", "null"], "writeOnly": True, "description": "stored encrypted; omit to keep"}
 _DESKTOP = _ref("DesktopOutcome")
 
@@ -242,8 +254,20 @@ SCHEMAS = {
                         "until": _NULL_STR}, ("calls", "total")),
     "OpenAIError": _obj({"error": _obj({"message": {"type": "string"}, "type": {"type": ["string", "null"]},
                                         "param": _NULL_STR, "code": _NULL_STR}, ("message",))}, ("error",)),
+    "MessagesInput": _obj({"model": {"type": "string"}, "max_tokens": {"type": "integer", "minimum": 1},
+                           "messages": {"type": "array", "items": _OBJ}, "stream": {"type": "boolean"}},
+                          ("model", "messages")),
+    "AnthropicError": _obj({"type": {"const": "error"},
+                            "error": _obj({"type": {"type": "string"}, "message": {"type": "string"}})}),
     "ChatCompletionInput": _obj({"model": {"type": "string"}, "messages": {"type": "array", "items": _OBJ},
                                  "stream": {"type": "boolean"}}, ("model", "messages")),
+    "ResponseInput": _obj({"model": {"type": "string"}, "input": {"type": ["string", "array"]},
+                           "instructions": _NULL_STR, "previous_response_id": _NULL_STR,
+                           "store": {"type": "boolean"}, "stream": {"type": "boolean"},
+                           "tools": {"type": "array", "items": _OBJ}}, ("model", "input")),
+    "EmbeddingInput": _obj({"model": {"type": "string"}, "input": {"type": ["string", "array"]},
+                            "dimensions": _INT, "encoding_format": {"type": "string", "enum": ["float", "base64"]}},
+                           ("model", "input")),
 }
 
 QUERY = {
@@ -287,17 +311,19 @@ def _operation(route):
         ok["headers"] = {"ETag": {"description": "the config revision", "schema": {"type": "string"}}}
     if route.ok == 201 and route.surface == C:
         ok["headers"] = {"Location": {"description": "the new profile's URL", "schema": {"type": "string"}}}
-    if route.path.endswith(("/chat", "/completions")):  # "stream": true answers Server-Sent Events
+    if route.path.endswith(("/chat", "/completions", "/responses", "/messages")):  # "stream": true answers SSE
         ok["content"]["text/event-stream"] = {"schema": {"type": "string"}}
     if route.path.endswith("/export"):  # the game config is YAML unless format=json
         ok["content"]["application/yaml"] = {"schema": _ref(route.reply)}
     codes = {"400", "401", "404", "429"}  # 404 too where the body names an unknown id
     if route.method in WRITES:
         codes |= {"403", "409", "413", "415", "503", "507"}
-    if route.path.endswith(("/models", "/test", "/chat", "/redraw", "/compare", "/completions", "/restart", "/llm/test", "/pull")):
+    if route.path.endswith(("/models", "/test", "/chat", "/redraw", "/compare", "/completions", "/restart", "/llm/test",
+                            "/pull", "/responses", "/embeddings", "/messages", "/count_tokens")):
         codes |= {"502", "504"}
     responses = {str(route.ok): ok}
-    prefix = "O" if route.surface == O else "E"  # the OpenAI face answers errors in OpenAI's own format
+    # The OpenAI-shaped and Anthropic faces answer errors in their own formats.
+    prefix = {O: "O", R: "O", EM: "O", M: "A"}.get(route.surface, "E")
     responses.update({c: {"$ref": f"#/components/responses/{prefix}{c}"} for c in sorted(codes)})
     op = {"operationId": _operation_id(route), "summary": route.summary, "tags": [route.surface],
           "parameters": params, "responses": responses}
@@ -319,23 +345,28 @@ def document():
         paths.setdefault(route.path, {})[route.method.lower()] = _operation(route)
     error = {"application/json": {"schema": _ref("Error")}}
     openai_error = {"application/json": {"schema": _ref("OpenAIError")}}
+    anthropic_error = {"application/json": {"schema": _ref("AnthropicError")}}
     return {
         "openapi": "3.1.0",
         "info": {"title": "Triplo Web UI", "version": "1",
-                 "description": "Configuration, roles/sessions/chat and the OpenAI-compatible face. "
+                 "description": "Configuration, roles/sessions/chat, the OpenAI-compatible face and the "
+                                "Anthropic Messages face. "
                                 "Writes may send the config revision as If-Match or a 'revision' field; "
                                 "a stale one answers 409."},
         "servers": [{"url": "/"}],
-        "security": [{"basicAuth": []}, {"bearerAuth": []}, {"cookieAuth": []}],
-        "tags": [{"name": s} for s in (C, V, O, U)],
+        "security": [{"basicAuth": []}, {"bearerAuth": []}, {"apiKeyAuth": []}, {"cookieAuth": []}],
+        "tags": [{"name": s} for s in (C, V, O, R, EM, U, M)],
         "paths": paths,
         "components": {
             "schemas": copy.deepcopy(SCHEMAS),
             "responses": {**{f"E{c}": {"description": d, "content": error} for c, d in ERRORS.items()},
-                          **{f"O{c}": {"description": d, "content": openai_error} for c, d in ERRORS.items()}},
+                          **{f"O{c}": {"description": d, "content": openai_error} for c, d in ERRORS.items()},
+                          **{f"A{c}": {"description": d, "content": anthropic_error} for c, d in ERRORS.items()}},
             "securitySchemes": {
                 "basicAuth": {"type": "http", "scheme": "basic"},
                 "bearerAuth": {"type": "http", "scheme": "bearer", "description": "python -m webui create-token"},
+                "apiKeyAuth": {"type": "apiKey", "in": "header", "name": "x-api-key",
+                               "description": "an API token, as the anthropic SDKs send it"},
                 "cookieAuth": {"type": "apiKey", "in": "cookie", "name": "triplo_session",
                                "description": "from /login; state changes also need X-CSRF-Token"},
             },

@@ -31,15 +31,18 @@ def field_label(name):
               "fallback_profile_ids": "Fallback profiles", "options.json_mode": "JSON mode",
               "options.stream": "Streaming", "id": "Id", "pricing": "Pricing", "budget": "Budget",
               "pricing.input_per_mtok": "Input price", "pricing.output_per_mtok": "Output price",
+              "pricing.cache_read_per_mtok": "Cache read price", "pricing.cache_write_per_mtok": "Cache write price",
               "budget.monthly_usd": "Monthly budget"}
     return labels.get(name) or PARAMS.get(name, {}).get("label") or name.replace("_", " ").capitalize()
 
 
 FORM_ORDER = ("name", "provider", "api_key", "url", "token", "base_url", "model", *PARAMS, "options.json_mode",
               "options.stream", "extra_params", "fallback_profile_ids", "pricing.input_per_mtok",
-              "pricing.output_per_mtok", "budget.monthly_usd", "api_key_ref", "credential_id", "set_active")
+              "pricing.output_per_mtok", "pricing.cache_read_per_mtok", "pricing.cache_write_per_mtok", "budget.monthly_usd", "api_key_ref", "credential_id", "set_active")
 # The editor's money inputs: form name -> (profile field, key).
 MONEY_INPUTS = {"pricing_input": ("pricing", "input_per_mtok"), "pricing_output": ("pricing", "output_per_mtok"),
+                "pricing_cache_read": ("pricing", "cache_read_per_mtok"),
+                "pricing_cache_write": ("pricing", "cache_write_per_mtok"),
                 "budget_monthly": ("budget", "monthly_usd")}
 
 

@@ -30,7 +30,7 @@ def attempt(action):
 
 
 def models_page(selected=None, new=None, values=None, errors=None, form_error=None, status=200, test_result=None,
-                pull=None):
+                pull=None, preset=None):
     """Sidebar + editor for a stored profile (`selected`, default the active one) or a new one (`new` provider)."""
     settings, _ = svc().settings()
     items = [svc().profile_view(settings, p) for p in profiles.profiles_of(settings)]
@@ -41,9 +41,12 @@ def models_page(selected=None, new=None, values=None, errors=None, form_error=No
     if values is None and current:
         values = forms.profile_values(current, current["active"])
     elif values is None and new:
+        filled = catalog.preset_fields(preset) if new == catalog.PRESET_PROVIDER else {}
         draft = dict(profiles.defaults_for(new), model=catalog.PROVIDERS[new]["defaults"]["model"],
-                     name=profiles.unique_name(settings, catalog.PROVIDERS[new]["label"]))
-        values = forms.profile_values(draft)
+                     name=catalog.PROVIDERS[new]["label"])
+        draft.update(filled)
+        draft["name"] = profiles.unique_name(settings, draft["name"])
+        values = dict(forms.profile_values(draft), preset=preset if filled else "")
     provider = catalog.canonical_provider((values or {}).get("provider")) or new or DEFAULT_PROVIDER
     multi_setting = bool(settings.get("multi_provider_enabled"))
     pull = _pull_view(pull if pull is not None else _pull_of(provider, values or {}))
@@ -96,7 +99,21 @@ def new_profile():
     provider = catalog.canonical_provider(request.args.get("provider"))
     if provider is None:
         return render_page("provider_picker.html", "models", providers=catalog.public_catalog())
-    return models_page(new=provider)
+    return models_page(new=provider, preset=request.args.get("preset"))
+
+
+def _preset_step(selected=None, new=None):
+    """The preset select's button without JS: the editor again with the preset's base URL, key variable and
+    credential set filled in (the name and model as typed, unless empty), nothing saved yet."""
+    values = forms.posted_values(request.form)
+    filled = catalog.preset_fields(request.form.get("preset"))
+    for key in ("base_url", "api_key_ref", "credential_id"):
+        values[key] = filled.get(key, values.get(key, ""))
+    for key in ("name", "model"):
+        values[key] = values.get(key) or filled.get(key, "")
+    values["provider"] = catalog.PRESET_PROVIDER if filled else values.get("provider")
+    values["fallback_profile_ids"] = forms.edit_fallbacks(request.form)
+    return models_page(selected=selected, new=new, values=values)
 
 
 def _fallback_step(selected=None, new=None):
@@ -110,6 +127,8 @@ def create_profile():
     """Create from the editor form; 400 with inline errors and the input kept."""
     if "fallback_op" in request.form:
         return _fallback_step(new=catalog.canonical_provider(request.form.get("provider")) or DEFAULT_PROVIDER)
+    if "preset_op" in request.form:
+        return _preset_step(new=catalog.PRESET_PROVIDER)
     payload, parse_errors = forms.profile_payload(request.form)
     result, errors, form_error = attempt(lambda: profile_ops.create_profile(svc(), payload))
     if result:
@@ -127,6 +146,8 @@ def save_profile(profile_id):
     """Save the editor form over a stored profile (fields the form omits are kept)."""
     if "fallback_op" in request.form:
         return _fallback_step(selected=profile_id)
+    if "preset_op" in request.form:
+        return _preset_step(selected=profile_id)
     payload, parse_errors = forms.profile_payload(request.form)
     result, errors, form_error = attempt(
         lambda: profile_ops.update_profile(svc(), profile_id, payload, partial=True))

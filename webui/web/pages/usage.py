@@ -1,15 +1,17 @@
-"""The Usage tab: cost and tokens per day (server-drawn SVG), this month by profile and by role, budgets."""
+"""The Usage tab: cost and tokens per day (server-drawn SVG), provider health (24 h), this month by profile,
+role and API token, budgets, and the request log."""
 
 from datetime import timedelta
 
 from flask import Blueprint, request
 
 from webui.core.usage import calls, pricing
+from webui.core.usage.health import provider_health
 from webui.core.usage.ledger import month_start, parse_bound, stamp
 from webui.core.usage.metering import budget_of
+from webui.errors import ValidationFailed
 from webui.web.common import token_names, usage
 from webui.web.pages import usage_chart
-from webui.errors import ValidationFailed
 from webui.web.pages.layout import render_page, svc
 
 bp = Blueprint("usage", __name__)
@@ -76,4 +78,5 @@ def index():
         by_token=[dict(r, name=r["name"] if r["key"] else "(login, no token)")
                   for r in _named(by_token["rows"], names)],
         log=request_log(ledger, names),
-        budgets=budgets(ledger, profiles), prices_taken=pricing.table().get("taken"))
+        budgets=budgets(ledger, profiles), prices_taken=pricing.table().get("taken"),
+        health=usage_chart.health_rows(provider_health(ledger, now), {p["id"]: p.get("name") for p in profiles}))

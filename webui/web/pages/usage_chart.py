@@ -17,7 +17,8 @@ def days_back(today, count=30):
 def fill_days(rows, days):
     """/api/usage day rows spread over every day (days without calls count zero)."""
     by_day = {r["key"]: r for r in rows}
-    empty = {"requests": 0, "prompt_tokens": 0, "completion_tokens": 0, "cost_usd": None}
+    empty = {"requests": 0, "prompt_tokens": 0, "completion_tokens": 0, "cost_usd": None, "cache_read_tokens": 0,
+             "cache_write_tokens": 0}
     return [dict(by_day.get(d) or empty, key=d) for d in days]
 
 
@@ -64,3 +65,27 @@ def charts(rows, today=None):
             "cost": bars(days, lambda d: d["cost_usd"], "Cost per day (USD)", money=True),
             "tokens": bars(days, lambda d: (d["prompt_tokens"] or 0) + (d["completion_tokens"] or 0),
                            "Tokens per day (prompt + completion)")}
+
+
+HEALTH_W, HEALTH_ROW = 300, 34  # one row per profile: p50 and p95 bars on a shared scale, labelled in the SVG
+
+
+def health_rows(rows, names):
+    """Provider-health rows (core/usage/health) with names, shares and bar geometry for an inline SVG each:
+    {p50_w, p95_w} in a HEALTH_W-wide plot scaled to the slowest p95 (a round top), and the figures as text."""
+    top = nice_max(max((r["p95_ms"] or 0 for r in rows), default=0))
+    out = []
+    for r in rows:
+        scale = lambda ms: round(HEALTH_W * (ms or 0) / top, 2)  # noqa: E731
+        out.append(dict(r, name=names.get(r["profile_id"]) or r["profile_id"] or "(none)",
+                        error_pct=round(r["error_rate"] * 100, 1), p50_w=scale(r["p50_ms"]),
+                        p95_w=scale(r["p95_ms"]), width=HEALTH_W, height=HEALTH_ROW,
+                        p50_text=_ms(r["p50_ms"]), p95_text=_ms(r["p95_ms"])))
+    return {"rows": out, "top_text": _ms(top) if rows else ""}
+
+
+def _ms(value):
+    """Milliseconds as text: 840 ms, 1.2 s, — when unknown."""
+    if value is None:
+        return "—"
+    return f"{value:,.0f} ms" if value < 1000 else f"{value / 1000:,.1f} s"

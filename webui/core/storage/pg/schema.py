@@ -66,9 +66,26 @@ MIGRATIONS = {
                                 ("day", "day"))),
     ),
     2: (
+        # The Responses face: one stored Response and the chat conversation it ended (previous_response_id).
+        """CREATE TABLE responses (
+            id TEXT PRIMARY KEY,
+            created_at TEXT NOT NULL,
+            response TEXT NOT NULL,
+            conversation TEXT NOT NULL)""",
+        # Prompt-cache usage and request ids (core/usage/ledger_schema.ADDED_COLUMNS), covering indexes made again.
+        "ALTER TABLE usage ADD COLUMN cache_read_tokens INTEGER, ADD COLUMN cache_write_tokens INTEGER, "
+        "ADD COLUMN request_id TEXT",
+        *(f"DROP INDEX IF EXISTS usage_by_{group}" for group in ("profile", "role", "session", "day")),
+        *(f"CREATE INDEX usage_by_{group} ON usage ({column}, ts) INCLUDE (prompt_tokens, completion_tokens, cost_usd, "
+          "cache_read_tokens, cache_write_tokens)"
+          for group, column in (("profile", "profile_id"), ("role", "role_id"), ("session", "session_id"),
+                                ("day", "day"))),
+    ),
+    3: (
         # API tokens: which token made a call (its id, never its secret)
         "ALTER TABLE usage ADD COLUMN token_id TEXT",
-        "CREATE INDEX usage_by_token ON usage (token_id, ts) INCLUDE (prompt_tokens, completion_tokens, cost_usd)",
+        "CREATE INDEX usage_by_token ON usage (token_id, ts) INCLUDE (prompt_tokens, completion_tokens, cost_usd, "
+        "cache_read_tokens, cache_write_tokens)",
     ),
 }
 LATEST = max(MIGRATIONS)

@@ -1,0 +1,1 @@
+"""Observability: the request scope (request id, upstream time), Prometheus metrics, OpenTelemetry spans, logs."""
