@@ -138,7 +138,8 @@ def test_read_only_ledger_records_nothing_and_reads_empty(tmp_path):
 
 
 def test_an_older_usage_db_gains_the_cache_columns(tmp_path):
-    """A usage.db from before prompt caching: its rows stay, the columns and covering indexes are added."""
+    """A usage.db from before prompt caching and token ids: its rows stay, the columns and covering indexes are
+    added."""
     import sqlite3
 
     from webui.core.usage.ledger import UsageLedger
@@ -162,23 +163,9 @@ def test_an_older_usage_db_gains_the_cache_columns(tmp_path):
                      "cache_read_tokens": 800, "cache_write_tokens": 100}]
     index = sqlite3.connect(path).execute("SELECT sql FROM sqlite_master WHERE name = 'usage_by_profile'").fetchone()
     assert "cache_read_tokens" in index[0]
+    ledger.record({"api": "v1", "profile_id": "alpha", "cost_usd": 0.125, "outcome": "ok", "token_id": "tok1"})
+    by_token = {r["key"]: r["cost_usd"] for r in ledger.summary("token")["rows"]}
+    assert by_token == {None: 0.75, "tok1": 0.125}  # older rows name no token
     ledger.close()
     UsageLedger(path).close()  # opening it again changes nothing
 
-
-def test_a_usage_db_from_before_token_id_gains_the_column(tmp_path):
-    path = tmp_path / "usage.db"
-    old = sqlite3.connect(path)
-    old.execute("""CREATE TABLE usage (id INTEGER PRIMARY KEY, ts TEXT NOT NULL, day TEXT NOT NULL, api TEXT NOT NULL,
-        profile_id TEXT, role_id TEXT, session_id TEXT, provider TEXT, model TEXT, prompt_tokens INTEGER,
-        completion_tokens INTEGER, cost_usd REAL, latency_ms INTEGER, outcome TEXT NOT NULL, error TEXT,
-        fallback_from TEXT)""")
-    old.execute("INSERT INTO usage (ts, day, api, outcome, cost_usd) VALUES ('2026-11-01T00:00:00.000Z', "
-                "'2026-11-01', 'chat', 'ok', 0.5)")
-    old.commit()
-    old.close()
-    ledger = UsageLedger(path, clock=Clock("2026-11-02T10:00:00"))
-    ledger.record(row(token_id="tok1", cost=0.25))
-    summary = ledger.summary("token")
-    assert {r["key"]: r["cost_usd"] for r in summary["rows"]} == {None: 0.5, "tok1": 0.25}
-    ledger.close()
