@@ -11,12 +11,15 @@ from werkzeug.serving import make_server
 
 ADMIN_USER = "admin"
 ADMIN_PASSWORD = "correct horse battery"
+# Variables the tests name in api_key_ref beyond the providers' own (WEBUI_KEY_REF_ALLOW allows them).
+TEST_KEY_REFS = "GAMMA_KEY,STORY_KEY,DELTA_KEY,LEGACY_KEY,MISSING_VAR_API_KEY,TRIPLO_TEST_UNSET_API_KEY"
 
 
 def app_environ(config_dir, **extra):
     """A clean environment for one app: temp config folder, known login, no real provider keys."""
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY") and not k.startswith(("TRIPLO_", "WEBUI_", "SUPERVISOR_", "OTEL_"))}
-    env.update(TRIPLO_CONFIG_DIR=str(config_dir), WEBUI_USERNAME=ADMIN_USER, WEBUI_PASSWORD=ADMIN_PASSWORD)
+    env.update(TRIPLO_CONFIG_DIR=str(config_dir), WEBUI_USERNAME=ADMIN_USER, WEBUI_PASSWORD=ADMIN_PASSWORD,
+               WEBUI_KEY_REF_ALLOW=TEST_KEY_REFS)
     env.update({k: str(v) for k, v in extra.items()})
     return env
 

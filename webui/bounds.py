@@ -8,6 +8,7 @@ from webui.errors import InputRefused
 MAX_DEPTH = 32  # JSON/YAML nesting: far beyond any real config, far below Python's recursion limit
 IMPORT_BYTES_ENV = settings.SPEC["max_import_bytes"]["env"]
 DEFAULT_MAX_IMPORT_BYTES = settings.SPEC["max_import_bytes"]["default"]
+EXPANSION_FACTOR = 2  # an expanded YAML document may be this many times WEBUI_MAX_IMPORT_BYTES (aliases by bytes)
 MAX_ALIAS_NODES = 10_000  # nodes YAML aliases may add on expansion (a "billion laughs" adds millions)
 
 

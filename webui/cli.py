@@ -109,8 +109,10 @@ def _export(args):
     """The game config on stdout (the same use case as GET /api/v1/export)."""
     from webui.core.roles.role_ops import export_config
 
-    text, _ = export_config(_config_service(False), args.format)
+    text, _, dropped = export_config(_config_service(False), args.format)
     sys.stdout.write(text)
+    if dropped:
+        print(f"Left out (they look like secrets): {', '.join(dropped)}", file=sys.stderr)
     return 0
 
 

@@ -349,11 +349,25 @@ class ServerBusy(WebUIError):
 
 
 class RequestTimeout(WebUIError):
-    """408: the request body stopped arriving."""
+    """408: the request body stopped arriving, or arrives slower than WEBUI_BODY_MIN_RATE."""
 
     status = 408
     code = "request_timeout"
     retryable = True  # the body stopped arriving: sent again, it may arrive whole
+
+
+class TooManyPulls(WebUIError):
+    """429: WEBUI_MAX_PULLS model pulls are running already."""
+
+    status = 429
+    code = "too_many_pulls"
+
+
+class PayloadTooLarge(WebUIError):
+    """413: a body larger than this route takes (before login: WEBUI_PUBLIC_BODY_MAX)."""
+
+    status = 413
+    code = "payload_too_large"
 
 
 class RestartFailed(WebUIError):

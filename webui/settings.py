@@ -24,6 +24,13 @@ SPEC = {
     "max_connections": _field("WEBUI_MAX_CONNECTIONS", 2000, int, True, "open client connections of a worker"),
     "header_timeout": _field("WEBUI_HEADER_TIMEOUT", 10, int, True, "seconds for a whole request head"),
     "body_timeout": _field("WEBUI_BODY_TIMEOUT", 30, int, True, "seconds one body read or write may stall"),
+    "body_min_rate": _field("WEBUI_BODY_MIN_RATE", 10_000, int, True,
+                            "bytes/s a request body must at least arrive at (whole-body deadline)"),
+    "public_body_max": _field("WEBUI_PUBLIC_BODY_MAX", 8192, int, True, "largest body before login (login form)"),
+    "reserve_connections": _field("WEBUI_RESERVE_CONNECTIONS", 32, int, True,
+                                  "connections past the cap that answer /healthz or 503"),
+    "max_pulls": _field("WEBUI_MAX_PULLS", 4, int, True, "Ollama model pulls running at once; beyond, 429"),
+    "max_pull_layers": _field("WEBUI_MAX_PULL_LAYERS", 256, int, True, "layers tracked per Ollama pull"),
     "provider_connect_timeout": _field("WEBUI_PROVIDER_CONNECT_TIMEOUT", 5.0, doc="seconds to connect to a provider"),
     "provider_read_timeout": _field("WEBUI_PROVIDER_READ_TIMEOUT", 60.0, doc="seconds a provider may go silent"),
     "provider_total_timeout": _field("WEBUI_PROVIDER_TOTAL_TIMEOUT", 120.0, float, True,
@@ -65,6 +72,11 @@ class Settings:
     max_connections: int
     header_timeout: int
     body_timeout: int
+    body_min_rate: int
+    public_body_max: int
+    reserve_connections: int
+    max_pulls: int
+    max_pull_layers: int
     provider_connect_timeout: float
     provider_read_timeout: float
     provider_total_timeout: float

@@ -12,6 +12,9 @@
   var announcer = document.getElementById("chat-announce");
   var button = document.getElementById("chat-send");
   var answeredUrl = form.getAttribute("data-answered");
+  var stopButton = document.getElementById("chat-stop");
+  var status = document.getElementById("chat-status");
+  var box = form.elements.message;
 
   // Keep the newest message (or the error) in view: inside the log's own scroll box and in the window.
   function showNewest() {
@@ -71,7 +74,10 @@
     box.setAttribute("data-session-cost", String(total));
     box.querySelector("[data-session-cost-value]").textContent = usd(total);
     var calls = box.querySelector("[data-session-calls]");
-    calls.textContent = String((parseInt(calls.textContent, 10) || 0) + 1);
+    var count = (parseInt(calls.textContent, 10) || 0) + 1;
+    calls.textContent = String(count);
+    var word = box.querySelector("[data-session-calls-word]");
+    if (word) word.textContent = count === 1 ? "provider call" : "provider calls";
   }
 
   /* Who answered, as the server writes it (templates/_answered.html): one renderer for the page and the stream. */
@@ -110,6 +116,53 @@
     item.querySelector("[data-text]").textContent = message;
   }
 
+  // A failure on a long conversation is often a full context window: say so (the same rule as the server's).
+  var CONTEXT_WORDS = /context|too long|too many tokens|maximum.*tokens|token limit|n_ctx|exceed/i;
+  var LONG_HISTORY = 24000;  // characters: ~6,000 tokens, past many small local models' context
+
+  function withContextHint(message) {
+    var total = 0;
+    log.querySelectorAll("[data-text]").forEach(function (t) { total += t.textContent.length; });
+    if (!CONTEXT_WORDS.test(message) && total < LONG_HISTORY) return message;
+    return message + " The conversation may no longer fit the model's context window: start a new session, " +
+      "or pick a profile whose model takes a longer context.";
+  }
+
+  // The elapsed-time status while a reply is on its way (not a live region: the finished reply is announced).
+  var ticker = null;
+  function startStatus(roleName) {
+    var started = Date.now(), received = false;
+    function draw() {
+      var seconds = Math.floor((Date.now() - started) / 1000);
+      status.textContent = (received ? roleName + " is answering… " : "Waiting for the model… ") + seconds + " s";
+    }
+    status.hidden = false;
+    draw();
+    ticker = setInterval(draw, 1000);
+    return function () { received = true; draw(); };
+  }
+  function endStatus() {
+    clearInterval(ticker);
+    status.hidden = true;
+    status.textContent = "";
+  }
+
+  // A human-controlled role: the line is posted as that character; no model is called.
+  async function speak(role, message) {
+    if (!message) { showError("Type the line " + role.name + " says: a human-controlled role never calls a model."); return; }
+    var item = addMessage("msg-user msg-spoken", role.name, message);
+    var result = await window.Triplo.api("POST", form.getAttribute("data-api"), {role_id: role.id, message: message});
+    if (!result.ok) {
+      item.remove();
+      showError(window.Triplo.messageOf(result));
+      return;
+    }
+    item.setAttribute("data-message-id", result.data.message_id);
+    item.setAttribute("data-role-id", role.id);
+    box.value = "";
+    announcer.textContent = role.name + " said: " + message;
+  }
+
   // Parse SSE frames out of the text received so far; returns the unparsed rest.
   function drain(buffer, onEvent) {
     var frames = buffer.split("\n\n");
@@ -130,15 +183,34 @@
     var message = form.elements.message.value.trim() ? form.elements.message.value : null;  // none: the role's own turn
     var roleId = form.elements.role_id.value;
     var role = byId(data.roles, roleId) || {name: roleId};
+    role = Object.assign({}, role, {name: role.label || role.name});  // two roles of one name: "Name (id)"
     errorBox.hidden = true;
     announcer.textContent = "";
+    if (role.control === "human") {
+      button.disabled = true;
+      try { await speak(role, message); } finally { button.disabled = false; box.focus(); }
+      return;
+    }
     button.disabled = true;
+    var panel = document.getElementById("comparison");  // the side-by-side view belongs to the turn before
+    if (panel) panel.remove();
     if (message) addMessage("msg-user", "You", message);
     var item = addMessage("msg-ai msg-streaming", role.name, "");
     var text = item.querySelector("[data-text]");
+    var arrived = startStatus(role.name);
+    var controller = new AbortController();
+    stopButton.hidden = false;
+    stopButton.disabled = false;
+    stopButton.onclick = async function () {
+      stopButton.disabled = true;
+      status.textContent = "Stopping…";
+      var result = await window.Triplo.api("POST", form.getAttribute("data-stop"));
+      if (!result.ok || !result.data.stopped) controller.abort();  // nothing running server-side: just stop reading
+    };
     try {
       var sent = await window.Triplo.stream(form.getAttribute("data-api"), {
-        role_id: roleId, message: message, stream: true, llm_profile_id: form.elements.llm_profile_id.value || null});
+        role_id: roleId, message: message, stream: true, llm_profile_id: form.elements.llm_profile_id.value || null},
+        controller.signal);
       if (!sent.response) throw new Error(sent.error);
       var response = sent.response;
       if (!response.ok || !(response.headers.get("Content-Type") || "").startsWith("text/event-stream")) {
@@ -162,6 +234,7 @@
             throw new Error(payload.message || "The reply failed.");
           } else {
             var follow = log.scrollHeight - log.scrollTop - log.clientHeight < 48;  // do not yank a reader back
+            if (payload.delta) arrived();
             text.textContent += payload.delta;
             if (follow) showNewest();
           }
@@ -169,16 +242,33 @@
       }
       if (!finished) throw new Error("The connection closed before the reply finished.");
     } catch (err) {
-      fail(item, err.message);
-      showError(err.message);
+      if (err.name === "AbortError" || controller.signal.aborted) {
+        item.classList.add("msg-flagged");
+        item.insertAdjacentHTML("beforeend", '<p class="msg-flag" data-flag="stopped">⏹ Stopped: the reply ends where Stop was pressed.</p>');
+      } else {
+        var shown = withContextHint(err.message);
+        fail(item, shown);
+        showError(shown);
+      }
     } finally {
       item.classList.remove("msg-streaming");
+      endStatus();
+      stopButton.hidden = true;
       button.disabled = false;
       if (errorBox.hidden) showNewest();
+      box.focus();  // keyboard users keep typing where they were
     }
   }
 
   form.addEventListener("submit", send);
+
+  document.getElementById("chat-keys").hidden = false;
+  // Enter sends, Shift+Enter (or an input method composing) adds a line.
+  box.addEventListener("keydown", function (event) {
+    if (event.key !== "Enter" || event.shiftKey || event.isComposing || event.altKey || event.ctrlKey || event.metaKey) return;
+    event.preventDefault();
+    if (!button.disabled) form.requestSubmit(button);
+  });
 
   // The role's profile for this session (the session override), switched without leaving the chat.
   var roleSelect = form.elements.role_id;

@@ -11,14 +11,14 @@
 
   /* fetch() with the session's CSRF token and the shared 401 handling; never throws: {response, error}.
      `timeout` (ms) bounds the whole exchange unless it is 0 (a stream reads for as long as the reply lasts). */
-  async function send(method, url, body, accept, timeout) {
+  async function send(method, url, body, accept, timeout, signal) {
     const controller = new AbortController();
     const timer = timeout ? setTimeout(() => controller.abort(), timeout) : null;
     const options = {
       method,
       credentials: "same-origin",
       headers: { Accept: accept, "X-CSRF-Token": csrf() },
-      signal: controller.signal,
+      signal: signal || controller.signal,  // the caller's own (a Stop button), else the timeout's
     };
     if (body !== undefined && body !== null) {
       options.headers["Content-Type"] = "application/json";
@@ -33,7 +33,7 @@
       return { response, error: null, done: () => clearTimeout(timer) };
     } catch (err) {
       clearTimeout(timer);
-      const error = err && err.name === "AbortError" ? "The server did not answer in time." : "The server cannot be reached.";
+      const error = err && err.name === "AbortError" ? (signal && signal.aborted ? "Stopped." : "The server did not answer in time.") : "The server cannot be reached.";
       return { response: null, error, done: () => {} };
     }
   }
@@ -49,8 +49,8 @@
   }
 
   /* A streamed (SSE) answer to a JSON POST: {response, error}; the caller reads response.body. */
-  async function stream(url, body) {
-    return send("POST", url, body, "text/event-stream", 0);
+  async function stream(url, body, signal) {
+    return send("POST", url, body, "text/event-stream", 0, signal);
   }
 
   /* A server-rendered HTML fragment (GET), or null. */

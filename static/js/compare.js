@@ -15,6 +15,12 @@
 
   var showError = window.Triplo.showChatError;
 
+  var profiles = JSON.parse((document.getElementById("chat-data") || {}).textContent || "{}").profiles || [];
+  function profileName(id) {
+    var found = profiles.filter(function (p) { return p.id === id; })[0];
+    return found ? found.name : id;
+  }
+
   function picked() {
     var ids = [];
     form.querySelectorAll('select[name="compare_profile_id"]').forEach(function (s) {
@@ -47,7 +53,7 @@
       var failed = (body.results || []).filter(function (r) { return !r.ok; });
       if (failed.length) {
         sessionStorage.setItem("compare-errors", JSON.stringify(failed.map(function (r) {
-          return r.llm_profile_id + ": " + ((r.error || {}).message || "failed");
+          return {name: profileName(r.llm_profile_id), message: window.Triplo.userText((r.error || {}).message || "It failed.")};
         })));
       }
       var url = new URL(location.href);
@@ -63,10 +69,23 @@
     }
   });
 
-  // Profiles that failed in the comparison just run (carried over the navigation above).
+  // Profiles that failed in the comparison just run (carried over the navigation above): one card each, by name.
   var carried = sessionStorage.getItem("compare-errors");
-  if (carried && panel) {
+  var grid = panel && panel.querySelector(".compare-grid");
+  if (carried && grid) {
     sessionStorage.removeItem("compare-errors");
-    showError(JSON.parse(carried).join(" · "));
+    JSON.parse(carried).forEach(function (failure) {
+      var card = document.createElement("article");
+      card.className = "compare-card is-failed";
+      card.setAttribute("data-failed", "");
+      var title = document.createElement("h4");
+      title.textContent = failure.name;
+      var text = document.createElement("p");
+      text.className = "msg-flag";
+      text.textContent = "⚠ No reply: " + failure.message;
+      card.appendChild(title);
+      card.appendChild(text);
+      grid.appendChild(card);
+    });
   }
 })();

@@ -10,7 +10,8 @@
     const input = box.querySelector("[data-profile-filter]");
     const status = box.querySelector("[data-profile-filter-status]");
     const items = Array.from(document.querySelectorAll(".profile-list .profile-item"));
-    input.addEventListener("input", () => {
+    // Every word must appear somewhere in the name, provider or model; the query outlives picking a result.
+    const apply = () => {
       const words = input.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
       let shown = 0;
       items.forEach((li) => {
@@ -20,7 +21,18 @@
         if (match) shown += 1;
       });
       status.textContent = words.length ? shown + " of " + items.length + " profiles shown." : "";
-    });
+      try { sessionStorage.setItem("profile-filter", input.value); } catch (_) { /* storage off: not kept */ }
+    };
+    input.addEventListener("input", apply);
+    let kept = null;
+    try { kept = sessionStorage.getItem("profile-filter"); } catch (_) { kept = null; }
+    if (kept) { input.value = kept; apply(); }
+  }
+  // The picked profile is in view inside the list's own scroll box (the window stays on the editor).
+  const listBox = document.querySelector(".profile-list-box");
+  const picked = listBox && listBox.querySelector(".profile-item.is-selected");
+  if (picked && listBox.scrollHeight > listBox.clientHeight) {
+    listBox.scrollTop = picked.offsetTop - listBox.clientHeight / 3;  // the box is the offset parent
   }
 
   // ---- ordered fallback picker --------------------------------------------------------------------

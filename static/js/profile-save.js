@@ -147,6 +147,7 @@
     save.disabled = false;
     if (result.ok && result.data && result.data.profile) {
       applySaved(result.data.profile);
+      if (T.markSaved) T.markSaved(form);
       T.setStatus(status, ("Saved. " + T.desktopText(result.data.desktop)).trim(), "ok");
       return;
     }

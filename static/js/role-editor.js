@@ -4,6 +4,9 @@
   // The delete confirmation: Cancel (the safe way out) has the focus, without waiting for autofocus.
   var cancel = document.querySelector("#role-delete [autofocus]");
   if (cancel) cancel.focus();
+  // A role that did not save: the summary of its errors is where the eye and the focus land.
+  var summary = document.getElementById("role-error-summary");
+  if (summary) { summary.scrollIntoView({block: "start"}); summary.focus(); }
 })();
 
 (function () {

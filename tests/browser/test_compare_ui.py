@@ -66,9 +66,10 @@ def test_compare_stacks_on_a_phone(game, new_page):
 
 
 @pytest.mark.parametrize("javascript", [False, True])
-def test_compare_errors_show_next_to_the_chat(game, new_page, javascript):
+@pytest.mark.parametrize("width", [1280, 390])
+def test_compare_errors_show_next_to_the_chat(game, new_page, javascript, width):
     sid = new_session(game)
-    page = new_page(game.base, javascript=javascript)
+    page = new_page(game.base, javascript=javascript, width=width)
     page.goto(f"{game.base}/roles?session={sid}")
     page.click("#compare-pick summary")
     page.fill("#chat-message", "Hello?")
@@ -79,9 +80,10 @@ def test_compare_errors_show_next_to_the_chat(game, new_page, javascript):
     assert "2 to 4" in box.text_content()
     if javascript:
         assert page.input_value("#chat-message") == "Hello?"  # the typed turn is kept
-    # One profile failing: the others are compared, the failure is named by the chat.
+    # One profile failing: the others are compared; the failure is a card of its own, named as the profile is.
     game.fakes.b.fail(400, "beta refuses")
     _run_compare(page, game, sid, javascript, profiles=("alpha", "beta"), message="Hello again")
-    assert page.locator(".compare-card").count() == 1
-    page.locator("#chat-error").wait_for(state="visible")
-    assert "beta" in page.text_content("#chat-error")
+    failed = page.locator(".compare-card[data-failed]")
+    failed.wait_for()
+    assert page.locator(".compare-card").count() == 2 and failed.count() == 1
+    assert failed.locator("h4").text_content() == "Beta Local" and "beta refuses" in failed.text_content()

@@ -81,3 +81,40 @@ def trickle(interval, total=10_000, stream=False):
             h.close_connection = True
 
     return answer
+
+
+# The answer shapes real servers and proxies use: HTTP/1.0 (the body ends when the connection closes),
+# HTTP/1.1 with `Connection: close` and no length, and a head whose bytes drip in one at a time.
+SHAPES = ("http10", "close", "drip_headers")
+
+
+def dripping(shape, interval=0.2, total=600, stream=False):
+    """An answer in one of SHAPES that never finishes: its body (or, for drip_headers, its head) arrives one byte
+    every `interval` s, `total` bytes at most, so every single read succeeds and only a total deadline ends it."""
+    kind = b"text/event-stream" if stream else b"application/json"
+
+    def answer(h):
+        h.close_connection = True
+        if shape == "drip_headers":
+            head, body = b"HTTP/1.1 200 OK\r\nContent-Type: " + kind + b"\r\nX-Pad: " + b"p" * total, b""
+        else:
+            status = b"HTTP/1.0 200 OK\r\n" if shape == "http10" else b"HTTP/1.1 200 OK\r\nConnection: close\r\n"
+            head, body = status + b"Content-Type: " + kind + b"\r\n\r\n", (b":" if stream else b" ") * total
+        try:
+            if shape == "drip_headers":
+                _drip(h, head, interval)
+            else:
+                h.wfile.write(head)
+                h.wfile.flush()
+                _drip(h, body, interval)
+        except OSError:
+            pass  # the client cut it: that is the point
+
+    return answer
+
+
+def _drip(h, data, interval):
+    for byte in data:
+        h.wfile.write(bytes([byte]))
+        h.wfile.flush()
+        time.sleep(interval)

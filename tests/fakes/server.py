@@ -5,6 +5,7 @@ import json
 import socket
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -361,4 +362,6 @@ class FakeProvider:
             h.write_frame(json.dumps(line).encode() + b"\n")
             if i == 1 and self.pull_gate is not None:
                 self.pull_gate.wait(30)  # the test releases it once it saw the pull in progress
+            if self.chunk_delay:
+                time.sleep(self.chunk_delay)  # a long pull that keeps making progress
         h.end_stream()

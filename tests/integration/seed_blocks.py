@@ -1,10 +1,10 @@
-"""The fenced examples of the game-config seed document, read from the file so tests follow the document."""
+"""The fenced examples of the game-config seed document (a copy kept in tests/fixtures), so tests follow the document."""
 
 import json
 import re
 from pathlib import Path
 
-SEED = Path(__file__).resolve().parents[3] / "shared" / "seeds" / "000_9f5dd198d9172cda.txt"
+SEED = Path(__file__).resolve().parents[1] / "fixtures" / "seed_000.txt"
 FENCE = re.compile(r"^```(\w+)\n(.*?)^```", re.S | re.M)
 
 

@@ -40,7 +40,10 @@ def test_forms_save_import_chat_redraw_and_flip(game):
     page = post(game, "/roles/override", {"session_id": sid, "character_id": "npc", "profile_id": ""})
     assert "Session override removed." in page
 
-    page = post(game, "/roles/import", {}, files={"file": ("game.yaml", GAME_YAML.encode(), "text/yaml")})
+    r = game.http.post(game.base + "/roles/import", files={"file": ("game.yaml", GAME_YAML.encode(), "text/yaml")})
+    assert "Nothing has changed yet" in r.text and 'name="profile-thief"' not in r.text  # a preview first
+    sealed = re.search(r'name="sealed" value="([^"]+)"', r.text).group(1)  # the document, only the server opens it
+    page = post(game, "/roles/import", {"sealed": sealed})
     assert "Imported 2 profile(s) and 2 role(s)." in page and 'name="profile-thief"' in page
 
 

@@ -24,8 +24,8 @@ def _plant(api, fakes):
     ids = {}
     for provider, fake in fakes.items():
         body = {"name": provider, "provider": provider, "model": fake.models[0], "api_key": ...}
-        if provider != "ollama":
-            body["base_url"] = fake.base_url
+        if provider != "ollama":  # typed with its URL: a stored key goes only where it was stored for
+            body.update(base_url=fake.base_url, api_key=CANARY)
         ids[provider] = api.create_profile(**body)["id"]
     api.post("/api/config", {"settings": {"voice": True}}, params={"restart": "false"})
     return ids

@@ -103,7 +103,7 @@ def test_ledger_rows_summaries_and_spend(stores):
     ledger.flush()
     summary = ledger.summary("profile")
     assert summary["rows"] == [{"key": "p1", "requests": 3, "prompt_tokens": 30, "completion_tokens": 15,
-                                "cost_usd": 0.75, "cache_read_tokens": 0, "cache_write_tokens": 0}]
+                                "cost_usd": 0.75, "cache_read_tokens": 0, "cache_write_tokens": 0, "tokens_unknown": 0}]
     assert ledger.summary("day")["totals"]["requests"] == 3
     assert ledger.session_cost("s1") == {"requests": 3, "cost_usd": 0.75}
     assert ledger.month_spend("p1") == 0.75

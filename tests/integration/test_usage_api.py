@@ -77,7 +77,7 @@ def test_ledger_rows_from_both_apis_streams_included(game):
     by_profile = {r["key"]: r for r in usage(game, group_by="profile")["rows"]}
     assert by_profile["alpha"] == {"key": "alpha", "requests": 2, "prompt_tokens": 22, "completion_tokens": 14,
                                    "cost_usd": round(2 * GPT4O_11_7, 9), "cache_read_tokens": 0,
-                                   "cache_write_tokens": 0}
+                                   "cache_write_tokens": 0, "tokens_unknown": 0}
     assert by_profile["gamma"]["cost_usd"] is None and by_profile["beta"]["cost_usd"] == 0.0
     roles = {r["key"]: r["requests"] for r in usage(game, group_by="role")["rows"]}
     assert roles == {"gm": 1, "bard": 1, "npc": 1, None: 1}

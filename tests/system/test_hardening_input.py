@@ -1,6 +1,7 @@
 """Issue 15, items 1, 2, 4, 5, 8, 9 and 11: keys only go where the user chose, bad input is a 4xx, never a 500."""
 
 import json
+import os
 import logging
 
 import pytest
@@ -26,7 +27,7 @@ def _edit_config(app, change):
 # ---- item 1: api_key_ref names only provider-key variables --------------------------------------------------
 
 @pytest.mark.parametrize("ref", ["WEBUI_PASSWORD", "SUPERVISOR_PASSWORD", "PATH", "WEBUI_SECRET_KEY",
-                                 "SUPERVISOR_API_TOKEN", "HOME"])
+                                 "SUPERVISOR_API_TOKEN", "HOME", "TEAM_OPENAI_KEY", "HF_TOKEN"])
 def test_item1_api_key_ref_outside_the_allowlist_is_refused_on_save(tc, ref):
     tc.create_profile()
     reply = tc.post(P, {"name": "Env", "provider": "open_ai", "model": "gpt-4o", "api_key_ref": ref})
@@ -37,7 +38,7 @@ def test_item1_api_key_ref_outside_the_allowlist_is_refused_on_save(tc, ref):
     assert reply.status == 400 and any("api_key_ref" in f for f in reply.body["fields"]), reply.text
 
 
-@pytest.mark.parametrize("ref", ["OPENAI_API_KEY", "TEAM_OPENAI_KEY", "HF_TOKEN"])
+@pytest.mark.parametrize("ref", ["OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "AZURE_OPENAI_API_KEY"])
 def test_item1_provider_key_names_are_allowed(tc, ref):
     tc.create_profile()
     reply = tc.post(P, {"name": "Env", "provider": "open_ai", "model": "gpt-4o", "api_key_ref": ref})
@@ -326,3 +327,22 @@ def test_item11_giant_ids_in_chat_forms_and_next_never_reach_location(app):
         assert response.status_code in (302, 303, 400, 404), (path, response.status_code)
         location = response.headers.get("Location", "")
         assert len(location) < 2000 and "\n" not in location and huge[:200] not in location, path
+
+
+# ---- issue 24 item 8: YAML bombs by bytes, not nodes -------------------------------------------------------
+
+def test_item8_yaml_bomb_by_bytes_is_refused_and_nothing_is_stored(app, tc):
+    big = "x" * 20_000
+    text = f"big: &big \"{big}\"\nrefs:\n" + "".join("  - *big\n" for _ in range(2000)) + "llm_profiles: []\n"
+    assert len(text) < 40_000  # a 26 kB upload, 40 MB expanded
+    before = app.extensions["triplo"].config.store.path
+    size_before = os.path.getsize(before) if os.path.exists(before) else 0
+    reply = _import(tc, text)
+    assert reply.status == 400, reply.text[:300]
+    assert "bytes" in json.dumps(reply.body), reply.text[:300]
+    assert (os.path.getsize(before) if os.path.exists(before) else 0) == size_before  # nothing written
+
+
+def test_item8_a_few_small_aliases_still_import(tc):
+    text = "base: &base {temperature: 0.5}\nother: *base\nllm_profiles: []\n"
+    assert _import(tc, text).status == 200

@@ -393,7 +393,7 @@ def check_config_files(config_dir):
 
 
 def test_no_planted_key_leaks(config_dir, fakes, logs):
-    app = make_app(config_dir)
+    app = make_app(config_dir, WEBUI_KEY_REF_ALLOW="PLANTED_ENV_KEY")  # the env-key profile reads it
     with LiveServer(app) as live:
         _, token = app.extensions["triplo"].auth.create_token("scan")
         api = Recorder(live.url, app, {"Authorization": f"Bearer {token}"})
@@ -452,3 +452,65 @@ def test_no_planted_key_leaks(config_dir, fakes, logs):
     assert not problems, problems
     print(f"\n{len(api.answers) + len(page.answers)} answers, {len(logs)} log records, "
           f"{len(list((config_dir / 'backups').iterdir())) + 1} config versions scanned")
+
+
+# ---- export (issue 24 item 6): planted values in every field the attack used, over HTTP and the CLI ------------
+
+EXPORT_PLANTS = {
+    "openai_api_key": _key("sk-proj-top-"),
+    "llm_config.openai_key": _key("sk-proj-cfg-"),
+    "llm_profiles[0].headers.Authorization": "Bearer " + _key("hdr-"),
+    "llm_profiles[0].extra_params.api_key": _key("xp-"),
+    "llm_profiles[0].secret_key": _key("sec-"),
+    "characters.gm.ai_config.api_key": _key("sk-ant-role-"),
+    "characters.gm.password": _key("pw-"),
+}
+
+
+def _plant_export_fields(config_dir):
+    """Hand-edit config.json: a known profile and role, each of EXPORT_PLANTS in its field."""
+    path = os.path.join(config_dir, "config.json")
+    with open(path, encoding="utf-8") as handle:
+        data = json.load(handle)
+    settings, plants = data["settings"], EXPORT_PLANTS
+    settings["game_config"] = {"openai_api_key": plants["openai_api_key"],
+                               "llm_config": {"openai_key": plants["llm_config.openai_key"], "temperature": 0.5}}
+    profile = settings["llm_profiles"][0]
+    profile.update(headers={"Authorization": plants["llm_profiles[0].headers.Authorization"], "X-Team": "blue"},
+                   extra_params={"api_key": plants["llm_profiles[0].extra_params.api_key"], "seed": 7},
+                   secret_key=plants["llm_profiles[0].secret_key"])
+    settings["llm_roles"] = [{"id": "gm", "name": "Game Master",
+                              "ai_config": {"profile_id": profile["id"],
+                                            "api_key": plants["characters.gm.ai_config.api_key"]},
+                              "password": plants["characters.gm.password"]}]
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(data, handle)
+
+
+def test_export_carries_no_planted_secret_and_names_what_it_left_out(config_dir):
+    import subprocess
+    import sys
+
+    from tests.app_fixtures import BASIC, app_environ
+
+    app = make_app(config_dir)
+    client = app.test_client()
+    made = client.post("/api/llm/profiles?restart=false", headers=BASIC,
+                       json={"name": "One", "provider": "open_ai", "model": "gpt-4o", "api_key": KEYS["open_ai"]})
+    assert made.status_code == 201, made.get_data(as_text=True)
+    _plant_export_fields(config_dir)
+    planted = list(EXPORT_PLANTS.values()) + [KEYS["open_ai"]]
+    for fmt in ("yaml", "json"):
+        reply = client.get(f"/api/v1/export?format={fmt}", headers=BASIC)
+        text = reply.get_data(as_text=True) + "\n" + "\n".join(f"{k}: {v}" for k, v in reply.headers.items())
+        assert reply.status_code == 200, text[:300]
+        leaked = [p for p in planted for f in fragments(p) if f in text]
+        assert not leaked, f"export ({fmt}) leaked {leaked}"
+        named = reply.headers.get("X-Export-Dropped", "")
+        assert all(field in named for field in EXPORT_PLANTS), named
+        assert "X-Team" in text and "seed" in text and "temperature" in text  # known, harmless fields travel
+    cli = subprocess.run([sys.executable, "-m", "webui", "export"], env=app_environ(config_dir), capture_output=True,
+                         text=True, timeout=60)
+    assert cli.returncode == 0, cli.stderr
+    assert not [p for p in planted for f in fragments(p) if f in cli.stdout + cli.stderr], "the CLI export leaked"
+    assert all(field in cli.stderr for field in EXPORT_PLANTS), cli.stderr

@@ -4,6 +4,8 @@ import json
 import multiprocessing
 import os
 import stat
+import threading
+import time
 
 import pytest
 
@@ -288,17 +290,36 @@ def test_wrong_username_still_pays_the_kdf(store, tmp_path, monkeypatch):
 
 
 def test_item13_attempts_in_flight_count_before_they_fail():
-    """Issue 15 item 13: the check and the count are one step, so overlapping guesses cannot all pass."""
+    """Issue 15 item 13 (policy of issue 24 item 11): parallel guesses are judged on settled failures, one after
+    the other once the free ones are used, so they cannot all pass the check before any is counted."""
+    from webui.core.access.throttle import FREE_FAILURES
+
     t = LoginThrottle(clock=FakeClock())
-    verdicts = []
-
-    def guess(depth):  # each guess is still being verified while the next one starts
-        verdicts.append(t.attempt("k", lambda: depth < 20 and guess(depth + 1) and False)[0])
-        return False
-
-    guess(0)
-    assert verdicts.count(False) == 5 and verdicts.count(None) == 1  # the 6th overlapping guess is refused
+    verdicts = _parallel_attempts(t, 12, lambda: time.sleep(0.05) or False)
+    assert verdicts.count(False) == FREE_FAILURES and verdicts.count(None) == 12 - FREE_FAILURES, verdicts
     assert t.check("k")[0] is False and t.attempt("k", lambda: True)[0] is None
+
+
+def test_item11_parallel_correct_passwords_are_never_refused_for_being_early():
+    """Issue 24 item 11: attempts in flight are not failures; a correct password waits for them, never a 429."""
+    t = LoginThrottle(clock=FakeClock())
+    assert _parallel_attempts(t, 20, lambda: time.sleep(0.02) or True) == [True] * 20
+
+
+def _parallel_attempts(throttle, count, verify):
+    """The verdicts of `count` attempts started at once on one client key."""
+    verdicts, start = [], threading.Barrier(count)
+
+    def attempt():
+        start.wait(timeout=10)
+        verdicts.append(throttle.attempt("k", verify)[0])
+
+    threads = [threading.Thread(target=attempt) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return verdicts
 
 
 def test_item12_ended_sessions_expire_and_stay_bounded(tmp_path, monkeypatch):

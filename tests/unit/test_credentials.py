@@ -77,7 +77,7 @@ def test_api_key_ref_is_read_at_call_time(vault):
     settings = {}
     credentials.apply(settings, "open_ai", {"api_key": "sk-stored-key-0000"}, vault)
     p = profile("open_ai", api_key_ref="TEAM_OPENAI_KEY")
-    env = {"TEAM_OPENAI_KEY": "sk-from-env-1"}
+    env = {"TEAM_OPENAI_KEY": "sk-from-env-1", "WEBUI_KEY_REF_ALLOW": "TEAM_OPENAI_KEY"}
     assert credentials.resolve_key(settings, p, vault, env) == "sk-from-env-1"
     env["TEAM_OPENAI_KEY"] = "sk-from-env-2"  # changed after the profile was saved
     assert credentials.resolve_key(settings, p, vault, env) == "sk-from-env-2"
@@ -86,7 +86,7 @@ def test_api_key_ref_is_read_at_call_time(vault):
 def test_missing_env_var_names_the_variable(vault):
     p = profile("anthropic", name="Claude", api_key_ref="CLAUDE_KEY")
     with pytest.raises(MissingCredential) as info:
-        credentials.resolve_key({}, p, vault, {"OTHER": "x"})
+        credentials.resolve_key({}, p, vault, {"OTHER": "x", "WEBUI_KEY_REF_ALLOW": "CLAUDE_KEY"})
     assert "CLAUDE_KEY" in info.value.message and info.value.details["variable"] == "CLAUDE_KEY"
     assert "Claude" in info.value.message and "Anthropic" in info.value.message
 
@@ -105,8 +105,9 @@ def test_resolve_call_for_ollama_uses_the_credential_url_and_token(vault):
     credentials.apply(settings, "ollama", {"url": "http://gpu:11434", "token": "bearer-token-1234"}, vault)
     call = credentials.resolve_call(settings, profile("ollama", model="qwen2"), vault)
     assert (call.base_url, call.token, call.api_key) == ("http://gpu:11434", "bearer-token-1234", None)
-    override = credentials.resolve_call(settings, profile("ollama", base_url="http://other:1"), vault)
-    assert override.base_url == "http://other:1"
+    with pytest.raises(MissingCredential) as info:  # the stored token is bound to its URL (issue 24 item 5)
+        credentials.resolve_call(settings, profile("ollama", base_url="http://other:1"), vault)
+    assert "enter the token" in info.value.message
 
 
 def test_resolve_call_hint_is_masked(vault):

@@ -223,10 +223,10 @@ def test_bad_llm_profiles_write_nothing(folder, value, problem):
 
 def test_active_profile_whose_env_var_is_unset_writes_nothing(folder):
     value = '[{"id": "x", "provider": "openai", "model": "m", "api_key_ref": "UNSET_VAR_42_KEY"}]'
-    code, _, err = run(folder, TRIPLO_LLM_PROFILES=value)
+    code, _, err = run(folder, TRIPLO_LLM_PROFILES=value, WEBUI_KEY_REF_ALLOW="UNSET_VAR_42_KEY")
     assert code == 2 and "Environment variable UNSET_VAR_42_KEY is not set" in err
     assert not os.path.exists(folder)
-    assert run(folder, TRIPLO_LLM_PROFILES=value, UNSET_VAR_42_KEY=OPENAI)[0] == 0
+    assert run(folder, TRIPLO_LLM_PROFILES=value, UNSET_VAR_42_KEY=OPENAI, WEBUI_KEY_REF_ALLOW="UNSET_VAR_42_KEY")[0] == 0
     assert settings_of(folder)["openai_key"] == OPENAI  # the desktop app needs it in plain
 
 
@@ -263,6 +263,7 @@ def test_llm_profiles_file_yaml_game_config(folder, tmp_path):
     path = tmp_path / "game.yaml"
     path.write_text(GAME_YAML, encoding="utf-8")
     code, out, _ = run(folder, GEMINI_API_KEY=GEMINI, GM_KEY=OPENROUTER, TRIPLO_VOICE_FEATURES="false",
+                       WEBUI_KEY_REF_ALLOW="GM_KEY",
                        TRIPLO_LLM_PROFILES_FILE=str(path))
     assert code == 0, out
     settings = settings_of(folder)

@@ -97,9 +97,11 @@ def test_alternatives_and_select(store, sid):
     assert [a["is_current"] for a in msg["alternatives"]] == [True, False, False]
     assert [m["content"] for m in store.history(sid)] == ["Open the door", "It creaks."]
     assert len(store.get_session(sid)["messages"]) == 2
-    for position, alt in ((1, 9), (7, 0), ("x", 0)):
+    for position, alt in ((1, 9), (7, 0)):
         with pytest.raises(NotFound):
             store.select_alternative(sid, position, alt)
+    with pytest.raises(ValidationFailed):  # not a turn number at all (issue 24 item 9)
+        store.select_alternative(sid, "x", 0)
     with pytest.raises(NotFound):
         store.select_alternative("nope", 1, 0)
     assert store.get_session(sid)["messages"][1]["current_alt_index"] == 0

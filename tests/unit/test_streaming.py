@@ -74,3 +74,33 @@ def test_an_unexpected_error_reaches_the_reader_without_details():
     with pytest.raises(StreamFailed) as caught:
         list(stream)
     assert "secret internals" not in caught.value.message
+
+
+def test_stop_keeps_what_arrived_marked_stopped_and_closes_the_upstream(world):
+    world.a.chunks = [f"w{i} " for i in range(30)]
+    world.a.chunk_delay = 0.05
+    stream = world.chat.run_stream(turn(world))
+    pieces = iter(stream)
+    first = next(pieces)
+    assert world.chat.stop(world.sid) == 1
+    rest = list(pieces)
+    final = rest[-1]
+    assert final["metadata"]["finish_reason"] == "stopped" and final["content"].startswith(first)
+    assert len(final["content"]) < len("".join(world.a.chunks))
+    assert stream.wait(5) and world.chat.stop(world.sid) == 0  # ended: nothing left to stop
+    stored = world.sessions.history(world.sid)[-1]
+    assert stored["content"] == final["content"] and stored["metadata"]["finish_reason"] == "stopped"
+
+
+def test_a_closed_source_runs_its_cleanup():
+    closed = threading.Event()
+
+    def source():
+        try:
+            while True:
+                yield "x"
+        finally:
+            closed.set()
+
+    stream = ReplyStream(source(), finish=lambda last: last, on_stop=lambda text: {"content": text}).start()
+    assert stream.stop() and stream.wait(5) and closed.is_set()

@@ -58,14 +58,16 @@ def test_grouping_by_each_key(ledger, clock):
     fill(ledger, clock)
     by = {g: {r["key"]: r for r in ledger.summary(g)["rows"]} for g in ("profile", "role", "session", "day")}
     assert by["profile"]["alpha"] == {"key": "alpha", "requests": 4, "prompt_tokens": 1020, "completion_tokens": 110,
-                                      "cost_usd": 0.53, "cache_read_tokens": 0, "cache_write_tokens": 0}
+                                      "cost_usd": 0.53, "cache_read_tokens": 0, "cache_write_tokens": 0,
+                                      "tokens_unknown": 1}  # the failed call: no usage known
     assert by["profile"]["beta"]["cost_usd"] == 0.0
     assert by["role"]["npc"]["requests"] == 2 and by["role"][None]["requests"] == 1
     assert by["session"]["s2"]["requests"] == 2 and by["session"]["s2"]["cost_usd"] == 0.0
     assert list(by["day"]) == ["2026-03-30", "2026-03-31", "2026-04-01"]  # days in order
     assert by["day"]["2026-03-31"]["cost_usd"] is None  # only a failed call that day: no cost known
     totals = ledger.summary("profile")["totals"]
-    assert totals == {"requests": 5, "prompt_tokens": 1030, "completion_tokens": 115, "cost_usd": 0.53, "cache_read_tokens": 0, "cache_write_tokens": 0}
+    assert totals == {"requests": 5, "prompt_tokens": 1030, "completion_tokens": 115, "cost_usd": 0.53, "cache_read_tokens": 0, "cache_write_tokens": 0,
+                      "tokens_unknown": 1}
     assert [r["key"] for r in ledger.summary("profile")["rows"]] == ["alpha", "beta"]  # costliest first
 
 
@@ -84,7 +86,8 @@ def test_date_ranges(ledger, clock):
     assert keys("2026-03-30T11:00:00.001+01:00") == ["2026-03-31", "2026-04-01"]  # offsets are UTC-converted
     assert keys("2027-01-01") == []
     empty = ledger.summary("role", parse_bound("2027-01-01", "since"))
-    assert empty["totals"] == {"requests": 0, "prompt_tokens": 0, "completion_tokens": 0, "cost_usd": None, "cache_read_tokens": 0, "cache_write_tokens": 0}
+    assert empty["totals"] == {"requests": 0, "prompt_tokens": 0, "completion_tokens": 0, "cost_usd": None, "cache_read_tokens": 0, "cache_write_tokens": 0,
+                               "tokens_unknown": 0}
 
 
 @pytest.mark.parametrize("value", ["yesterday", "2026-13-01", "2026-03-30T25:00"])
@@ -160,7 +163,7 @@ def test_an_older_usage_db_gains_the_cache_columns(tmp_path):
                    "cache_read_tokens": 800, "cache_write_tokens": 100, "cost_usd": 0.25, "outcome": "ok"})
     rows = ledger.summary("profile")["rows"]
     assert rows == [{"key": "alpha", "requests": 2, "prompt_tokens": 1100, "completion_tokens": 15, "cost_usd": 0.75,
-                     "cache_read_tokens": 800, "cache_write_tokens": 100}]
+                     "cache_read_tokens": 800, "cache_write_tokens": 100, "tokens_unknown": 0}]
     index = sqlite3.connect(path).execute("SELECT sql FROM sqlite_master WHERE name = 'usage_by_profile'").fetchone()
     assert "cache_read_tokens" in index[0]
     ledger.record({"api": "v1", "profile_id": "alpha", "cost_usd": 0.125, "outcome": "ok", "token_id": "tok1"})

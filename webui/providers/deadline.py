@@ -2,8 +2,13 @@
 
 A socket timeout bounds each read, not a call: a provider sending one byte per read timeout would hold a
 request forever. Shutting the socket down wakes whatever read is blocked on it (thread or greenlet).
+The watch is armed before the first byte is sent: the connection attaches its socket as soon as it has one
+(`armed` + `attach_current`, called by the pooled connections), so dripping headers, HTTP/1.0 and
+`Connection: close` answers are cut like any other.
 """
 
+import contextlib
+import contextvars
 import heapq
 import itertools
 import os
@@ -25,16 +30,24 @@ class Watch:
         """Move the deadline to `seconds` from now (a stream made progress)."""
         self.when = max(self.when, time.monotonic() + seconds)
 
+    def attach(self, sock):
+        """The call's socket is known now (connected, or reused from the pool); cut at once if already late."""
+        if self.cancelled or sock is None or sock is self.sock:
+            return
+        self.sock = sock
+        if self.expired or time.monotonic() >= self.when:
+            self._cut()
+
     def cancel(self):
         """The call ended: never cut this socket (it may go back to the pool)."""
         self.cancelled = True
         self.sock = None  # the heap may hold this Watch until its time; not the socket
 
     def _cut(self):
+        self.expired = True  # with no socket yet, attach() cuts the one that comes
         sock = self.sock
         if sock is None:
             return
-        self.expired = True
         try:
             sock.shutdown(socket.SHUT_RDWR)
         except OSError:
@@ -51,10 +64,8 @@ class Watchdog:
         self._pid = None
 
     def watch(self, sock, when):
-        """A Watch that cuts `sock` at `when` unless cancelled first."""
+        """A Watch that cuts `sock` (or the socket attached later) at `when` unless cancelled first."""
         watch = Watch(sock, when)
-        if sock is None:
-            return watch  # nothing to cut (an already-read body); the caller still checks the clock
         with self._cond:
             if self._pid != os.getpid():
                 self._heap, self._pid = [], os.getpid()
@@ -80,7 +91,26 @@ class Watchdog:
                     self._cond.wait(when - now)
                     continue
                 heapq.heappop(self._heap)
-            watch._cut()
+            if not watch.cancelled:
+                watch._cut()
 
 
 WATCHDOG = Watchdog()
+_CURRENT = contextvars.ContextVar("provider_watch", default=None)  # per thread and per greenlet
+
+
+@contextlib.contextmanager
+def armed(watch):
+    """Within this block, a provider connection that gets or reuses a socket attaches it to `watch`."""
+    token = _CURRENT.set(watch)
+    try:
+        yield watch
+    finally:
+        _CURRENT.reset(token)
+
+
+def attach_current(sock):
+    """Called by the pooled connections: the armed watch (if any) now knows its socket."""
+    watch = _CURRENT.get()
+    if watch is not None:
+        watch.attach(sock)

@@ -10,6 +10,9 @@ import time
 from urllib.parse import unquote, urlencode, urlsplit
 
 import urllib3
+import urllib3.connection
+
+from webui.providers.deadline import attach_current
 
 from webui.providers.wait_clock import Waiting
 
@@ -160,8 +163,43 @@ class Client:
             return manager
 
 
+class _Watched:
+    """A connection that hands its socket to the call's deadline watch (webui.providers.deadline) before the
+    request is written, so the deadline holds through dripping headers and close-delimited answers."""
+
+    def connect(self):
+        super().connect()
+        attach_current(self.sock)
+
+    def request(self, *args, **kwargs):
+        if self.sock is not None:  # a pooled connection being reused
+            attach_current(self.sock)
+        return super().request(*args, **kwargs)
+
+
+class WatchedHTTPConnection(_Watched, urllib3.connection.HTTPConnection):
+    """http:// with the deadline attached."""
+
+
+class WatchedHTTPSConnection(_Watched, urllib3.connection.HTTPSConnection):
+    """https:// with the deadline attached."""
+
+
+class _HTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = WatchedHTTPConnection
+
+
+class _HTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = WatchedHTTPSConnection
+
+
+def _watched(manager):
+    manager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+    return manager
+
+
 def _manager():
-    return urllib3.PoolManager(num_pools=16, maxsize=POOL_MAXSIZE, block=False)
+    return _watched(urllib3.PoolManager(num_pools=16, maxsize=POOL_MAXSIZE, block=False))
 
 
 def _proxy_manager(proxy):
@@ -170,7 +208,8 @@ def _proxy_manager(proxy):
     if parts.username:
         headers = urllib3.make_headers(proxy_basic_auth=f"{unquote(parts.username)}:{unquote(parts.password or '')}")
     bare = f"{parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
-    return urllib3.ProxyManager(bare, num_pools=16, maxsize=POOL_MAXSIZE, block=False, proxy_headers=headers)
+    return _watched(urllib3.ProxyManager(bare, num_pools=16, maxsize=POOL_MAXSIZE, block=False,
+                                         proxy_headers=headers))
 
 
 def proxy_for(scheme, host, port, environ):

@@ -125,4 +125,5 @@ class OllamaAdapter(ProviderAdapter):
                     raise MalformedResponse("Ollama sent a pull status that is not an object", provider=self.label)
                 if line.get("error"):
                     raise self.payload_error(line["error"], secrets, model)
+                resp.progress()  # a pull making progress is bounded by idle time, as streams are, not by length
                 yield line

@@ -10,7 +10,7 @@ import urllib3
 
 from webui import errors as E
 from webui import settings
-from webui.providers.deadline import WATCHDOG
+from webui.providers.deadline import WATCHDOG, armed
 from webui.providers.http_client import (  # noqa: F401  (adapters and tests import them from here)
     PROXY_VARS,
     Reply,
@@ -143,8 +143,13 @@ def redirect_error(status, location, url, label, secrets):
 
 
 def _socket_of(raw):
-    """The socket under a urllib3 response (None when there is none to cut)."""
-    return getattr(getattr(raw, "connection", None), "sock", None)
+    """The socket under a urllib3 response (None when there is none to cut); an HTTP/1.0 or `Connection: close`
+    answer has left its connection, its body file still holds the socket."""
+    sock = getattr(getattr(raw, "connection", None), "sock", None)
+    if sock is None:
+        body = getattr(getattr(raw, "_fp", None), "fp", None)
+        sock = getattr(getattr(body, "raw", None), "_sock", None)
+    return sock
 
 
 def _valid_url(url):
@@ -172,18 +177,23 @@ def send(session, method, url, *, label, secrets=(), headers=None, json_body=Non
         if left <= 0:
             raise errors.timed_out()
         connect, read = timeouts()
+        # From the first byte sent to the last byte read, the watchdog cuts the connection at the deadline,
+        # however slowly the headers or the body trickle (the connection attaches its socket when it has one).
+        watch = WATCHDOG.watch(None, call_deadline)
         try:
-            with Waiting():  # the upstream's time, for X-Gateway-Overhead-Ms
+            with Waiting(), armed(watch):  # the upstream's time counts for X-Gateway-Overhead-Ms
                 raw = session.request(method, url, headers=headers, json_body=json_body, params=params,
                                       stream=stream, timeout=(min(connect, left), min(read, left)))
         except ValueError:  # NaN or infinity in the body: not JSON
+            watch.cancel()
             raise E.ProviderRequestError(f"The request for {label} is not valid JSON", provider=label) from None
         except (urllib3.exceptions.HTTPError, OSError) as exc:
+            watch.cancel()
             if time.monotonic() >= call_deadline:
                 raise errors.timed_out() from None
             raise _transport_error(exc, url, label, secrets) from None
-        # From here on the watchdog cuts the connection at the deadline, however slowly the body trickles.
-        resp = Reply(raw, errors, errors.max_bytes, WATCHDOG.watch(_socket_of(raw), call_deadline))
+        watch.attach(_socket_of(raw))  # only when the connection did not (the response holds the socket)
+        resp = Reply(raw, errors, errors.max_bytes, watch)
         log.debug("%s answered %s in %d ms", label, resp.status_code, (time.monotonic() - started) * 1000)
         if 300 <= resp.status_code < 400:
             resp.close()

@@ -106,7 +106,7 @@ def create_app(test_config=None):
     from webui.web import capacity, request_scope
 
     capacity.install(app, environ)
-    _register(app)
+    _register(app, environ)
     request_scope.install(app)  # X-Request-Id in or new, returned and logged; gateway overhead measured
     if generated:
         # Printed exactly once, on the first run and last of the start-up output, so the owner can log in;
@@ -145,19 +145,21 @@ def first_run_box(username, password):
     return "\n".join(["", rule, *(f"| {line.ljust(width)} |" for line in lines), rule])
 
 
-def _register(app):
+def _register(app, environ):
     """Blueprints, error handlers, auth and security headers."""
-    from webui.web import body_timeout, gateway_http, security
+    from webui.web import body_timeout, compression, gateway_http, security
     from webui.web.errors import register_error_handlers
     from webui.web.pages.login import bp as auth_bp
 
     app.session_interface = security.SessionInterface()
     gateway_http.install(app, app.extensions["triplo"].settings)  # before authentication: CORS preflights
+    app.before_request(body_timeout.refuse_large_public_body(security.PUBLIC_ENDPOINTS))  # before any body is read
     app.before_request(security.authenticate)
     app.after_request(security.security_headers)
+    compression.install(app)
     app.jinja_env.globals["csrf_token"] = security.csrf_token
     register_error_handlers(app)
-    body_timeout.install(app)
+    body_timeout.install(app, environ)
     app.register_blueprint(auth_bp)
 
     from flask import Blueprint

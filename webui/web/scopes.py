@@ -9,7 +9,7 @@ CHAT_ENDPOINTS = frozenset({
     "openai_face.chat_completions", "openai_face.models", "openai_face.model",
     "embeddings_face.create", "messages_face.create_message", "messages_face.count_tokens",
     "responses_face.create", "responses_face.retrieve", "responses_face.delete",
-    "api_v1.sessions_chat", "api_v1.sessions_redraw", "api_v1.sessions_compare",
+    "api_v1.sessions_chat", "api_v1.sessions_redraw", "api_v1.sessions_compare", "api_v1.sessions_stop",
 })
 
 READ_ENDPOINTS = frozenset({
@@ -24,7 +24,8 @@ PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "health.healthz"})
 ADMIN_ENDPOINTS = frozenset({
     "models.index", "models.multi_provider", "models.create_profile", "models.profile", "models.save_profile",
     "models.activate", "models.delete", "models.duplicate", "models.move", "models.pull", "models.test",
-    "models.move_by_button", "models.new_profile", "models.pull_new", "models.test_new",
+    "models.move_by_button", "models.new_profile", "models.pull_new", "models.test_new", "models.remove_secret",
+    "models.use_stored_key",
     "access.index", "access.change_password", "access.create_token", "access.revoke_token", "access.restart",
     "api_config.config_post", "api_config.credential_put", "api_config.credential_delete",
     "api_config.form_models", "api_config.ollama_pull", "api_config.ollama_pull_cancel",

@@ -60,9 +60,10 @@ class LoginThrottle:
         self._clock = clock
         self._max = max_clients
         self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)  # attempts waiting for the ones in flight to settle
         # key -> (consecutive failures, time of the last failure); ordered oldest failure first
         self._entries = OrderedDict()
-        self._pending = {}  # key -> attempts being checked right now (counted as failures until settled)
+        self._pending = {}  # key -> attempts being checked right now
 
     def _wait(self, failures, last):
         """Seconds this client must still wait (0 when it may try now)."""
@@ -74,35 +75,52 @@ class LoginThrottle:
             wait = self._wait_locked(key)
         return verdict(wait)
 
-    def attempt(self, key, verify):
+    def attempt(self, key, verify, settle_wait=10.0):
         """Run verify() as one throttled attempt: (True/False, 0, "") or (None, retry_after, message) when refused.
 
-        The check and the count are one step: an attempt in flight counts as a failure until verify() answers,
-        so parallel guesses cannot all pass the check before any of them is counted.
+        Only settled failures refuse an attempt. Attempts in flight are not failures: a correct password is never
+        refused for being early. They are not free either: when the settled failures plus those in flight would
+        reach the delay, the attempt waits (at most `settle_wait` s) for the ones in flight to settle and is then
+        judged on the settled count, so parallel guesses are checked one after the other, never all at once.
         """
-        with self._lock:
-            wait = self._wait_locked(key)
-            if wait > 0:
-                return (None, *verdict(wait)[1:])
+        waited_until = time.monotonic() + settle_wait  # real time: the wait is real
+        with self._cond:
+            while True:
+                wait = self._wait_locked(key)
+                if wait > 0:
+                    return (None, *verdict(wait)[1:])
+                pending = self._pending.get(key, 0)
+                if not pending or self._wait_locked(key, pending + 1) == 0:
+                    break
+                left = waited_until - time.monotonic()
+                if left <= 0:
+                    return (None, *verdict(1)[1:])  # still unsettled after the wait: a busy server, try again
+                self._cond.wait(min(left, 0.5))
             self._pending[key] = self._pending.get(key, 0) + 1
-        return run_attempt(verify, lambda: self._settle_pending(key), lambda: self.success(key),
-                           lambda: self.failure(key))
+        ok = None
+        try:
+            ok = bool(verify())
+        finally:
+            if ok is True:
+                self.success(key)
+            elif ok is False:
+                self.failure(key)
+            with self._cond:
+                left = self._pending.pop(key) - 1
+                if left:
+                    self._pending[key] = left
+                self._cond.notify_all()
+        return ok, 0, ""
 
-    def _settle_pending(self, key):
-        with self._lock:
-            left = self._pending.pop(key) - 1
-            if left:
-                self._pending[key] = left
-
-    def _wait_locked(self, key):
-        """Seconds `key` must wait, counting attempts in flight as failures made now (caller holds the lock)."""
+    def _wait_locked(self, key, assumed_failures=0):
+        """Seconds `key` must wait after its settled failures, plus `assumed_failures` counted as made now (the
+        caller holds the lock)."""
         failures, last = self._entries.get(key, (0, None))
         if last is not None and self._clock() - last > FORGET_AFTER_SECONDS:
             del self._entries[key]
             failures, last = 0, None
-        pending = self._pending.get(key, 0)
-        if pending:
-            failures, last = failures + pending, self._clock()
+        if assumed_failures:
+            failures, last = failures + assumed_failures, self._clock()
         return self._wait(failures, last) if failures else 0
 
     def failure(self, key):

@@ -1,6 +1,7 @@
 """Chat, redraw and the OpenAI face's completions: resolve the profile, call the gateway, store (or not)."""
 
 import threading
+import time
 from dataclasses import dataclass
 
 from webui import catalog
@@ -47,6 +48,7 @@ class ChatService:
         self.budgets = budgets if budgets is not None else BudgetBook()  # holds shared by every request
         self.tracer, self.trace_content = tracer, trace_content  # OpenTelemetry (None: tracing off)
         self._locks = {}
+        self._running = {}  # session id -> its ReplyStreams still running (Stop ends them)
         self._locks_guard = threading.Lock()
 
     # ---- profile access ---------------------------------------------------------------------
@@ -127,7 +129,28 @@ class ChatService:
         resolve, by_id = self.caller(turn.view or self.config.view(), request=turn.request)
         source = stream_source(turn.profile_id, turn.messages, resolve, by_id,
                                self.meter(by_id, "chat", turn.role_id, turn.session_id))
-        return ReplyStream(source, lambda answer: self._store(turn, answer.text, answer.metadata())).start()
+        started = time.monotonic()
+        stream = ReplyStream(source, lambda answer: self._store(turn, answer.text, answer.metadata()),
+                             on_stop=lambda text: self._store(turn, text, stopped_metadata(turn, by_id, started)))
+        stream.on_done = lambda ended: self._forget(turn.session_id, ended)
+        with self._locks_guard:
+            self._running.setdefault(turn.session_id, set()).add(stream)
+        return stream.start()
+
+    def _forget(self, session_id, stream):
+        with self._locks_guard:
+            running = self._running.get(session_id)
+            if running is not None:
+                running.discard(stream)
+                if not running:
+                    del self._running[session_id]
+
+    def stop(self, session_id):
+        """Stop the session's streamed replies: each keeps what arrived, marked stopped; how many were stopped."""
+        self.sessions.get_session(session_id)  # NotFound names the session
+        with self._locks_guard:
+            running = list(self._running.pop(session_id, ()))
+        return sum(1 for stream in running if stream.stop())
 
     def lock(self, session_id):
         """The lock that keeps one session's writes from interleaving."""
@@ -189,6 +212,15 @@ class ChatService:
         view.profile(profile_id)
         self.sessions.set_override(session_id, character_id, profile_id)
         return self.sessions.get_overrides(session_id)
+
+
+def stopped_metadata(turn, by_id, started):
+    """The metadata of a reply stopped by a person: who was answering, and finish "stopped" (usage unknown)."""
+    profile = by_id.get(turn.profile_id) or {}
+    return {"used_profile_id": turn.profile_id, "provider_type": profile.get("provider"), "model": profile.get("model"),
+            "latency_ms": int((time.monotonic() - started) * 1000),
+            "usage": {"prompt_tokens": None, "completion_tokens": None}, "finish_reason": "stopped",
+            "fallback_from": None, "tool_calls": [], "iterations": 1, "cost_usd": None}
 
 
 def stream_source(profile_id, messages, resolve, by_id, meter=None):

@@ -256,10 +256,7 @@ class SessionStore:
 
     def select_alternative(self, session_id, position, alt_index):
         """Make alternative `alt_index` of turn `position` the current one; returns it."""
-        try:
-            position, alt_index = int(position), int(alt_index)
-        except (TypeError, ValueError):
-            raise NotFound(f"Session '{session_id}' has no alternative {alt_index!r} at position {position!r}.") from None
+        position, alt_index = turn_index(position, "position"), turn_index(alt_index, "alt_index")
         with self._write() as db:
             self._session_row(db.conn, session_id)
             row = db.execute("SELECT id FROM messages WHERE session_id = ? AND position = ? AND alt_index = ?",
@@ -340,3 +337,17 @@ class _Tx:
 
     def execute(self, sql, args=()):
         return self.conn.execute(sql, args)
+
+
+MAX_TURN_INDEX = 2**31 - 1  # positions and alternatives are small counters; SQLite holds at most 2**63 - 1
+
+
+def turn_index(value, name):
+    """A turn position or alternative index: an int in [0, 2**31) (a digit string from a form too); else 400."""
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    elif isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_TURN_INDEX:
+        raise ValidationFailed({name: f"must be a whole number from 0 to {MAX_TURN_INDEX}"})
+    return value

@@ -22,13 +22,19 @@ class ReplyStream:
     status; a later one is raised from the iterator.
     """
 
-    def __init__(self, source, finish):
+    def __init__(self, source, finish, on_stop=None):
         self._source = source
         self._finish = finish
+        self._on_stop = on_stop  # on_stop(text so far): stores the partial reply when a person presses Stop
         self._queue = queue.Queue()
         self._first = None
+        self._text = []
+        self._claim = threading.Lock()  # whoever ends the reply first (the stream's end or stop()) stores it
+        self._ended = False
+        self.stopped = threading.Event()
         self.result = None
         self.done = threading.Event()
+        self.on_done = None  # on_done(stream) once the pump has ended
 
     def start(self):
         """Start pumping and wait for the first piece; raises the error if the stream fails at once."""
@@ -42,15 +48,24 @@ class ReplyStream:
         try:
             last = None
             for item in self._source:
-                if isinstance(item, str):
-                    self._queue.put(("delta", item))
-                elif isinstance(item, Delta):  # tool calls and the like: only their text is a reply delta
-                    if item.text and item.index == 0:
-                        self._queue.put(("delta", item.text))
-                else:
+                if self.stopped.is_set():
+                    break
+                text = item if isinstance(item, str) else (
+                    item.text if isinstance(item, Delta) and item.index == 0 else None)  # tool calls: not reply text
+                if text:
+                    self._text.append(text)
+                    self._queue.put(("delta", text))
+                elif not isinstance(item, (str, Delta)):
                     last = item
+            if self.stopped.is_set():
+                close = getattr(self._source, "close", None)
+                if close:
+                    close()  # ends the upstream call (the adapter's response closes with its generator)
+                return
             if last is None:
                 raise StreamFailed("The provider stream ended without a result.")
+            if not self._end():
+                return
             self.result = self._finish(last)
             self._queue.put(("done", self.result))
         except WebUIError as exc:
@@ -60,6 +75,27 @@ class ReplyStream:
             self._queue.put(("error", StreamFailed("The reply stream failed on the server; see its log.")))
         finally:
             self.done.set()
+            if self.on_done:
+                self.on_done(self)
+
+    def _end(self):
+        """Claim the end of the reply; False when stop() already did."""
+        with self._claim:
+            ended, self._ended = self._ended, True
+            return not ended
+
+    def stop(self):
+        """Stop: what arrived is stored (on_stop) and the reader gets it as the final value at once; the upstream
+        call ends at its next piece. False when the reply had already ended."""
+        if self._on_stop is None or not self._end():
+            return False
+        self.stopped.set()
+        try:
+            self.result = self._on_stop("".join(self._text))
+            self._queue.put(("done", self.result))
+        except WebUIError as exc:
+            self._queue.put(("error", exc))
+        return True
 
     def _next(self):
         try:

@@ -2,32 +2,33 @@
 
 import os
 
-from webui.catalog import PROVIDERS, SECRET_FIELDS, canonical_provider, key_env_var, route_model, server_in_credential
+from webui.catalog import (AZURE_ENV_VAR, PRESETS, PROVIDERS, SECRET_FIELDS, canonical_provider, key_env_var, route_model,
+                           server_in_credential)
+from webui.core.config import key_binding
 from webui.core.config.profiles import ID_RE, URL_RE
 from webui.core.storage.vault import is_secret_obj
 from webui.errors import MissingCredential, NotFound, SecretUnreadable, ValidationFailed
 from webui.settings import Settings
 
-# api_key_ref may name only provider-key variables: never the web UI's or supervisord's own secrets (issue 15).
-KEY_REF_SUFFIXES = ("_API_KEY", "_KEY", "_TOKEN")
-KEY_REF_FORBIDDEN_PREFIXES = ("WEBUI_", "SUPERVISOR_")
+# api_key_ref may name only the providers' own key variables (the catalog's) and what WEBUI_KEY_REF_ALLOW adds:
+# never the web UI's or supervisord's secrets, nor any other *_KEY / *_TOKEN of the host (issues 15 and 24).
+KEY_REF_DEFAULTS = frozenset([*(spec["env_var"] for spec in PROVIDERS.values() if spec.get("env_var")),
+                              *(spec["env_var"] for spec in PRESETS.values() if spec.get("env_var")),
+                              AZURE_ENV_VAR])  # the providers' and the presets' own key variables
 KEY_REF_ALLOW_ENV = "WEBUI_KEY_REF_ALLOW"
 # Control characters (CR, LF, NUL, TAB, DEL…) would split headers or log lines.
 CONTROL_CHARS = frozenset(map(chr, [*range(0x20), 0x7F]))
 
 
 def key_ref_allowed(name, environ=None):
-    """True when api_key_ref may read this variable: a provider-key name, or one listed in WEBUI_KEY_REF_ALLOW."""
-    if name in Settings.from_env(environ).key_ref_allow:
-        return True
-    upper = str(name).upper()
-    return upper.endswith(KEY_REF_SUFFIXES) and not upper.startswith(KEY_REF_FORBIDDEN_PREFIXES)
+    """True when api_key_ref may read this variable: a provider's own key variable, or one in WEBUI_KEY_REF_ALLOW."""
+    return name in KEY_REF_DEFAULTS or name in Settings.from_env(environ).key_ref_allow
 
 
 def key_ref_message(name):
-    """The field error for an api_key_ref outside the allowlist."""
-    return (f"may not name {name}: only provider-key variables (*_API_KEY, *_KEY, *_TOKEN, never WEBUI_* or "
-            f"SUPERVISOR_*) or names listed in {KEY_REF_ALLOW_ENV}")
+    """The field error for an api_key_ref outside the allowlist, naming the variable."""
+    return (f"may not name {name}: only the providers' key variables ({', '.join(sorted(KEY_REF_DEFAULTS))}) "
+            f"or names listed in {KEY_REF_ALLOW_ENV}")
 
 
 def has_control_chars(value):
@@ -82,25 +83,41 @@ def check_payload(credential_id, payload):
     return errors
 
 
-def apply(settings, credential_id, payload, vault):
-    """Set fields of one credential: a non-empty secret replaces, an absent one is kept, null removes."""
+def apply(settings, credential_id, payload, vault, url=None, provider=None):
+    """Set fields of one credential: a non-empty secret replaces, an absent one is kept, null removes. A stored
+    secret is bound to `url` (the URL typed with it), else to where `provider`'s calls go (key_binding)."""
     errors = check_payload(credential_id, payload)
     if errors:
         raise ValidationFailed(errors)
     cred = credentials_of(settings).setdefault(credential_id, {})
+    stored, same = False, True
     for field, value in payload.items():
         if field in SECRET_FIELDS:
             if value is None:
                 cred.pop(field, None)
             elif value.strip():
+                same = same and _same_secret(cred.get(field), value.strip(), vault)
                 cred[field] = vault.encrypt(value.strip())
+                stored = True
         elif field == "url":
             cred["url"] = value.strip().rstrip("/") if value else None
         elif field == "provider":
             cred["provider"] = canonical_provider(value)
-        else:
+        elif field != "bound_urls":  # bindings are made here, never posted
             cred[field] = value
+    if stored:
+        key_binding.bind(settings, credential_id, cred, url, provider, same_secret=same)
     return cred
+
+
+def _same_secret(current, typed, vault):
+    """True when the stored secret is the one typed again (its bindings are kept, the new URL added)."""
+    if not is_secret_obj(current):
+        return False
+    try:
+        return vault.decrypt(current) == typed
+    except SecretUnreadable:
+        return False
 
 
 def remove(settings, credential_id):
@@ -166,6 +183,7 @@ def resolve_call(settings, profile, vault, environ=None):
     original, profile = profile, routed(profile)
     cred = credentials_of(settings).get(credential_id_of(profile)) or {}
     api_key = resolve_key(settings, profile, vault, environ)
+    from_store = api_key is not None and not profile.get("api_key_ref")
     if api_key is None and not profile.get("api_key_ref"):  # SPEC §3.3: else the provider's standard variable
         variable = key_env_var(original.get("provider"), original.get("model"))
         api_key = (os.environ if environ is None else environ).get(variable) if variable else None
@@ -174,8 +192,21 @@ def resolve_call(settings, profile, vault, environ=None):
     if server_in_credential(profile.get("provider")):
         base_url = base_url or cred.get("url") or settings.get("ollama_url")
         token = plaintext(settings, credential_id_of(profile), "token", vault)
+    _check_binding(settings, profile, cred, base_url, from_store, token)
     hint = vault_hint(api_key)
     return Call(profile=profile, api_key=api_key, base_url=base_url, token=token, key_hint=hint)
+
+
+def _check_binding(settings, profile, cred, base_url, stored_key, token):
+    """MissingCredential when a stored key or token would go to a URL it was not stored for (key_binding)."""
+    if not stored_key and token is None:
+        return
+    cred_id = credential_id_of(profile)
+    url = key_binding.effective_url(settings, profile.get("provider"), cred, base_url)
+    if not key_binding.allows(settings, cred_id, url):
+        raise MissingCredential(f"Profile '{profile.get('name') or profile.get('id')}': "
+                                + key_binding.refusal(cred_id, url, "key" if stored_key else "token") + ".",
+                                field="api_key" if stored_key else "token")
 
 
 def routed(profile):

@@ -101,7 +101,7 @@ def parse_document(text, what="file", environ=None):
         except bounds.InputRefused:
             raise
         except (ValueError, TypeError):
-            doc = load_yaml(text)
+            doc = load_yaml(text, bounds.EXPANSION_FACTOR * limit)
         bounds.check_value(doc, what)
     except bounds.InputRefused as exc:
         raise ValidationFailed({what: f"{exc} (at {exc.field})" if exc.field != what else str(exc)}) from None
@@ -178,7 +178,8 @@ def import_profiles(settings, items, vault, field="llm_profiles", replace=False,
         raise ValidationFailed(errors)
     for _, profile, secrets, _ in staged:
         if secrets:
-            credentials.apply(settings, credentials.credential_id_of(profile), secrets, vault)
+            credentials.apply(settings, credentials.credential_id_of(profile), secrets, vault, profile.get("base_url"),
+                              profile.get("provider"))
     listed = {p["id"]: p for _, p, _, _ in staged}
     current = profiles.profiles_of(settings)
     if replace:
@@ -217,6 +218,7 @@ def import_game_config(settings, doc, vault):
     legacy = not items and any(k != "default_profile_id" for k in llm_config)
     if legacy:
         items = [_default_profile(llm_config)]
+    before = len(profiles.profiles_of(settings))
     ids = import_profiles(settings, items, vault, document=True)
     summary = {"profiles": ids, "roles": [], "active_llm_profile": settings.get("active_llm_profile")}
     characters = doc.pop("characters", None)
@@ -244,8 +246,7 @@ def import_game_config(settings, doc, vault):
         if extra:
             kept.setdefault("llm_config", {}).update(extra)
         kept.update(doc)
-    if len(profiles.profiles_of(settings)) >= 2:
-        settings.setdefault("multi_provider_enabled", True)
+    profiles.multi_provider_default(settings, before)
     return summary
 
 

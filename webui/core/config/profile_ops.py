@@ -2,7 +2,7 @@
 
 import copy
 
-from webui.catalog import LEGACY_KEY_FIELDS, PROVIDERS
+from webui.catalog import LEGACY_KEY_FIELDS, PROVIDERS, SECRET_FIELDS
 from webui.core.config import credentials, desktop_settings, profiles
 from webui.core.config.profile_import import import_profiles, is_masked
 from webui.core.config.service import OTHER_SECRET_FIELDS, require_desktop_capable
@@ -17,22 +17,10 @@ def _save_profile(svc, settings, profile, secrets):
     """Validate one profile (with its inline credential inputs) or raise ValidationFailed."""
     cred_id = credentials.credential_id_of(profile)
     if secrets:
-        credentials.apply(settings, cred_id, secrets, svc.vault)
+        credentials.apply(settings, cred_id, secrets, svc.vault, profile.get("base_url"), profile.get("provider"))
     errors = profiles.validate(profile, settings, svc.has_credential(settings))
     if errors:
         raise ValidationFailed(errors)
-
-
-def _multi_provider_default(settings):
-    """Multi-provider mode is on by default once two profiles exist.
-
-    The config template ships `false`, so "unset" cannot be told from "off": switch it on when the second
-    profile appears (a user who turns it off later with two or more profiles keeps it off).
-    """
-    count = len(profiles.profiles_of(settings))
-    current = settings.get("multi_provider_enabled")
-    if (count == 2 and not current) or (count >= 2 and current is None):
-        settings["multi_provider_enabled"] = True
 
 
 def create_profile(svc, payload, revision=None, restart=True):
@@ -49,13 +37,14 @@ def create_profile(svc, payload, revision=None, restart=True):
         profile.pop("set_active", None)
         profile.pop("active", None)
         _save_profile(svc, settings, profile, secrets)
+        before = len(profiles.profiles_of(settings))
         profiles.profiles_of(settings).append(profile)
         if make_active or not settings.get("active_llm_profile"):
             if make_active:
                 require_desktop_capable(profile)
             if make_active or PROVIDERS[profile["provider"]]["desktop"]:
                 settings["active_llm_profile"] = profile["id"]
-        _multi_provider_default(settings)
+        profiles.multi_provider_default(settings, before)
         return profile["id"]
 
     pid, desktop, rev = svc.mutate(change, revision, restart)
@@ -109,7 +98,7 @@ def duplicate_profile(svc, profile_id, revision=None):
         copy_["name"] = profiles.unique_name(settings, f"{original.get('name')} (copy)")
         items = profiles.profiles_of(settings)
         items.insert(items.index(original) + 1, copy_)
-        _multi_provider_default(settings)
+        profiles.multi_provider_default(settings, len(items) - 1)
         return copy_["id"]
 
     pid, _, rev = svc.mutate(change, revision, restart=False)
@@ -145,6 +134,18 @@ def set_credential(svc, credential_id, payload, revision=None, restart=True):
     _, desktop, rev = svc.mutate(lambda s: credentials.apply(s, credential_id, payload, svc.vault), revision, restart)
     settings, _ = svc.settings()
     return credentials.masked_view(settings, svc.vault)[credential_id], desktop, rev
+
+
+def remove_secret(svc, credential_id, field, revision=None, restart=True):
+    """Forget one stored secret of a credential (its key or token); the credential's other fields stay."""
+
+    def change(settings):
+        cred = credentials.credentials_of(settings).get(credential_id)
+        if not isinstance(cred, dict) or field not in SECRET_FIELDS or cred.get(field) is None:
+            raise ValidationFailed({field: f"no stored {field} for '{credential_id}'"})
+        del cred[field]
+
+    return svc.mutate(change, revision, restart)
 
 
 def delete_credential(svc, credential_id, revision=None, restart=True):

@@ -38,6 +38,18 @@ def profiles_of(settings):
     return profiles
 
 
+def multi_provider_default(settings, count_before):
+    """Multi-provider mode switches on when a change brings the profile count from under two to two or more.
+
+    The config template ships `false`, so "unset" cannot be told from "off": every path that adds profiles
+    (one form, bulk replace, import) applies this one rule; a user who turns it off later keeps it off.
+    """
+    count = len(profiles_of(settings))
+    current = settings.get("multi_provider_enabled")
+    if count >= 2 and (current is None or (count_before < 2 and not current)):
+        settings["multi_provider_enabled"] = True
+
+
 def find(settings, profile_id):
     """The profile with this id, or NotFound naming it."""
     for profile in profiles_of(settings):

@@ -7,7 +7,7 @@ import os
 import threading
 
 from webui.catalog import LEGACY_KEY_FIELDS, PROVIDERS, server_in_credential
-from webui.core.config import credentials, profile_import, profiles
+from webui.core.config import credentials, key_binding, profile_import, profiles
 from webui.core.config import shape as config_shape
 from webui.core.config.view import ConfigView
 from webui.core.storage.paths import config_dir as default_config_dir
@@ -118,6 +118,7 @@ class ConfigService:
             settings = data.setdefault("settings", {})
             self._check_shape(settings)
             profile_import.migrate_legacy(settings, self.vault)
+            key_binding.bind_legacy(settings)  # keys stored before binding: where they were used before this change
             before = _desktop_digest(data)
             keys_before = self._desktop_key_sources(settings)
             refs = _key_refs(settings)

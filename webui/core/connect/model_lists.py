@@ -1,7 +1,7 @@
 """Provider calls of the configuration plan: model lists (cached) and connection tests, for saved or unsaved values."""
 
 from webui.catalog import PROVIDERS, canonical_provider, server_in_credential
-from webui.core.config import credentials, profiles
+from webui.core.config import credentials, key_binding, profiles
 from webui.core.config.profiles import ID_RE, URL_RE
 from webui.errors import SecretUnreadable, ValidationFailed
 
@@ -55,8 +55,8 @@ def form_models(svc, form, refresh=False):
 def form_connection(svc, form, provider, settings=None):
     """(base_url, api_key, token) for checked form values; an absent key/token/url falls back to the stored one.
 
-    A stored secret goes only to a base URL it is stored for (issue 15, CVE-2024-6587's class of flaw):
-    for any other URL the form must carry its own key.
+    A stored secret goes only to a base URL it is bound to (key_binding; issues 15 and 24, CVE-2024-6587's class
+    of flaw): for any other URL the form must carry its own key.
     """
     settings = settings if settings is not None else svc.settings()[0]
     cred_id = (form.get("credential_id") or "").strip() or provider
@@ -65,31 +65,12 @@ def form_connection(svc, form, provider, settings=None):
     base_url = given("base_url")
     if server_in_credential(provider):
         base_url = base_url or given("url") or stored.get("url") or settings.get("ollama_url")
-    trusted = _same_url(base_url, stored_urls(settings, provider, cred_id))
+    trusted = key_binding.allows(settings, cred_id, key_binding.effective_url(settings, provider, stored, base_url))
     api_key = given("api_key") or _stored_for(settings, cred_id, "api_key", svc.vault, trusted)
     token = None
     if server_in_credential(provider):
         token = given("token") or _stored_for(settings, cred_id, "token", svc.vault, trusted)
     return base_url, api_key, token
-
-
-def stored_urls(settings, provider, cred_id):
-    """The base URLs a stored credential may be sent to: the provider's default, its own url, its profiles' base_url."""
-    stored = credentials.credentials_of(settings).get(cred_id) or {}
-    urls = [PROVIDERS[provider].get("default_base_url"), stored.get("url")]
-    if server_in_credential(provider):
-        urls.append(settings.get("ollama_url"))
-    urls += [p.get("base_url") for p in profiles.profiles_of(settings)  # a profile with api_key_ref uses no stored key
-             if isinstance(p, dict) and credentials.credential_id_of(p) == cred_id and not p.get("api_key_ref")]
-    return urls
-
-
-def _same_url(url, candidates):
-    """True for no URL (the provider default) or one equal to a candidate (ignoring a trailing slash and case)."""
-    if not url:
-        return True
-    wanted = url.strip().rstrip("/").lower()
-    return any(isinstance(c, str) and c.strip().rstrip("/").lower() == wanted for c in candidates)
 
 
 def _stored_for(settings, cred_id, field, vault, trusted):

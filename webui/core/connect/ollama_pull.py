@@ -7,10 +7,12 @@ costs no OS thread. The page polls status(); a reload finds the same pull by its
 import threading
 import time
 
-from webui.errors import ValidationFailed, WebUIError
+from webui.errors import TooManyPulls, ValidationFailed, WebUIError
+from webui import settings as webui_settings
 
 RUNNING, DONE, FAILED, CANCELLED = "running", "done", "failed", "cancelled"
 KEEP_FINISHED = 600  # seconds a finished pull stays visible (a reload still shows how it ended)
+MAX_FINISHED = 32  # finished pulls kept at most (the oldest go first)
 MAX_MODEL = 200
 
 
@@ -23,10 +25,11 @@ def key_of(url, model):
 class Pull:
     """One pull's progress: the latest status line, bytes per layer, the outcome."""
 
-    def __init__(self, url, model):
+    def __init__(self, url, model, max_layers=256):
         self.url, self.model = url, model
         self.state, self.status, self.error = RUNNING, "starting", None
-        self.layers = {}  # digest -> {"total", "completed"}
+        self.layers = {}  # digest -> {"total", "completed"}; at most max_layers (WEBUI_MAX_PULL_LAYERS)
+        self.max_layers, self.untracked = max_layers, 0
         self.cancel = threading.Event()
         self.finished_at = None
         self.models = None  # the server's list once the pull succeeded
@@ -36,6 +39,10 @@ class Pull:
         self.status = str(line.get("status") or self.status)[:200]
         digest = line.get("digest")
         if isinstance(digest, str) and isinstance(line.get("total"), int):
+            if digest not in self.layers and len(self.layers) >= self.max_layers:
+                self.untracked += 1  # counted, not kept: a server inventing layers cannot grow the status
+                return
+            digest = digest[:100]
             completed = line.get("completed") if isinstance(line.get("completed"), int) else 0
             self.layers[digest] = {"total": line["total"], "completed": min(completed, line["total"])}
 
@@ -52,7 +59,7 @@ class Pull:
         return {"url": self.url, "model": self.model, "state": self.state, "status": self.status,
                 "error": self.error, "layers": layers, "total": total, "completed": done,
                 "percent": (100 if self.state == DONE else int(done * 100 / total)) if total else None,
-                "models": self.models}
+                "models": self.models, "untracked_layers": self.untracked}
 
 
 class PullRegistry:
@@ -68,12 +75,17 @@ class PullRegistry:
         if not model or len(model) > MAX_MODEL or any(c.isspace() for c in model):
             raise ValidationFailed({"model": "enter the model to pull, like llama3.2 or qwen2:7b"})
         key = key_of(url, model)
+        config = webui_settings.current()
         with self._lock:
             self._forget_old()
             pull = self._pulls.get(key)
             if pull is not None and pull.state == RUNNING:
                 return pull.view()
-            pull = self._pulls[key] = Pull(url, model)
+            running = sum(p.state == RUNNING for p in self._pulls.values())
+            if running >= config.max_pulls:
+                raise TooManyPulls(f"{running} model pulls are running; wait for one to finish or cancel one "
+                                   f"(WEBUI_MAX_PULLS={config.max_pulls}).", retry_after=10)
+            pull = self._pulls[key] = Pull(url, model, config.max_pull_layers)
         worker = threading.Thread(target=self._run, args=(pull, adapter, url, token, on_success),
                                   name=f"ollama-pull-{model}", daemon=True)
         worker.start()
@@ -118,10 +130,14 @@ class PullRegistry:
         pull.end(CANCELLED)
 
     def _forget_old(self):
+        """Drop finished pulls after KEEP_FINISHED s, and the oldest finished ones beyond MAX_FINISHED."""
         now = time.monotonic()
         for key, pull in list(self._pulls.items()):
             if pull.finished_at is not None and now - pull.finished_at > KEEP_FINISHED:
                 del self._pulls[key]
+        finished = sorted((p.finished_at, k) for k, p in self._pulls.items() if p.finished_at is not None)
+        for _, key in finished[:max(0, len(finished) - MAX_FINISHED)]:
+            del self._pulls[key]
 
 
 PULLS = PullRegistry()

@@ -2,6 +2,7 @@
 
 from webui.catalog import PROVIDERS
 from webui.core.config import profile_import, profiles, roles
+from webui.core.config.key_source import key_source
 from webui.errors import NotFound, ValidationFailed
 
 LIST_KEYS = ("profiles", "llm_profiles")
@@ -34,6 +35,7 @@ def replace_profiles(svc, body, restart=True, revision=None):
     wanted = next((body.get(k) for k in ACTIVE_KEYS if isinstance(body, dict) and body.get(k)), None)
 
     def change(settings):
+        before = len(profiles.profiles_of(settings))
         ids = profile_import.import_profiles(settings, items, svc.vault, replace=True)
         by_id = {p["id"]: p for p in profiles.profiles_of(settings)}
         _drop_references(settings, set(ids))
@@ -43,8 +45,7 @@ def replace_profiles(svc, body, restart=True, revision=None):
         elif settings.get("active_llm_profile") not in ids:
             capable = [i for i in ids if PROVIDERS[by_id[i]["provider"]]["desktop"]]  # only these can drive the desktop app
             settings["active_llm_profile"] = capable[0] if capable else None
-        if len(ids) >= 2 and settings.get("multi_provider_enabled") is None:
-            settings["multi_provider_enabled"] = True
+        profiles.multi_provider_default(settings, before)
         return ids
 
     _ids, desktop, revision = svc.mutate(change, revision, restart=restart)
@@ -96,22 +97,37 @@ def set_role_profiles(svc, mapping):
     svc.mutate(change, restart=False)
 
 
-def import_config(svc, text, restart=True, revision=None):
-    """Import a role/game config given as YAML or JSON text; the import summary."""
+def import_config(svc, text, restart=True, revision=None, keep_active=False):
+    """Import a role/game config given as YAML or JSON text; the import summary.
+
+    keep_active: the active profile stays what it was (when it still exists). The summary's active_problem
+    says why a newly active profile cannot run (its key is nowhere to be read)."""
     doc = profile_import.parse_document(text, what="file", environ=svc.environ)
 
     def change(settings):
-        return profile_import.import_game_config(settings, doc, svc.vault)
+        before = settings.get("active_llm_profile")
+        summary = profile_import.import_game_config(settings, doc, svc.vault)
+        if keep_active and before and any(p.get("id") == before for p in profiles.profiles_of(settings)):
+            settings["active_llm_profile"] = summary["active_llm_profile"] = before
+        active = settings.get("active_llm_profile")
+        summary["active_problem"] = None
+        if active and active != before:
+            source = key_source(settings, profiles.find(settings, active), svc.vault, svc.environ)
+            summary["active_problem"] = None if source["can_run"] else source["text"]
+        return summary
 
     summary, desktop, revision = svc.mutate(change, revision, restart=restart)
     return dict(summary, desktop=desktop), revision
 
 
 def export_config(svc, fmt="yaml"):
-    """The game config (profiles, roles, default profile) as (text, mimetype); never a secret."""
+    """The game config (profiles, roles, default profile) as (text, mimetype, dropped); never a secret: `dropped`
+    names the fields left out because they looked like secrets."""
     from webui.core.roles.game_export import FORMATS, export_document, render
 
     if fmt not in FORMATS:
         raise ValidationFailed({"format": f"must be one of {', '.join(FORMATS)}"})
     settings, _ = svc.settings()
-    return render(export_document(settings), fmt)
+    dropped = []
+    doc = export_document(settings, dropped)
+    return (*render(doc, fmt, dropped), dropped)

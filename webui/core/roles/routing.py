@@ -42,6 +42,11 @@ def build_messages(role, history, names=None):
         elif item.get("is_ai"):
             speaker = names.get(item.get("role_id")) or item.get("role_id") or "Assistant"
             messages.append({"role": "user", "content": f"{speaker}: {item['content']}"})
+        elif item.get("role_id") and item.get("role_id") != role_id:  # a human-played character's line
+            speaker = names.get(item.get("role_id")) or item.get("role_id")
+            messages.append({"role": "user", "content": f"{speaker}: {item['content']}"})
+        elif item.get("role_id"):  # this role's own line, typed by the person playing it
+            messages.append({"role": "assistant", "content": item["content"]})
         else:
             messages.append({"role": "user", "content": item["content"]})
     return messages

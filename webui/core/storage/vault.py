@@ -94,6 +94,18 @@ class Vault:
         self._plain[token] = plain
         return plain
 
+    def seal(self, text):
+        """Text a page hands back to us later (an import awaiting its confirmation): only this server opens it."""
+        return self._current.encrypt(text.encode("utf-8")).decode("ascii")
+
+    def unseal(self, token, ttl):
+        """The text of seal(); SecretUnreadable when no key we hold opens it or it is older than `ttl` seconds."""
+        try:
+            return self._multi.decrypt(str(token).encode("ascii"), ttl=ttl).decode("utf-8")
+        except (InvalidToken, UnicodeError, ValueError):
+            raise SecretUnreadable("This preview has expired or was not made by this server: choose the file "
+                                   "again.") from None
+
     def rotate(self, stored):
         """Re-encrypt a stored secret under the current key."""
         return {"enc": self._multi.rotate(stored["enc"].encode("ascii")).decode("ascii")}

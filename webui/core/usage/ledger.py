@@ -171,13 +171,14 @@ class UsageLedger:
         return self._conn().execute(sql, args).fetchall()
 
     def summary(self, group_by, since=None, until=None):
-        """{rows: [{key, requests, prompt_tokens, completion_tokens, cost_usd}], totals} for [since, until)."""
+        """{rows: [{key, requests, prompt_tokens, completion_tokens, cost_usd, tokens_unknown}], totals} for
+        [since, until); tokens_unknown counts the calls whose server reported no token usage (not counted as 0)."""
         column = GROUPS.get(group_by)
         if column is None:
             raise ValidationFailed({"group_by": f"must be one of {', '.join(GROUPS)}"})
         where, args = _range(since, until)
         sums = ("COUNT(*), SUM(prompt_tokens), SUM(completion_tokens), SUM(cost_usd), SUM(cache_read_tokens), "
-                "SUM(cache_write_tokens)")
+                "SUM(cache_write_tokens), SUM(CASE WHEN prompt_tokens IS NULL AND completion_tokens IS NULL THEN 1 ELSE 0 END)")
         order = "key" if group_by == "day" else "SUM(cost_usd) DESC NULLS LAST, COUNT(*) DESC, key"
         rows = [_sums(r[1:], key=r[0]) for r in self._read(
             f"SELECT {column} AS key, {sums} FROM usage{self.INDEX_HINT.format(group=group_by)}{where} GROUP BY key "
@@ -220,14 +221,15 @@ def _totals(rows):
             "completion_tokens": sum(r["completion_tokens"] for r in rows),
             "cost_usd": round(sum(costs), 9) if costs else None,
             "cache_read_tokens": sum(r["cache_read_tokens"] for r in rows),
-            "cache_write_tokens": sum(r["cache_write_tokens"] for r in rows)}
+            "cache_write_tokens": sum(r["cache_write_tokens"] for r in rows),
+            "tokens_unknown": sum(r["tokens_unknown"] for r in rows)}
 
 
 def _sums(values, **extra):
-    requests, prompt, completion, cost, cache_read, cache_write = values
+    requests, prompt, completion, cost, cache_read, cache_write, unknown = values
     return {**extra, "requests": requests, "prompt_tokens": prompt or 0, "completion_tokens": completion or 0,
             "cost_usd": None if cost is None else round(cost, 9), "cache_read_tokens": cache_read or 0,
-            "cache_write_tokens": cache_write or 0}
+            "cache_write_tokens": cache_write or 0, "tokens_unknown": unknown or 0}
 
 
 def parse_bound(value, name, end=False):
@@ -244,9 +246,11 @@ def parse_bound(value, name, end=False):
             moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
             if moment.tzinfo is None:
                 moment = moment.replace(tzinfo=timezone.utc)
+        return stamp(moment)
+    except OverflowError:  # 9999-12-31 as an end, or a zone offset past year 9999 in UTC
+        raise ValidationFailed({name: "is past the latest date this server handles (9999-12-30)"}) from None
     except ValueError:
         raise ValidationFailed({name: "must be a date (YYYY-MM-DD) or an ISO 8601 date and time"}) from None
-    return stamp(moment)
 
 
 def _range(since, until):

@@ -104,7 +104,9 @@ ROUTES = (
     Route(V, "POST", "/api/v1/sessions", "New chat session", "AnyObject", 201, "SessionCreated", body_required=False),
     *(r for prefix in ("/api/v1", "") for r in _session_routes(prefix)),
     Route(V, "POST", S + "/chat", "Chat with a role (SSE when stream is true)", "ChatInput", reply="ChatReply"),
-    Route(U, "GET", "/api/usage", "Calls, tokens and cost grouped by profile, role, session, day or API token", reply="Usage",
+    Route(V, "POST", S + "/stop", "Stop the session's streamed replies (what arrived is kept, marked stopped)"),
+    Route(U, "GET", "/api/usage", "Calls, tokens and cost grouped by profile, role, session, day or API token",
+          reply="Usage",
           query=("group_by", "since", "until")),
     Route(U, "GET", "/api/usage/calls", "The request log, newest first (JSON, or CSV with format=csv); never any text",
           reply="UsageCalls", query=("since", "until", "limit", "offset", "format")),
@@ -160,7 +162,8 @@ PROFILE_FIELDS = {
 }
 _USAGE_SUMS = {"requests": {"type": "integer"}, "prompt_tokens": {"type": "integer"},
                "completion_tokens": {"type": "integer"}, "cost_usd": _NUM, "cache_read_tokens": {"type": "integer"},
-               "cache_write_tokens": {"type": "integer"}}
+               "cache_write_tokens": {"type": "integer"},
+               "tokens_unknown": {"type": "integer", "description": "calls whose server reported no token usage"}}
 _SECRET_IN = {"type": ["string", "null"], "writeOnly": True, "description": "stored encrypted; omit to keep"}
 _DESKTOP = _ref("DesktopOutcome")
 

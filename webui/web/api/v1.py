@@ -5,8 +5,10 @@ Config writes are conditional exactly as on /api/... (`If-Match`, or a body `rev
 
 from flask import Blueprint, Response, request
 
+from webui.core.chat import speak_as as speaking
 from webui.core.config import profile_import, profile_ops
 from webui.core.roles import role_ops
+from webui.core.roles.game_export import printable
 from webui.errors import BadRequest, ValidationFailed
 from webui.web.capacity import streamed
 from webui.web.common import answer, chat, desktop_outcome, expected_revision, json_body, restart_flag, services
@@ -99,9 +101,12 @@ def roles_import():
 def export_config():
     """The game config in the document's format: YAML, or JSON with ?format=json (a download)."""
     fmt = request.args.get("format", "yaml").lower()
-    text, mimetype = role_ops.export_config(services().config, fmt)
+    text, mimetype, dropped = role_ops.export_config(services().config, fmt)
     name = "game-config.json" if fmt == "json" else "game-config.yaml"
-    return Response(text, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    if dropped:  # field paths (printable ASCII only: a header must not break), not values
+        headers["X-Export-Dropped"] = printable(", ".join(dropped))
+    return Response(text, mimetype=mimetype, headers=headers)
 
 
 def _document_text():
@@ -146,8 +151,16 @@ def sessions_get(session_id):
 def sessions_chat(session_id):
     """One exchange with a role: JSON reply, or SSE with stream: true."""
     role_id, message, profile_id, stream = parse_chat_body(json_body())
+    if speaking.is_human(services().config.view(), role_id):  # a person plays it: no model call
+        return answer(speaking.speak_as(chat(), session_id, role_id, message), 201)
     turn = chat().plan_chat(session_id, role_id, message, profile_id)
     return _run(turn, stream)
+
+
+@bp.post("/api/v1/sessions/<session_id>/stop")
+def sessions_stop(session_id):
+    """Stop the session's streamed replies: what arrived is kept, marked finish "stopped"; the upstream call ends."""
+    return answer({"stopped": chat().stop(session_id)})
 
 
 @_routes("/api/v1/sessions/<session_id>/redraw", "/sessions/<session_id>/redraw", methods=["POST"])

@@ -7,8 +7,9 @@ from webui.core.config import credentials, profile_ops, profiles
 from webui.core.connect import connection_check
 from webui.core.connect import model_lists as models
 from webui.core.connect import ollama_pull
+from webui.core.config.key_source import key_source
 from webui.errors import Conflict, DesktopError, ValidationFailed
-from webui.web.common import safe_next
+from webui.web.common import safe_next, usage
 from webui.web.pages import forms
 from webui.web.pages.layout import flash_desktop, render_page, svc
 
@@ -43,7 +44,7 @@ def models_page(selected=None, new=None, values=None, errors=None, form_error=No
     elif values is None and new:
         filled = catalog.preset_fields(preset) if new == catalog.PRESET_PROVIDER else {}
         draft = dict(profiles.defaults_for(new), model=catalog.PROVIDERS[new]["defaults"]["model"],
-                     name=catalog.PROVIDERS[new]["label"])
+                     name=catalog.PROVIDERS[new]["short_label"])
         draft.update(filled)
         draft["name"] = profiles.unique_name(settings, draft["name"])
         values = dict(forms.profile_values(draft), preset=preset if filled else "")
@@ -57,8 +58,17 @@ def models_page(selected=None, new=None, values=None, errors=None, form_error=No
         multi=multi_setting or len(items) < 2, multi_setting=multi_setting, show_toggle=len(items) >= 2,
         cached_models=(pull and pull.get("models")) or _cached_models(settings, provider),
         model_route=forms.route_note(provider, (values or {}).get("model")),
+        key=key_source(settings, current, svc().vault, svc().environ) if current and new is None else None,
+        spend=_spend(current) if current and new is None else None,
         test_result=test_result and {"ok": test_result.get("ok"), "text": forms.test_message(test_result)},
         pull=pull)
+
+
+def _spend(profile):
+    """This month's spend of a profile against its budget: {spent, budget, percent}."""
+    budget = (profile.get("budget") or {}).get("monthly_usd") if isinstance(profile.get("budget"), dict) else None
+    spent = usage().month_spend(profile["id"])
+    return {"spent": spent, "budget": budget, "percent": int(spent * 100 // budget) if budget else None}
 
 
 def _pull_of(provider, values):
@@ -169,6 +179,29 @@ def activate(profile_id):
         flash_desktop(result[1])
         return redirect(url_for(".profile", profile_id=profile_id))
     form_error = form_error or "This profile cannot be activated until the marked fields are fixed."
+    return models_page(selected=profile_id, errors=errors, form_error=form_error, status=400)
+
+
+@bp.post("/profiles/<profile_id>/use-stored-key")
+def use_stored_key(profile_id):
+    """Calls use the stored key instead of the environment variable named in api_key_ref."""
+    view, desktop, _ = profile_ops.update_profile(svc(), profile_id, {"api_key_ref": None})
+    flash(f"“{view['name']}” now uses the stored key.", "success")
+    flash_desktop(desktop)
+    return redirect(url_for(".profile", profile_id=profile_id) + "#key-source")
+
+
+@bp.post("/profiles/<profile_id>/remove-secret/<field>")
+def remove_secret(profile_id, field):
+    """Forget the stored key (or token) of the profile's credential, after the editor's confirmation step."""
+    settings, _ = svc().settings()
+    credential_id = credentials.credential_id_of(profiles.find(settings, profile_id))
+    result, errors, form_error = attempt(lambda: profile_ops.remove_secret(svc(), credential_id, field))
+    if result:
+        what = "API key" if field == "api_key" else field
+        flash(f"The stored {what} of “{credential_id}” was removed.", "success")
+        flash_desktop(result[1])
+        return redirect(url_for(".profile", profile_id=profile_id) + "#editor")
     return models_page(selected=profile_id, errors=errors, form_error=form_error, status=400)
 
 

@@ -4,7 +4,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from webui.catalog import PROVIDERS
 from webui.core.chat import compare as comparing
-from webui.core.roles import role_ops
+from webui.core.chat import speak_as as speaking
+from webui.core.roles import import_preview, role_ops
 from webui.errors import NotFound, WebUIError
 from webui.web.common import ECHOED_ID_RE, chat, services, usage
 from webui.web.pages.layout import render_page
@@ -12,6 +13,7 @@ from webui.web.pages.role_editor import CONTROLS, ROLE_TYPES, editor_context
 
 bp = Blueprint("roles", __name__)
 SESSIONS_SHOWN = 30
+PREVIEW_TTL = 3600  # seconds an import preview can be confirmed
 
 
 @bp.get("/roles")
@@ -44,7 +46,12 @@ def roles_page_context(svc, sessions, request_args):
         role_rows.append({"id": role["id"], "name": role.get("name") or role["id"], "type": role.get("type"),
                           "control": role.get("control"),
                           "profile_id": own, "override": overrides.get(role["id"]), "effective": effective})
-    names = {r["id"]: r["name"] for r in role_rows}
+    counts = {}
+    for row in role_rows:
+        counts[row["name"]] = counts.get(row["name"], 0) + 1
+    for row in role_rows:  # two roles of one name (an import adds a second "Game Master"): the id tells them apart
+        row["label"] = f"{row['name']} ({row['id']})" if counts[row["name"]] > 1 else row["name"]
+    names = {r["id"]: r["label"] for r in role_rows}
     wanted = request_args.get("role")
     selected = wanted if wanted in names else (role_rows[0]["id"] if role_rows else None)
     messages = [_message_view(m, by_id, names) for m in (session or {}).get("messages", [])]
@@ -83,7 +90,8 @@ def _profile_labels(config_view):
 
 def _message_view(message, by_id, names):
     """A stored message plus what the page prints: speaker, answered-by line, alternative navigation."""
-    view = dict(message, speaker=names.get(message["role_id"], message["role_id"]) if message["is_ai"] else "You")
+    speaker = names.get(message["role_id"], message["role_id"]) if message["role_id"] else "You"
+    view = dict(message, speaker=speaker, spoken=not message["is_ai"] and bool(message["role_id"]))
     if message["is_ai"]:
         view["answered_by"] = _answered(message, by_id)
     alts = message.get("alternatives") or []
@@ -164,15 +172,35 @@ def save_roles():
 
 @bp.post("/roles/import")
 def import_roles():
-    """Import a game config file (YAML or JSON)."""
+    """Import a game config file (YAML or JSON): a preview of what changes first, then the import itself."""
+    if "sealed" in request.form:  # the preview's "Import": the document it showed, sealed (it may hold keys)
+        text = _attempt(lambda: services().config.vault.unseal(request.form["sealed"], PREVIEW_TTL))
+        return _back() if text is FAILED else _apply_import(text, request.form.get("keep_active") == "1")
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         flash("Choose a YAML or JSON game config file to import.", "error")
         return _back()
     text = upload.read().decode("utf-8-sig", errors="replace")
-    summary = _attempt(lambda: role_ops.import_config(services().config, text)[0])
-    if summary is not FAILED:
-        flash(f"Imported {len(summary['profiles'])} profile(s) and {len(summary['roles'])} role(s).", "success")
+    found = _attempt(lambda: import_preview.preview(services().config, text))
+    if found is FAILED:
+        return _back()
+    context = roles_page_context(services().config, services().sessions, {})
+    sealed = services().config.vault.seal(text)  # never echoed in plain text: the document may hold API keys
+    context["chat"]["import_preview"] = dict(found, sealed=sealed, file=upload.filename)
+    return render_page("roles.html", "roles", **context)
+
+
+def _apply_import(text, keep_active):
+    summary = _attempt(lambda: role_ops.import_config(services().config, text, keep_active=keep_active)[0])
+    if summary is FAILED:
+        return _back()
+    names = services().config.settings()[0]
+    active = next((p.get("name") for p in names.get("llm_profiles") or []
+                   if isinstance(p, dict) and p.get("id") == summary["active_llm_profile"]), None)
+    flash(f"Imported {len(summary['profiles'])} profile(s) and {len(summary['roles'])} role(s)."
+          + (f" The active profile is {active}." if active else ""), "success")
+    if summary.get("active_problem"):
+        flash(f"{active} is now active but cannot run: {summary['active_problem']}", "error")
     return _back()
 
 
@@ -189,8 +217,14 @@ def send():
     """Send one message to a role (none: the role's own turn), optionally through another profile."""
     form = request.form
     sid, role_id, message = form.get("session_id"), form.get("role_id"), form.get("message", "")
-    result = _attempt(lambda: chat().run(chat().plan_chat(sid, role_id, message if message.strip() else None,
-                                                          form.get("llm_profile_id") or None)), where="chat-error")
+
+    def run():
+        if speaking.is_human(services().config.view(), role_id):  # a person plays it: no model call
+            return speaking.speak_as(chat(), sid, role_id, message)
+        return chat().run(chat().plan_chat(sid, role_id, message if message.strip() else None,
+                                           form.get("llm_profile_id") or None))
+
+    result = _attempt(run, where="chat-error")
     return _back(sid, role_id, failed=result is FAILED)
 
 
@@ -246,7 +280,10 @@ def compare():
                       where="chat-error")
     if result is FAILED:
         return _back(sid, role_id, failed=True)
-    for item in result["results"]:
+    names = {p.get("id"): p.get("name") or p.get("id") for p in services().config.settings()[0].get("llm_profiles") or []
+             if isinstance(p, dict)}
+    for item in result["results"]:  # one card per failed profile, by name (the page reads these flashes)
         if not item["ok"]:
-            flash(f"{item['llm_profile_id']}: {item['error'].get('message')}", "chat-error")
+            flash(f"{names.get(item['llm_profile_id'], item['llm_profile_id'])}\t{item['error'].get('message')}",
+                  "compare-failed")
     return _back(sid, role_id, compare=result["position"])

@@ -1,0 +1,22 @@
+/* Forms marked data-warn-unsaved: leaving the page with changes not saved asks first (the browser's own prompt). */
+(function () {
+  "use strict";
+  const forms = Array.from(document.querySelectorAll("form[data-warn-unsaved]"));
+  window.Triplo = window.Triplo || {};
+  if (!forms.length) return;
+  // What each form holds now (taken after the page's other scripts set their inputs up).
+  const state = (form) => JSON.stringify(Array.from(new FormData(form).entries())
+    .filter(([name, value]) => name !== "csrf_token" && typeof value === "string"));
+  const saved = new Map(forms.map((form) => [form, state(form)]));
+  let leaving = false;  // a form of the page is being submitted: its changes are on their way
+  // A submit that goes through (not one a script took over and answered in place) leaves the page.
+  window.addEventListener("submit", (event) => { if (!event.defaultPrevented) leaving = true; });
+  window.addEventListener("pageshow", () => { leaving = false; });
+  window.addEventListener("beforeunload", (event) => {
+    if (leaving || !forms.some((form) => state(form) !== saved.get(form))) return;
+    event.preventDefault();
+    event.returnValue = "";  // the text is the browser's: "Leave site? Changes you made may not be saved."
+  });
+  // A form saved in place (profile-save.js): what it shows now is the saved state.
+  window.Triplo.markSaved = (form) => { if (saved.has(form)) saved.set(form, state(form)); };
+})();
