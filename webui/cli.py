@@ -88,11 +88,12 @@ def _create_token(args):
     from webui.errors import WebUIError
 
     try:
-        record, plaintext = _auth_store().create_token(args.name)
+        limits = {"rpm": args.rpm, "tpm": args.tpm, "budget_usd": args.budget_usd, "profiles": args.profiles}
+        record, plaintext = _auth_store().create_token(args.name, scope=args.scope, limits=limits)
     except WebUIError as exc:
         print(f"Token not created: {exc.message} {exc.details.get('fields', '')}", file=sys.stderr)
         return 1
-    print(f"API token '{record['name']}' created. It is shown only once:")
+    print(f"API token '{record['name']}' (scope {record['scope']}) created. It is shown only once:")
     print(plaintext)
     return 0
 
@@ -155,6 +156,13 @@ def build_parser():
     pw.set_defaults(func=_set_password)
     tok = sub.add_parser("create-token", help="create an API token (shown once)")
     tok.add_argument("name")
+    tok.add_argument("--scope", choices=("chat", "read", "admin"), default="admin",
+                     help="chat: the /v1 faces and session chat only; read: GET of config, profiles, usage; "
+                          "admin: everything (default)")
+    tok.add_argument("--rpm", type=int, help="at most N requests per minute")
+    tok.add_argument("--tpm", type=int, help="at most N tokens (prompt + completion) per minute")
+    tok.add_argument("--budget-usd", type=float, help="a monthly budget in USD (UTC calendar month)")
+    tok.add_argument("--profiles", help="the only profiles it may use: ID,ID")
     tok.set_defaults(func=_create_token)
     mig = sub.add_parser("migrate-store", help="copy this config folder (config, sessions, ledger, login) into an "
                                               "empty PostgreSQL database, all or nothing")

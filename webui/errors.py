@@ -65,6 +65,41 @@ class CsrfFailed(WebUIError):
     code = "csrf_failed"
 
 
+class InsufficientScope(WebUIError):
+    """An API token whose scope does not reach this route."""
+
+    status = 403
+    code = "insufficient_scope"
+
+
+class ProfileNotAllowed(WebUIError):
+    """An API token whose profile allowlist does not include the profile asked for."""
+
+    status = 403
+    code = "profile_not_allowed"
+
+
+class TokenRateLimited(WebUIError):
+    """An API token over its requests or tokens per minute; `code` names the limit."""
+
+    status = 429
+    code = "rate_limited_rpm"
+
+    def __init__(self, code, message, retry_after):
+        super().__init__(message, retry_after=max(1, int(retry_after + 0.999)))
+        self.code = code
+
+
+class TokenBudgetExceeded(WebUIError):
+    """An API token spent its monthly budget (every profile: no fallback helps)."""
+
+    status = 429
+    code = "token_budget_exceeded"
+
+    def __init__(self, message, retry, **details):
+        super().__init__(message, retry_after=retry, **details)
+
+
 class TooManyAttempts(WebUIError):
     """Login throttling."""
 

@@ -107,8 +107,10 @@ def test_ledger_rows_summaries_and_spend(stores):
     assert ledger.summary("day")["totals"]["requests"] == 3
     assert ledger.session_cost("s1") == {"requests": 3, "cost_usd": 0.75}
     assert ledger.month_spend("p1") == 0.75
-    ledger.record({"api": "chat", "profile_id": "p1", "cost_usd": 0.25, "outcome": "ok"})
+    ledger.record({"api": "chat", "profile_id": "p1", "cost_usd": 0.25, "outcome": "ok", "token_id": "t1"})
     assert ledger.month_spend("p1") == 1.0  # counted at once, before the writer has stored it
+    by_token = {r["key"]: r["requests"] for r in ledger.summary("token")["rows"]}
+    assert by_token == {None: 3, "t1": 1}
 
 
 def test_auth_password_tokens_and_logout(stores):

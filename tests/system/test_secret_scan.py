@@ -393,7 +393,7 @@ def check_config_files(config_dir):
 
 
 def test_no_planted_key_leaks(config_dir, fakes, logs):
-    app = make_app(config_dir)
+    app = make_app(config_dir, WEBUI_KEY_REF_ALLOW="PLANTED_ENV_KEY")  # the env-key profile reads it
     with LiveServer(app) as live:
         _, token = app.extensions["triplo"].auth.create_token("scan")
         api = Recorder(live.url, app, {"Authorization": f"Bearer {token}"})
@@ -422,6 +422,7 @@ def test_no_planted_key_leaks(config_dir, fakes, logs):
         anon("GET", "/api/config", headers={"Authorization": "Bearer " + KEYS["open_ai"]})
         page("POST", "/profiles/p-custom/delete", data={"csrf_token": page.http.headers["X-CSRF-Token"]})
         page("POST", "/logout", data={"csrf_token": page.http.headers["X-CSRF-Token"]})
+        csv_log = api("GET", "/api/usage/calls?format=csv").text  # the request log names the token by id and name only
 
     # The scan had something to find: every fake received its planted key.
     for kind, fake in fakes.items():
@@ -434,12 +435,18 @@ def test_no_planted_key_leaks(config_dir, fakes, logs):
     assert not leaks, leaks[:10]
     log_hits = [line for line in logs if hits(line)]
     assert logs and not log_hits, log_hits[:5]
+    # The API token that made every api call: never in an answer (its last 4 characters are its shown hint),
+    # a log line, the ledger or the request log's CSV.
+    token_hits = [(m, p) for m, p, _s, text in api.answers + page.answers + anon.answers if token[-16:] in text]
+    assert not token_hits and not [line for line in logs if token[-16:] in line], token_hits[:5]
+    assert csv_log.count("\n") > 10 and token[-16:] not in csv_log
     app.extensions["triplo"].usage.flush()  # the usage ledger (usage.db) is scanned with every row written
     assert os.path.exists(config_dir / "usage.db")
     for name in os.listdir(config_dir):
         path = config_dir / name
         if path.is_file() and name != "config.json":
             assert not hits(path.read_bytes().decode("latin-1")), f"{name} holds a planted key"
+            assert token[-16:] not in path.read_bytes().decode("latin-1"), f"{name} holds the API token"
     assert os.path.exists(config_dir / "sessions.db")
     problems += check_config_files(config_dir)
     assert not problems, problems

@@ -114,7 +114,7 @@ def test_change_by_another_process_is_seen(store, tmp_path):
 def test_tokens_create_list_verify_revoke(store):
     record, plaintext = store.create_token("ci script")
     assert plaintext.startswith("tw_") and len(plaintext) > 40
-    assert set(record) == {"id", "name", "created_at", "last_used_at", "hint"}
+    assert set(record) == {"id", "name", "created_at", "last_used_at", "hint", "scope"}
     assert record["hint"] == plaintext[-4:]
     listed = store.list_tokens()
     assert listed == [record]

@@ -141,7 +141,8 @@ def test_read_only_ledger_records_nothing_and_reads_empty(tmp_path):
 
 
 def test_an_older_usage_db_gains_the_cache_columns(tmp_path):
-    """A usage.db from before prompt caching: its rows stay, the columns and covering indexes are added."""
+    """A usage.db from before prompt caching and token ids: its rows stay, the columns and covering indexes are
+    added."""
     import sqlite3
 
     from webui.core.usage.ledger import UsageLedger
@@ -165,5 +166,9 @@ def test_an_older_usage_db_gains_the_cache_columns(tmp_path):
                      "cache_read_tokens": 800, "cache_write_tokens": 100, "tokens_unknown": 0}]
     index = sqlite3.connect(path).execute("SELECT sql FROM sqlite_master WHERE name = 'usage_by_profile'").fetchone()
     assert "cache_read_tokens" in index[0]
+    ledger.record({"api": "v1", "profile_id": "alpha", "cost_usd": 0.125, "outcome": "ok", "token_id": "tok1"})
+    by_token = {r["key"]: r["cost_usd"] for r in ledger.summary("token")["rows"]}
+    assert by_token == {None: 0.75, "tok1": 0.125}  # older rows name no token
     ledger.close()
     UsageLedger(path).close()  # opening it again changes nothing
+

@@ -105,3 +105,8 @@ def safe_next(target):
     if parts.scheme or parts.netloc or not (target or "").startswith("/") or target.startswith("//"):
         return url_for("models.index")
     return target
+
+
+def token_names():
+    """{API token id: name} of the live tokens (usage tables name a token's calls with it)."""
+    return {t["id"]: t["name"] for t in services().auth.list_tokens()}

@@ -8,10 +8,13 @@ import secrets
 from flask import g, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 
+from webui.core.usage.metering import calling_token
+from webui.core.usage.token_limits import TokenLimits, current_limits
 from webui.errors import CsrfFailed, TooManyAttempts, Unauthorized
+from webui.web import scopes
 from webui.web.common import is_api_request, services
 
-PUBLIC_ENDPOINTS = {"auth.login", "static", "health.healthz"}
+PUBLIC_ENDPOINTS = scopes.PUBLIC_ENDPOINTS
 METRICS = "metrics.scrape"  # public only with WEBUI_METRICS_PUBLIC=1
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -63,7 +66,9 @@ def _basic_user():
 
 def authenticate():
     """before_request: set g.user and g.auth_method, or answer 401 / redirect to the login page."""
-    g.user, g.auth_method = None, None
+    g.user, g.auth_method, g.token = None, None, None
+    calling_token.set(None)  # a reused thread or greenlet never carries the previous request's token
+    current_limits.set(None)
     if request.endpoint in PUBLIC_ENDPOINTS or (request.endpoint == METRICS and services().settings.metrics_public):
         return None
     header = request.headers.get("Authorization", "")
@@ -75,7 +80,14 @@ def authenticate():
         record = services().auth.verify_token(token) if token else None
         if record is None:
             raise Unauthorized("Invalid or revoked API token.")
-        g.user, g.auth_method = f"token:{record['name']}", "bearer"
+        g.user, g.auth_method, g.token = f"token:{record['name']}", "bearer", record
+        calling_token.set(record["id"])
+        if request.endpoint is not None:  # an unknown path answers 404 as for anyone
+            scopes.check(record.get("scope"), request.endpoint, request.method, request.path)
+        if record.get("limits"):  # RPM / TPM now; the budget and profile allowlist when a call is admitted
+            limits = TokenLimits(record, services().shared, services().usage)
+            limits.check_rate()
+            current_limits.set(limits)
         return None
     if scheme == "basic":
         g.user, g.auth_method = _basic_user(), "basic"

@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 MIN_PASSWORD, MAX_PASSWORD = 8, 1024
 MAX_TOKEN_NAME = 80
 TOKEN_PREFIX = "tw_"
+SCOPES = ("chat", "read", "admin")   # tokens made before scopes existed are admin
 TOUCH_SECONDS = 60           # last_used_at is written at most once a minute per token
 CACHE_MAX_AGE = 5.0          # re-read even an unchanged-looking file this often (cross-process safety net)
 LOCK_NAME = ".webui-auth.lock"
@@ -45,8 +46,10 @@ def _ended_key(session_id):
 
 
 def _public(token):
-    """A token record as shown to anyone: never the hash."""
-    return {k: v for k, v in token.items() if k != "hash"}
+    """A token record as shown to anyone: never the hash; a record without a scope is admin."""
+    record = {k: v for k, v in token.items() if k != "hash"}
+    record["scope"] = record.get("scope") if record.get("scope") in SCOPES else "admin"
+    return record
 
 
 def _check_username(username):
@@ -65,6 +68,41 @@ def _check_shape(data):
             and all(isinstance(t, dict) and isinstance(t.get("hash"), str) for t in data["tokens"])):
         raise ConfigCorrupt(f"{AUTH_FILE} cannot be read; fix it, or delete it and restart to make a new login.")
     return data
+
+
+def checked_limits(raw):
+    """{rpm, tpm, budget_usd, profiles} with only the set ones; ValidationFailed naming each bad field."""
+    out, errors = {}, {}
+    for name in ("rpm", "tpm"):
+        value = raw.get(name)
+        if value in (None, ""):
+            continue
+        try:
+            value = int(value)
+        except (TypeError, ValueError):
+            value = 0
+        if not 1 <= value <= 10**9:
+            errors[name] = "Use a whole number from 1 to 1,000,000,000 (or leave it empty: no limit)."
+        out[name] = value
+    budget = raw.get("budget_usd")
+    if budget not in (None, ""):
+        try:
+            out["budget_usd"] = float(budget)
+        except (TypeError, ValueError):
+            out["budget_usd"] = -1.0
+        if not 0 <= out["budget_usd"] <= 10**7 or out["budget_usd"] != out["budget_usd"]:
+            errors["budget_usd"] = "Use an amount in USD from 0 to 10,000,000 (or leave it empty: no budget)."
+    profiles = raw.get("profiles")
+    if isinstance(profiles, str):
+        profiles = [p.strip() for p in profiles.split(",") if p.strip()]
+    if profiles:
+        if not isinstance(profiles, list) or not all(isinstance(p, str) and 0 < len(p) <= 200 for p in profiles) \
+                or len(profiles) > 200:
+            errors["profiles"] = "Use profile ids separated by commas."
+        out["profiles"] = profiles
+    if errors:
+        raise ValidationFailed(errors)
+    return out
 
 
 class AuthStore:
@@ -253,14 +291,26 @@ class AuthStore:
 
     # ---- API tokens --------------------------------------------------------------------------
 
-    def create_token(self, name):
-        """(record without hash, plaintext): the plaintext exists only in this return value."""
+    def create_token(self, name, scope="admin", creator_scope="admin", limits=None):
+        """(record without hash, plaintext): the plaintext exists only in this return value.
+
+        `creator_scope` is the scope of whoever asks: only an admin may create tokens (of any scope).
+        `limits`: {rpm, tpm, budget_usd, profiles} (each optional; see token_limit_fields).
+        """
         name = name.strip() if isinstance(name, str) else ""
         if not 1 <= len(name) <= MAX_TOKEN_NAME or any(ord(c) < 32 or ord(c) == 127 for c in name):
             raise ValidationFailed({"name": f"Use 1 to {MAX_TOKEN_NAME} printable characters."})
+        if scope not in SCOPES:
+            raise ValidationFailed({"scope": f"Use one of: {', '.join(SCOPES)}."})
+        if creator_scope != "admin":
+            raise ValidationFailed({"scope": f"A '{creator_scope}' token cannot create tokens; use an admin login."})
+        limits = checked_limits(limits or {})
         plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
         record = {"id": uuid.uuid4().hex, "name": name, "hash": hashlib.sha256(plaintext.encode()).hexdigest(),
-                  "created_at": _now_iso(self._clock()), "last_used_at": None, "hint": plaintext[-4:]}
+                  "created_at": _now_iso(self._clock()), "last_used_at": None, "hint": plaintext[-4:],
+                  "scope": scope}
+        if limits:
+            record["limits"] = limits
 
         def change(data):
             data = data or {"version": 1, "username": "admin", "password_hash": None, "tokens": []}
@@ -273,7 +323,7 @@ class AuthStore:
         return _public(record), plaintext
 
     def list_tokens(self):
-        """Token records (id, name, created_at, last_used_at, hint), oldest first; no hashes."""
+        """Token records (id, name, scope, created_at, last_used_at, hint), oldest first; no hashes."""
         return [_public(t) for t in (self._load() or {}).get("tokens", [])]
 
     def revoke_token(self, token_id):

@@ -38,12 +38,13 @@ def run(service, turns):
     resolve, by_id = service.caller(first.view, request=first.request)
     scope = context.current()  # the parallel calls run in their own greenlets or threads
 
-    def ask(turn):
+    def ask(turn, meter):
         own = {turn.profile_id: by_id.get(turn.profile_id)}  # only itself: its fallbacks are not consulted
-        return gateway.chat(turn.profile_id, turn.messages, resolve, own,  # budget, cost, ledger, metrics
-                            service.meter(by_id, "chat", turn.role_id, turn.session_id, scope))
+        return gateway.chat(turn.profile_id, turn.messages, resolve, own, meter)
 
-    answers = in_parallel([lambda t=turn: ask(t) for turn in turns])
+    # meters (budget, cost, ledger, metrics) are made here, in the request's own context: it names the calling token
+    meters = [service.meter(by_id, "chat", turn.role_id, turn.session_id, scope) for turn in turns]
+    answers = in_parallel([lambda t=turn, m=meter: ask(t, m) for turn, meter in zip(turns, meters)])
     for answer in answers:
         if isinstance(answer, Exception) and not isinstance(answer, WebUIError):
             raise answer

@@ -105,7 +105,7 @@ class _Attempts:
         """Whether to call this profile: a meter may refuse it (its budget is spent, or the shared state is down),
         which counts as a failure. A budgeted profile's worst case is held here, priced by the call as it will run."""
         refusal = None
-        if self.meter and (profiles.get(pid) or {}).get("budget"):
+        if self.meter and ((profiles.get(pid) or {}).get("budget") or getattr(self.meter, "wants_call", False)):
             try:
                 call = self.call_for(pid)
             except WebUIError as exc:

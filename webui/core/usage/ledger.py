@@ -15,7 +15,7 @@ from webui.core.usage.ledger_schema import COLUMNS, SCHEMA, migrations
 from webui.errors import ValidationFailed
 from webui.offload import os_lock, os_sleep, os_thread, thread_local
 
-GROUPS = {"profile": "profile_id", "role": "role_id", "session": "session_id", "day": "day"}
+GROUPS = {"profile": "profile_id", "role": "role_id", "session": "session_id", "day": "day", "token": "token_id"}
 MAX_PENDING = 10_000  # beyond this the oldest unwritten rows are dropped (a stuck disk must not eat memory)
 BATCH = 500
 IDLE_EXIT = 2.0  # seconds without rows before the writer thread ends (record() starts it again)
@@ -205,6 +205,13 @@ class UsageLedger:
                                    (*key, next_month(key[1])))
                 self._spend[key] = found[0][0] if found else 0.0
             return self._spend[key]
+
+    def token_month_spend(self, token_id):
+        """USD spent through one API token since the start of this calendar month (UTC)."""
+        start = month_start(self.clock())
+        found = self._read("SELECT COALESCE(SUM(cost_usd), 0.0) FROM usage WHERE token_id = ? AND ts >= ? AND ts < ?",
+                           (token_id, start, next_month(start)))
+        return found[0][0] if found else 0.0
 
 
 def _totals(rows):

@@ -2,10 +2,12 @@
 
 COLUMNS = ("ts", "day", "api", "profile_id", "role_id", "session_id", "provider", "model", "prompt_tokens",
            "completion_tokens", "cost_usd", "latency_ms", "outcome", "error", "fallback_from", "cache_read_tokens",
-           "cache_write_tokens", "request_id")
+           "cache_write_tokens", "request_id", "token_id")
 # Columns added after the first release: (name, type); an older usage.db gains them (migrations()).
-ADDED_COLUMNS = (("cache_read_tokens", "INTEGER"), ("cache_write_tokens", "INTEGER"), ("request_id", "TEXT"))
-INDEX_GROUPS = (("profile", "profile_id"), ("role", "role_id"), ("session", "session_id"), ("day", "day"))
+ADDED_COLUMNS = (("cache_read_tokens", "INTEGER"), ("cache_write_tokens", "INTEGER"), ("request_id", "TEXT"),
+                 ("token_id", "TEXT"))
+INDEX_GROUPS = (("profile", "profile_id"), ("role", "role_id"), ("session", "session_id"), ("day", "day"),
+                ("token", "token_id"))
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS usage (
     id INTEGER PRIMARY KEY,
@@ -26,7 +28,8 @@ SCHEMA = (
     fallback_from TEXT,
     cache_read_tokens INTEGER,   -- of prompt_tokens: read from the provider's prompt cache (NULL: none reported)
     cache_write_tokens INTEGER,  -- of prompt_tokens: written to it
-    request_id TEXT              -- the X-Request-Id of the request that made the call
+    request_id TEXT,             -- the X-Request-Id of the request that made the call
+    token_id TEXT                -- the API token's id (never its secret) when a token made the call
 )""",
     # One covering index per /api/usage grouping, in group order, then time: a query reads only its index, with
     # no sort, and a time range is checked inside it (bench/usage.py: 4-5x faster than one time-ordered index).

@@ -2,13 +2,17 @@
 metrics and trace spans of each attempt: the one place a provider call is observed."""
 
 import time
+from contextvars import ContextVar
 
 from webui.core.observe import context, metrics
 from webui.core.usage import pricing
 from webui.core.usage.budgets import BudgetBook
+from webui.core.usage.token_limits import current_limits
 from webui.errors import ProviderError, WebUIError
 
 usd = pricing.usd  # the pages format money with it
+# The id of the API token making the current request (None: a login or Basic); the web layer sets it per request.
+calling_token = ContextVar("calling_token", default=None)
 
 
 def budget_of(profile):
@@ -32,14 +36,22 @@ class Meter:
         self.budgets = budgets if budgets is not None else BudgetBook()
         self.scope = scope if scope is not None else context.current()
         self.request_id = self.scope.request_id if self.scope is not None else None
-        self.context = {"api": api, "role_id": role_id, "session_id": session_id, "request_id": self.request_id}
+        self.context = {"api": api, "role_id": role_id, "session_id": session_id, "request_id": self.request_id,
+                        "token_id": calling_token.get()}
         self._holds = {}  # profile id -> the hold of its call in flight
+        self.token = current_limits.get()  # the calling API token's limits (taken here, in the request's context)
+        self._token_holds = {}
         self.trace = None
         if tracer is not None:  # tracing off: nothing of OpenTelemetry is touched
             from webui.core.observe.tracing import CallTrace
 
             self.trace = CallTrace(tracer, api, self.request_id, trace_content)
         self._started = None
+
+    @property
+    def wants_call(self):
+        """True when admitting any profile needs the call as it will run (the calling token has a budget)."""
+        return self.token is not None and self.token.wants_call
 
     def admit(self, profile_id, call_profile=None, messages=None):
         """None, or the error that makes the gateway skip this profile (BudgetExceeded, or SharedStateDown).
@@ -48,13 +60,22 @@ class Meter:
         """
         profile = self.profiles.get(profile_id)
         budget = budget_of(profile)
-        if budget is None:
-            return None
-        priced = dict(call_profile or profile, id=profile_id)
-        try:
-            self._holds[profile_id] = self.budgets.hold(priced, budget, messages, self.ledger)
-        except WebUIError as exc:
-            return exc
+        if budget is not None:
+            priced = dict(call_profile or profile, id=profile_id)
+            try:
+                self._holds[profile_id] = self.budgets.hold(priced, budget, messages, self.ledger)
+            except WebUIError as exc:
+                return exc
+        if self.token is not None:
+            try:
+                refusal, held = self.token.admit(profile_id, call_profile or profile, messages)
+            except WebUIError as exc:  # the shared state is down
+                refusal, held = exc, None
+            if refusal is not None:
+                if profile_id in self._holds:
+                    self.budgets.release(self._holds.pop(profile_id))
+                return refusal
+            self._token_holds[profile_id] = held
         return None
 
     def started(self, profile_id, profile, messages=None):
@@ -75,6 +96,9 @@ class Meter:
         held = self._holds.pop(profile_id, None)
         if held is not None:
             self.budgets.settle(held, cost)
+        if self.token is not None:
+            self.token.settle(self._token_holds.pop(profile_id, None), cost,
+                              (usage.get("prompt_tokens") or 0) + (usage.get("completion_tokens") or 0))
         self._row(profile_id, profile, model=result.model or (profile or {}).get("model"),
                   prompt_tokens=usage.get("prompt_tokens"), completion_tokens=usage.get("completion_tokens"),
                   cache_read_tokens=usage.get("cache_read_tokens"), cache_write_tokens=usage.get("cache_write_tokens"),
@@ -89,6 +113,8 @@ class Meter:
         held = self._holds.pop(profile_id, None)
         if held is not None:
             self.budgets.release(held)
+        if self.token is not None:
+            self.token.release(self._token_holds.pop(profile_id, None))
         if isinstance(exc, ProviderError) or code:
             self._row(profile_id, profile, model=(profile or {}).get("model"), latency_ms=latency_ms,
                       outcome="error", error=code or exc.code)

@@ -105,8 +105,11 @@ ROUTES = (
     *(r for prefix in ("/api/v1", "") for r in _session_routes(prefix)),
     Route(V, "POST", S + "/chat", "Chat with a role (SSE when stream is true)", "ChatInput", reply="ChatReply"),
     Route(V, "POST", S + "/stop", "Stop the session's streamed replies (what arrived is kept, marked stopped)"),
-    Route(U, "GET", "/api/usage", "Calls, tokens and cost grouped by profile, role, session or day", reply="Usage",
+    Route(U, "GET", "/api/usage", "Calls, tokens and cost grouped by profile, role, session, day or API token",
+          reply="Usage",
           query=("group_by", "since", "until")),
+    Route(U, "GET", "/api/usage/calls", "The request log, newest first (JSON, or CSV with format=csv); never any text",
+          reply="UsageCalls", query=("since", "until", "limit", "offset", "format")),
     Route(O, "GET", "/v1/models", "OpenAI-compatible model list (profiles and role:<id>)"),
     Route(O, "GET", "/v1/models/{model_id}", "One model of the OpenAI-compatible list"),
     Route(O, "POST", "/v1/chat/completions", "OpenAI-compatible chat completion", "ChatCompletionInput"),
@@ -249,6 +252,9 @@ SCHEMAS = {
     "Usage": _obj({"rows": {"type": "array", "items": _obj({"key": _NULL_STR, **_USAGE_SUMS}, ("key",))},
                    "totals": _obj(_USAGE_SUMS), "group_by": {"type": "string"}, "since": _NULL_STR,
                    "until": _NULL_STR}, ("rows", "totals")),
+    "UsageCalls": _obj({"calls": {"type": "array", "items": _OBJ}, "total": {"type": "integer"},
+                        "limit": {"type": "integer"}, "offset": {"type": "integer"}, "since": _NULL_STR,
+                        "until": _NULL_STR}, ("calls", "total")),
     "OpenAIError": _obj({"error": _obj({"message": {"type": "string"}, "type": {"type": ["string", "null"]},
                                         "param": _NULL_STR, "code": _NULL_STR}, ("message",))}, ("error",)),
     "MessagesInput": _obj({"model": {"type": "string"}, "max_tokens": {"type": "integer", "minimum": 1},
@@ -275,12 +281,17 @@ QUERY = {
                "description": "json: the export as JSON"},
     "model": {"schema": {"type": "string"}, "description": "the model being pulled"},
     "url": {"schema": {"type": "string"}, "description": "the Ollama server (default: the stored one)"},
-    "group_by": {"schema": {"type": "string", "enum": ["profile", "role", "session", "day"], "default": "day"},
+    "limit": {"schema": {"type": "integer", "minimum": 1, "maximum": 100000},
+              "description": "calls per page (JSON: default 50, at most 500; CSV: every call, at most 100000)"},
+    "offset": {"schema": {"type": "integer", "minimum": 0, "default": 0}, "description": "calls to skip"},
+    "/api/usage/calls format": {"schema": {"type": "string", "enum": ["json", "csv"], "default": "json"},
+                                "description": "csv: the request log as a CSV download"},
+    "group_by": {"schema": {"type": "string", "enum": ["profile", "role", "session", "day", "token"], "default": "day"},
                  "description": "what each row totals"},
     "since": {"schema": {"type": "string"}, "description": "from this UTC date (YYYY-MM-DD) or ISO date-time"},
     "until": {"schema": {"type": "string"}, "description": "up to this UTC date (inclusive) or before this date-time"},
 }
-ERRORS = {"400": "Bad request or validation failed", "401": "Not authenticated", "403": "CSRF token missing",
+ERRORS = {"400": "Bad request or validation failed", "401": "Not authenticated", "403": "CSRF token missing, or the API token's scope does not reach this route",
           "404": "Unknown id (the message names it)", "409": "Stale revision or not allowed now",
           "413": "Body over 1 MiB", "415": "Body is not JSON", "429": "Too many failed logins",
           "502": "Provider or desktop failure", "503": "Config folder read-only or not writable (storage_unwritable)",
@@ -296,7 +307,8 @@ def flask_rule(path):
 def _operation(route):
     params = [{"name": n, "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}}
               for n in re.findall(r"\{([^}]+)\}", route.path)]
-    params += [dict(QUERY[n], name=n, **{"in": "query", "required": False}) for n in route.query]
+    params += [dict(QUERY.get(f"{route.path} {n}", QUERY.get(n)), name=n, **{"in": "query", "required": False})
+               for n in route.query]
     ok = {"description": "Success", "content": {"application/json": {"schema": _ref(route.reply)}}}
     if route.method == "GET" and route.surface == C:
         ok["headers"] = {"ETag": {"description": "the config revision", "schema": {"type": "string"}}}

@@ -1,12 +1,13 @@
 """The Access tab: web UI password, API tokens, and restarting the desktop app (also the header's button)."""
 
-from flask import Blueprint, flash, redirect, request, session, url_for
+from flask import Blueprint, flash, g, redirect, request, session, url_for
 
 from webui.errors import ValidationFailed
 from webui.web.common import safe_next, services
 from webui.web.pages.layout import flash_desktop, render_page, svc
 
 bp = Blueprint("access", __name__)
+LIMIT_FIELDS = ("rpm", "tpm", "budget_usd", "profiles")
 
 
 def _access_page(errors=None, created=None, values=None, status=200):
@@ -51,13 +52,18 @@ def change_password():
 @bp.post("/access/tokens")
 def create_token():
     """Create an API token; its plaintext is in this one answer only (not redirected, never stored)."""
-    name = request.form.get("name", "")
+    form = request.form
+    name, scope = form.get("name", ""), form.get("scope", "admin")
+    limits = {k: form.get(k, "").strip() for k in LIMIT_FIELDS}
+    creator = (g.token or {}).get("scope", "admin")
     try:
-        record, plaintext = services().auth.create_token(name)
+        record, plaintext = services().auth.create_token(name, scope=scope, creator_scope=creator, limits=limits)
     except ValidationFailed as exc:
-        errors = {"token_name": exc.fields.get("name", exc.message)}
-        return _access_page(errors, values={"token_name": name}, status=400)
-    return _access_page(created={"name": record["name"], "token": plaintext}, status=201)
+        fields = {"token_name": "name", "token_scope": "scope", **{f"token_{k}": k for k in LIMIT_FIELDS}}
+        errors = {key: exc.fields[field] for key, field in fields.items() if exc.fields.get(field)}
+        values = {"token_name": name, "token_scope": scope, **{f"token_{k}": v for k, v in limits.items()}}
+        return _access_page(errors, values=values, status=400)
+    return _access_page(created={"name": record["name"], "token": plaintext, "scope": record["scope"]}, status=201)
 
 
 @bp.post("/access/tokens/<token_id>/revoke")

@@ -1,15 +1,16 @@
-"""The Usage tab: cost and tokens per day (server-drawn SVG), provider health (24 h), this month by profile and
-by role, budgets."""
+"""The Usage tab: cost and tokens per day (server-drawn SVG), provider health (24 h), this month by profile,
+role and API token, budgets, and the request log."""
 
 from datetime import timedelta
 
-from flask import Blueprint
+from flask import Blueprint, request
 
-from webui.core.usage import pricing
+from webui.core.usage import calls, pricing
 from webui.core.usage.health import provider_health
-from webui.core.usage.ledger import month_start, stamp
+from webui.core.usage.ledger import month_start, parse_bound, stamp
 from webui.core.usage.metering import budget_of
-from webui.web.common import usage
+from webui.errors import ValidationFailed
+from webui.web.common import token_names, usage
 from webui.web.pages import usage_chart
 from webui.web.pages.layout import render_page, svc
 
@@ -35,6 +36,25 @@ def budgets(ledger, profiles):
     return out
 
 
+def request_log(ledger, names):
+    """The Usage tab's request log: one page of calls over the form's date range (errors name the bad field)."""
+    args, errors = request.args, {}
+    form = {"since": args.get("since", "")[:40], "until": args.get("until", "")[:40]}
+    bounds = {}
+    for name, end in (("since", False), ("until", True)):
+        try:
+            bounds[name] = parse_bound(form[name], name, end=end)
+        except ValidationFailed as exc:
+            errors.update(exc.fields)
+            bounds[name] = None
+    page = args.get("page", "1")
+    page = int(page) if page.isdigit() and 0 < int(page) < 10**6 else 1
+    found = calls.calls(ledger, bounds["since"], bounds["until"], calls.PAGE, (page - 1) * calls.PAGE, names)
+    pages = max(1, -(-found["total"] // calls.PAGE))
+    return {"rows": found["calls"], "total": found["total"], "page": page, "pages": pages, "form": form,
+            "errors": errors, "query": {k: v for k, v in form.items() if v}}
+
+
 @bp.get("/usage")
 def index():
     """Usage: the last 30 days, this month by profile and role, budgets."""
@@ -48,10 +68,15 @@ def index():
     month = month_start(now)
     by_profile = ledger.summary("profile", month)
     by_role = ledger.summary("role", month)
+    by_token = ledger.summary("token", month)
+    names = token_names()
     return render_page(
         "usage.html", "usage", charts=usage_chart.charts(daily["rows"], now.date()), month=now.strftime("%B %Y"),
         month_totals=by_profile["totals"], last30=daily["totals"],
         by_profile=_named(by_profile["rows"], {p["id"]: p.get("name") for p in profiles}),
         by_role=_named(by_role["rows"], {r["id"]: r.get("name") for r in roles}),
+        by_token=[dict(r, name=r["name"] if r["key"] else "(login, no token)")
+                  for r in _named(by_token["rows"], names)],
+        log=request_log(ledger, names),
         budgets=budgets(ledger, profiles), prices_taken=pricing.table().get("taken"),
         health=usage_chart.health_rows(provider_health(ledger, now), {p["id"]: p.get("name") for p in profiles}))

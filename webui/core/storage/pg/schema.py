@@ -81,6 +81,12 @@ MIGRATIONS = {
           for group, column in (("profile", "profile_id"), ("role", "role_id"), ("session", "session_id"),
                                 ("day", "day"))),
     ),
+    3: (
+        # API tokens: which token made a call (its id, never its secret)
+        "ALTER TABLE usage ADD COLUMN token_id TEXT",
+        "CREATE INDEX usage_by_token ON usage (token_id, ts) INCLUDE (prompt_tokens, completion_tokens, cost_usd, "
+        "cache_read_tokens, cache_write_tokens)",
+    ),
 }
 LATEST = max(MIGRATIONS)
 VERSIONS_TABLE = "webui_schema_versions"
