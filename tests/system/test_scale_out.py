@@ -180,13 +180,19 @@ def test_several_workers_are_refused_without_both_urls(tmp_path):
     assert proc.returncode != 0 and "WEBUI_WORKERS=2 needs WEBUI_DATABASE_URL set" in out, out
 
 
-def test_two_workers_with_both_urls_serve(world):
+def test_two_workers_with_both_urls_serve(world, fresh_pg_url):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TRIPLO_", "WEBUI_"))}
+    copied = subprocess.run([sys.executable, "-m", "webui", "migrate-store", fresh_pg_url], capture_output=True,
+                            text=True, timeout=60, env=dict(env, TRIPLO_CONFIG_DIR=str(world.config)))
+    assert copied.returncode == 0, copied.stderr  # the folder (profiles, the token) now lives in the database
     proc = harness.start(world.config, world.root, "workers", WEBUI_WORKERS=2, **world.env,
-                         WEBUI_DATABASE_URL="postgresql://127.0.0.1/unused")
+                         WEBUI_DATABASE_URL=fresh_pg_url)
     try:
         harness.wait_up(proc)
-        import subprocess
-
         children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
         assert len(children) == 2
         assert {_call(proc.base, world.token, model="free")[0] for _ in range(4)} == {200}

@@ -101,7 +101,7 @@ def _add_profile(proc, fake, pid, headers=None):
 
 def test_healthz_names_the_store(pair):
     a, _b, _url, _tmp = pair
-    assert _health(a) == (200, {"ok": True, "store": "postgresql"})
+    assert _health(a) == (200, {"ok": True, "store": "postgresql", "redis": "off"})
 
 
 def test_profile_made_on_one_is_seen_within_a_second_and_used_on_the_other(pair, fake):
