@@ -1,5 +1,6 @@
 """One small client over either the Flask test client or real HTTP, so API tests run both ways."""
 
+import gzip
 import json
 from dataclasses import dataclass
 
@@ -41,7 +42,10 @@ class Api:
             kwargs = {"data": data}
         if self._client is not None:
             resp = self._client.open(path, method=method, headers=headers, query_string=params, **kwargs)
-            text = resp.get_data(as_text=True)
+            raw = resp.get_data()
+            if resp.headers.get("Content-Encoding") == "gzip":  # asked for (Accept-Encoding): read it as a client would
+                raw = gzip.decompress(raw)
+            text = raw.decode()
             return Reply(resp.status_code, dict(resp.headers), _parse(text), text)
         resp = self._http.request(method, self.base_url + path, headers=headers, params=params, timeout=20, **kwargs)
         return Reply(resp.status_code, dict(resp.headers), _parse(resp.text), resp.text)
