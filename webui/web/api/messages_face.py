@@ -11,7 +11,7 @@ from webui.core.anthropic_face.request import check
 from webui.core.chat.gateway import GatewayResult
 from webui.errors import (CALLER_STATUSES, ProviderError, ProviderTimeout, RateLimited, ServerBusy, TooManyAttempts,
                           Unreachable, ValidationFailed, WebUIError)
-from webui.web.api.openai_face import usd_text
+from webui.web.api.openai_face import gateway_headers
 from webui.web.capacity import streamed
 from webui.web.common import answer, chat, json_body
 
@@ -48,7 +48,7 @@ def create_message():
         result = messages.complete(chat(), body, allowed)
         wire = result.wire if isinstance(result.wire, dict) and result.wire.get("type") == "message" else None
         response = answer(dict(wire, model=body["model"]) if wire else reply.message(result, body["model"]))
-        _gateway_headers(response, result)
+        gateway_headers(response, result)
     if dropped:
         response.headers["X-Triplo-Dropped-Betas"] = ",".join(dropped)
     return response
@@ -59,16 +59,6 @@ def count_tokens():
     """Anthropic's token count for an Anthropic profile; a 400 for the others."""
     body = json_body()
     return answer(messages.count_tokens(chat(), body, _betas()[0]))
-
-
-def _gateway_headers(response, result):
-    """Which profile answered and what it cost, as on the OpenAI face."""
-    response.headers["X-Triplo-Profile-Id"] = result.used_profile_id
-    response.headers["X-Triplo-Model"] = result.model or ""
-    if result.fallback_from:
-        response.headers["X-Triplo-Fallback-From"] = result.fallback_from
-    if result.cost_usd is not None:
-        response.headers["X-Request-Cost"] = usd_text(result.cost_usd)
 
 
 def _stream(source, first, model_name):
