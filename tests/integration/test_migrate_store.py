@@ -32,6 +32,8 @@ def embedded(config_dir):
     svc = app.extensions["triplo"]
     sid = svc.sessions.create_session("Road")["session_id"]
     svc.sessions.add_messages(sid, [(None, "hi", False, None), ("gm", "hello", True, {"k": 1})])
+    svc.sessions.save_response("resp_migrated", {"id": "resp_migrated", "status": "completed"},
+                               [{"role": "user", "content": "hi"}])
     for cost in (0.5, 0.25):
         svc.usage.record({"api": "v1", "profile_id": "p1", "cost_usd": cost, "outcome": "ok"})
     svc.usage.flush()
@@ -45,7 +47,7 @@ def test_round_trip_then_refused_the_second_time(embedded, fresh_pg_url, tmp_pat
     folder, sid, token, revision = embedded
     done = _migrate(folder, fresh_pg_url)
     assert done.returncode == 0, done.stderr
-    assert "1 config, 1 login, 1 sessions, 2 messages, 0 character_overrides, 2 usage" in done.stdout
+    assert "1 config, 1 login, 1 sessions, 2 messages, 0 character_overrides, 1 responses, 2 usage" in done.stdout
     assert "sk-proj" not in done.stdout + done.stderr
 
     other = tmp_path / "instance"
@@ -59,6 +61,8 @@ def test_round_trip_then_refused_the_second_time(embedded, fresh_pg_url, tmp_pat
     got = client.get(f"/api/v1/sessions/{sid}", headers=BASIC).get_json()
     assert [m["content"] for m in got["messages"]] == ["hi", "hello"]
     assert client.get("/api/v1/profiles", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    stored = client.get("/v1/responses/resp_migrated", headers=BASIC)  # the Responses face's store came too
+    assert stored.status_code == 200 and stored.get_json()["status"] == "completed"
     usage = client.get("/api/usage?group_by=profile", headers=BASIC).get_json()
     assert usage["rows"][0]["requests"] == 2 and usage["rows"][0]["cost_usd"] == 0.75
 

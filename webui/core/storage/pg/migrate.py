@@ -13,7 +13,8 @@ from webui.errors import Conflict
 
 # (SQLite file, table, order): parents before children; every column both sides know is copied.
 TABLES = ((paths.SESSIONS_DB, "sessions", "rowid"), (paths.SESSIONS_DB, "messages", "rowid"),
-          (paths.SESSIONS_DB, "character_overrides", "rowid"), (paths.USAGE_DB, "usage", "id"))
+          (paths.SESSIONS_DB, "character_overrides", "rowid"), (paths.SESSIONS_DB, "responses", "rowid"),
+          (paths.USAGE_DB, "usage", "id"))
 SKIPPED = {"usage": {"id"}, "sessions": {"rowid"}}  # numbered anew by PostgreSQL, in the same order
 
 
@@ -68,12 +69,12 @@ def migrate(config_dir, url):
         documents = _documents(config_dir)
         counts = {}
         with db.transaction() as cur:
-            cur.execute("LOCK TABLE documents, sessions, usage IN EXCLUSIVE MODE")
+            cur.execute("LOCK TABLE documents, sessions, responses, usage IN EXCLUSIVE MODE")
             cur.execute("SELECT (SELECT COUNT(*) FROM documents) + (SELECT COUNT(*) FROM sessions) "
-                        "+ (SELECT COUNT(*) FROM usage)")
+                        "+ (SELECT COUNT(*) FROM responses) + (SELECT COUNT(*) FROM usage)")
             if cur.fetchone()[0]:
-                raise Conflict(f"The database {redacted(url)} already holds a configuration, sessions or usage rows; "
-                               "nothing was copied (migrate-store only fills an empty store).")
+                raise Conflict(f"The database {redacted(url)} already holds a configuration, sessions, stored "
+                               "responses or usage rows; nothing was copied (migrate-store only fills an empty store).")
             for name, (body, revision) in documents.items():
                 cur.execute("INSERT INTO documents (name, body, revision) VALUES (%s, %s, %s)", (name, body, revision))
                 cur.execute("SELECT pg_notify(%s, %s)", (CHANNEL, f"{name} {revision}"))
