@@ -114,3 +114,23 @@ def rss_mb(pid):
 def pss_mb(pid):
     """Proportional set size in MiB: pages shared after gunicorn's fork counted once across processes."""
     return _kib_field(f"/proc/{pid}/smaps_rollup", "Pss")
+
+
+@contextlib.contextmanager
+def fresh_database(server_url):
+    """A new, empty PostgreSQL database on the server of `server_url` for one run; its URL. Dropped afterwards."""
+    import psycopg
+
+    base = server_url.rsplit("/", 1)[0]
+    name = f"bench_{os.getpid()}_{int(time.time())}"
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{base}/{name}"
+    finally:
+        from webui.core.storage import backend
+
+        with contextlib.suppress(Exception):
+            backend.forget(f"{base}/{name}")
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

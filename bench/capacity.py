@@ -14,6 +14,7 @@ from gevent import monkey
 monkey.patch_all()
 
 import argparse  # noqa: E402
+import contextlib  # noqa: E402
 import http.client  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
@@ -27,11 +28,13 @@ import time  # noqa: E402
 import gevent  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _util import REPO, bench_env, children, cpu_seconds, free_port, machine, percentile, rss_mb, stop, wait_port  # noqa: E402
+from _util import (REPO, bench_env, children, cpu_seconds, free_port, fresh_database, machine,  # noqa: E402
+                   percentile, rss_mb, stop, wait_port)
 
-from webui.core.config import profile_ops
 from webui.core.access.auth import AuthStore  # noqa: E402
+from webui.core.config import profile_ops  # noqa: E402
 from webui.core.config.service import ConfigService  # noqa: E402
+from webui.core.storage import backend  # noqa: E402
 
 KEY = "sk-bench-capacity-0000-0000"
 TOKENS = [f"t{i:02d} " for i in range(20)]
@@ -104,6 +107,7 @@ def run_streams(port, token, n, server_pid):
     result, peak_rss = [], 0.0
     cpu_before, bench_before = cpu_seconds(server_pid), cpu_seconds(os.getpid())
     status = sampler(port, "/api/status", token, seconds=2.0 + n / 250)
+    health = sampler(port, "/healthz", "-", seconds=2.0 + n / 250)
     started = time.perf_counter()
     greenlets = [gevent.spawn(one_stream, port, token, result) for _ in range(n)]
     deadline = time.monotonic() + 120
@@ -114,8 +118,10 @@ def run_streams(port, token, n, server_pid):
     gevent.killall([g for g in greenlets if not g.ready()], timeout=5)
     total = time.perf_counter() - started
     firsts = [r[1] for r in result if r[1] is not None]
-    statuses = sampled(status)
+    statuses, healths = sampled(status), sampled(health)
     return {
+        "health_p50": percentile(healths["times"], 50) if healths["times"] else float("nan"),
+        "health_p95": percentile(healths["times"], 95) if healths["times"] else float("nan"),
         "cpu_ms_per_stream": (cpu_seconds(server_pid) - cpu_before) * 1000 / n,
         "bench_cpu_ms_per_stream": (cpu_seconds(os.getpid()) - bench_before) * 1000 / n,
         "n": n, "completed": sum(1 for r in result if r[0]), "total_s": total,
@@ -190,7 +196,8 @@ def line(label, r):
     return (f"{r['n']:<6d} {label:<9s}{r['completed']:>5d}  {r['first_p50']:8.3f} / {r['first_p95']:6.3f}"
             f"      {r['total_s']:7.2f}   {r['rss_mb']:8.1f}    "
             f"{r['status_p50'] * 1000:7.1f} / {r['status_p95'] * 1000:7.1f} ({r['status_n']}, "
-            f"{r['status_errors']} err)   {r['cpu_ms_per_stream']:.2f}   {r['bench_cpu_ms_per_stream']:.2f}   "
+            f"{r['status_errors']} err)  {r['health_p50'] * 1000:6.1f} / {r['health_p95'] * 1000:6.1f}   "
+            f"{r['cpu_ms_per_stream']:.2f}   {r['bench_cpu_ms_per_stream']:.2f}   "
             f"load {os.getloadavg()[0]:.2f}" + (f"  failures: {r['failures']}" if r["failures"] else ""))
 
 
@@ -204,8 +211,8 @@ def main():
                                            "commit exported with git archive)")
     parser.add_argument("--workers", help="e.g. 1,2: this checkout with each WEBUI_WORKERS, side by side")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0", help="for --workers")
-    parser.add_argument("--database-url", default=os.environ.get("WEBUI_DATABASE_URL", "postgresql://127.0.0.1/"
-                                                                                      "bench"), help="for --workers")
+    parser.add_argument("--database-url", default="postgresql://127.0.0.1/postgres",
+                        help="for --workers: a PostgreSQL server; the run makes its own database there and drops it")
     args = parser.parse_args()
     TOKENS[:] = [f"t{i:02d} " for i in range(args.deltas)]
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -214,19 +221,21 @@ def main():
     print("server: `python -m webui serve` = gunicorn, 1 gevent worker (webui.serve.worker.Worker), access log on; "
           "fake provider, clients and samplers in their own processes")
     servers, fake = [], None
-    with tempfile.TemporaryDirectory(prefix="bench-cap-") as tmp:
+    database = fresh_database(args.database_url) if args.workers else contextlib.nullcontext()
+    with tempfile.TemporaryDirectory(prefix="bench-cap-") as tmp, database as database_url:
         try:
             fake, base_url = start_fake(len(TOKENS), 0.1)
-            svc = ConfigService(tmp, environ=bench_env(tmp))
+            store_env = {"WEBUI_DATABASE_URL": database_url} if database_url else {}
+            svc = ConfigService(tmp, environ=bench_env(tmp, **store_env))
             profile_ops.create_profile(svc, {"id": "bench", "name": "Bench", "provider": "open_ai",
                                              "model": "gpt-4o-mini", "base_url": base_url, "api_key": KEY,
                                              "set_active": True}, restart=False)
-            _, token = AuthStore(tmp).create_token("bench")
+            _, token = AuthStore(tmp, document=backend.auth_document(bench_env(tmp, **store_env))).create_token("bench")
             repos = ([("baseline", os.path.abspath(args.baseline), {})] if args.baseline else [])
             if args.workers:
                 repos += [(f"{n} wkr", REPO, {"WEBUI_WORKERS": n, "WEBUI_REDIS_URL": args.redis_url,
                                               "WEBUI_REDIS_PREFIX": f"bench-{os.getpid()}:",
-                                              "WEBUI_DATABASE_URL": args.database_url})
+                                              "WEBUI_DATABASE_URL": database_url})
                           for n in args.workers.split(",")]
             else:
                 repos.append(("this", REPO, {}))
@@ -236,7 +245,7 @@ def main():
                 print(f"{label}: {repo}, worker idle RSS {memory_mb(pid):.1f} MiB" if pid else f"{label}: no worker")
                 run_streams(port, token, 20, pid)  # warm-up
             print("N      server    done  first-delta p50/p95 (s)  total (s)  RSS peak (MiB)  "
-                  "/api/status p50/p95 (ms, n)  worker CPU ms/stream  clients' CPU ms/stream")
+                  "/api/status p50/p95 (ms, n)  /healthz p50/p95 (ms)  worker CPU ms/stream  clients' CPU ms/stream")
             for n in (int(x) for x in args.sizes.split(",")):
                 for label, _, port, pid in servers:
                     print(line(label, run_streams(port, token, n, pid)), flush=True)
