@@ -53,6 +53,23 @@
     return send("POST", url, body, "text/event-stream", 0, signal);
   }
 
+  /* Server-Sent Events out of the text a stream sent so far: onEvent(name or null, parsed data) per whole frame;
+     returns the unparsed rest (prepend it to the next piece). */
+  function drainEvents(buffer, onEvent) {
+    const frames = buffer.split("\n\n");
+    const rest = frames.pop();
+    frames.forEach((frame) => {
+      let name = null;
+      const payload = [];
+      frame.split("\n").forEach((line) => {
+        if (line.indexOf("event:") === 0) name = line.slice(6).trim();
+        else if (line.indexOf("data:") === 0) payload.push(line.slice(5).replace(/^ /, ""));
+      });
+      if (payload.length) onEvent(name, JSON.parse(payload.join("\n")));
+    });
+    return rest;
+  }
+
   /* A server-rendered HTML fragment (GET), or null. */
   async function html(url) {
     const sent = await send("GET", url, undefined, "text/html", TIMEOUT_MS);
@@ -224,4 +241,5 @@
 
   window.Triplo = { providerLabel, showChatError, api, stream, html, usd, messageOf, userText, setStatus, errorText, fieldContainer, clearFieldErrors, showFieldErrors,
                     showSummary, desktopText, catalog, visible, flash };
+  window.Triplo.drainEvents = drainEvents;
 })();

@@ -141,7 +141,8 @@ class FakeProvider:
     ([{"id", "name", "arguments": dict}]: the reply calls these tools), required_key, strict_models,
     stall (s before answering), chunk_delay (s between deltas), close_after (deltas before the connection
     is cut), error_after (deltas before a mid-stream error event), malformed (invalid JSON / events),
-    gate (threading.Event the stream waits on after its first delta), chunked (False: close-delimited),
+    gate (threading.Event the stream waits on after its first delta), hold (threading.Event a chat request waits on
+    before any answer, up to 30 s: a slow model the test releases), chunked (False: close-delimited),
     script (a callable taking the request handler that answers every request instead; see fakes/hostile.py);
     context_size (custom: prompts of more words are refused as llama.cpp does), cache_read / cache_write
     (prompt-cache tokens inside the usage's prompt count, reported in each format's words), thinking (Anthropic and
@@ -171,6 +172,7 @@ class FakeProvider:
         self.error_after = None
         self.malformed = False
         self.gate = None
+        self.hold = None
         self.chunked = True
         self.script = None
         self.context_size = None  # custom (llama.cpp-like): prompts of more words are refused (400, or in-stream)
@@ -201,7 +203,7 @@ class FakeProvider:
     def stop(self):
         """Stop serving, cut open connections, wake any stalled handler."""
         self._stopping.set()
-        for gate in (self.gate, self.pull_gate):
+        for gate in (self.gate, self.pull_gate, self.hold):
             if gate is not None:
                 gate.set()
         if self._server is not None:
@@ -293,6 +295,8 @@ class FakeProvider:
         op, info = route
         if self.stall:
             self.sleep(self.stall)
+        if self.hold is not None and op == "chat":
+            self.hold.wait(30)  # the test releases it once it saw what it wanted while this model was still busy
         failure = self._take_failure(op)
         if failure:
             return h.send_json(failure.status, failure.body, failure.headers)

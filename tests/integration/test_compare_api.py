@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from .chat_helpers import chat, game, new_session  # noqa: F401 (fixture)
+from .chat_helpers import chat, game, new_session, sse_events  # noqa: F401 (fixture)
 
 
 def compare(game, sid, **body):
@@ -90,6 +90,58 @@ def test_nothing_is_stored_when_every_profile_fails(game):
     assert game.http.get(f"{game.base}/api/v1/sessions/{sid}").json()["messages"] == []
 
 
+def test_streamed_compare_tells_each_answer_as_it_ends_then_the_json_answer(game):
+    game.fakes.a.hold = threading.Event()  # alpha is slow: beta's answer must come out first
+    sid = new_session(game)
+    with game.http.post(f"{game.base}/api/v1/sessions/{sid}/compare", stream=True, json={
+            "character_id": "gm", "llm_profile_ids": ["alpha", "beta"], "message": "Hi", "stream": True}) as r:
+        assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/event-stream")
+        lines = r.iter_lines(decode_unicode=True)
+        first = next(line for line in lines if line.startswith("data:"))
+        assert '"llm_profile_id": "beta"' in first and '"Beta says hello"' in first  # alpha still thinking
+        game.fakes.a.hold.set()
+        rest = "\n".join(lines)
+    events = sse_events("event: answer\n" + first + "\n\n" + rest)
+    assert [name for name, _ in events] == ["answer", "answer", "done"]
+    assert [e["llm_profile_id"] for _, e in events[:2]] == ["beta", "alpha"]
+    assert events[1][1]["content"] == "Alpha speaks now" and events[1][1]["metadata"]["used_profile_id"] == "alpha"
+    done = events[2][1]  # the same answer as without stream, in the order asked
+    assert [x["llm_profile_id"] for x in done["results"]] == ["alpha", "beta"]
+    assert [x["reply"]["content"] for x in done["results"]] == ["Alpha speaks now", "Beta says hello"]
+    turn = game.http.get(f"{game.base}/api/v1/sessions/{sid}").json()["messages"][1]
+    assert len(turn["alternatives"]) == 2 and turn["position"] == done["position"]
+
+
+def test_streamed_compare_reports_a_failed_profile_and_an_all_failed_turn(game):
+    game.fakes.b.fail(400, "bad request for beta")
+    sid = new_session(game)
+    r = compare(game, sid, character_id="gm", llm_profile_ids=["alpha", "beta"], message="Hi", stream=True)
+    events = dict((e["llm_profile_id"], e) if name == "answer" else (name, e) for name, e in sse_events(r.text))
+    assert not events["beta"]["ok"] and "bad request for beta" in events["beta"]["error"]["message"]
+    assert [x["ok"] for x in events["done"]["results"]] == [True, False]
+    game.fakes.a.fail(400, "no")
+    game.fakes.b.fail(400, "no")
+    r = compare(game, sid, character_id="gm", llm_profile_ids=["alpha", "beta"], message="Again", stream=True)
+    assert [name for name, _ in sse_events(r.text)] == ["answer", "answer", "error"]
+    assert len(game.http.get(f"{game.base}/api/v1/sessions/{sid}").json()["messages"]) == 2  # nothing added
+
+
+def test_streamed_compare_is_stored_even_when_the_reader_leaves(game):
+    game.fakes.a.hold = threading.Event()
+    sid = new_session(game)
+    with game.http.post(f"{game.base}/api/v1/sessions/{sid}/compare", stream=True, json={
+            "character_id": "gm", "llm_profile_ids": ["alpha", "beta"], "message": "Hi", "stream": True}) as r:
+        next(line for line in r.iter_lines(decode_unicode=True) if line.startswith("data:"))
+    game.fakes.a.hold.set()  # the reader has gone; alpha answers now
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        messages = game.http.get(f"{game.base}/api/v1/sessions/{sid}").json()["messages"]
+        if messages:
+            break
+        time.sleep(0.05)
+    assert [a["content"] for a in messages[1]["alternatives"]] == ["Alpha speaks now", "Beta says hello"]
+
+
 @pytest.mark.parametrize("body, status", [
     ({"character_id": "gm", "llm_profile_ids": ["alpha"]}, 400),
     ({"character_id": "gm", "llm_profile_ids": ["alpha", "alpha"]}, 400),
@@ -99,6 +151,8 @@ def test_nothing_is_stored_when_every_profile_fails(game):
     ({"character_id": "nobody", "llm_profile_ids": ["alpha", "beta"]}, 404),
     ({"llm_profile_ids": ["alpha", "beta"]}, 400),
     ({"character_id": "gm", "llm_profile_ids": ["alpha", "beta"], "message": "  "}, 400),
+    ({"character_id": "gm", "llm_profile_ids": ["alpha", "beta"], "stream": "yes"}, 400),
+    ({"character_id": "gm", "llm_profile_ids": ["alpha"], "stream": True}, 400),
 ])
 def test_bad_compare_requests(game, body, status):
     sid = new_session(game)

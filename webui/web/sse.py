@@ -31,3 +31,18 @@ def event_stream(reply_stream):
     response = Response(frames(), mimetype="text/event-stream")
     response.headers["X-Accel-Buffering"] = "no"  # proxies must pass deltas through at once
     return response
+
+
+def named_stream(events):
+    """SSE of ("name", data) pairs: `event: name` per pair; a WebUIError raised on the way ends it as `event: error`."""
+
+    def frames():
+        try:
+            for name, data in events:
+                yield sse(data, name)
+        except WebUIError as exc:
+            yield sse(exc.to_dict(), "error")
+
+    response = Response(frames(), mimetype="text/event-stream")
+    response.headers["X-Accel-Buffering"] = "no"
+    return response

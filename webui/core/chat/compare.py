@@ -1,12 +1,17 @@
 """Compare: one turn of a role answered by 2-4 profiles at once, every reply kept as an alternative of that turn."""
 
 import dataclasses
+import logging
+import queue
+import threading
 
 from webui.core.chat import gateway
+from webui.core.chat.streaming import IDLE_TIMEOUT
 from webui.core.observe import context
-from webui.errors import ValidationFailed, WebUIError
+from webui.errors import StreamFailed, ValidationFailed, WebUIError
 from webui.offload import in_parallel
 
+log = logging.getLogger("webui.chat")
 MIN_PROFILES, MAX_PROFILES = 2, 4
 
 
@@ -34,6 +39,63 @@ def run(service, turns):
     as alternatives of one new turn, the first that answered current. Nothing is stored if none answered.
 
     {"session_id", "position", "results": [{llm_profile_id, ok, reply | error}]} in the order asked."""
+    return _store(service, turns, in_parallel(_calls(service, turns)))
+
+
+def stream(service, turns):
+    """The same as run(), told as it happens: one answer(...) per profile as each ends (fastest first), then the
+    stored result of run(). The calls and the storing go on in the background even if the reader leaves."""
+    calls, ended = _calls(service, turns), queue.Queue()
+
+    def reporting(i, call):
+        def go():
+            try:
+                out = call()
+            except Exception as exc:  # noqa: BLE001 - told to the reader, then handled as run() does
+                out = exc
+            ended.put(("answer", answer(turns[i], out)))
+            return out
+        return go
+
+    def work():
+        try:
+            ended.put(("done", _store(service, turns, in_parallel([reporting(i, c) for i, c in enumerate(calls)]))))
+        except WebUIError as exc:
+            ended.put(("error", exc))
+        except Exception:  # the reader must hear about it, whatever broke
+            log.exception("Compare failed")
+            ended.put(("error", StreamFailed("The comparison failed on the server; see its log.")))
+
+    threading.Thread(target=work, name="compare", daemon=True).start()
+    return _events(ended, len(turns))
+
+
+def _events(ended, count):
+    """("answer", {...}) per profile, then ("done", result); an error ends it by being raised."""
+    for _ in range(count + 1):
+        try:
+            kind, value = ended.get(timeout=IDLE_TIMEOUT)
+        except queue.Empty:
+            raise StreamFailed("The compared profiles sent nothing for too long.") from None
+        if kind == "error":
+            raise value
+        yield kind, value
+        if kind == "done":
+            return
+
+
+def answer(turn, out):
+    """One profile's outcome before it is stored: {llm_profile_id, ok, content, metadata} or {…, ok: false, error}."""
+    if isinstance(out, WebUIError):
+        return {"llm_profile_id": turn.profile_id, "ok": False, "error": out.to_dict()}
+    if isinstance(out, Exception):
+        return {"llm_profile_id": turn.profile_id, "ok": False,
+                "error": StreamFailed("The call failed on the server; see its log.").to_dict()}
+    return {"llm_profile_id": turn.profile_id, "ok": True, "content": out.text, "metadata": out.metadata()}
+
+
+def _calls(service, turns):
+    """One call per turn, each through its own profile only; made in the request's context (meters, request id)."""
     first = turns[0]
     resolve, by_id = service.caller(first.view, request=first.request)
     scope = context.current()  # the parallel calls run in their own greenlets or threads
@@ -44,10 +106,15 @@ def run(service, turns):
 
     # meters (budget, cost, ledger, metrics) are made here, in the request's own context: it names the calling token
     meters = [service.meter(by_id, "chat", turn.role_id, turn.session_id, scope) for turn in turns]
-    answers = in_parallel([lambda t=turn, m=meter: ask(t, m) for turn, meter in zip(turns, meters)])
-    for answer in answers:
-        if isinstance(answer, Exception) and not isinstance(answer, WebUIError):
-            raise answer
+    return [lambda t=turn, m=meter: ask(t, m) for turn, meter in zip(turns, meters)]
+
+
+def _store(service, turns, answers):
+    """Store the answers as alternatives of one turn; the result run() returns."""
+    first = turns[0]
+    for out in answers:
+        if isinstance(out, Exception) and not isinstance(out, WebUIError):
+            raise out
     good = [(t, a) for t, a in zip(turns, answers) if not isinstance(a, WebUIError)]
     if not good:
         raise answers[0]
@@ -56,9 +123,9 @@ def run(service, turns):
                                                [(a.text, a.metadata()) for _, a in good])
     replies = {t.profile_id: s for (t, _), s in zip(good, stored)}
     results = []
-    for turn, answer in zip(turns, answers):
-        if isinstance(answer, WebUIError):
-            results.append({"llm_profile_id": turn.profile_id, "ok": False, "error": answer.to_dict()})
+    for turn, out in zip(turns, answers):
+        if isinstance(out, WebUIError):
+            results.append({"llm_profile_id": turn.profile_id, "ok": False, "error": out.to_dict()})
         else:
             results.append({"llm_profile_id": turn.profile_id, "ok": True,
                             "reply": _reply(replies[turn.profile_id])})

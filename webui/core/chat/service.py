@@ -197,6 +197,10 @@ class ChatService:
         """The same turn from 2-4 profiles in parallel, each reply kept as an alternative (core/compare)."""
         return comparing.run(self, comparing.plan(self, session_id, character_id, profile_ids, message))
 
+    def compare_stream(self, session_id, character_id, profile_ids, message=None):
+        """compare(), told as it happens: ("answer", {...}) as each profile ends, then ("done", compare()'s result)."""
+        return comparing.stream(self, comparing.plan(self, session_id, character_id, profile_ids, message))
+
     # ---- alternatives and overrides ------------------------------------------------------------
 
     def select_alternative(self, session_id, position, alt_index):

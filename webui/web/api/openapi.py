@@ -240,7 +240,10 @@ SCHEMAS = {
     "CompareInput": _obj({"character_id": {"type": "string"},
                           "llm_profile_ids": {"type": "array", "items": {"type": "string"}, "minItems": 2,
                                               "maxItems": 4},
-                          "message": _NULL_STR}, ("character_id", "llm_profile_ids")),
+                          "message": _NULL_STR,
+                          "stream": {"type": "boolean", "description": "true: SSE, `event: answer` as each profile "
+                                     "ends, then `event: done` with the JSON answer"}},
+                         ("character_id", "llm_profile_ids")),
     "CompareReply": _obj({"session_id": {"type": "string"}, "character_id": {"type": "string"},
                           "position": {"type": "integer"},
                           "results": {"type": "array", "items": _obj({"llm_profile_id": {"type": "string"},
@@ -314,7 +317,7 @@ def _operation(route):
         ok["headers"] = {"ETag": {"description": "the config revision", "schema": {"type": "string"}}}
     if route.ok == 201 and route.surface == C:
         ok["headers"] = {"Location": {"description": "the new profile's URL", "schema": {"type": "string"}}}
-    if route.path.endswith(("/chat", "/completions", "/responses", "/messages")):  # "stream": true answers SSE
+    if route.path.endswith(("/chat", "/compare", "/completions", "/responses", "/messages")):  # "stream": true: SSE
         ok["content"]["text/event-stream"] = {"schema": {"type": "string"}}
     if route.path.endswith("/export"):  # the game config is YAML unless format=json
         ok["content"]["application/yaml"] = {"schema": _ref(route.reply)}

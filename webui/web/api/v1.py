@@ -12,7 +12,7 @@ from webui.core.roles.game_export import printable
 from webui.errors import BadRequest, ValidationFailed
 from webui.web.capacity import streamed
 from webui.web.common import answer, chat, desktop_outcome, expected_revision, json_body, restart_flag, services
-from webui.web.sse import event_stream
+from webui.web.sse import event_stream, named_stream
 
 bp = Blueprint("api_v1", __name__)
 YAML_TYPES = ("application/x-yaml", "application/yaml", "text/yaml", "text/x-yaml", "application/json", "text/plain")
@@ -176,15 +176,18 @@ def sessions_redraw(session_id):
 
 @_routes("/api/v1/sessions/<session_id>/compare", "/sessions/<session_id>/compare", methods=["POST"])
 def sessions_compare(session_id):
-    """The same turn from 2-4 profiles in parallel: {character_id, llm_profile_ids, message?}; each reply is kept
-    as an alternative of one turn (the first current; POST .../alternatives keeps another)."""
+    """The same turn from 2-4 profiles in parallel: {character_id, llm_profile_ids, message?, stream?}; each reply is
+    kept as an alternative of one turn (the first current; POST .../alternatives keeps another)."""
     body = json_body()
     message = body.get("message")
     if message is not None and (not isinstance(message, str) or not message.strip()):
         raise ValidationFailed({"message": "must be text; leave it out (or null) for the role's own turn"})
-    result = chat().compare(session_id, body.get("character_id") or body.get("role_id"),
-                            body.get("llm_profile_ids"), message)
-    return answer(result)
+    if not isinstance(body.get("stream", False), bool):
+        raise ValidationFailed({"stream": "must be true or false"})
+    args = (session_id, body.get("character_id") or body.get("role_id"), body.get("llm_profile_ids"), message)
+    if body.get("stream"):  # SSE: `event: answer` as each profile ends, then `event: done` with the JSON answer
+        return streamed(lambda: named_stream(chat().compare_stream(*args)))
+    return answer(chat().compare(*args))
 
 
 def _run(turn, stream):
