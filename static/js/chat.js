@@ -163,21 +163,6 @@
     announcer.textContent = role.name + " said: " + message;
   }
 
-  // Parse SSE frames out of the text received so far; returns the unparsed rest.
-  function drain(buffer, onEvent) {
-    var frames = buffer.split("\n\n");
-    var rest = frames.pop();
-    frames.forEach(function (frame) {
-      var name = null, payload = [];
-      frame.split("\n").forEach(function (line) {
-        if (line.indexOf("event:") === 0) name = line.slice(6).trim();
-        else if (line.indexOf("data:") === 0) payload.push(line.slice(5).replace(/^ /, ""));
-      });
-      if (payload.length) onEvent(name, JSON.parse(payload.join("\n")));
-    });
-    return rest;
-  }
-
   async function send(event) {
     event.preventDefault();
     var message = form.elements.message.value.trim() ? form.elements.message.value : null;  // none: the role's own turn
@@ -209,7 +194,7 @@
     };
     try {
       var sent = await window.Triplo.stream(form.getAttribute("data-api"), {
-        role_id: roleId, message: message, stream: true, llm_profile_id: form.elements.llm_profile_id.value || null},
+        role_id: roleId, message: message, stream: true, llm_profile_id: window.Triplo.profileId(form.elements.llm_profile_id) || null},
         controller.signal);
       if (!sent.response) throw new Error(sent.error);
       var response = sent.response;
@@ -224,7 +209,7 @@
       while (!finished) {
         var chunk = await reader.read();
         if (chunk.done) break;
-        buffer = drain(buffer + decoder.decode(chunk.value, {stream: true}), function (name, payload) {
+        buffer = window.Triplo.drainEvents(buffer + decoder.decode(chunk.value, {stream: true}), function (name, payload) {
           if (name === "done") {
             text.textContent = payload.content;
             showMeta(item, payload);
@@ -273,25 +258,20 @@
   // The role's profile for this session (the session override), switched without leaving the chat.
   var roleSelect = form.elements.role_id;
   var sessionProfile = document.getElementById("session-profile");
-  var note = document.getElementById("session-profile-note");
+  var note = document.getElementById("session-profile-note");  // answer-line.js writes it
   var apply = document.getElementById("session-profile-apply");
   var overridesUrl = form.getAttribute("data-overrides");
 
-  function profileName(id) {
-    var p = byId(data.profiles, id);
-    return p ? p.name : "no profile";
-  }
-
   function syncSwitcher() {
     var role = byId(data.roles, roleSelect.value) || {};
-    sessionProfile.value = role.override || "";
-    note.textContent = "Answers with " + profileName(role.effective) + ".";
+    window.Triplo.setProfile(sessionProfile, role.override);
+    window.Triplo.answerLine(role);  // answer-line.js: "X will answer: …"
   }
 
   roleSelect.addEventListener("change", syncSwitcher);
   apply.addEventListener("click", async function (event) {
     event.preventDefault();
-    var roleId = roleSelect.value, profileId = sessionProfile.value;
+    var roleId = roleSelect.value, profileId = window.Triplo.profileId(sessionProfile);
     var url = overridesUrl.replace("__ROLE__", encodeURIComponent(roleId));
     errorBox.hidden = true;
     try {
@@ -300,7 +280,7 @@
       if (!result.ok) throw new Error(result.error || body.message || ("The server answered " + result.status));
       (body.roles || []).forEach(function (r) {
         var role = byId(data.roles, r.character_id);
-        if (role) { role.override = r.override_profile_id; role.effective = r.effective_profile_id; }
+        if (role) { role.override = r.override_profile_id; role.effective = r.effective_profile_id; role.rule = r.source; }
       });
       syncSwitcher();
       announcer.textContent = note.textContent;

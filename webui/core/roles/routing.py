@@ -17,6 +17,11 @@ def system_prompt(role):
             value = source.get(field)
             if isinstance(value, str) and value.strip():
                 return value.strip()
+    return persona_prompt(role)
+
+
+def persona_prompt(role):
+    """The prompt made from the role's name and description (or persona fields) when it has no prompt; else None."""
     persona = [str(role[f]).strip() for f in PERSONA_FIELDS if isinstance(role.get(f), str) and role[f].strip()]
     if not persona:
         return None

@@ -32,7 +32,8 @@ def field_label(name):
               "options.stream": "Streaming", "id": "Id", "pricing": "Pricing", "budget": "Budget",
               "pricing.input_per_mtok": "Input price", "pricing.output_per_mtok": "Output price",
               "pricing.cache_read_per_mtok": "Cache read price", "pricing.cache_write_per_mtok": "Cache write price",
-              "budget.monthly_usd": "Monthly budget"}
+              "budget.monthly_usd": "Monthly budget", "message": "Message", "llm_profile_ids": "Profiles",
+              "llm_profile_id": "Profile", "profile_id": "Profile", "character_id": "Role", "role_id": "Role"}
     return labels.get(name) or PARAMS.get(name, {}).get("label") or name.replace("_", " ").capitalize()
 
 
@@ -57,6 +58,21 @@ def error_text(name, message):
     if message.startswith(("is ", "must ", "lists ", "cannot ")):
         return f"{field_label(name)} {message}"
     return message[:1].upper() + message[1:]
+
+
+def sentence(text):
+    """Text that ends with one full stop (or its own ! ? …), never two."""
+    text = str(text or "").strip()
+    return text if text.endswith((".", "!", "?", "…")) else text + "."
+
+
+def failure_text(exc):
+    """A refused call in sentences for a flash: each field's message ("Pick 2 to 4 different profiles."), else
+    the error's message (never a core field name such as llm_profile_ids)."""
+    fields = getattr(exc, "fields", None)
+    if fields:
+        return " ".join(sentence(error_text(k, v)) for k, v in fields.items())
+    return sentence(user_text(exc.message))
 
 
 def _text(form, key):
@@ -202,8 +218,10 @@ def route_note(provider, model):
 
 def test_message(result):
     """A connection test's outcome in words: whether the server answered and whether it has the model."""
+    if result.get("not_tested"):  # the form was incomplete: nothing was sent anywhere
+        return f"Not tested: {sentence(result['not_tested'])}"
     if not result.get("ok"):
-        return f"Connection failed: {user_text(result.get('error') or 'no answer')}"
+        return f"Connection failed: {sentence(user_text(result.get('error') or 'no answer'))}"
     head = f"Connection OK: {result.get('model')} answered in {result.get('latency_ms')} ms"
     listed, called = result.get("model_found"), result.get("checked") == "one_token_call"
     if listed and called:

@@ -8,7 +8,7 @@ from webui.core.roles import role_ops
 from webui.errors import ValidationFailed
 from webui.web.common import services
 from webui.web.pages.layout import render_page
-from webui.web.pages.role_editor import FORM_KEYS, current_roles, field_errors, role_from_form
+from webui.web.pages.role_editor import FORM_KEYS, current_roles, editor_values, field_errors, role_from_form
 from webui.web.pages.roles import bp, roles_page_context
 
 
@@ -43,6 +43,8 @@ def save():
 def _editor_again(form, original, errors):
     """The page again with the form as typed and each error next to its field (400)."""
     values = {k: form.get(k, "") for k in FORM_KEYS}
+    stored = next((r for r in current_roles() if r.get("id") == original), None) if original else None
+    values["default_prompt"] = editor_values(stored)["default_prompt"] if stored else ""
     context = roles_page_context(services().config, services().sessions, {"session": form.get("session_id")})
     context["chat"]["role_editor"] = {"editor": {"original": original, "fields": values, "errors": errors}}
     return render_page("roles.html", "roles", status=400, **context)

@@ -3,9 +3,10 @@
 import json
 import re
 
-from webui.core.roles import role_ops
+from webui.core.roles import role_ops, routing
 from webui.errors import ValidationFailed
 from webui.web.common import services
+from webui.web.pages import profile_picker
 
 ROLE_TYPES = ("gm", "npc", "player", "narrator")
 CONTROLS = ("ai", "human")
@@ -32,7 +33,8 @@ def editor_values(role):
     return {"id": role.get("id", ""), "name": role.get("name", ""), "type": role.get("type") or "npc",
             "control": role.get("control") or "ai", "profile_id": ai.get("profile_id") or "",
             "system_prompt": role.get("system_prompt") or "",
-            "tools": json.dumps(tools, indent=2) if tools not in (None, "", []) else ""}
+            "tools": json.dumps(tools, indent=2) if tools not in (None, "", []) else "",
+            "default_prompt": routing.persona_prompt(role) or ""}  # shown in the prompt's hint, not a field
 
 
 def editor_context(request_args):
@@ -56,7 +58,11 @@ def role_from_form(form, existing):
     role.update(id=form.get("id", "").strip() or slug(name), name=name,
                 type=form.get("type", "").strip() or "npc", control=form.get("control", "").strip() or "ai")
     ai = dict(role.get("ai_config") if isinstance(role.get("ai_config"), dict) else {})
-    ai["profile_id"] = form.get("profile_id") or None
+    try:  # the picker posts what it shows (a profile's label) when the page lists many profiles
+        ai["profile_id"] = profile_picker.posted_id(profile_picker.choices(services().config.view()),
+                                                    form.get("profile_id"), "profile_id")
+    except ValidationFailed as exc:
+        ai["profile_id"], errors = form.get("profile_id"), dict(exc.fields)
     role["ai_config"] = ai
     prompt = form.get("system_prompt", "").strip()
     if prompt:

@@ -2,12 +2,12 @@
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from webui.catalog import PROVIDERS
 from webui.core.chat import compare as comparing
 from webui.core.chat import speak_as as speaking
 from webui.core.roles import import_preview, role_ops
 from webui.errors import NotFound, WebUIError
 from webui.web.common import ECHOED_ID_RE, chat, services, usage
+from webui.web.pages import fallback_words, forms, profile_picker
 from webui.web.pages.layout import render_page
 from webui.web.pages.role_editor import CONTROLS, ROLE_TYPES, editor_context
 
@@ -41,17 +41,20 @@ def roles_page_context(svc, sessions, request_args):
     role_rows = []
     table = config_view.effective_profiles(overrides)
     for role in config_view.roles:
-        effective = table[role.get("id")][0]
+        effective, rule = table[role.get("id")]
         own = (role.get("ai_config") or {}).get("profile_id") if isinstance(role.get("ai_config"), dict) else None
         role_rows.append({"id": role["id"], "name": role.get("name") or role["id"], "type": role.get("type"),
                           "control": role.get("control"),
-                          "profile_id": own, "override": overrides.get(role["id"]), "effective": effective})
+                          "profile_id": own, "override": overrides.get(role["id"]), "effective": effective,
+                          "rule": rule})
     counts = {}
     for row in role_rows:
         counts[row["name"]] = counts.get(row["name"], 0) + 1
     for row in role_rows:  # two roles of one name (an import adds a second "Game Master"): the id tells them apart
         row["label"] = f"{row['name']} ({row['id']})" if counts[row["name"]] > 1 else row["name"]
     names = {r["id"]: r["label"] for r in role_rows}
+    for row in role_rows:
+        row["answer_line"] = answer_line(row, by_id)
     wanted = request_args.get("role")
     selected = wanted if wanted in names else (role_rows[0]["id"] if role_rows else None)
     messages = [_message_view(m, by_id, names) for m in (session or {}).get("messages", [])]
@@ -62,11 +65,27 @@ def roles_page_context(svc, sessions, request_args):
             seen.add(view["role_id"])
     comparison = _comparison(messages, request_args.get("compare"), by_id) if request_args.get("compare") else None
     return {"chat": {"profiles": profiles, "profile_names": {p["id"]: p["name"] for p in profiles},
+                     "picker": profile_picker.searchable(profiles), "profile_labels": {p["id"]: p["label"] for p in profiles},
                      "active": config_view.settings.get("active_llm_profile"), "roles": role_rows, "sessions": listing,
                      "session": session, "session_id": session["session_id"] if session else None,
                      "missing_session": missing, "selected_role": selected, "messages": messages,
                      "comparison": comparison, "compare_slots": range(comparing.MAX_PROFILES),
                      "role_editor": editor_context(request_args), "role_types": ROLE_TYPES, "controls": CONTROLS}}
+
+
+# Why a profile answers a role, in the order the rules apply (static/js/answer-line.js says the same).
+WHY = {"request": "the profile picked for this message", "session_override": "this session's profile for {role}",
+       "role": "{role}'s own profile", "active": "the active profile ({role} names no profile of its own)"}
+
+
+def answer_line(row, by_id):
+    """One line under the chat's profile choices: who will answer the role, and which choice decided it."""
+    if row["control"] == "human":
+        return f"You speak as {row['label']}: no model answers."
+    if not row["effective"]:
+        return "No profile can answer: make a profile active under API & Models."
+    name = (by_id.get(row["effective"]) or {}).get("name", row["effective"])
+    return f"{name} will answer: {WHY[row['rule']].format(role=row['label'])}."
 
 
 @bp.get("/roles/answered")
@@ -82,10 +101,13 @@ def answered():
 
 
 def _profile_labels(config_view):
-    """{profile id: {id, name, model, provider (short label)}}: what the chat pane prints of a profile."""
-    return {p["id"]: {"id": p["id"], "name": p.get("name") or p["id"], "model": p.get("model"),
-                      "provider": PROVIDERS.get(p.get("provider"), {}).get("short_label", p.get("provider"))}
-            for p in config_view.profiles_by_id.values()}
+    """{profile id: {id, name, model, provider (short label), label}}: what the chat pane prints of a profile."""
+    return {p["id"]: p for p in profile_picker.choices(config_view)}
+
+
+def _posted(text, field):
+    """The profile id a picker posted (its label, or an id); None when empty."""
+    return profile_picker.posted_id(profile_picker.choices(services().config.view()), text, field)
 
 
 def _message_view(message, by_id, names):
@@ -114,7 +136,8 @@ def _answered(message, by_id):
             "prompt_tokens": usage.get("prompt_tokens"), "completion_tokens": usage.get("completion_tokens"),
             "cost_usd": meta.get("cost_usd"), "finish_reason": meta.get("finish_reason"),
             "empty": not (message.get("content") or "").strip(),
-            "fallback_from": (by_id.get(meta.get("fallback_from")) or {}).get("name") or meta.get("fallback_from")}
+            "fallback_from": (by_id.get(meta.get("fallback_from")) or {}).get("name") or meta.get("fallback_from"),
+            "fallback_reasons": fallback_words.reasons(meta, by_id)}
 
 
 def _comparison(messages, wanted, by_id):
@@ -150,9 +173,7 @@ def _attempt(action, success=None, where="error"):
     try:
         result = action()
     except WebUIError as exc:
-        fields = getattr(exc, "fields", None)
-        detail = "; ".join(f"{k}: {v}" for k, v in fields.items()) if fields else ""
-        flash(f"{exc.message}{' (' + detail + ')' if detail else ''}", where)
+        flash(forms.failure_text(exc), where)
         return FAILED
     if success:
         flash(success, "success" if where == "error" else "chat-success")
@@ -165,8 +186,12 @@ FAILED = object()  # what _attempt returns when the call failed
 @bp.post("/roles/profiles")
 def save_roles():
     """The roles table: one profile dropdown per role (empty: the active profile)."""
-    mapping = {k[len("profile-"):]: v or None for k, v in request.form.items() if k.startswith("profile-")}
-    _attempt(lambda: role_ops.set_role_profiles(services().config, mapping), "Role profiles saved.")
+    def save():
+        mapping = {k[len("profile-"):]: _posted(v, "profile_id") for k, v in request.form.items()
+                   if k.startswith("profile-")}
+        return role_ops.set_role_profiles(services().config, mapping)
+
+    _attempt(save, "Role profiles saved.")
     return _back(request.form.get("session_id"))
 
 
@@ -222,7 +247,7 @@ def send():
         if speaking.is_human(services().config.view(), role_id):  # a person plays it: no model call
             return speaking.speak_as(chat(), sid, role_id, message)
         return chat().run(chat().plan_chat(sid, role_id, message if message.strip() else None,
-                                           form.get("llm_profile_id") or None))
+                                           _posted(form.get("llm_profile_id"), "llm_profile_id")))
 
     result = _attempt(run, where="chat-error")
     return _back(sid, role_id, failed=result is FAILED)
@@ -233,7 +258,8 @@ def redraw():
     """Regenerate a character's last reply, with its profile or the one picked."""
     form = request.form
     sid, role_id = form.get("session_id"), form.get("character_id")
-    result = _attempt(lambda: chat().run(chat().plan_redraw(sid, role_id, form.get("llm_profile_id") or None)),
+    result = _attempt(lambda: chat().run(chat().plan_redraw(sid, role_id, _posted(form.get("llm_profile_id"),
+                                                                                  "llm_profile_id"))),
                       where="chat-error")
     return _back(sid, role_id, failed=result is FAILED)
 
@@ -257,11 +283,11 @@ def override():
     form = request.form
     sid, role_id = form.get("session_id"), form.get("character_id") or form.get("role_id")
     # The chat form's "Switch" button posts here too, with the pane's session profile select.
-    profile_id = form.get("profile_id") if "profile_id" in form else form.get("session_profile_id")
+    posted = form.get("profile_id") if "profile_id" in form else form.get("session_profile_id")
     result = None
-    if profile_id:
-        result = _attempt(lambda: chat().set_override(sid, role_id, profile_id), "Session override saved.",
-                          where="chat-error")
+    if (posted or "").strip():
+        result = _attempt(lambda: chat().set_override(sid, role_id, _posted(posted, "profile_id")),
+                          "Session override saved.", where="chat-error")
     else:
         current = _attempt(lambda: services().sessions.get_overrides(sid), where="chat-error")
         if current is not FAILED and role_id in current:
@@ -275,9 +301,12 @@ def compare():
     """The chat form's `Compare`: the same turn from the 2-4 profiles picked, shown side by side."""
     form = request.form
     sid, role_id, message = form.get("session_id"), form.get("role_id"), form.get("message", "")
-    picked = [p for p in form.getlist("compare_profile_id") if p]
-    result = _attempt(lambda: chat().compare(sid, role_id, picked, message if message.strip() else None),
-                      where="chat-error")
+
+    def run():
+        picked = [_posted(p, "llm_profile_ids") for p in form.getlist("compare_profile_id") if p.strip()]
+        return chat().compare(sid, role_id, picked, message if message.strip() else None)
+
+    result = _attempt(run, where="chat-error")
     if result is FAILED:
         return _back(sid, role_id, failed=True)
     names = {p.get("id"): p.get("name") or p.get("id") for p in services().config.settings()[0].get("llm_profiles") or []
