@@ -58,12 +58,23 @@
         return option;
       }));
       const n = result.data.models.length;
+      const input = form.querySelector("#f-model");
+      // A server that serves one model (llama.cpp): that is the model, unless the user typed another one.
+      if (n === 1 && input && (!input.value.trim() || input.value === input.defaultValue) &&
+          input.value !== result.data.models[0]) {
+        input.value = result.data.models[0];
+        input.dispatchEvent(new Event("input", { bubbles: true }));
+        T.setStatus(status, "The server serves one model, " + result.data.models[0] + ": it is filled in.", "ok");
+        return;
+      }
       T.setStatus(status, n ? n + " model" + (n === 1 ? "" : "s") + " loaded: pick one from the suggestions or type any id."
                               : "The provider listed no models; type the model id.", n ? "ok" : "");
     } else {
       let message = T.messageOf(result);
       if (result.data && result.data.fields) message = Object.entries(result.data.fields).map(([k, v]) => T.errorText(k, v)).join(" ");
-      T.setStatus(status, "Could not load the model list: " + message + " You can still type the model id.", "error");
+      message = String(message).trim();
+      T.setStatus(status, "Could not load the model list: " + message + (/[.!?…]$/.test(message) ? "" : ".") +
+                  " You can still type the model id.", "error");
     }
   });
 })();

@@ -56,6 +56,10 @@
     refresh.hidden = true;  // the page follows the pull by itself
     start.disabled = running;
     box.dataset.pullState = pull.state;
+    if (pull.state === "done") {  // a "Connection failed: … no model" from before the pull is no longer true
+      const outcome = form.querySelector("[data-form-status]");
+      if (outcome && outcome.classList.contains("is-error")) T.setStatus(outcome, "");
+    }
     if (pull.state === "done" && Array.isArray(pull.models)) {
       const list = document.getElementById("model-options");
       if (list) {

@@ -4,6 +4,9 @@
   "use strict";
   const T = window.Triplo;
   const FIELDS = ["provider", "model", "base_url", "api_key", "url", "token", "credential_id", "api_key_ref"];
+  const LABELS = {model: "Model", base_url: "Base URL", url: "Server URL", api_key: "API key", token: "Token",
+                  credential_id: "Credential set", api_key_ref: "API key variable", provider: "Provider"};
+  const sentence = (text) => { text = String(text || "").trim(); return /[.!?…]$/.test(text) ? text : text + "."; };
   document.querySelectorAll("[data-test-connection]").forEach((button) => {
     const form = button.closest("form");
     const status = form.querySelector("[data-form-status]");
@@ -13,8 +16,10 @@
       return input ? input.value.trim() : "";
     }
 
+    let marked = false;  // field errors this script showed (cleared by the next test)
     button.addEventListener("click", async (event) => {
       event.preventDefault();
+      if (marked) { T.clearFieldErrors(form); marked = false; }
       const body = {};
       FIELDS.forEach((name) => { const v = value(name); if (v) body[name] = v; });
       if (form.dataset.profileId) body.profile_id = form.dataset.profileId;
@@ -31,11 +36,14 @@
         else text += data.model_found ? "; the server lists this model." : ".";
         T.setStatus(status, text, "ok");
       } else if (result.ok) {
-        T.setStatus(status, "Connection failed: " + T.userText(data.error || "no answer"), "error");
+        T.setStatus(status, "Connection failed: " + sentence(T.userText(data.error || "no answer")), "error");
+      } else if (data.fields) {  // the form is incomplete: nothing was sent to the server
+        T.showFieldErrors(form, data.fields);  // next to their fields too
+        marked = true;
+        const shown = Object.entries(data.fields).map(([k, v]) => sentence(T.errorText(LABELS[k] || k, v)));
+        T.setStatus(status, "Not tested: " + shown.join(" "), "error");
       } else {
-        let message = T.messageOf(result);
-        if (data.fields) message = Object.entries(data.fields).map(([k, v]) => T.errorText(k, v)).join(" ");
-        T.setStatus(status, "Connection failed: " + message, "error");
+        T.setStatus(status, "Connection failed: " + sentence(T.messageOf(result)), "error");
       }
     });
   });

@@ -8,12 +8,12 @@
   const state = (form) => JSON.stringify(Array.from(new FormData(form).entries())
     .filter(([name, value]) => name !== "csrf_token" && typeof value === "string"));
   const saved = new Map(forms.map((form) => [form, state(form)]));
-  let leaving = false;  // a form of the page is being submitted: its changes are on their way
+  let sending = null;  // the form being submitted: its own changes are on their way, not the other forms'
   // A submit that goes through (not one a script took over and answered in place) leaves the page.
-  window.addEventListener("submit", (event) => { if (!event.defaultPrevented) leaving = true; });
-  window.addEventListener("pageshow", () => { leaving = false; });
+  window.addEventListener("submit", (event) => { if (!event.defaultPrevented) sending = event.target; });
+  window.addEventListener("pageshow", () => { sending = null; });
   window.addEventListener("beforeunload", (event) => {
-    if (leaving || !forms.some((form) => state(form) !== saved.get(form))) return;
+    if (!forms.some((form) => form !== sending && state(form) !== saved.get(form))) return;
     event.preventDefault();
     event.returnValue = "";  // the text is the browser's: "Leave site? Changes you made may not be saved."
   });

@@ -322,7 +322,7 @@ def test_a_stored_key_can_be_removed_from_the_page(game, new_page, width, javasc
     section = page.locator("fieldset[data-provider-fields=open_router]")
     section.locator(".secret-remove summary").click()
     section.locator("[data-remove-secret=api_key]").click()
-    expect(page.locator("#flashes")).to_contain_text("The stored API key of “open_router” was removed.")
+    expect(page.locator("#flashes")).to_contain_text("The stored API key of “OpenRouter” was removed.")
     expect(page.locator("#key-source")).to_have_attribute("data-key-source", "none")
     settings = game.app.extensions["triplo"].config.settings()[0]
     assert "api_key" not in settings["provider_credentials"].get("open_router", {})

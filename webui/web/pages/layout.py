@@ -65,8 +65,10 @@ def _here():
     return safe_next(referrer.path + (f"?{referrer.query}" if referrer.query else ""))
 
 
-def flash_desktop(outcome):
-    """Flash what happened to the desktop app, if anything."""
+def flash_desktop(outcome, because=None):
+    """Flash what happened to the desktop app, if anything; `because`: why a restart was needed at all, when the
+    change did not visibly touch the active profile."""
     message = forms.desktop_message(outcome)
     if message:
-        flash(*message)
+        text, category = message
+        flash(f"{forms.sentence(because)} {text}" if because else text, category)

@@ -143,12 +143,24 @@ def create_profile():
     result, errors, form_error = attempt(lambda: profile_ops.create_profile(svc(), payload))
     if result:
         flash(f"Profile “{result[0]['name']}” created.", "success")
-        flash_desktop(result[1])
+        flash_desktop(result[1], None if result[0]["active"] else _shared_key(result[0], payload))
         return redirect(url_for(".profile", profile_id=result[0]["id"]))
     errors.update(parse_errors)
     new = catalog.canonical_provider(payload["provider"]) or DEFAULT_PROVIDER
     return models_page(new=new, values=forms.posted_values(request.form), errors=errors,
                        form_error=form_error, status=400)
+
+
+def _shared_key(created, payload):
+    """Why creating a profile that is not active touched the desktop app: a key typed into it is stored for its
+    credential set, which the active profile reads too (None when that is not the case)."""
+    settings, _ = svc().settings()
+    active = svc().active_profile(settings)
+    if not active or not payload.get("api_key") or \
+            credentials.credential_id_of(active) != credentials.credential_id_of(created):
+        return None
+    return (f"“{created['name']}” is not active, but the active profile “{active['name']}” reads the same stored "
+            f"{forms.provider_label(created['provider'])} key, which you replaced")
 
 
 @bp.post("/profiles/<profile_id>")
@@ -199,7 +211,7 @@ def remove_secret(profile_id, field):
     result, errors, form_error = attempt(lambda: profile_ops.remove_secret(svc(), credential_id, field))
     if result:
         what = "API key" if field == "api_key" else field
-        flash(f"The stored {what} of “{credential_id}” was removed.", "success")
+        flash(f"The stored {what} of “{forms.provider_label(credential_id)}” was removed.", "success")
         flash_desktop(result[1])
         return redirect(url_for(".profile", profile_id=profile_id) + "#editor")
     return models_page(selected=profile_id, errors=errors, form_error=form_error, status=400)
@@ -284,7 +296,9 @@ def _test_form(selected=None, new=None):
         result = connection_check.test_form(svc(), form)
     except ValidationFailed as exc:
         errors = {k: forms.error_text(k, v) for k, v in exc.fields.items()}
-        return models_page(selected=selected, new=new, values=values, errors=errors, status=400)
+        not_tested = {"ok": False, "not_tested": " ".join(forms.sentence(e) for e in errors.values())}
+        return models_page(selected=selected, new=new, values=values, errors=errors, status=400,
+                           test_result=not_tested)
     return models_page(selected=selected, new=new, values=values, test_result=result)
 
 
