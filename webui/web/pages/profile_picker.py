@@ -41,4 +41,6 @@ def posted_id(items, text, field):
     named = [i for i in items if i["name"].casefold() == text.casefold()]
     if len(named) == 1:
         return named[0]["id"]
+    if named:
+        raise ValidationFailed({field: f"{len(named)} profiles are called “{text}”: pick one from the list"})
     raise ValidationFailed({field: f"No profile is called “{text}”: pick one from the list"})
