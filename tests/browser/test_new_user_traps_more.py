@@ -360,8 +360,13 @@ def test_changed_role_profiles_ask_before_another_form_leaves_the_page(game, new
 
 def test_axe_finds_nothing_serious_with_many_profiles_and_a_live_comparison(game, browser):
     many_profiles(game, count=30, roles=6)
+    spend_alpha(game, budget=True)
+    r = game.http.patch(f"{game.base}/api/llm/profiles/alpha?restart=false", json={"fallback_profile_ids": ["beta"]})
+    assert r.status_code == 200, r.text
     sid = new_session(game)
-    assert chat(game, sid, "gm", "Hello").status_code == 200
+    assert chat(game, sid, "gm", "Hello").status_code == 200  # Beta Local answers, saying why
+    r = game.http.patch(f"{game.base}/api/llm/profiles/alpha?restart=false", json={"budget": None})
+    assert r.status_code == 200, r.text
     game.fakes.b.hold = threading.Event()
     context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})  # axe goes in inline
     try:
@@ -373,6 +378,11 @@ def test_axe_finds_nothing_serious_with_many_profiles_and_a_live_comparison(game
             page.goto(game.base + path)
             assert page.locator("#profile-choices option").count() == 33
             found[name] = serious_axe_findings(page)
+        expect(page.locator("[data-part=fallback]")).to_have_count(1)
+        page.goto(f"{game.base}/profiles/new?provider=custom")
+        page.click("[data-test-connection]")
+        expect(page.locator("[data-form-status]")).to_contain_text("Not tested")
+        found["not-tested"] = serious_axe_findings(page)
         page.goto(f"{game.base}/roles?session={sid}")
         page.click("#compare-pick summary")
         page.click("#compare-run")
@@ -380,6 +390,6 @@ def test_axe_finds_nothing_serious_with_many_profiles_and_a_live_comparison(game
         found["live-comparison"] = serious_axe_findings(page)
         game.fakes.b.hold.set()
         page.wait_for_url(re.compile(r"compare=\d+"))
-        assert found == {"roles": [], "role-editor": [], "live-comparison": []}
+        assert found == {"roles": [], "role-editor": [], "not-tested": [], "live-comparison": []}
     finally:
         context.close()
