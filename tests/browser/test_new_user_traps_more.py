@@ -235,7 +235,11 @@ def test_test_connection_with_nothing_to_test_says_not_tested_and_lands_in_view(
     expect(outcome).to_have_text("Not tested: Enter the model to test.")
     box = outcome.bounding_box()
     assert 0 <= box["y"] < page.viewport_size["height"], box  # trap 8: not below the fold without JS
+    page.fill("#f-custom-base_url", "")  # not a test of some default address either
     page.fill("#f-model", "llama-3")
+    page.click("[data-test-connection]")
+    expect(page.locator("[data-form-status]")).to_have_text("Not tested: Enter the server's address to test.")
+    page.fill("#f-custom-base_url", game.fakes.b.base_url)
     page.click("[data-test-connection]")
     expect(page.locator("[data-form-status]")).to_contain_text("Connection OK: llama-3 answered")
     box = page.locator("[data-form-status]").bounding_box()

@@ -33,6 +33,9 @@ def test_form(svc, form):
     model = form.get("model")
     if not isinstance(model, str) or not model.strip():
         errors["model"] = "enter the model to test"
+    base_url = form.get("base_url")
+    if provider and "base_url" in PROVIDERS[provider]["requires"] and not (isinstance(base_url, str) and base_url.strip()):
+        errors["base_url"] = "enter the server's address to test"  # not a guess at a default address
     if errors:
         raise ValidationFailed(errors)
     settings, _ = svc.settings()
