@@ -10,6 +10,8 @@ CHAT_ENDPOINTS = frozenset({
     "embeddings_face.create", "messages_face.create_message", "messages_face.count_tokens",
     "responses_face.create", "responses_face.retrieve", "responses_face.delete",
     "api_v1.sessions_chat", "api_v1.sessions_redraw", "api_v1.sessions_compare", "api_v1.sessions_stop",
+    "api_v1.sessions_rename", "api_v1.sessions_delete", "api_v1.sessions_export", "api_v1.messages_edit",
+    "api_v1.messages_delete", "api_v1.messages_regenerate",
 })
 
 READ_ENDPOINTS = frozenset({
@@ -42,6 +44,8 @@ ADMIN_ENDPOINTS = frozenset({
     "auth.logout", "roles.index", "roles.select_alternative", "roles.answered", "roles.send", "roles.compare",
     "roles.import_roles", "roles.override", "roles.save_roles", "roles.redraw", "roles.role_save",
     "roles.role_delete", "roles.new_session", "usage.index",
+    "roles.sessions_fragment", "roles.session_rename", "roles.session_delete", "roles.message_edit",
+    "roles.message_delete", "roles.message_regenerate",
 })
 
 

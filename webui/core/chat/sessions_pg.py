@@ -9,6 +9,8 @@ from webui.core.storage.pg.sql import PgSql
 class PgSessionStore(SessionStore):
     """Sessions and messages shared by every instance on one database; a write locks its session's row."""
 
+    FOLD_SQL = "LOWER"  # search folds case with PostgreSQL's own LOWER() (every script, as Python's lower())
+
     def __init__(self, db):  # noqa: super().__init__ opens SQLite; nothing of it applies here
         self.db_path = "postgresql"
         self.read_only = False

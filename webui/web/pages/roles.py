@@ -10,6 +10,7 @@ from webui.errors import NotFound, WebUIError
 from webui.web.common import ECHOED_ID_RE, chat, services, usage
 from webui.web.pages.layout import render_page
 from webui.web.pages.role_editor import CONTROLS, ROLE_TYPES, editor_context
+from webui.web.pages.session_view import add_message_tools, sessions_context
 
 bp = Blueprint("roles", __name__)
 SESSIONS_SHOWN = 30
@@ -55,6 +56,7 @@ def roles_page_context(svc, sessions, request_args):
     wanted = request_args.get("role")
     selected = wanted if wanted in names else (role_rows[0]["id"] if role_rows else None)
     messages = [_message_view(m, by_id, names) for m in (session or {}).get("messages", [])]
+    add_message_tools(messages, role_rows, selected)  # edit, delete, regenerate from here
     seen = set()
     for view in reversed(messages):  # a redraw regenerates the latest reply of each character only
         view["can_redraw"] = view["is_ai"] and view["role_id"] not in seen
@@ -66,7 +68,8 @@ def roles_page_context(svc, sessions, request_args):
                      "session": session, "session_id": session["session_id"] if session else None,
                      "missing_session": missing, "selected_role": selected, "messages": messages,
                      "comparison": comparison, "compare_slots": range(comparing.MAX_PROFILES),
-                     "role_editor": editor_context(request_args), "role_types": ROLE_TYPES, "controls": CONTROLS}}
+                     "role_editor": editor_context(request_args), "role_types": ROLE_TYPES, "controls": CONTROLS,
+                     **sessions_context(sessions, request_args, session["session_id"] if session else None, listing)}}
 
 
 @bp.get("/roles/answered")
