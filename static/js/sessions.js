@@ -26,6 +26,13 @@
     return holder;
   }
 
+  // A refusal in words: each field's reason after its label ("Title must be at most 200 characters").
+  function problem(result, label) {
+    var fields = result.data && result.data.fields;
+    if (!fields) return T.messageOf(result);
+    return Object.keys(fields).map(function (name) { return T.errorText(label, fields[name]); }).join(" ");
+  }
+
   function say(text) {
     if (announcer) announcer.textContent = text;
   }
@@ -58,7 +65,7 @@
     var error = form.querySelector("[data-rename-error]");
     var result = await T.api("PATCH", form.getAttribute("data-api"), {title: form.elements.title.value});
     if (!result.ok) {
-      error.textContent = T.messageOf(result);
+      error.textContent = problem(result, "The title");
       error.hidden = false;
       form.elements.title.setAttribute("aria-invalid", "true");
       form.elements.title.focus();
@@ -160,7 +167,7 @@
     var error = form.querySelector("[data-edit-error]");
     var result = await T.api("PATCH", form.getAttribute("data-api"), {content: form.elements.content.value});
     if (!result.ok) {
-      error.textContent = T.messageOf(result);
+      error.textContent = problem(result, "The text");
       error.hidden = false;
       form.elements.content.focus();
       return;
@@ -188,8 +195,10 @@
   function addTools(item) {  // a reply that streamed in gets the tools the page gives every stored message
     if (!toolsTemplate || item.querySelector("[data-msg-tools]")) return;
     var roleId = item.getAttribute("data-role-id") || "";
+    var text = item.querySelector("[data-text]").textContent;
     var holder = fill(toolsTemplate, {"__MSG__": item.getAttribute("data-message-id"),
-      "__SPEAKER__": item.querySelector(".msg-speaker").textContent, "__ROLE__": roleId, "__LABEL__": roleLabel(roleId)});
+      "__SPEAKER__": item.querySelector(".msg-speaker").textContent, "__ROLE__": roleId, "__LABEL__": roleLabel(roleId),
+      "__TEXT__": text.length > 80 ? text.slice(0, 77) + "..." : text});
     while (holder.firstChild) item.appendChild(holder.firstChild);
   }
 

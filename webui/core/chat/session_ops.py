@@ -57,8 +57,10 @@ def delete_session(chat, session_id):
 
 def edit_message(chat, session_id, message_id, content):
     """Replace a message's text (a person's line or a reply); the stored message."""
-    if not isinstance(content, str) or not content.strip():
-        raise ValidationFailed({"content": "must be text (to remove a message, delete it)"})
+    if not isinstance(content, str):
+        raise ValidationFailed({"content": "must be text"})
+    if not content.strip():
+        raise ValidationFailed({"content": "must not be empty (to remove a message, delete it)"})
     if len(content) > MAX_MESSAGE:
         raise ValidationFailed({"content": f"must be at most {MAX_MESSAGE} characters"})
     _text(content, "content")

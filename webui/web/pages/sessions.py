@@ -46,8 +46,8 @@ def delete(session_id):
 @bp.post(MESSAGE + "/edit", endpoint="message_edit")
 def edit_message(session_id, message_id):
     """Save a message's new text."""
-    result = _attempt(lambda: session_ops.edit_message(chat(), session_id, message_id,
-                                                       request.form.get("content", "")),
+    content = request.form.get("content", "").replace("\r\n", "\n")  # a form's textarea sends CRLF line ends
+    result = _attempt(lambda: session_ops.edit_message(chat(), session_id, message_id, content),
                       "Message saved.", where="chat-error")
     if result is FAILED:
         return _to_page(session_id, "#chat-error", edit=message_id)
