@@ -33,6 +33,19 @@
     return Object.keys(fields).map(function (name) { return T.errorText(label, fields[name]); }).join(" ");
   }
 
+  // PATCH one field of a form to its data-api URL: the stored answer, or null with the reason under the field.
+  async function patch(form, name, label) {
+    var field = form.elements[name], error = form.querySelector("[data-form-error]");
+    var body = {};
+    body[name] = field.value;
+    var result = await T.api("PATCH", form.getAttribute("data-api"), body);
+    error.hidden = result.ok;
+    error.textContent = result.ok ? "" : problem(result, label);
+    if (result.ok) field.removeAttribute("aria-invalid"); else field.setAttribute("aria-invalid", "true");
+    if (!result.ok) field.focus();
+    return result.ok ? result.data : null;
+  }
+
   function say(text) {
     if (announcer) announcer.textContent = text;
   }
@@ -62,18 +75,8 @@
     var form = event.target.closest(".session-rename form");
     if (!form) return;
     event.preventDefault();
-    var error = form.querySelector("[data-rename-error]");
-    var result = await T.api("PATCH", form.getAttribute("data-api"), {title: form.elements.title.value});
-    if (!result.ok) {
-      error.textContent = problem(result, "The title");
-      error.hidden = false;
-      form.elements.title.setAttribute("aria-invalid", "true");
-      form.elements.title.focus();
-      return;
-    }
-    error.hidden = true;
-    form.elements.title.removeAttribute("aria-invalid");
-    var s = result.data;
+    var s = await patch(form, "title", "The title");
+    if (!s) return;
     var name = s.title || "Session " + s.session_id.slice(0, 8);
     var item = form.closest("[data-session-id]");
     item.querySelector("[data-session-name]").textContent = name;
@@ -164,16 +167,10 @@
     var form = event.target.closest("form.msg-editor");
     if (!form) return;
     event.preventDefault();
-    var error = form.querySelector("[data-edit-error]");
-    var result = await T.api("PATCH", form.getAttribute("data-api"), {content: form.elements.content.value});
-    if (!result.ok) {
-      error.textContent = problem(result, "The text");
-      error.hidden = false;
-      form.elements.content.focus();
-      return;
-    }
+    var saved = await patch(form, "content", "The text");
+    if (!saved) return;
     var item = form.closest("[data-message-id]");
-    item.querySelector("[data-text]").textContent = result.data.content;
+    item.querySelector("[data-text]").textContent = saved.content;
     var tools = item.querySelector("[data-msg-tools]");
     if (!tools.querySelector("[data-edited]")) {
       tools.insertAdjacentHTML("afterbegin", '<span class="msg-edited muted" data-edited>edited</span>');
@@ -181,7 +178,7 @@
     form.remove();
     tools.querySelector("[data-edit-message]").focus();
     // Other scripts (a Markdown renderer) may draw the text again.
-    item.dispatchEvent(new CustomEvent("triplo:message-edited", {bubbles: true, detail: result.data}));
+    item.dispatchEvent(new CustomEvent("triplo:message-edited", {bubbles: true, detail: saved}));
     say("Message saved.");
   });
 

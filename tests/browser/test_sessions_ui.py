@@ -7,7 +7,7 @@ import pytest
 
 import playwright.sync_api as playwright  # noqa: E402 (a missing browser stack must fail, not skip)
 
-from .test_pages_phone_a11y import AXE, logged_in
+from .test_pages_phone_a11y import logged_in, serious_violations
 
 from ..integration.chat_helpers import chat, game  # noqa: F401 (fixture)
 
@@ -43,6 +43,14 @@ def act(page, javascript, click):
             click()
 
 
+def search(page, javascript, text):
+    """Type a search; without JavaScript press Search and wait for the page."""
+    page.fill("#sessions-q", text)
+    if not javascript:
+        with page.expect_navigation():
+            page.locator("#sessions button", has_text="Search").click()
+
+
 @pytest.mark.parametrize("javascript", MODES)
 @pytest.mark.parametrize("width", WIDTHS)
 def test_sessions_list_search_rename_and_delete(game, new_page, width, javascript):
@@ -59,17 +67,11 @@ def test_sessions_list_search_rename_and_delete(game, new_page, width, javascrip
     expect(panel.locator(".session-item.is-current [data-session-name]")).to_have_text("Old Tavern")
 
     # Search by a message's words: the hit is marked in a snippet (as one types with JS; Search posts without).
-    page.fill("#sessions-q", "SNOW is")
-    if not javascript:
-        with page.expect_navigation():
-            panel.locator("button", has_text="Search").click()
+    search(page, javascript, "SNOW is")
     expect(items).to_have_count(1)
     expect(items.first.locator("mark")).to_have_text("snow is")
     expect(page.locator("#sessions-count")).to_have_text("1 session matches “SNOW is”.")
-    page.fill("#sessions-q", "tavern")
-    if not javascript:
-        with page.expect_navigation():
-            panel.locator("button", has_text="Search").click()
+    search(page, javascript, "tavern")
     expect(items).to_have_count(1)
     expect(items.first.locator("[data-session-name]")).to_have_text("Old Tavern")
 
@@ -171,7 +173,7 @@ def test_an_empty_edit_is_refused_with_a_reason_and_nothing_changes(game, new_pa
     reply.locator("[data-edit-message]").click()
     reply.locator("form.msg-editor textarea").fill("   ")
     reply.locator("form.msg-editor button", has_text="Save").click()
-    expect(reply.locator("[data-edit-error]")).to_have_text("The text must not be empty (to remove a message, delete it)")
+    expect(reply.locator("[data-form-error]")).to_have_text("The text must not be empty (to remove a message, delete it)")
     reply.locator("[data-edit-cancel]").click()
     expect(reply.locator("form.msg-editor")).to_have_count(0)
     expect(reply.locator("[data-edit-message]")).to_be_focused()
@@ -231,10 +233,7 @@ def test_axe_core_on_the_sessions_list_confirmations_and_the_editor(game, browse
                 page.locator("#chat-log > li").nth(1).locator("a", has_text="Delete").click()
             else:
                 page.goto(game.base + path)
-            page.add_script_tag(path=str(AXE))
-            found = page.evaluate("async () => (await axe.run(document)).violations"
-                                  ".filter(v => v.impact === 'serious' || v.impact === 'critical')"
-                                  ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))")
+            found = serious_violations(page)
             if found:
                 problems[path] = found
     finally:
