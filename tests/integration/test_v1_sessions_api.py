@@ -159,7 +159,7 @@ def test_export_json_and_markdown_without_a_secret(game):
     text = md.text
     assert text.startswith("# Road \\*trip\\*\n")
     assert "## You → Game Master\n\nWhere does the road go?" in text
-    assert "## Game Master\n\nEdited **reply**\n\n*alpha · gpt-4o · 11 + 7 tokens" in text and "edited*" in text
+    assert "## Game Master\n\nEdited **reply**\n\n*Alpha · gpt-4o · 11 + 7 tokens" in text and "edited*" in text
     assert "## Innkeeper\n\nBeta says hello" in text
     for answer in (r.text, md.text):
         assert KEY_A not in answer and KEY_C not in answer and "api_key" not in answer

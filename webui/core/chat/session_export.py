@@ -25,9 +25,10 @@ def export(session, view, fmt):
         raise ValidationFailed({"format": "must be json or markdown"})
     mimetype, ext = FORMATS[fmt.lower()]
     names = speakers(view)
+    profiles = {pid: p.get("name") or pid for pid, p in view.profiles_by_id.items()}
     document = dict(session, exported_at=now(),
                     messages=[dict(m, speaker=_speaker(m, names)) for m in session["messages"]])
-    text = json.dumps(document, ensure_ascii=False, indent=2) + "\n" if ext == "json" else markdown(document, names)
+    text = json.dumps(document, ensure_ascii=False, indent=2) + "\n" if ext == "json" else markdown(document, names, profiles)
     return text, mimetype, f"{file_stem(session)}.{ext}"
 
 
@@ -43,7 +44,7 @@ def _speaker(message, names):
     return "You"
 
 
-def markdown(document, names):
+def markdown(document, names, profiles):
     """The conversation as Markdown: a heading per message, the reply's text as it is, who answered under it."""
     title = document.get("title") or f"Session {document['session_id'][:8]}"
     lines = [f"# {_plain(title)}", "",
@@ -54,17 +55,18 @@ def markdown(document, names):
         to = meta.get("to_role_id")
         heading = _plain(m["speaker"]) + (f" → {_plain(names.get(to, to))}" if to and not m["is_ai"] else "")
         lines += [f"## {heading}", "", m["content"] if m["content"].strip() else "*(empty)*", ""]
-        about = _about(m, meta)
+        about = _about(m, meta, profiles)
         if about:
             lines += [f"*{about}*", ""]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def _about(message, meta):
+def _about(message, meta, profiles):
     """The reply's answered-by line: profile, model, tokens, cost; alternatives and edits noted."""
     parts = []
     if message["is_ai"]:
-        who = " · ".join(str(meta[k]) for k in ("used_profile_id", "model") if meta.get(k))
+        used = meta.get("used_profile_id")
+        who = " · ".join(str(v) for v in (profiles.get(used, used), meta.get("model")) if v)
         if who:
             parts.append(_plain(who))
         usage = meta.get("usage") or {}
