@@ -110,24 +110,35 @@ def test_token_budget_holds_across_two_instances_sharing_redis(game, live_server
     assert not [k for k in shared.hkeys(keys[0]) if k.startswith(b"h:")]  # every hold settled or released
 
 
-def test_tpm_holds_under_30_concurrent_calls(game):
+def _tpm_burst(game, bases, token, tpm):
+    """30 overlapping calls with max_tokens=10 spread over `bases`; the answered ones."""
     from webui.core.usage.budgets import prompt_tokens
 
-    tpm = 60
-    token = _token(game.app, tpm=tpm)
     if time.time() % 60 > 50:  # TPM counts per calendar minute: run the burst inside one
         time.sleep(60 - time.time() % 60 + 0.1)
     game.fakes.a.stall = 0.3  # the calls overlap: each is held at its worst case before any has answered
     worst = prompt_tokens(HI) + 10  # the prompt estimate + max_tokens
     with ThreadPoolExecutor(30) as pool:
-        answers = list(pool.map(lambda _: _complete(game.base, token, max_tokens=10), range(30)))
+        answers = list(pool.map(lambda i: _complete(bases[i % len(bases)], token, max_tokens=10), range(30)))
     ok = [a for a in answers if a.status_code == 200]
     for refused in (a for a in answers if a.status_code != 200):
         _refusal(refused, 429, "rate_limited_tpm")
     # holds are granted while the minute's count is under the limit: at most ceil(tpm / worst) at once
     assert 2 <= len(ok) <= -(-tpm // worst), len(ok)
     assert sum(a.json()["usage"]["total_tokens"] for a in ok) == 18 * len(ok)
-    _refusal(_complete(game.base, token, max_tokens=10), 429, "rate_limited_tpm")  # settled: the minute is spent
+    for base in bases:  # settled: the minute is spent, on every instance
+        _refusal(_complete(base, token, max_tokens=10), 429, "rate_limited_tpm")
+    return ok
+
+
+def test_tpm_holds_under_30_concurrent_calls(game):
+    _tpm_burst(game, [game.base], _token(game.app, tpm=60), 60)
+
+
+def test_tpm_holds_across_two_instances_sharing_redis(game, live_server, redis_server, redis_prefix):
+    env = {"WEBUI_REDIS_URL": REDIS_URL, "WEBUI_REDIS_PREFIX": redis_prefix}
+    one, two = live_server(make_app(game.config_dir, **env)), live_server(make_app(game.config_dir, **env))
+    _tpm_burst(game, [one.url, two.url], _token(one.app, tpm=60), 60)
 
 
 def test_tpm_counts_the_tokens_of_answered_calls(game):
