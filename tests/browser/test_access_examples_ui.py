@@ -8,8 +8,8 @@ import sys
 import pytest
 
 from . import OUTPUT
+from .axe_check import axe_problems
 from .conftest import browser_login
-from .test_pages_phone_a11y import AXE
 
 from ..integration.chat_helpers import KEY_A, game  # noqa: F401 (fixture)
 
@@ -91,20 +91,9 @@ def test_each_example_runs_as_shown_with_a_new_token(game, new_page):
 
 
 def test_axe_on_the_access_tab_with_a_new_token(game, browser):
-    problems = {}
-    for width in (1280, 390):
-        context = browser.new_context(viewport={"width": width, "height": 900}, bypass_csp=True)
-        page = context.new_page()
-        browser_login(page, game.base)
-        page.goto(f"{game.base}/access")
-        page.fill("#f-token_name", f"axe-{width}")
+    def prepare(page):
+        page.fill("#f-token_name", "axe")
         page.click("button:has-text('Create token')")
         page.locator("[data-example=curl] button[data-copy-code]").wait_for()
-        page.add_script_tag(path=str(AXE))
-        found = page.evaluate("async () => (await axe.run(document)).violations"
-                              ".filter(v => v.impact === 'serious' || v.impact === 'critical')"
-                              ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))")
-        if found:
-            problems[width] = found
-        context.close()
-    assert problems == {}
+
+    assert axe_problems(browser, game.base, "/access", prepare) == {}

@@ -6,8 +6,8 @@ import threading
 import pytest
 
 from . import OUTPUT
+from .axe_check import axe_problems
 from .conftest import browser_login
-from .test_pages_phone_a11y import AXE
 
 from ..integration.chat_helpers import chat, game, new_session  # noqa: F401 (fixture)
 
@@ -42,6 +42,15 @@ def hostile_page_checks(page, log_selector=".msg-ai"):
         "Image: tracking pixel"  # the image is a link to click, never loaded
     # The fenced HTML is shown as code, character for character.
     assert "<script>window.__xss = 'fence'</script>" in reply.locator(".code-block code").first.text_content()
+
+
+def send_in_a_new_session(page, base, message):
+    """A new session in the page, a message to the Game Master, sent (streamed with JS, posted without)."""
+    page.goto(f"{base}/roles")
+    page.click("button:has-text('New session')")
+    page.select_option("#chat-role", "gm")
+    page.fill("#chat-message", message)
+    page.click("#chat-send")
 
 
 def watch(page):
@@ -92,11 +101,7 @@ def test_a_streamed_reply_is_plain_while_streaming_then_rendered(game, new_page)
     game.fakes.a.reply, game.fakes.a.gate = REPLY, gate
     page = new_page(game.base)
     seen = watch(page)
-    page.goto(f"{game.base}/roles")
-    page.click("button:has-text('New session')")
-    page.select_option("#chat-role", "gm")
-    page.fill("#chat-message", "Plan?")
-    page.click("#chat-send")
+    send_in_a_new_session(page, game.base, "Plan?")
     page.wait_for_function("() => { const t = document.querySelector('.msg-streaming [data-text]');"
                            " return t && t.textContent.length > 0; }")
     streaming = page.locator(".msg-streaming [data-text]")
@@ -120,11 +125,7 @@ def test_a_hostile_reply_runs_nothing_and_loads_nothing(game, new_page, javascri
     game.fakes.a.reply = HOSTILE
     page = new_page(game.base, javascript=javascript)
     seen = watch(page)
-    page.goto(f"{game.base}/roles")
-    page.click("button:has-text('New session')")
-    page.select_option("#chat-role", "gm")
-    page.fill("#chat-message", "Do your worst")
-    page.click("#chat-send")
+    send_in_a_new_session(page, game.base, "Do your worst")
     page.locator(".msg-ai [data-meta]").wait_for()
     page.locator(".msg-ai [data-text] .code-block").wait_for()  # streamed (JS) or posted (no JS): rendered
     if javascript:
@@ -139,11 +140,7 @@ def test_a_hostile_reply_runs_nothing_and_loads_nothing(game, new_page, javascri
 def test_without_javascript_code_blocks_show_without_a_copy_button(game, new_page):
     game.fakes.a.reply = REPLY
     page = new_page(game.base, javascript=False, width=390)
-    page.goto(f"{game.base}/roles")
-    page.click("button:has-text('New session')")
-    page.select_option("#chat-role", "gm")
-    page.fill("#chat-message", "Plan?")
-    page.click("#chat-send")
+    send_in_a_new_session(page, game.base, "Plan?")
     text = page.locator(".msg-ai [data-text]").last
     assert text.locator("strong").text_content() == "Bold move"
     assert text.locator(".code-block code").text_content() == CODE + "\n"
@@ -155,18 +152,8 @@ def test_axe_on_a_rendered_reply(game, browser):
     game.fakes.a.reply = REPLY + "\n" + HOSTILE + "\n```\n" + "a very long line of code " * 20 + "\n```\n"
     sid = new_session(game)
     assert chat(game, sid, "gm", "Plan?").status_code == 200
-    problems = {}
-    for width in (1280, 390):
-        context = browser.new_context(viewport={"width": width, "height": 900}, bypass_csp=True)
-        page = context.new_page()
-        browser_login(page, game.base)
-        page.goto(f"{game.base}/roles?session={sid}")
+
+    def prepare(page):  # copy-code.js has added its buttons
         page.locator("button[data-copy-code]").first.wait_for()
-        page.add_script_tag(path=str(AXE))
-        found = page.evaluate("async () => (await axe.run(document)).violations"
-                              ".filter(v => v.impact === 'serious' || v.impact === 'critical')"
-                              ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))")
-        if found:
-            problems[width] = found
-        context.close()
-    assert problems == {}
+
+    assert axe_problems(browser, game.base, f"/roles?session={sid}", prepare) == {}

@@ -43,7 +43,7 @@ def test_nothing_from_the_model_runs_or_loads(text, forbidden):
 
 
 def test_raw_html_is_shown_as_text():
-    assert str(render("<script>alert(1)</script>")) == "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>\n"
+    assert str(render("<script>alert(1)</script>")) == "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>"
 
 
 def test_links_are_http_https_or_mailto_with_rel():

@@ -91,4 +91,5 @@ def render(text):
     for token in tokens:
         if token.type in ("heading_open", "heading_close"):
             token.tag = HEADING_TAGS.get(token.tag, "h6")
-    return Markup(PARSER.renderer.render(tokens, PARSER.options, {}))
+    # No trailing newline: a one-paragraph reply's text reads exactly as the model sent it.
+    return Markup(PARSER.renderer.render(tokens, PARSER.options, {}).rstrip("\n"))
