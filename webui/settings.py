@@ -58,6 +58,8 @@ SPEC = {
     "log_format": _field("WEBUI_LOG_FORMAT", "text", str, doc="text, or json: one JSON object per log line"),
     "metrics_public": _field("WEBUI_METRICS_PUBLIC", False, bool, doc="1: GET /metrics answers without a token"),
     "trace_content": _field("WEBUI_TRACE_CONTENT", False, bool, doc="1: prompt and completion text in trace spans"),
+    "public_url": _field("WEBUI_PUBLIC_URL", "", str,
+                         doc="the address people reach this app at (behind a proxy): the Access tab's base URL"),
 }
 
 
@@ -98,6 +100,7 @@ class Settings:
     log_format: str
     metrics_public: bool
     trace_content: bool
+    public_url: str
 
     @classmethod
     def from_env(cls, environ=None):
