@@ -170,7 +170,7 @@
     var saved = await patch(form, "content", "The text");
     if (!saved) return;
     var item = form.closest("[data-message-id]");
-    item.querySelector("[data-text]").textContent = saved.content;
+    await showText(item, saved);
     var tools = item.querySelector("[data-msg-tools]");
     if (!tools.querySelector("[data-edited]")) {
       tools.insertAdjacentHTML("afterbegin", '<span class="msg-edited muted" data-edited>edited</span>');
@@ -181,6 +181,19 @@
     item.dispatchEvent(new CustomEvent("triplo:message-edited", {bubbles: true, detail: saved}));
     say("Message saved.");
   });
+
+  // The saved text as the page shows it: a reply rendered by the server (Markdown, sanitised), a line as typed.
+  async function showText(item, saved) {
+    var text = item.querySelector("[data-text]");
+    var chatForm = document.getElementById("chat-form");
+    var html = saved.is_ai && chatForm ? await T.html(chatForm.getAttribute("data-answered") + "?session=" +
+      encodeURIComponent(saved.session_id) + "&message=" + encodeURIComponent(saved.id)) : null;
+    var holder = document.createElement("div");
+    holder.innerHTML = html || "";  // our own server's rendering (escaped and sanitised there)
+    var rendered = holder.querySelector("[data-rendered]");
+    if (rendered) text.replaceChildren.apply(text, Array.from(rendered.childNodes));
+    else text.textContent = saved.content;
+  }
 
   function roleLabel(roleId) {
     var data = document.getElementById("chat-data");

@@ -27,7 +27,7 @@ ADMIN_ENDPOINTS = frozenset({
     "models.index", "models.multi_provider", "models.create_profile", "models.profile", "models.save_profile",
     "models.activate", "models.delete", "models.duplicate", "models.move", "models.pull", "models.test",
     "models.move_by_button", "models.new_profile", "models.pull_new", "models.test_new", "models.remove_secret",
-    "models.use_stored_key",
+    "models.use_stored_key", "models.forget_key",
     "access.index", "access.change_password", "access.create_token", "access.revoke_token", "access.restart",
     "api_config.config_post", "api_config.credential_put", "api_config.credential_delete",
     "api_config.form_models", "api_config.ollama_pull", "api_config.ollama_pull_cancel",

@@ -17,7 +17,7 @@ from webui.errors import ConfigInvalid, DesktopError, MissingCredential, SecretU
 
 # settings keys only the web UI uses; the desktop app never needs a restart when only these change.
 WEBUI_KEYS = ("llm_profiles", "active_llm_profile", "multi_provider_enabled", "provider_credentials",
-              "llm_roles", "game_config")
+              "llm_roles", "game_config", "game_config_yaml")
 OTHER_SECRET_FIELDS = ("license_key", "llm_key")
 
 

@@ -74,14 +74,15 @@ def roles_page_context(svc, sessions, request_args):
 
 @bp.get("/roles/answered")
 def answered():
-    """The answered-by line of one stored reply, rendered by the page's own macro (the chat script asks for it
-    after a streamed reply, so the line is written in one place)."""
+    """The answered-by line of one stored reply and the reply rendered (Markdown), by the page's own macros (the
+    chat script asks for them after a streamed reply, so both are written in one place)."""
     sid, message_id = request.args.get("session", ""), request.args.get("message", "")
     session = services().sessions.get_session(sid)  # NotFound names the session
     message = next((m for m in session.get("messages", []) if m.get("id") == message_id and m.get("is_ai")), None)
     if message is None:
         raise NotFound("No such reply in this session.", id=message_id)
-    return render_template("_answered_fragment.html", a=_answered(message, _profile_labels(services().config.view())))
+    return render_template("_answered_fragment.html", a=_answered(message, _profile_labels(services().config.view())),
+                           content=message.get("content") or "")
 
 
 def _profile_labels(config_view):
