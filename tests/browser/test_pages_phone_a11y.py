@@ -34,14 +34,6 @@ def logged_in(browser, base, width, javascript=True, bypass_csp=False):
     return context, page
 
 
-def serious_violations(page):
-    """axe-core's serious and critical findings on the page as it is: ["rule: selectors", ...]."""
-    page.add_script_tag(path=str(AXE))
-    return page.evaluate("async () => (await axe.run(document)).violations"
-                         ".filter(v => v.impact === 'serious' || v.impact === 'critical')"
-                         ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))")
-
-
 def _session_with_messages(game):
     sid = new_session(game)
     for text in ("Hello there", "Tell me a long story about the road to the mountain pass"):
@@ -99,7 +91,10 @@ def test_axe_core_on_every_page(game, browser):
                 context = browser.new_context(bypass_csp=True)
                 page = context.new_page()
             page.goto(game.base + path.format(sid=sid))
-            result = serious_violations(page)
+            page.add_script_tag(path=str(AXE))
+            result = page.evaluate("async () => (await axe.run(document)).violations"
+                                   ".filter(v => v.impact === 'serious' || v.impact === 'critical')"
+                                   ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))")
             if result:
                 problems[name] = result
     finally:

@@ -7,7 +7,7 @@ import pytest
 
 import playwright.sync_api as playwright  # noqa: E402 (a missing browser stack must fail, not skip)
 
-from .test_pages_phone_a11y import logged_in, serious_violations
+from .axe_check import axe_problems
 
 from ..integration.chat_helpers import chat, game  # noqa: F401 (fixture)
 
@@ -223,19 +223,15 @@ def test_a_streamed_reply_updates_the_picker_count_and_gets_its_tools(game, new_
 def test_axe_core_on_the_sessions_list_confirmations_and_the_editor(game, browser):
     sid = story(game, "Road")
     mid = stored(game, sid)[1]["id"]
-    context, page = logged_in(browser, game.base, 1280, bypass_csp=True)
+
+    def open_dialog(page):  # the JS dialog, open
+        page.locator("#chat-log > li").nth(1).locator("a", has_text="Delete").click()
+
     problems = {}
-    try:
-        for path in (f"/roles?session={sid}&q=road", f"/roles?session={sid}&session_delete={sid}",
-                     f"/roles?session={sid}&edit={mid}", f"/roles?session={sid}&message_delete={mid}", "dialog"):
-            if path == "dialog":  # the JS dialog, open
-                page.goto(f"{game.base}/roles?session={sid}")
-                page.locator("#chat-log > li").nth(1).locator("a", has_text="Delete").click()
-            else:
-                page.goto(game.base + path)
-            found = serious_violations(page)
-            if found:
-                problems[path] = found
-    finally:
-        context.close()
+    for path, prepare in ((f"/roles?session={sid}&q=road", None), (f"/roles?session={sid}&session_delete={sid}", None),
+                          (f"/roles?session={sid}&edit={mid}", None), (f"/roles?session={sid}&message_delete={mid}", None),
+                          (f"/roles?session={sid}", open_dialog)):
+        found = axe_problems(browser, game.base, path, prepare)
+        if found:
+            problems[path] = found
     assert problems == {}
