@@ -36,7 +36,7 @@ def hostile_page_checks(page, log_selector=".msg-ai"):
     assert page.evaluate("() => window.__xss === undefined")
     reply = page.locator(log_selector).last
     assert reply.locator("script, img, iframe, [onerror]").count() == 0
-    hrefs = reply.locator("a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    hrefs = reply.locator("[data-text] a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
     assert hrefs and all(h.startswith(("https://", "http://", "mailto:")) for h in hrefs), hrefs
     assert reply.locator("a[href='https://evil.example/pixel.png?leak=conversation']").text_content() == \
         "Image: tracking pixel"  # the image is a link to click, never loaded
