@@ -82,11 +82,10 @@ class ChatService:
         if message and len(message) > MAX_MESSAGE:
             raise ValidationFailed({"message": f"must be at most {MAX_MESSAGE} characters"})
         view = self.config.view()
-        history = self.sessions.history(session_id)  # NotFound names the session
+        history, overrides = self.sessions.history_and_overrides(session_id)  # NotFound names the session
         if after is not None:
             history = [m for m in history if m["position"] <= after]
         role = view.role(role_id)
-        overrides = self.sessions.get_overrides(session_id)
         pid, _rule = view.effective_profile(role, overrides, llm_profile_id)
         messages = routing.build_messages(role, history, view.role_names)
         if message:

@@ -184,7 +184,10 @@ class SessionStore(SessionEdits):
                 db.execute(f"INSERT INTO messages ({_COLUMNS}) VALUES (?, ?, ?, 0, 1, ?, ?, ?, ?, ?)",
                            (message_id, session_id, position + offset, role_id, is_ai, content, meta, now))
             db.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (now, session_id))
-            return [self._get_message(db.conn, row[0]) for row in rows]
+        # what was stored, as _message reads it back (no SELECT per message: a round trip each on PostgreSQL)
+        return [_message({"id": message_id, "session_id": session_id, "position": position + offset, "alt_index": 0,
+                          "role_id": role_id, "is_ai": is_ai, "content": content, "metadata": meta, "created_at": now})
+                for offset, (message_id, role_id, is_ai, content, meta) in enumerate(rows)]
 
     def add_compared(self, session_id, player, role_id, replies):
         """A comparison in ONE transaction: the player's line (or None), then one turn holding every reply
@@ -218,9 +221,19 @@ class SessionStore(SessionEdits):
         """The current message of every turn, in order (what a prompt is built from)."""
         conn = self._conn()
         self._session_row(conn, session_id)
+        return self._current_messages(conn, session_id)
+
+    @staticmethod
+    def _current_messages(conn, session_id):
         rows = conn.execute(f"SELECT {_COLUMNS} FROM messages WHERE session_id = ? AND is_current = 1 "
                             "ORDER BY position", (session_id,)).fetchall()
         return [_message(r) for r in rows]
+
+    def history_and_overrides(self, session_id):
+        """(history, overrides): what a chat turn needs, with one check that the session exists."""
+        conn = self._conn()
+        self._session_row(conn, session_id)
+        return self._current_messages(conn, session_id), self._overrides(conn, session_id)
 
     def last_ai_message(self, session_id, role_id=None):
         """The current message of the latest AI turn (of that role when given), or None."""
@@ -275,6 +288,10 @@ class SessionStore(SessionEdits):
         """{character_id: profile_id} for the session."""
         conn = self._conn()
         self._session_row(conn, session_id)
+        return self._overrides(conn, session_id)
+
+    @staticmethod
+    def _overrides(conn, session_id):
         rows = conn.execute("SELECT character_id, profile_id FROM character_overrides WHERE session_id = ? "
                             "ORDER BY character_id", (session_id,)).fetchall()
         return {r["character_id"]: r["profile_id"] for r in rows}

@@ -2,7 +2,7 @@
 
 import contextlib
 
-from webui.core.chat.sessions import SessionStore, _Tx
+from webui.core.chat.sessions import SessionStore, _Tx, valid_id
 from webui.core.storage.pg.sql import PgSql
 
 
@@ -25,7 +25,7 @@ class PgSessionStore(SessionStore):
             yield _Tx(tx)
 
     def _session_row(self, conn, session_id):
-        if conn is not self._sql and isinstance(session_id, str):
+        if conn is not self._sql and valid_id(session_id):
             # Inside a write: two instances appending to one session take turns (positions stay unique).
             conn.execute("SELECT 1 FROM sessions WHERE id = ? FOR UPDATE", (session_id,))
         return super()._session_row(conn, session_id)
