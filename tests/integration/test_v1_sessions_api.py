@@ -173,6 +173,8 @@ def test_export_json_and_markdown_without_a_secret(game):
     ("DELETE", "/{sid}/messages/ghost-message", None, 404, "ghost-message"),
     ("POST", "/{sid}/messages/ghost-message/regenerate", {}, 404, "ghost-message"),
     ("PATCH", "/{sid}/messages/{foreign}", {"content": "x"}, 404, "{foreign}"),  # a message of another session
+    ("PATCH", "/bad%00id", {"title": "x"}, 404, "bad"),  # PostgreSQL refuses NUL in a parameter: still a 404
+    ("DELETE", "/{sid}/messages/bad%00id", None, 404, "bad"),
     ("PATCH", "/{sid}", {"title": 5}, 400, "title"),
     ("PATCH", "/{sid}", {"title": "x" * 201}, 400, "200"),
     ("PATCH", "/{sid}", {"title": "a\u0000b"}, 400, "NUL"),
