@@ -10,8 +10,9 @@ CHAT_ENDPOINTS = frozenset({
     "embeddings_face.create", "messages_face.create_message", "messages_face.count_tokens",
     "responses_face.create", "responses_face.retrieve", "responses_face.delete",
     "api_v1.sessions_chat", "api_v1.sessions_redraw", "api_v1.sessions_compare", "api_v1.sessions_stop",
-    "api_v1.sessions_rename", "api_v1.sessions_delete", "api_v1.sessions_export", "api_v1.messages_edit",
-    "api_v1.messages_delete", "api_v1.messages_regenerate",
+    # a game client reads the session it talks in and may regenerate a turn; changing or deleting what was said
+    # is an administrator's (a chat token handed to a client cannot rewrite or erase the story)
+    "api_v1.sessions_get", "api_v1.sessions_export", "api_v1.messages_regenerate",
 })
 
 READ_ENDPOINTS = frozenset({
@@ -37,8 +38,8 @@ ADMIN_ENDPOINTS = frozenset({
     "api_config.local_llm_key", "api_config.local_llm_models", "api_config.restart",
     "api_v1.export_config", "api_v1.profiles_replace", "api_v1.profiles_delete", "api_v1.profiles_add",
     "api_v1.roles_replace", "api_v1.roles_import", "api_v1.sessions_list", "api_v1.sessions_create",
-    "api_v1.sessions_get", "api_v1.sessions_select", "api_v1.overrides_get", "api_v1.overrides_put",
-    "api_v1.overrides_delete",
+    "api_v1.sessions_select", "api_v1.overrides_get", "api_v1.overrides_put", "api_v1.overrides_delete",
+    "api_v1.sessions_rename", "api_v1.sessions_delete", "api_v1.messages_edit", "api_v1.messages_delete",
     "settings.display", "settings.local_llm_page", "settings.local_llm_save", "settings.local_llm_key",
     "settings.local_llm_models", "settings.preferences", "settings.voice",
     "auth.logout", "roles.index", "roles.select_alternative", "roles.answered", "roles.send", "roles.compare",
