@@ -98,6 +98,17 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def cpu_split(pid):
+    """(user, system) CPU seconds of a process (or a list of them) so far."""
+    if isinstance(pid, list):
+        pairs = [cpu_split(one) for one in pid]
+        return sum(u for u, _ in pairs), sum(s for _, s in pairs)
+    with open(f"/proc/{pid}/stat") as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick
+
+
 def _kib_field(path, name):
     with open(path) as handle:
         for line in handle:

@@ -3,10 +3,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh test
-if [ ! -x /usr/bin/chromium ]; then
+# Debian's chromium for the browser tests; curl runs the Access tab's example call as a user would (issue 25).
+missing=""; [ -x /usr/bin/chromium ] || missing="chromium"; command -v curl >/dev/null || missing="$missing curl"
+if [ -n "$missing" ]; then
   sudo_cmd=""; [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq $missing >/dev/null
 fi
 # Redis for the shared-state tests (issue 21): Debian's redis-server, daemonized on loopback, no persistence.
 if ! (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then

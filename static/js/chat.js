@@ -94,6 +94,8 @@
     holder.innerHTML = fragment;  // our own server's rendering of stored metadata (escaped by Jinja)
     var answered = holder.querySelector("[data-answered]");
     var text = item.querySelector("[data-text]");
+    var rendered = holder.querySelector("[data-rendered]");  // the reply as Markdown, rendered and sanitised by the server
+    if (rendered) { text.replaceChildren.apply(text, Array.from(rendered.childNodes)); text.classList.add("md"); }
     while (answered && answered.lastChild) text.after(answered.lastChild);  // right under the reply's text
     if (item.querySelector("[data-flag]")) item.classList.add("msg-flagged");
     if (errorBox.hidden) showNewest();

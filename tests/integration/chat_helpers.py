@@ -31,14 +31,18 @@ ROLES = [
 
 
 @pytest.fixture
-def game(provider_env, fake_provider, live_server, config_dir, monkeypatch):
-    """A live app with profiles alpha (active, OpenAI), beta (custom), gamma (Anthropic) and roles gm/npc/bard."""
+def game(provider_env, fake_provider, live_server, config_dir, monkeypatch, request):
+    """A live app with profiles alpha (active, OpenAI), beta (custom), gamma (Anthropic) and roles gm/npc/bard.
+
+    On PostgreSQL with @pytest.mark.parametrize("game", ["postgresql"], indirect=True) (the files otherwise)."""
+    database = {"WEBUI_DATABASE_URL": request.getfixturevalue("pg_url")} \
+        if getattr(request, "param", "file") == "postgresql" else {}
     monkeypatch.setenv("GAMMA_KEY", KEY_C)  # api_key_ref is read from the process environment at call time
     fakes = SimpleNamespace(a=fake_provider("open_ai", reply="Alpha speaks now"),
                             b=fake_provider("custom", reply="Beta says hello"),
                             c=fake_provider("anthropic", reply="Gamma sings a song"))
     # Keys named by api_key_ref in the import tests; activating such a profile projects its key.
-    live = live_server(GAMMA_KEY=KEY_C, STORY_KEY="story-key-value", LEGACY_KEY="legacy-key-value")
+    live = live_server(GAMMA_KEY=KEY_C, STORY_KEY="story-key-value", LEGACY_KEY="legacy-key-value", **database)
     http, base = http_session(live.url, BASIC), live.url
     r = http.post(f"{base}/api/v1/profiles?restart=false", json=profiles_payload(fakes.a, fakes.b, fakes.c))
     assert r.status_code == 200, r.text

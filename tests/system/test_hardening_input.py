@@ -346,3 +346,22 @@ def test_item8_yaml_bomb_by_bytes_is_refused_and_nothing_is_stored(app, tc):
 def test_item8_a_few_small_aliases_still_import(tc):
     text = "base: &base {temperature: 0.5}\nother: *base\nllm_profiles: []\n"
     assert _import(tc, text).status == 200
+
+
+def test_item8_unmapped_keys_are_not_stored_expanded(app, tc):
+    big = "lore " * 4_000  # 20 kB
+    text = (f"world: &big \"{big}\"\nchapters:\n" + "".join(f"  - {{title: c{i}, text: *big}}\n" for i in range(60))
+            + "llm_profiles:\n  - {id: aliased, name: Aliased, provider_type: openai, model: gpt-4o}\n")
+    assert len(text) < 25_000  # 1.2 MB once expanded: under the bytes bound, so it imports
+    assert _import(tc, text).status == 200
+    path = app.extensions["triplo"].config.store.path
+    assert os.path.getsize(path) < 3 * len(text)  # kept with its aliases, not 60 copies of the 20 kB string
+    exported = tc.call("GET", "/api/v1/export?format=yaml")
+    assert exported.status == 200 and len(exported.text) < 3 * len(text)  # the export keeps the aliases too
+    assert exported.text.count("lore lore") < 2 * big.count("lore lore")  # written once (in wrapped lines)
+    import yaml
+
+    doc = yaml.safe_load(exported.text)
+    assert doc["world"] == big and [c["text"] for c in doc["chapters"]] == [big] * 60  # nothing lost
+    again = _import(tc, exported.text)  # and it imports again
+    assert again.status == 200 and os.path.getsize(path) < 3 * len(text)

@@ -183,9 +183,13 @@ def _register(app, environ):
     from webui.web.api import metrics as api_metrics
     from webui.web.api import usage as api_usage
     from webui.web.api import v1 as api_v1
-    from webui.web.pages import access, layout, models, role_edit, roles, settings, usage
+    from webui.web.api import v1_sessions
+    from webui.web.pages import access, layout, models, role_edit, roles, settings, stored_keys, usage
+    from webui.web.pages import sessions as session_pages
 
     del role_edit  # imported for its routes: it adds the role editor to the Roles & Chat blueprint
+    del stored_keys  # the same: the stored keys card's Remove, on the API & Models blueprint
+    del session_pages, v1_sessions  # the same: session edits on the Roles & Chat and /api/v1 blueprints
     layout.init_app(app)
     for tab in (models, roles, usage, settings, access):  # one blueprint per tab
         app.register_blueprint(tab.bp)

@@ -10,6 +10,9 @@ CHAT_ENDPOINTS = frozenset({
     "embeddings_face.create", "messages_face.create_message", "messages_face.count_tokens",
     "responses_face.create", "responses_face.retrieve", "responses_face.delete",
     "api_v1.sessions_chat", "api_v1.sessions_redraw", "api_v1.sessions_compare", "api_v1.sessions_stop",
+    # a game client reads the session it talks in and may regenerate a turn; changing or deleting what was said
+    # is an administrator's (a chat token handed to a client cannot rewrite or erase the story)
+    "api_v1.sessions_get", "api_v1.sessions_export", "api_v1.messages_regenerate",
 })
 
 READ_ENDPOINTS = frozenset({
@@ -25,7 +28,7 @@ ADMIN_ENDPOINTS = frozenset({
     "models.index", "models.multi_provider", "models.create_profile", "models.profile", "models.save_profile",
     "models.activate", "models.delete", "models.duplicate", "models.move", "models.pull", "models.test",
     "models.move_by_button", "models.new_profile", "models.pull_new", "models.test_new", "models.remove_secret",
-    "models.use_stored_key",
+    "models.use_stored_key", "models.forget_key",
     "access.index", "access.change_password", "access.create_token", "access.revoke_token", "access.restart",
     "api_config.config_post", "api_config.credential_put", "api_config.credential_delete",
     "api_config.form_models", "api_config.ollama_pull", "api_config.ollama_pull_cancel",
@@ -35,13 +38,15 @@ ADMIN_ENDPOINTS = frozenset({
     "api_config.local_llm_key", "api_config.local_llm_models", "api_config.restart",
     "api_v1.export_config", "api_v1.profiles_replace", "api_v1.profiles_delete", "api_v1.profiles_add",
     "api_v1.roles_replace", "api_v1.roles_import", "api_v1.sessions_list", "api_v1.sessions_create",
-    "api_v1.sessions_get", "api_v1.sessions_select", "api_v1.overrides_get", "api_v1.overrides_put",
-    "api_v1.overrides_delete",
+    "api_v1.sessions_select", "api_v1.overrides_get", "api_v1.overrides_put", "api_v1.overrides_delete",
+    "api_v1.sessions_rename", "api_v1.sessions_delete", "api_v1.messages_edit", "api_v1.messages_delete",
     "settings.display", "settings.local_llm_page", "settings.local_llm_save", "settings.local_llm_key",
     "settings.local_llm_models", "settings.preferences", "settings.voice",
     "auth.logout", "roles.index", "roles.select_alternative", "roles.answered", "roles.send", "roles.compare",
     "roles.import_roles", "roles.override", "roles.save_roles", "roles.redraw", "roles.role_save",
     "roles.role_delete", "roles.new_session", "usage.index",
+    "roles.sessions_fragment", "roles.session_rename", "roles.session_delete", "roles.message_edit",
+    "roles.message_delete", "roles.message_regenerate",
 })
 
 

@@ -36,6 +36,7 @@ class Turn:
     user_text: str | None = None  # the player's line, stored together with the reply
     view: object = None  # the ConfigView the turn was planned with: settings are read once per turn
     request: dict | None = None  # the role's own request fields for its provider (its `tools`)
+    cut_after: int | None = None  # regenerate from here: the turns after this position go when the reply is stored
 
 
 class ChatService:
@@ -70,31 +71,37 @@ class ChatService:
 
     # ---- planning ---------------------------------------------------------------------------
 
-    def plan_chat(self, session_id, role_id, message, llm_profile_id=None):
+    def plan_chat(self, session_id, role_id, message, llm_profile_id=None, after=None):
         """Check the ids and the message; the Turn a chat will run.
 
         Without a message (None) it is the role's own turn: the model answers the history as it is.
+        `after` (a position): answer the history up to that turn; the later turns go when the reply is stored.
         """
         if message is not None and (not isinstance(message, str) or not message.strip()):
             raise ValidationFailed({"message": "must be text; leave it out for the role's own turn"})
         if message and len(message) > MAX_MESSAGE:
             raise ValidationFailed({"message": f"must be at most {MAX_MESSAGE} characters"})
         view = self.config.view()
-        history = self.sessions.history(session_id)  # NotFound names the session
+        history, overrides = self.sessions.history_and_overrides(session_id)  # NotFound names the session
+        if after is not None:
+            history = [m for m in history if m["position"] <= after]
         role = view.role(role_id)
-        overrides = self.sessions.get_overrides(session_id)
         pid, _rule = view.effective_profile(role, overrides, llm_profile_id)
         messages = routing.build_messages(role, history, view.role_names)
         if message:
             messages.append({"role": "user", "content": message})
-        return Turn(session_id, role_id, pid, messages, user_text=message, view=view, request=role_request(role))
+        return Turn(session_id, role_id, pid, messages, user_text=message, view=view, request=role_request(role),
+                    cut_after=after)
 
-    def plan_redraw(self, session_id, character_id, llm_profile_id=None):
-        """The Turn regenerating the last AI reply of `character_id` (its profile unless one is named)."""
+    def plan_redraw(self, session_id, character_id, llm_profile_id=None, at=None):
+        """The Turn regenerating the last AI reply of `character_id` (its profile unless one is named).
+
+        `at` (a stored AI message): regenerate that reply instead; the turns after it go when the new one is stored.
+        """
         view = self.config.view()
         history = self.sessions.history(session_id)
         role = view.role(character_id)
-        last = self.sessions.last_ai_message(session_id, character_id)
+        last = at or self.sessions.last_ai_message(session_id, character_id)
         if last is None:
             raise NotFound(f"Session '{session_id}' has no AI reply of character '{character_id}' to redraw",
                            id=character_id)
@@ -108,7 +115,8 @@ class ChatService:
                 pid, _ = view.effective_profile(role, self.sessions.get_overrides(session_id))
         earlier = [m for m in history if m["position"] < last["position"]]
         messages = routing.build_messages(role, earlier, view.role_names)
-        return Turn(session_id, character_id, pid, messages, replaces=last, view=view, request=role_request(role))
+        return Turn(session_id, character_id, pid, messages, replaces=last, view=view, request=role_request(role),
+                    cut_after=last["position"] if at else None)
 
     # ---- running ----------------------------------------------------------------------------
 
@@ -161,12 +169,13 @@ class ChatService:
         """The player's line and the reply as two consecutive turns (or the redraw as an alternative)."""
         with self.lock(turn.session_id):  # keeps concurrent chats of one session from interleaving
             if turn.replaces is not None:
-                stored = self.sessions.add_alternative(turn.replaces["id"], text, meta)
+                stored = self.sessions.add_alternative(turn.replaces["id"], text, meta,
+                                                       cut_after=turn.cut_after is not None)
             else:
                 player = [(None, turn.user_text, False, {"to_role_id": turn.role_id})] if turn.user_text else []
                 stored = self.sessions.add_messages(turn.session_id, player + [
                     (turn.role_id, text, True, meta),
-                ])[-1]  # the player's line and the reply in one transaction: never half-stored
+                ], cut_after=turn.cut_after)[-1]  # the player's line and the reply in one transaction: never half-stored
         return reply(stored, turn)
 
     # ---- stateless completions (the OpenAI face) -------------------------------------------------

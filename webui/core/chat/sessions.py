@@ -6,9 +6,9 @@ import os
 import sqlite3
 import threading
 import uuid
-from datetime import datetime, timezone
-
+from webui.core.chat.sessions_edit import NEWEST_FIRST, SUMMARY, SessionEdits, summary
 from webui.core.chat.sessions_schema import SCHEMA, SCHEMA_VERSION
+from webui.core.chat.sessions_schema import now as _now
 from webui.core.storage.fileio import create_private_file, sqlite_connect, storage_errors
 from webui.errors import ConfigCorrupt, NotFound, ValidationFailed
 from webui.offload import thread_local
@@ -16,10 +16,6 @@ from webui.offload import thread_local
 MAX_TITLE = 200
 
 _COLUMNS = "id, session_id, position, alt_index, is_current, role_id, is_ai, content, metadata, created_at"
-
-
-def _now():
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _message(row):
@@ -40,7 +36,7 @@ def _metadata_json(metadata):
         raise ValidationFailed({"metadata": "Must be JSON-serializable."}) from None
 
 
-class SessionStore:
+class SessionStore(SessionEdits):
     """Thread-safe store: one connection per OS thread (parallel reads in WAL), writes serialized by a lock."""
 
     def __init__(self, db_path, read_only=False):
@@ -118,7 +114,7 @@ class SessionStore:
 
     def _session_row(self, conn, session_id):
         row = conn.execute("SELECT id, title, created_at, updated_at FROM sessions WHERE id = ?",
-                           (session_id,)).fetchone() if isinstance(session_id, str) else None
+                           (session_id,)).fetchone() if valid_id(session_id) else None
         if row is None:
             raise NotFound(f"No session with id '{session_id}'.", session_id=str(session_id))
         return row
@@ -153,12 +149,8 @@ class SessionStore:
     def list_sessions(self, limit=50):
         """Most recently active first: [{session_id, title, created_at, updated_at, message_count}]."""
         limit = max(1, min(int(limit), 1000))
-        rows = self._conn().execute(
-            "SELECT s.id, s.title, s.created_at, s.updated_at, "
-            "(SELECT COUNT(*) FROM messages m WHERE m.session_id = s.id AND m.is_current = 1) AS n "
-            "FROM sessions s ORDER BY s.updated_at DESC, s.rowid DESC LIMIT ?", (limit,)).fetchall()
-        return [{"session_id": r["id"], "title": r["title"], "created_at": r["created_at"],
-                 "updated_at": r["updated_at"], "message_count": r["n"]} for r in rows]
+        rows = self._conn().execute(f"{SUMMARY} FROM sessions s {NEWEST_FIRST}", (limit,)).fetchall()
+        return [summary(r) for r in rows]
 
     def delete_session(self, session_id):
         """Remove a session with its messages and overrides."""
@@ -172,8 +164,10 @@ class SessionStore:
         """Append a turn; returns the stored message."""
         return self.add_messages(session_id, [(role_id, content, is_ai, metadata)])[-1]
 
-    def add_messages(self, session_id, turns):
-        """Append several turns [(role_id, content, is_ai, metadata)] in ONE transaction: all or nothing."""
+    def add_messages(self, session_id, turns, cut_after=None):
+        """Append several turns [(role_id, content, is_ai, metadata)] in ONE transaction: all or nothing.
+
+        `cut_after` (a position): the turns after it are dropped first, in the same transaction (regenerate from)."""
         rows = []
         for role_id, content, is_ai, metadata in turns:
             if not isinstance(content, str):
@@ -182,13 +176,18 @@ class SessionStore:
         now = _now()
         with self._write() as db:
             self._session_row(db.conn, session_id)
+            if cut_after is not None:
+                db.execute("DELETE FROM messages WHERE session_id = ? AND position > ?", (session_id, cut_after))
             position = db.execute("SELECT COALESCE(MAX(position) + 1, 0) FROM messages WHERE session_id = ?",
                                   (session_id,)).fetchone()[0]
             for offset, (message_id, role_id, is_ai, content, meta) in enumerate(rows):
                 db.execute(f"INSERT INTO messages ({_COLUMNS}) VALUES (?, ?, ?, 0, 1, ?, ?, ?, ?, ?)",
                            (message_id, session_id, position + offset, role_id, is_ai, content, meta, now))
             db.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (now, session_id))
-            return [self._get_message(db.conn, row[0]) for row in rows]
+        # what was stored, as _message reads it back (no SELECT per message: a round trip each on PostgreSQL)
+        return [_message({"id": message_id, "session_id": session_id, "position": position + offset, "alt_index": 0,
+                          "role_id": role_id, "is_ai": is_ai, "content": content, "metadata": meta, "created_at": now})
+                for offset, (message_id, role_id, is_ai, content, meta) in enumerate(rows)]
 
     def add_compared(self, session_id, player, role_id, replies):
         """A comparison in ONE transaction: the player's line (or None), then one turn holding every reply
@@ -222,9 +221,19 @@ class SessionStore:
         """The current message of every turn, in order (what a prompt is built from)."""
         conn = self._conn()
         self._session_row(conn, session_id)
+        return self._current_messages(conn, session_id)
+
+    @staticmethod
+    def _current_messages(conn, session_id):
         rows = conn.execute(f"SELECT {_COLUMNS} FROM messages WHERE session_id = ? AND is_current = 1 "
                             "ORDER BY position", (session_id,)).fetchall()
         return [_message(r) for r in rows]
+
+    def history_and_overrides(self, session_id):
+        """(history, overrides): what a chat turn needs, with one check that the session exists."""
+        conn = self._conn()
+        self._session_row(conn, session_id)
+        return self._current_messages(conn, session_id), self._overrides(conn, session_id)
 
     def last_ai_message(self, session_id, role_id=None):
         """The current message of the latest AI turn (of that role when given), or None."""
@@ -238,14 +247,18 @@ class SessionStore:
         row = conn.execute(sql + " ORDER BY position DESC LIMIT 1", args).fetchone()
         return _message(row) if row else None
 
-    def add_alternative(self, message_id, content, metadata=None):
-        """A redraw: a new reply for the same turn becomes current; the earlier ones stay as alternatives."""
+    def add_alternative(self, message_id, content, metadata=None, cut_after=False):
+        """A redraw: a new reply for the same turn becomes current; the earlier ones stay as alternatives.
+
+        `cut_after`: the turns after this one are dropped in the same transaction (regenerate from here)."""
         if not isinstance(content, str):
             raise ValidationFailed({"content": "Must be text."})
         meta, new_id, now = _metadata_json(metadata), uuid.uuid4().hex, _now()
         with self._write() as db:
             old = self._get_message(db.conn, message_id)
             sid, position = old["session_id"], old["position"]
+            if cut_after:
+                db.execute("DELETE FROM messages WHERE session_id = ? AND position > ?", (sid, position))
             alt = db.execute("SELECT MAX(alt_index) + 1 FROM messages WHERE session_id = ? AND position = ?",
                              (sid, position)).fetchone()[0]
             db.execute("UPDATE messages SET is_current = 0 WHERE session_id = ? AND position = ?", (sid, position))
@@ -275,6 +288,10 @@ class SessionStore:
         """{character_id: profile_id} for the session."""
         conn = self._conn()
         self._session_row(conn, session_id)
+        return self._overrides(conn, session_id)
+
+    @staticmethod
+    def _overrides(conn, session_id):
         rows = conn.execute("SELECT character_id, profile_id FROM character_overrides WHERE session_id = ? "
                             "ORDER BY character_id", (session_id,)).fetchall()
         return {r["character_id"]: r["profile_id"] for r in rows}
@@ -337,6 +354,11 @@ class _Tx:
 
     def execute(self, sql, args=()):
         return self.conn.execute(sql, args)
+
+
+def valid_id(value):
+    """An id a query can look up on both backends: text without NUL (PostgreSQL refuses it in a parameter)."""
+    return isinstance(value, str) and "\x00" not in value
 
 
 MAX_TURN_INDEX = 2**31 - 1  # positions and alternatives are small counters; SQLite holds at most 2**63 - 1

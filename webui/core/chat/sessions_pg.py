@@ -2,12 +2,14 @@
 
 import contextlib
 
-from webui.core.chat.sessions import SessionStore, _Tx
+from webui.core.chat.sessions import SessionStore, _Tx, valid_id
 from webui.core.storage.pg.sql import PgSql
 
 
 class PgSessionStore(SessionStore):
     """Sessions and messages shared by every instance on one database; a write locks its session's row."""
+
+    FOLD_SQL = "LOWER"  # search folds case with PostgreSQL's own LOWER() (every script, as Python's lower())
 
     def __init__(self, db):  # noqa: super().__init__ opens SQLite; nothing of it applies here
         self.db_path = "postgresql"
@@ -23,7 +25,7 @@ class PgSessionStore(SessionStore):
             yield _Tx(tx)
 
     def _session_row(self, conn, session_id):
-        if conn is not self._sql and isinstance(session_id, str):
+        if conn is not self._sql and valid_id(session_id):
             # Inside a write: two instances appending to one session take turns (positions stay unique).
             conn.execute("SELECT 1 FROM sessions WHERE id = ? FOR UPDATE", (session_id,))
         return super()._session_row(conn, session_id)

@@ -1,6 +1,8 @@
 """The sessions.db schema: sessions, messages (alternatives per turn), per-session character overrides and the
 stored answers of the Responses face (previous_response_id)."""
 
+from datetime import datetime, timezone
+
 SCHEMA_VERSION = 1
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)""",
@@ -42,3 +44,8 @@ SCHEMA = (
     conversation TEXT NOT NULL
 )""",
 )
+
+
+def now():
+    """The stored timestamp: UTC, milliseconds, ISO 8601 with Z."""
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -65,13 +65,17 @@ def bind_legacy(settings):
             cred["bound_urls"] = _legacy_urls(settings, cid, cred)
 
 
+def bound_urls(settings, cred_id, cred):
+    """The URLs a credential's stored secret may be sent to (for one stored before binding: where it is used now)."""
+    return cred["bound_urls"] if isinstance(cred.get("bound_urls"), list) else _legacy_urls(settings, cred_id, cred)
+
+
 def allows(settings, cred_id, url):
     """True when the credential's stored secret may be sent to `url` (an effective URL)."""
     cred = (settings.get("provider_credentials") or {}).get(cred_id)
     if not isinstance(cred, dict):
         return False
-    bound = cred["bound_urls"] if isinstance(cred.get("bound_urls"), list) else _legacy_urls(settings, cred_id, cred)
-    return normalize(url) in bound
+    return normalize(url) in bound_urls(settings, cred_id, cred)
 
 
 def refusal(cred_id, url, what="key"):

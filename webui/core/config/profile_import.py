@@ -1,6 +1,7 @@
 """The one path from any outside shape to profiles: legacy Triplo config, game config, env seeding, API bulk replace."""
 
 import copy
+import json
 import re
 
 from webui import bounds
@@ -16,6 +17,7 @@ from webui.catalog import (
 )
 from webui.core.config import credentials, profiles
 from webui.core.config.roles import normalize_roles, roles_of
+from webui.core.storage import yaml_safe
 from webui.core.storage.vault import is_secret_obj
 from webui.errors import ValidationFailed
 
@@ -206,6 +208,9 @@ def _key_from_env(profile, has):
         profile["api_key_ref"] = key_env_var(profile["provider"], profile.get("model"))
 
 
+UNMAPPED_YAML = "game_config_yaml"  # the unmapped keys as YAML text, when aliases would expand them
+
+
 def import_game_config(settings, doc, vault):
     """Import a role/game config (llm_config, llm_profiles, characters) into settings; nothing unmapped is lost."""
     if isinstance(doc, list):
@@ -242,12 +247,37 @@ def import_game_config(settings, doc, vault):
     extra = {k: vault.encrypt(v) if k in SECRET_FIELDS and isinstance(v, str) else v
              for k, v in llm_config.items() if k not in mapped}
     if extra or doc:  # keep what we do not map, where the user can find it again
-        kept = settings.setdefault("game_config", {})
+        kept = unmapped_of(settings)
         if extra:
-            kept.setdefault("llm_config", {}).update(extra)
+            kept["llm_config"] = {**(kept.get("llm_config") if isinstance(kept.get("llm_config"), dict) else {}),
+                                  **extra}
         kept.update(doc)
+        keep_unmapped(settings, kept)
     profiles.multi_provider_default(settings, before)
     return summary
+
+
+def unmapped_of(settings):
+    """The imported documents' unmapped keys (a dict): `game_config`, or its aliased YAML form."""
+    text = settings.get(UNMAPPED_YAML)
+    if isinstance(text, str) and text.strip():
+        kept = yaml_safe.load_yaml(text)
+        return dict(kept) if isinstance(kept, dict) else {}
+    kept = settings.get("game_config")
+    return dict(kept) if isinstance(kept, dict) else {}
+
+
+def keep_unmapped(settings, kept):
+    """Store the unmapped keys as a plain mapping (`game_config`), unless YAML aliases repeat parts of them: then
+    as YAML text with the aliases kept (`game_config_yaml`), never expanded into the stored configuration (issue 24
+    item 8: a 26 kB upload must not become a 40 MB config.json)."""
+    text = yaml_safe.compact_dump(kept)
+    if len(json.dumps(kept, ensure_ascii=False, default=str)) > 2 * len(text) + 1024:
+        settings[UNMAPPED_YAML] = text
+        settings.pop("game_config", None)
+    else:
+        settings["game_config"] = kept
+        settings.pop(UNMAPPED_YAML, None)
 
 
 def _default_profile(llm_config):

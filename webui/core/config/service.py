@@ -17,7 +17,7 @@ from webui.errors import ConfigInvalid, DesktopError, MissingCredential, SecretU
 
 # settings keys only the web UI uses; the desktop app never needs a restart when only these change.
 WEBUI_KEYS = ("llm_profiles", "active_llm_profile", "multi_provider_enabled", "provider_credentials",
-              "llm_roles", "game_config")
+              "llm_roles", "game_config", "game_config_yaml")
 OTHER_SECRET_FIELDS = ("license_key", "llm_key")
 
 
@@ -32,6 +32,7 @@ class ConfigService:
         self.desktop = desktop
         self._view_cache = (None, None)
         self._typed_view = None
+        self._shape_checked = None  # the revision whose shape was last found sound
         self._view_lock = threading.Lock()
 
     # ---- reading -------------------------------------------------------------------------
@@ -39,7 +40,9 @@ class ConfigService:
         """(data, revision) with a legacy config shown as profiles at once (in memory only)."""
         snap = self.store.read()
         data = snap.data
-        self._check_shape(data["settings"])
+        if snap.revision != self._shape_checked:  # checked once per revision, not on every request
+            self._check_shape(data["settings"])
+            self._shape_checked = snap.revision
         if profile_import.is_legacy(data["settings"]):
             with self._view_lock:
                 cached_rev, cached = self._view_cache

@@ -9,6 +9,7 @@ import re
 from urllib.parse import urlsplit
 
 from webui.catalog import PARAMS, SECRET_FIELDS
+from webui.core.config import profile_import
 from webui.core.config.profiles import CREDENTIAL_INPUTS, FIELD_ORDER, profiles_of
 from webui.core.config.roles import roles_of
 from webui.core.storage.vault import is_secret_obj
@@ -31,7 +32,7 @@ def export_document(settings, dropped=None):
     """The game-config document of these settings; it holds no secret. `dropped` (a list) gets the path of
     every field left out because it looked like a secret."""
     dropped = [] if dropped is None else dropped
-    kept = settings.get("game_config") if isinstance(settings.get("game_config"), dict) else {}
+    kept = profile_import.unmapped_of(settings)
     doc = {k: v for k, v in kept.items() if k not in ("llm_config", "llm_profiles", "characters")}
     llm_config = dict(kept.get("llm_config") or {}) if isinstance(kept.get("llm_config"), dict) else {}
     llm_config["default_profile_id"] = settings.get("active_llm_profile")
@@ -108,10 +109,10 @@ def render(doc, fmt="yaml", dropped=()):
     or JSON."""
     if fmt == "json":
         return json.dumps(doc, indent=2, ensure_ascii=False) + "\n", "application/json"
-    import yaml
+    from webui.core.storage.yaml_safe import compact_dump
 
     note = f"# Left out (they look like secrets): {printable(', '.join(dropped))}\n" if dropped else ""
-    return note + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), "application/yaml"
+    return note + compact_dump(doc), "application/yaml"  # aliases the import had stay aliases
 
 
 def printable(text, limit=2000):

@@ -29,7 +29,7 @@ class LocalShared:
     def __init__(self, clock=time.time):
         self._clock = clock
         self._lock = threading.Lock()
-        self._counters = {}  # key -> {"spent": float, "holds": {token: (amount, expires)}}
+        self._counters = {}  # key -> {"spent": float, "holds": {token: (amount, expires)}, "expires": when}
         self._values = {}    # key -> (value, expires)  for get/put and bump/fields (value: dict)
         self._windows = {}   # (key, slot) -> count
 
@@ -39,18 +39,21 @@ class LocalShared:
 
     # ---- budgets: reserve / settle / release -------------------------------------------------
 
-    def reserve(self, key, amount, limit, seed, hold_seconds=HOLD_SECONDS):
+    def reserve(self, key, amount, limit, seed, hold_seconds=HOLD_SECONDS, keep=MONTH_KEEP):
         """(Hold, committed) when spent + holds < limit before this one, else (None, committed).
 
-        `seed()` gives the spend to start from the first time the key is used (the ledger's month so far).
+        `seed()` gives the spend to start from the first time the key is used (the ledger's month so far); the
+        counter is forgotten `keep` seconds after that (per-minute counters must not pile up).
         """
+        now = self._clock()
         with self._lock:
             counter = self._counters.get(key)
         if counter is None:
             start = float(seed())  # outside the lock: the ledger may read its database
             with self._lock:
-                counter = self._counters.setdefault(key, {"spent": start, "holds": {}})
-        now = self._clock()
+                for old in [k for k, c in self._counters.items() if c["expires"] < now]:
+                    del self._counters[old]
+                counter = self._counters.setdefault(key, {"spent": start, "holds": {}, "expires": now + keep})
         with self._lock:
             holds = counter["holds"]
             for token in [t for t, (_a, expires) in holds.items() if expires < now]:

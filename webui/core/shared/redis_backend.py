@@ -85,10 +85,10 @@ class RedisShared:
 
     # ---- budgets -----------------------------------------------------------------------------
 
-    def reserve(self, key, amount, limit, seed, hold_seconds=HOLD_SECONDS):
+    def reserve(self, key, amount, limit, seed, hold_seconds=HOLD_SECONDS, keep=MONTH_KEEP):
         """(Hold, committed) or (None, committed): see LocalShared.reserve; one Lua script, atomic."""
         full, token = self.prefix + key, uuid.uuid4().hex
-        args = [repr(float(amount)), repr(float(limit)), int(hold_seconds), token, MONTH_KEEP]
+        args = [repr(float(amount)), repr(float(limit)), int(hold_seconds), token, int(keep)]
         answer = self._run(lambda c: self._reserve(keys=[full], args=[*args, ""], client=c))
         if answer[0] == "seed":
             start = float(seed())

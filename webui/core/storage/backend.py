@@ -43,6 +43,7 @@ class Store:
             self.db.close()
             raise
         self.listener = ChangeListener(url)
+        self.db.on_fault = self.listener.suspect
         self.listener.wait_live(3.0)
 
     def document(self, name, serialize=None):

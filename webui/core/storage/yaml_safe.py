@@ -40,6 +40,25 @@ def _load(text, limit):
         loader.dispose()
 
 
+class _CompactDumper(yaml.SafeDumper):
+    """SafeDumper that writes an object met twice once, with an anchor: long strings too (PyYAML aliases only
+    containers), so a document whose aliases repeat a 20 kB string stays about its upload's size."""
+
+    def ignore_aliases(self, data):
+        if isinstance(data, str):
+            return len(data) < COMPACT_MIN_CHARS
+        return super().ignore_aliases(data)
+
+
+COMPACT_MIN_CHARS = 64
+
+
+def compact_dump(value):
+    """YAML text of value in which every repeated object (a container, or a string of 64+ characters) is written
+    once and referred to by an alias after."""
+    return yaml.dump(value, Dumper=_CompactDumper, sort_keys=False, allow_unicode=True)
+
+
 def _children(node):
     if isinstance(node, yaml.MappingNode):
         return [part for pair in node.value for part in pair]

@@ -100,11 +100,22 @@ ROUTES = (
     Route(V, "PUT", "/api/v1/roles", "Replace roles", "AnyValue"),
     Route(V, "POST", "/api/v1/roles/import", "Import a role/game config (YAML or JSON)", "AnyValue"),
     Route(V, "GET", "/api/v1/export", "The game config as YAML (or JSON with format=json)", query=("format",)),
-    Route(V, "GET", "/api/v1/sessions", "Chat sessions"),
+    Route(V, "GET", "/api/v1/sessions", "Chat sessions, most recently active first (q: search titles and messages)",
+          reply="SessionList", query=("q", "limit")),
     Route(V, "POST", "/api/v1/sessions", "New chat session", "AnyObject", 201, "SessionCreated", body_required=False),
     *(r for prefix in ("/api/v1", "") for r in _session_routes(prefix)),
     Route(V, "POST", S + "/chat", "Chat with a role (SSE when stream is true)", "ChatInput", reply="ChatReply"),
     Route(V, "POST", S + "/stop", "Stop the session's streamed replies (what arrived is kept, marked stopped)"),
+    Route(V, "PATCH", S, "Rename a session (null clears the title)", "SessionRename", reply="SessionSummary"),
+    Route(V, "DELETE", S, "Delete a session with its messages", reply="SessionDeleted"),
+    Route(V, "PATCH", S + "/messages/{message_id}", "Edit a message's text", "MessageEdit", reply="StoredMessage"),
+    Route(V, "DELETE", S + "/messages/{message_id}", "Delete one message (with its alternatives); later ones stay",
+          reply="MessageDeleted"),
+    Route(V, "POST", S + "/messages/{message_id}/regenerate",
+          "Regenerate from here: later messages go, the role answers again (SSE when stream is true)",
+          "RegenerateInput", reply="ChatReply", body_required=False),
+    Route(V, "GET", S + "/export", "The session as a JSON or Markdown download", reply="AnyObject",
+          query=("format",)),
     Route(U, "GET", "/api/usage", "Calls, tokens and cost grouped by profile, role, session, day or API token",
           reply="Usage",
           query=("group_by", "since", "until")),
@@ -129,6 +140,8 @@ _INT = {"type": ["integer", "null"]}
 _OBJ = {"type": "object", "additionalProperties": True}
 _STRINGS = {"type": "array", "items": {"type": "string"}}
 _REV = {"type": "string", "description": "config revision (also the ETag header)"}
+_SESSION = {"session_id": {"type": "string"}, "title": {"type": ["string", "null"]}, "created_at": {"type": "string"},
+            "updated_at": {"type": "string"}, "message_count": {"type": "integer"}}
 
 
 def _ref(name):
@@ -248,6 +261,20 @@ SCHEMAS = {
                           "position": {"type": "integer"},
                           "results": {"type": "array", "items": _obj({"llm_profile_id": {"type": "string"},
                                                                       "ok": {"type": "boolean"}})}}),
+    "SessionSummary": _obj(_SESSION, ("session_id", "message_count")),
+    "SessionList": _obj({"sessions": {"type": "array", "items": _obj(dict(_SESSION, snippet=_NULL_STR),
+                                                                     ("session_id",))}}, ("sessions",)),
+    "SessionRename": _obj({"title": {"type": ["string", "null"], "maxLength": 200}}, ("title",)),
+    "SessionDeleted": _obj({"deleted": {"type": "string"}}, ("deleted",)),
+    "MessageEdit": _obj({"content": {"type": "string", "minLength": 1, "maxLength": 100000}}, ("content",)),
+    "StoredMessage": _obj({"id": {"type": "string"}, "session_id": {"type": "string"}, "position": {"type": "integer"},
+                           "role_id": _NULL_STR, "is_ai": {"type": "boolean"}, "content": {"type": "string"},
+                           "metadata": _OBJ}, ("id", "content")),
+    "MessageDeleted": _obj({"deleted": {"type": "string"}, "session_id": {"type": "string"},
+                            "position": {"type": "integer"}}, ("deleted",)),
+    "RegenerateInput": _obj({"role_id": dict(_NULL_STR, description="who answers a line someone said (default: "
+                                                                    "the role it was said to)"),
+                             "llm_profile_id": _NULL_STR, "stream": {"type": "boolean"}}),
     "RedrawInput": _obj({"character_id": {"type": "string"}, "llm_profile_id": _NULL_STR}, ("character_id",)),
     "OverrideInput": _obj({"llm_profile_id": {"type": "string"}}),
     "ChatReply": _obj({"content": {"type": "string"}, "role_id": {"type": "string"}, "is_ai": {"type": "boolean"},
@@ -286,6 +313,12 @@ QUERY = {
     "url": {"schema": {"type": "string"}, "description": "the Ollama server (default: the stored one)"},
     "limit": {"schema": {"type": "integer", "minimum": 1, "maximum": 100000},
               "description": "calls per page (JSON: default 50, at most 500; CSV: every call, at most 100000)"},
+    "q": {"schema": {"type": "string", "maxLength": 200}, "description": "only sessions whose title or messages "
+                                                                        "hold this text (any case)"},
+    "/api/v1/sessions limit": {"schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 50},
+                               "description": "sessions at most"},
+    "/api/v1/sessions/{id}/export format": {"schema": {"type": "string", "enum": ["json", "markdown"],
+                                                       "default": "json"}, "description": "the file's format"},
     "offset": {"schema": {"type": "integer", "minimum": 0, "default": 0}, "description": "calls to skip"},
     "/api/usage/calls format": {"schema": {"type": "string", "enum": ["json", "csv"], "default": "json"},
                                 "description": "csv: the request log as a CSV download"},
@@ -317,14 +350,16 @@ def _operation(route):
         ok["headers"] = {"ETag": {"description": "the config revision", "schema": {"type": "string"}}}
     if route.ok == 201 and route.surface == C:
         ok["headers"] = {"Location": {"description": "the new profile's URL", "schema": {"type": "string"}}}
-    if route.path.endswith(("/chat", "/compare", "/completions", "/responses", "/messages")):  # "stream": true: SSE
+    if route.path.endswith(("/chat", "/compare", "/completions", "/responses", "/messages", "/regenerate")):  # SSE
         ok["content"]["text/event-stream"] = {"schema": {"type": "string"}}
-    if route.path.endswith("/export"):  # the game config is YAML unless format=json
+    if route.path == S + "/export":  # a session: JSON unless format=markdown
+        ok["content"]["text/markdown"] = {"schema": {"type": "string"}}
+    elif route.path.endswith("/export"):  # the game config is YAML unless format=json
         ok["content"]["application/yaml"] = {"schema": _ref(route.reply)}
     codes = {"400", "401", "404", "429"}  # 404 too where the body names an unknown id
     if route.method in WRITES:
         codes |= {"403", "409", "413", "415", "503", "507"}
-    if route.path.endswith(("/models", "/test", "/chat", "/redraw", "/compare", "/completions", "/restart", "/llm/test",
+    if route.path.endswith(("/models", "/test", "/chat", "/redraw", "/regenerate", "/compare", "/completions", "/restart", "/llm/test",
                             "/pull", "/responses", "/embeddings", "/messages", "/count_tokens")):
         codes |= {"502", "504"}
     responses = {str(route.ok): ok}

@@ -5,6 +5,7 @@ Config writes are conditional exactly as on /api/... (`If-Match`, or a body `rev
 
 from flask import Blueprint, Response, request
 
+from webui.core.chat import session_ops
 from webui.core.chat import speak_as as speaking
 from webui.core.config import profile_import, profile_ops
 from webui.core.roles import role_ops
@@ -130,8 +131,10 @@ def _document_text():
 
 @bp.get("/api/v1/sessions")
 def sessions_list():
-    """Recent sessions first."""
-    return answer({"sessions": services().sessions.list_sessions()})
+    """Recent sessions first; ?q= keeps those whose title or messages hold it (each with a snippet), ?limit= 1-100."""
+    found = session_ops.listing(services().sessions, request.args.get("q"),
+                                session_ops.result_limit(request.args.get("limit"), 50))
+    return answer({"sessions": found})
 
 
 @bp.post("/api/v1/sessions")

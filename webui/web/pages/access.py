@@ -1,9 +1,10 @@
-"""The Access tab: web UI password, API tokens, and restarting the desktop app (also the header's button)."""
+"""The Access tab: web UI password, API tokens, example gateway calls, and the desktop app's Restart button."""
 
 from flask import Blueprint, flash, g, redirect, request, session, url_for
 
 from webui.errors import ValidationFailed
 from webui.web.common import safe_next, services
+from webui.web.pages.access_examples import examples
 from webui.web.pages.layout import flash_desktop, render_page, svc
 
 bp = Blueprint("access", __name__)
@@ -14,7 +15,7 @@ def _access_page(errors=None, created=None, values=None, status=200):
     """The Access tab (form errors, a just-created token shown once)."""
     auth = services().auth
     return render_page("access.html", "access", status, username=auth.username(), tokens=auth.list_tokens(),
-                       errors=errors or {}, created=created, values=values or {})
+                       errors=errors or {}, created=created, values=values or {}, examples=examples())
 
 
 @bp.get("/access")

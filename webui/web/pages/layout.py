@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import flash, render_template, request, url_for
 
+from webui.web import markdown
 from webui.web.common import safe_next, services
 from webui.web.pages import forms
 
@@ -19,6 +20,7 @@ def init_app(app):
     """Template helpers every tab uses."""
     app.add_template_filter(forms.provider_label, "provider_label")
     app.add_template_filter(forms.usd, "usd")
+    app.add_template_filter(markdown.render, "markdown")
     # /favicon.ico as a second rule of the public "static" endpoint: browsers ask for it before logging in.
     app.add_url_rule("/favicon.ico", endpoint="static", view_func=app.view_functions["static"],
                      defaults={"filename": "favicon.svg"})

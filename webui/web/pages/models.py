@@ -3,7 +3,7 @@
 from flask import Blueprint, flash, redirect, request, url_for
 
 from webui import catalog
-from webui.core.config import credentials, profile_ops, profiles
+from webui.core.config import credentials, profile_ops, profiles, stored_keys
 from webui.core.connect import connection_check
 from webui.core.connect import model_lists as models
 from webui.core.connect import ollama_pull
@@ -55,6 +55,7 @@ def models_page(selected=None, new=None, values=None, errors=None, form_error=No
         "api_models.html", "models", status, profiles=items, current=current, is_new=new is not None,
         values=values or {}, errors=errors or {}, form_error=form_error, provider=provider,
         providers=catalog.public_catalog(), creds=credentials.masked_view(settings, svc().vault),
+        stored=stored_keys.overview(settings, svc().vault),
         multi=multi_setting or len(items) < 2, multi_setting=multi_setting, show_toggle=len(items) >= 2,
         cached_models=(pull and pull.get("models")) or _cached_models(settings, provider),
         model_route=forms.route_note(provider, (values or {}).get("model")),

@@ -10,6 +10,7 @@ from webui.web.common import ECHOED_ID_RE, chat, services, usage
 from webui.web.pages import fallback_words, forms, profile_picker
 from webui.web.pages.layout import render_page
 from webui.web.pages.role_editor import CONTROLS, ROLE_TYPES, editor_context
+from webui.web.pages.session_view import add_message_tools, sessions_context
 
 bp = Blueprint("roles", __name__)
 SESSIONS_SHOWN = 30
@@ -58,6 +59,7 @@ def roles_page_context(svc, sessions, request_args):
     wanted = request_args.get("role")
     selected = wanted if wanted in names else (role_rows[0]["id"] if role_rows else None)
     messages = [_message_view(m, by_id, names) for m in (session or {}).get("messages", [])]
+    add_message_tools(messages, role_rows, selected)  # edit, delete, regenerate from here
     seen = set()
     for view in reversed(messages):  # a redraw regenerates the latest reply of each character only
         view["can_redraw"] = view["is_ai"] and view["role_id"] not in seen
@@ -70,7 +72,8 @@ def roles_page_context(svc, sessions, request_args):
                      "session": session, "session_id": session["session_id"] if session else None,
                      "missing_session": missing, "selected_role": selected, "messages": messages,
                      "comparison": comparison, "compare_slots": range(comparing.MAX_PROFILES),
-                     "role_editor": editor_context(request_args), "role_types": ROLE_TYPES, "controls": CONTROLS}}
+                     "role_editor": editor_context(request_args), "role_types": ROLE_TYPES, "controls": CONTROLS,
+                     **sessions_context(sessions, request_args, session["session_id"] if session else None, listing)}}
 
 
 # Why a profile answers a role, in the order the rules apply (static/js/answer-line.js says the same).
@@ -90,14 +93,15 @@ def answer_line(row, by_id):
 
 @bp.get("/roles/answered")
 def answered():
-    """The answered-by line of one stored reply, rendered by the page's own macro (the chat script asks for it
-    after a streamed reply, so the line is written in one place)."""
+    """The answered-by line of one stored reply and the reply rendered (Markdown), by the page's own macros (the
+    chat script asks for them after a streamed reply, so both are written in one place)."""
     sid, message_id = request.args.get("session", ""), request.args.get("message", "")
     session = services().sessions.get_session(sid)  # NotFound names the session
     message = next((m for m in session.get("messages", []) if m.get("id") == message_id and m.get("is_ai")), None)
     if message is None:
         raise NotFound("No such reply in this session.", id=message_id)
-    return render_template("_answered_fragment.html", a=_answered(message, _profile_labels(services().config.view())))
+    return render_template("_answered_fragment.html", a=_answered(message, _profile_labels(services().config.view())),
+                           content=message.get("content") or "")
 
 
 def _profile_labels(config_view):

@@ -3,6 +3,8 @@
 import contextlib
 import logging
 import re
+import time
+import weakref
 
 from webui.errors import StoreUnavailable
 from webui.offload import cooperative
@@ -16,6 +18,23 @@ POOL_MAX = 10                # WEBUI_DATABASE_POOL: connections per process
 # A server that vanishes without closing the socket is noticed by TCP within ~3 s instead of never.
 KEEPALIVE = {"keepalives": 1, "keepalives_idle": 2, "keepalives_interval": 1, "keepalives_count": 2,
              "tcp_user_timeout": 3000}
+CHECK_AFTER_IDLE = 1.0       # seconds: a connection idle longer is pinged before it is handed out
+
+_returned = weakref.WeakKeyDictionary()  # connection -> when it last came back to the pool in good order
+
+
+def _check(conn):
+    """Ping a connection before handing it out, unless it came back healthy within CHECK_AFTER_IDLE: a ping per
+    borrow was a round trip per statement (five of a session chat's ~20). A connection the server dropped in that
+    second fails its statement with a 503, and the pool replaces it."""
+    if time.monotonic() - _returned.get(conn, float("-inf")) > CHECK_AFTER_IDLE:
+        from psycopg_pool import ConnectionPool
+
+        ConnectionPool.check_connection(conn)
+
+
+def _returned_healthy(conn):
+    _returned[conn] = time.monotonic()
 
 
 def cooperate_with_gevent():
@@ -51,12 +70,13 @@ class Database:
         from psycopg_pool import ConnectionPool
 
         self.url = url
+        self.on_fault = None  # called when a statement meets an unreachable server (the listener stops trusting)
         self.pool = ConnectionPool(
             url, min_size=1, max_size=max_size, timeout=POOL_TIMEOUT, open=False, name="webui",
             kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT, **KEEPALIVE,
                     "options": f"-c statement_timeout={int(statement_timeout_ms)}",
                     "application_name": "triplo-webui"},
-            check=ConnectionPool.check_connection,  # a connection the server dropped is replaced, not handed out
+            check=_check, reset=_returned_healthy,  # a connection the server dropped is replaced, not handed out
             # psycopg_pool backs off 1, 2, 4 … s between attempts while the server is away; giving up after 5 s
             # lets the next request start afresh, so a server that returns is used again within ~2 s.
             reconnect_timeout=5, reconnect_failed=lambda _pool: None)
@@ -72,6 +92,9 @@ class Database:
             with self.pool.connection() as conn:
                 yield conn
         except (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout) as exc:
+            _returned.clear()  # after a fault every connection is pinged again before use
+            if self.on_fault is not None:
+                self.on_fault()
             raise unavailable(exc, self.url) from None
 
     @contextlib.contextmanager

@@ -26,6 +26,7 @@ class ChangeListener:
         self._guard = threading.Lock()
         self._stop = False
         self._conn = None
+        self._suspected = float("-inf")
         self._started = threading.Event()
         threading.Thread(target=self._run, name="webui-store-listener", daemon=True).start()
 
@@ -50,6 +51,13 @@ class ChangeListener:
         self._started.wait(timeout)
         return self.live
 
+    def suspect(self):
+        """A pooled statement just met an unreachable server: not live (no cached documents, /healthz 503) until
+        this listener's own next check, begun after now, passes."""
+        self._suspected = time.monotonic()
+        self.live = False
+        self._drop_all()
+
     def _drop_all(self):
         for name in list(self._subscribers):
             self._notify(name, None)
@@ -72,7 +80,11 @@ class ChangeListener:
                         for note in conn.notifies(timeout=1.0):
                             name, _, revision = note.payload.partition(" ")
                             self._notify(name, revision or None)
+                        checking = time.monotonic()
                         conn.execute("SELECT 1")  # notices a dead server even when nothing is sent
+                        if not self.live and checking > self._suspected:  # a suspicion this check answers
+                            self._drop_all()
+                            self.live = True
             except Exception as exc:  # noqa: BLE001 - any failure: stop caching, retry shortly
                 if self.live:
                     log.warning("PostgreSQL change listener lost (%s); reading without a cache until it is back",
