@@ -11,20 +11,11 @@ import playwright.sync_api as playwright  # noqa: E402 (a missing browser stack 
 
 from ..integration.chat_helpers import chat, game, new_session  # noqa: F401 (fixture)
 from . import TIMEOUT_MS
-from .conftest import browser_login
+from .axe_check import axe_problems
 from .test_new_user_traps import WIDTHS, send_in_new_session
-from .test_pages_phone_a11y import AXE
 
 pytestmark = pytest.mark.browser
 expect = playwright.expect
-
-
-def serious_axe_findings(page):
-    """axe-core's serious and critical findings on the page as it stands (the page must allow inline scripts)."""
-    page.add_script_tag(path=str(AXE))
-    return page.evaluate("async () => (await axe.run(document)).violations"
-                         ".filter(v => v.impact === 'serious' || v.impact === 'critical')"
-                         ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))")
 
 
 def until(page, check):
@@ -371,29 +362,27 @@ def test_axe_finds_nothing_serious_with_many_profiles_and_a_live_comparison(game
     assert chat(game, sid, "gm", "Hello").status_code == 200  # Beta Local answers, saying why
     r = game.http.patch(f"{game.base}/api/llm/profiles/alpha?restart=false", json={"budget": None})
     assert r.status_code == 200, r.text
-    game.fakes.b.hold = threading.Event()
-    context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})  # axe goes in inline
-    try:
-        page = context.new_page()
-        page.set_default_timeout(TIMEOUT_MS)
-        browser_login(page, game.base)
-        found = {}
-        for name, path in (("roles", f"/roles?session={sid}"), ("role-editor", f"/roles?session={sid}&role_edit=npc")):
-            page.goto(game.base + path)
-            assert page.locator("#profile-choices option").count() == 33
-            found[name] = serious_axe_findings(page)
+
+    def shared_list(page):
+        assert page.locator("#profile-choices option").count() == 33
         expect(page.locator("[data-part=fallback]")).to_have_count(1)
-        page.goto(f"{game.base}/profiles/new?provider=custom")
+
+    def not_tested(page):
         page.click("[data-test-connection]")
         expect(page.locator("[data-form-status]")).to_contain_text("Not tested")
-        found["not-tested"] = serious_axe_findings(page)
-        page.goto(f"{game.base}/roles?session={sid}")
+
+    def comparing(page):  # Beta Local still thinking, Alpha's card filled in
         page.click("#compare-pick summary")
         page.click("#compare-run")
         expect(page.locator(".compare-card[data-profile-id=alpha] [data-text]")).to_have_text("Alpha speaks now")
-        found["live-comparison"] = serious_axe_findings(page)
-        game.fakes.b.hold.set()
-        page.wait_for_url(re.compile(r"compare=\d+"))
-        assert found == {"roles": [], "role-editor": [], "not-tested": [], "live-comparison": []}
+
+    game.fakes.b.hold = threading.Event()
+    try:
+        found = {name: axe_problems(browser, game.base, path, prepare) for name, path, prepare in (
+            ("roles", f"/roles?session={sid}", shared_list),
+            ("role-editor", f"/roles?session={sid}&role_edit=npc", shared_list),
+            ("not-tested", "/profiles/new?provider=custom", not_tested),
+            ("live-comparison", f"/roles?session={sid}", comparing))}
     finally:
-        context.close()
+        game.fakes.b.hold.set()
+    assert found == {"roles": {}, "role-editor": {}, "not-tested": {}, "live-comparison": {}}
