@@ -356,6 +356,8 @@ def _operation(route):
         ok["content"]["text/markdown"] = {"schema": {"type": "string"}}
     elif route.path.endswith("/export"):  # the game config is YAML unless format=json
         ok["content"]["application/yaml"] = {"schema": _ref(route.reply)}
+    if "format" in route.query and route.path == "/api/usage/calls":  # format=csv: the request log as CSV
+        ok["content"]["text/csv"] = {"schema": {"type": "string"}}
     codes = {"400", "401", "404", "429"}  # 404 too where the body names an unknown id
     if route.method in WRITES:
         codes |= {"403", "409", "413", "415", "503", "507"}
