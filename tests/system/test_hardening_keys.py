@@ -29,11 +29,18 @@ def test_item5a_a_profile_saved_at_another_host_does_not_take_the_stored_key_the
 
 
 def test_item5b_a_form_naming_another_providers_credential_gets_no_stored_key(tc, fake_provider):
+    evil = fake_provider("custom")
     tc.create_profile(api_key=STORED_KEY)
     for path in ("/api/llm/models", "/api/llm/test"):
-        reply = tc.post(path, {"provider": "custom", "credential_id": "open_ai", "model": "m"})
+        reply = tc.post(path, {"provider": "custom", "credential_id": "open_ai", "model": "m",
+                               "base_url": evil.base_url})
         assert reply.status == 400 and "api_key" in reply.body["fields"], reply.text
         assert "enter the key" in reply.body["fields"]["api_key"]
+        # without a server address nothing is tried at all (not even the old default, localhost:1234): refused
+        # for the address or for the key, whichever the route checks first
+        reply = tc.post(path, {"provider": "custom", "credential_id": "open_ai", "model": "m"})
+        assert reply.status == 400 and {"base_url", "api_key"} & set(reply.body["fields"]), reply.text
+    assert evil.requests == []
 
 
 def test_item5c_ollama_url_set_through_the_config_api_gets_no_stored_key(tc, fake_provider):
