@@ -8,7 +8,7 @@ import pytest
 
 from tests.app_fixtures import BASIC, http_session
 
-CANARY = "sk-proj-CANARYx9Q7mZt2LwV8pK4rN6bH1dF3gJ5"  # distinctive: found verbatim if it ever leaks
+CANARY = "sk-proj-CANARY-fake-leak-test-key-0001"  # distinctive: found verbatim if it ever leaks
 
 
 @dataclass

@@ -247,7 +247,7 @@ def test_set_as_active_on_create_and_save(pages):
 def test_gemini_cannot_be_set_active(pages):
     pages.create("Main")
     response = pages.post("/profiles", {"name": "Gem", "provider": "gemini", "model": "gemini-2.5-flash",
-                                        "api_key": "AIzaSyGEMINI0secret0value", "set_active": "1"})
+                                        "api_key": "AIzaFAKEgemini0secret0value", "set_active": "1"})
     assert response.status_code == 400
     assert "cannot drive the Triplo desktop app" in field_error(text(response), "f-set_active")
 
@@ -270,7 +270,7 @@ def test_activate_an_invalid_profile_shows_why(pages):
     pid = pages.create("Env", api_key_ref="MISSING_VAR_API_KEY")
     pages.post(f"/profiles/{pid}", {"name": "Env", "provider": "open_ai", "model": "gpt-4o", "api_key_ref": "bad name"})
     assert pages.settings()["llm_profiles"][1]["api_key_ref"] == "MISSING_VAR_API_KEY"  # that save was refused
-    gem = pages.create("Gem", provider="gemini", model="gemini-2.5-flash", api_key="AIzaSyGEMINI0secret0value")
+    gem = pages.create("Gem", provider="gemini", model="gemini-2.5-flash", api_key="AIzaFAKEgemini0secret0value")
     response = pages.post(f"/profiles/{gem}/activate")
     assert response.status_code == 400
     assert "cannot drive the Triplo desktop app" in field_error(text(response), "f-set_active")

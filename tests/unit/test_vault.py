@@ -77,7 +77,7 @@ def test_lost_key_is_needs_reentry_not_a_crash():
     ("sk-proj-abcdefghijklmnop1234", "sk-proj-…1234"),
     ("sk-ant-api03.xxxxxxxWXYZ", "sk-ant-…WXYZ"),
     ("sk-or-v1-0000000000000000beef", "sk-or-v1-…beef"),
-    ("AIzaSyD-abcdefghijklmn9876", "AIza…9876"),
+    ("AIzaFAKE-test-only-key-9876", "AIza…9876"),
     ("plainlongsecretvalue42", "…ue42"),
     ("short", "…"),
     ("elevenchars", "…"),
