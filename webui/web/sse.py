@@ -28,7 +28,11 @@ def event_stream(reply_stream):
         except WebUIError as exc:
             yield sse(exc.to_dict(), "error")
 
-    response = Response(frames(), mimetype="text/event-stream")
+    return _response(frames())
+
+
+def _response(frames):
+    response = Response(frames, mimetype="text/event-stream")
     response.headers["X-Accel-Buffering"] = "no"  # proxies must pass deltas through at once
     return response
 
@@ -43,6 +47,4 @@ def named_stream(events):
         except WebUIError as exc:
             yield sse(exc.to_dict(), "error")
 
-    response = Response(frames(), mimetype="text/event-stream")
-    response.headers["X-Accel-Buffering"] = "no"
-    return response
+    return _response(frames())

@@ -6,6 +6,7 @@ import os
 import sqlite3
 import threading
 import uuid
+
 from webui.core.chat.sessions_edit import NEWEST_FIRST, SUMMARY, SessionEdits, summary
 from webui.core.chat.sessions_schema import SCHEMA, SCHEMA_VERSION
 from webui.core.chat.sessions_schema import now as _now
@@ -211,10 +212,17 @@ class SessionStore(SessionEdits):
             db.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (now, session_id))
             return [self._get_message(db.conn, row[0]) for row in rows]
 
-    def _get_message(self, conn, message_id):
-        row = conn.execute(f"SELECT {_COLUMNS} FROM messages WHERE id = ?", (message_id,)).fetchone()
+    def _get_message(self, conn, message_id, session_id=None):
+        """One stored message; with `session_id`, only one of that session (NotFound says so)."""
+        row = None
+        if isinstance(message_id, str) and "\x00" not in message_id:
+            sql, args = f"SELECT {_COLUMNS} FROM messages WHERE id = ?", (message_id,)
+            if session_id is not None:
+                sql, args = sql + " AND session_id = ?", args + (session_id,)
+            row = conn.execute(sql, args).fetchone()
         if row is None:
-            raise NotFound(f"No message with id '{message_id}'.", message_id=str(message_id))
+            where = f"Session '{session_id}' has no" if session_id is not None else "No"
+            raise NotFound(f"{where} message with id '{message_id}'.", message_id=str(message_id))
         return _message(row)
 
     def history(self, session_id):

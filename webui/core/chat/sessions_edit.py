@@ -106,9 +106,4 @@ class SessionEdits:
         return old
 
     def _owned(self, conn, session_id, message_id):
-        row = conn.execute("SELECT id FROM messages WHERE id = ? AND session_id = ?",
-                         (message_id, session_id)).fetchone() if isinstance(message_id, str) and "\x00" not in message_id \
-            else None
-        if row is None:
-            raise NotFound(f"Session '{session_id}' has no message with id '{message_id}'.", message_id=str(message_id))
-        return self._get_message(conn, message_id)
+        return self._get_message(conn, message_id, session_id)
