@@ -158,6 +158,9 @@ def _register(app, environ):
     app.after_request(security.security_headers)
     compression.install(app)
     app.jinja_env.globals["csrf_token"] = security.csrf_token
+    from webui.web.pages.profile_picker import PICKER_FROM
+
+    app.jinja_env.globals["list_filter_from"] = PICKER_FROM  # profiles from which lists get a search box
     register_error_handlers(app)
     body_timeout.install(app, environ)
     app.register_blueprint(auth_bp)

@@ -5,7 +5,7 @@ per picker. A picker posts the text it shows (a profile's label); the routes tur
 from webui.catalog import PROVIDERS
 from webui.errors import ValidationFailed
 
-PICKER_FROM = 10  # profiles; as the API & Models list's filter box, which appears from 10 too
+PICKER_FROM = 10  # profiles; the API & Models list's filter box appears from the same count (_sidebar.html)
 
 
 def choices(config_view):
